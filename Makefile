@@ -1,0 +1,118 @@
+# hookpipe: small Unix filters for webhooks, queues, object storage and chat.
+# Plain make: `make`, `make check`, `make demo`, `make install`.
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DESTDIR ?=
+CC ?= cc
+CFLAGS ?= -O2 -g
+LDFLAGS ?=
+VERSION = 0.1.0
+
+PKGS = libcurl jansson yaml-0.1 libcrypto libmicrohttpd expat sqlite3
+# kept apart from CFLAGS so a user's CFLAGS cannot drop them
+HP_CFLAGS = -std=c11 -Wall -Wextra -D_GNU_SOURCE -Ilib \
+	-DHOOKPIPE_VERSION='"$(VERSION)"' $(WERROR) \
+	$$(pkg-config --cflags $(PKGS) 2>/dev/null)
+HP_LIBS = -Wl,--as-needed $$(pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+
+ifeq ($(SANITIZE),1)
+B = build-san
+SAN = -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+else
+B = build
+SAN =
+endif
+
+LIB_SRC = $(wildcard lib/*.c)
+LIB_OBJ = $(LIB_SRC:%.c=$(B)/%.o)
+LIB_HDR = $(wildcard lib/*.h)
+TOOLS = $(notdir $(basename $(wildcard cmd/*.c)))
+BINS = $(TOOLS:%=$(B)/bin/%)
+UNIT = $(notdir $(basename $(wildcard tests/unit/*.c)))
+UNIT_BINS = $(UNIT:%=$(B)/unit/%)
+FUZZ = $(notdir $(basename $(wildcard tests/fuzz/*.c)))
+MANS = $(wildcard man/*.1 man/*.5 man/*.7)
+
+all: $(BINS)
+
+$(B)/lib/%.o: lib/%.c $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SAN) $(HP_CFLAGS) -c -o $@ $<
+
+$(B)/lib/libhookpipe.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $(LIB_OBJ)
+
+$(B)/bin/%: cmd/%.c $(B)/lib/libhookpipe.a $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SAN) $(HP_CFLAGS) -o $@ $< $(B)/lib/libhookpipe.a \
+		$(LDFLAGS) $(HP_LIBS)
+
+$(B)/unit/%: tests/unit/%.c tests/unit/tap.h $(B)/lib/libhookpipe.a $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SAN) $(HP_CFLAGS) -o $@ $< $(B)/lib/libhookpipe.a \
+		$(LDFLAGS) $(HP_LIBS)
+
+# libFuzzer targets, built with clang apart from the normal objects
+$(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(LIB_HDR)
+	@mkdir -p $(@D)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(HP_CFLAGS) \
+		-o $@ $< $(LIB_SRC) $(HP_LIBS)
+
+fuzz-build: $(FUZZ:%=$(B)/fuzz/%)
+
+# long fuzzing runs by hand: make fuzz FUZZ_SECONDS=600
+FUZZ_SECONDS ?= 60
+fuzz: fuzz-build
+	for f in $(FUZZ); do \
+		mkdir -p $(B)/corpus/$$f; \
+		$(B)/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) \
+			$(B)/corpus/$$f tests/fuzz/corpus/$$f || exit 1; \
+	done
+
+deps:
+	sh scripts/deps
+
+check:
+	@sh scripts/deps --check >/dev/null 2>&1 || sh scripts/deps
+	$(MAKE) WERROR=-Werror all-tests
+	@sh scripts/runtests $(B)
+
+all-tests: $(BINS) $(UNIT_BINS) fuzz-build
+
+lint:
+	@sh scripts/deps --check >/dev/null 2>&1 || sh scripts/deps
+	mandoc -Tlint -W warning $(MANS)
+	$(MAKE) clean
+	$(MAKE) WERROR=-Werror all
+
+demo:
+	@sh scripts/deps --check >/dev/null 2>&1 || sh scripts/deps
+	$(MAKE) all
+	@sh scripts/demo $(B)
+
+bench:
+	$(MAKE) all
+	@for b in scripts/bench/*; do sh $$b $(B) || exit 1; done
+
+install: all
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
+	for t in $(TOOLS); do cp $(B)/bin/$$t $(DESTDIR)$(BINDIR)/; done
+	for m in $(MANS); do \
+		s=$${m##*.}; cp $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+
+uninstall:
+	for t in $(TOOLS); do rm -f $(DESTDIR)$(BINDIR)/$$t; done
+	for m in $(MANS); do \
+		s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m#man/}; done
+
+clean:
+	rm -rf build build-san
+
+.PHONY: all check lint demo bench install uninstall clean deps fuzz \
+	fuzz-build all-tests
+.SECONDARY:

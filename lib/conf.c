@@ -1,0 +1,350 @@
+/* conf: load a YAML (or JSON) config file into a jansson value */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "conf.h"
+#include "xmem.h"
+
+/* node → line table for conf_line(), for the last document loaded */
+struct nline {
+	const json_t *node;
+	int line;
+};
+static struct nline *lines;
+static size_t nlines, caplines;
+
+/* anchors seen in the document, for aliases */
+struct anchor {
+	char *name;
+	json_t *val;
+};
+
+struct ctx {
+	yaml_parser_t p;
+	const char *name;
+	char *err;
+	size_t errlen;
+	struct anchor *anc;
+	size_t nanc;
+	int depth;
+};
+
+static void
+remember(const json_t *node, int line)
+{
+	if (nlines == caplines) {
+		caplines = caplines ? caplines * 2 : 64;
+		lines = xrealloc(lines, caplines * sizeof(*lines));
+	}
+	lines[nlines].node = node;
+	lines[nlines].line = line;
+	nlines++;
+}
+
+int
+conf_line(const json_t *node)
+{
+	size_t i;
+
+	for (i = 0; i < nlines; i++)
+		if (lines[i].node == node)
+			return lines[i].line;
+	return 0;
+}
+
+static int
+fail(struct ctx *c, int line, const char *what)
+{
+	snprintf(c->err, c->errlen, "%s:%d: %s", c->name, line, what);
+	return -1;
+}
+
+/* YAML 1.2 core schema for plain scalars */
+static json_t *
+plain_scalar(const char *s, size_t len)
+{
+	char *end;
+	long long ll;
+	double d;
+
+	if (len == 0 || strcmp(s, "~") == 0 || strcmp(s, "null") == 0 ||
+	    strcmp(s, "Null") == 0 || strcmp(s, "NULL") == 0)
+		return json_null();
+	if (strcmp(s, "true") == 0 || strcmp(s, "True") == 0 ||
+	    strcmp(s, "TRUE") == 0)
+		return json_true();
+	if (strcmp(s, "false") == 0 || strcmp(s, "False") == 0 ||
+	    strcmp(s, "FALSE") == 0)
+		return json_false();
+	if (strspn(s, "+-0123456789") == len && strspn(s + 1, "0123456789") ==
+	    len - 1 && (len > 1 || (s[0] >= '0' && s[0] <= '9'))) {
+		errno = 0;
+		ll = strtoll(s, &end, 10);
+		if (errno == 0 && *end == '\0')
+			return json_integer(ll);
+	}
+	if (strspn(s, "+-0123456789.eE") == len &&
+	    strpbrk(s, "0123456789") != NULL) {
+		errno = 0;
+		d = strtod(s, &end);
+		if (errno == 0 && *end == '\0')
+			return json_real(d);
+	}
+	return json_stringn(s, len);
+}
+
+static int parse_node(struct ctx *c, yaml_event_t *ev, json_t **out);
+
+static void
+add_anchor(struct ctx *c, const yaml_char_t *name, json_t *val)
+{
+	if (name == NULL)
+		return;
+	c->anc = xrealloc(c->anc, (c->nanc + 1) * sizeof(*c->anc));
+	c->anc[c->nanc].name = xstrdup((const char *)name);
+	c->anc[c->nanc].val = json_incref(val);
+	c->nanc++;
+}
+
+static int
+next_event(struct ctx *c, yaml_event_t *ev)
+{
+	if (!yaml_parser_parse(&c->p, ev)) {
+		char what[512];
+
+		snprintf(what, sizeof(what), "%s%s%s",
+		    c->p.problem ? c->p.problem : "invalid YAML",
+		    c->p.context ? " " : "", c->p.context ? c->p.context : "");
+		return fail(c, (int)c->p.problem_mark.line + 1, what);
+	}
+	return 0;
+}
+
+static int
+parse_mapping(struct ctx *c, json_t *obj)
+{
+	yaml_event_t ev;
+	json_t *val;
+	char key[1024];
+	int line;
+
+	for (;;) {
+		if (next_event(c, &ev) < 0)
+			return -1;
+		if (ev.type == YAML_MAPPING_END_EVENT) {
+			yaml_event_delete(&ev);
+			return 0;
+		}
+		line = (int)ev.start_mark.line + 1;
+		if (ev.type != YAML_SCALAR_EVENT) {
+			yaml_event_delete(&ev);
+			return fail(c, line, "mapping key is not a scalar");
+		}
+		if (ev.data.scalar.length >= sizeof(key)) {
+			yaml_event_delete(&ev);
+			return fail(c, line, "mapping key too long");
+		}
+		memcpy(key, ev.data.scalar.value, ev.data.scalar.length);
+		key[ev.data.scalar.length] = '\0';
+		if (memchr(ev.data.scalar.value, '\0',
+		    ev.data.scalar.length) != NULL) {
+			yaml_event_delete(&ev);
+			return fail(c, line, "NUL byte in mapping key");
+		}
+		yaml_event_delete(&ev);
+		if (json_object_get(obj, key) != NULL) {
+			char what[1100];
+
+			snprintf(what, sizeof(what), "duplicate key '%s'", key);
+			return fail(c, line, what);
+		}
+		if (next_event(c, &ev) < 0)
+			return -1;
+		if (parse_node(c, &ev, &val) < 0)
+			return -1;
+		json_object_set_new(obj, key, val);
+	}
+}
+
+static int
+parse_sequence(struct ctx *c, json_t *arr)
+{
+	yaml_event_t ev;
+	json_t *val;
+
+	for (;;) {
+		if (next_event(c, &ev) < 0)
+			return -1;
+		if (ev.type == YAML_SEQUENCE_END_EVENT) {
+			yaml_event_delete(&ev);
+			return 0;
+		}
+		if (parse_node(c, &ev, &val) < 0)
+			return -1;
+		json_array_append_new(arr, val);
+	}
+}
+
+/* Build the node that starts with ev (consumed). */
+static int
+parse_node(struct ctx *c, yaml_event_t *ev, json_t **out)
+{
+	int line = (int)ev->start_mark.line + 1, rc = 0;
+	size_t i;
+	json_t *v = NULL;
+
+	if (++c->depth > 100) {
+		yaml_event_delete(ev);
+		return fail(c, line, "nested too deeply");
+	}
+	switch (ev->type) {
+	case YAML_SCALAR_EVENT:
+		if (ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+		    ev->data.scalar.tag == NULL)
+			v = plain_scalar((const char *)ev->data.scalar.value,
+			    ev->data.scalar.length);
+		else
+			v = json_stringn((const char *)ev->data.scalar.value,
+			    ev->data.scalar.length);
+		if (v == NULL)
+			rc = fail(c, line, "scalar is not valid UTF-8");
+		else
+			add_anchor(c, ev->data.scalar.anchor, v);
+		break;
+	case YAML_MAPPING_START_EVENT:
+		v = json_object();
+		add_anchor(c, ev->data.mapping_start.anchor, v);
+		rc = parse_mapping(c, v);
+		break;
+	case YAML_SEQUENCE_START_EVENT:
+		v = json_array();
+		add_anchor(c, ev->data.sequence_start.anchor, v);
+		rc = parse_sequence(c, v);
+		break;
+	case YAML_ALIAS_EVENT:
+		for (i = 0; i < c->nanc; i++)
+			if (strcmp(c->anc[i].name,
+			    (const char *)ev->data.alias.anchor) == 0)
+				v = json_incref(c->anc[i].val);
+		if (v == NULL)
+			rc = fail(c, line, "unknown alias");
+		break;
+	default:
+		rc = fail(c, line, "unexpected YAML event");
+		break;
+	}
+	yaml_event_delete(ev);
+	c->depth--;
+	if (rc < 0) {
+		json_decref(v);
+		return -1;
+	}
+	remember(v, line);
+	*out = v;
+	return 0;
+}
+
+static int
+load(struct ctx *c, json_t **out)
+{
+	yaml_event_t ev;
+	json_t *doc = NULL;
+
+	for (;;) {
+		if (next_event(c, &ev) < 0)
+			goto bad;
+		switch (ev.type) {
+		case YAML_STREAM_START_EVENT:
+		case YAML_DOCUMENT_START_EVENT:
+			yaml_event_delete(&ev);
+			continue;
+		case YAML_STREAM_END_EVENT:
+		case YAML_DOCUMENT_END_EVENT:
+			yaml_event_delete(&ev);
+			if (doc == NULL)
+				doc = json_null();
+			*out = doc;
+			return 0;
+		default:
+			if (doc != NULL) {
+				yaml_event_delete(&ev);
+				fail(c, (int)ev.start_mark.line + 1,
+				    "more than one document");
+				goto bad;
+			}
+			if (parse_node(c, &ev, &doc) < 0)
+				goto bad;
+		}
+	}
+bad:
+	json_decref(doc);
+	return -1;
+}
+
+static void
+ctx_done(struct ctx *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nanc; i++) {
+		free(c->anc[i].name);
+		json_decref(c->anc[i].val);
+	}
+	free(c->anc);
+	yaml_parser_delete(&c->p);
+}
+
+int
+conf_loads(const char *text, size_t len, const char *name, json_t **out,
+    char *err, size_t errlen)
+{
+	struct ctx c;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	c.name = name;
+	c.err = err;
+	c.errlen = errlen;
+	nlines = 0;
+	if (!yaml_parser_initialize(&c.p)) {
+		snprintf(err, errlen, "%s: cannot set up the YAML parser",
+		    name);
+		return -1;
+	}
+	yaml_parser_set_input_string(&c.p, (const unsigned char *)text, len);
+	rc = load(&c, out);
+	ctx_done(&c);
+	if (rc < 0)
+		nlines = 0;
+	return rc;
+}
+
+int
+conf_load(const char *path, json_t **out, char *err, size_t errlen)
+{
+	FILE *f;
+	struct buf b = {0};
+	char chunk[8192];
+	size_t n;
+	int rc;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_add(&b, chunk, n);
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		fclose(f);
+		buf_free(&b);
+		return -1;
+	}
+	fclose(f);
+	rc = conf_loads(b.p ? b.p : "", b.len, path, out, err, errlen);
+	buf_free(&b);
+	return rc;
+}

@@ -1,0 +1,402 @@
+/* nd: the NDJSON record loop: read lines, parse objects, write records */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <openssl/evp.h>
+
+#include "msg.h"
+#include "nd.h"
+#include "xmem.h"
+
+#define READ_CHUNK	(64 * 1024)
+#define OUT_HIGH	(64 * 1024)	/* write out when this much is buffered */
+
+volatile int nd_stop;
+
+static struct buf outb;
+static pthread_mutex_t outmu = PTHREAD_MUTEX_INITIALIZER;
+static int status;
+static FILE *errf;
+static struct {
+	void (*fn)(void *);
+	void *arg;
+} hooks[16];
+static int nhooks;
+
+void
+nd_reader_init(struct nd_reader *r, int fd, const char *name)
+{
+	memset(r, 0, sizeof(*r));
+	r->fd = fd;
+	r->name = name;
+}
+
+void
+nd_reader_free(struct nd_reader *r)
+{
+	free(r->buf);
+	r->buf = NULL;
+}
+
+int
+nd_reader_next(struct nd_reader *r, char **line, size_t *len)
+{
+	char *nl;
+	ssize_t n;
+	size_t l;
+
+	for (;;) {
+		if (r->end > r->start &&
+		    (nl = memchr(r->buf + r->start, '\n',
+		    r->end - r->start)) != NULL) {
+			*line = r->buf + r->start;
+			l = (size_t)(nl - *line);
+			r->start += l + 1;
+			goto found;
+		}
+		if (r->eof) {
+			if (r->end == r->start)
+				return 0;
+			/* a last line without "\n" */
+			*line = r->buf + r->start;
+			l = r->end - r->start;
+			if (r->end == r->cap) {
+				r->buf = xrealloc(r->buf, r->cap + 1);
+				r->cap++;
+				*line = r->buf + r->start;
+			}
+			r->start = r->end;
+			goto found;
+		}
+		/* make room: move the partial line to the front, then grow */
+		if (r->start > 0) {
+			memmove(r->buf, r->buf + r->start, r->end - r->start);
+			r->end -= r->start;
+			r->start = 0;
+		}
+		if (r->cap - r->end < READ_CHUNK) {
+			r->cap = r->cap ? r->cap * 2 : 2 * READ_CHUNK;
+			r->buf = xrealloc(r->buf, r->cap);
+		}
+		/* the read may block: nothing may wait in a buffer meanwhile */
+		nd_flush();
+		n = read(r->fd, r->buf + r->end, r->cap - r->end);
+		if (n < 0) {
+			if (errno == EINTR) {
+				if (nd_stop)
+					return 0;
+				continue;
+			}
+			return -1;
+		}
+		if (n == 0)
+			r->eof = 1;
+		r->end += (size_t)n;
+	}
+found:
+	r->lineno++;
+	if (l > 0 && (*line)[l - 1] == '\r')
+		l--;
+	(*line)[l] = '\0';
+	*len = l;
+	return 1;
+}
+
+json_t *
+nd_parse(const char *line, size_t len, char *err, size_t errlen)
+{
+	json_error_t je;
+	json_t *v;
+
+	v = json_loadb(line, len, JSON_DECODE_ANY, &je);
+	if (v == NULL) {
+		snprintf(err, errlen, "invalid JSON at column %d: %s",
+		    je.column > 0 ? je.column : je.position + 1, je.text);
+		return NULL;
+	}
+	if (!json_is_object(v)) {
+		snprintf(err, errlen, "not a JSON object but %s",
+		    json_is_array(v) ? "an array" : json_is_string(v) ?
+		    "a string" : json_is_number(v) ? "a number" :
+		    "a literal");
+		json_decref(v);
+		return NULL;
+	}
+	return v;
+}
+
+void
+nd_lock(void)
+{
+	pthread_mutex_lock(&outmu);
+}
+
+void
+nd_unlock(void)
+{
+	pthread_mutex_unlock(&outmu);
+}
+
+static int
+dump_cb(const char *p, size_t n, void *arg)
+{
+	buf_add(arg, p, n);
+	return 0;
+}
+
+/* write out outb; the caller holds the lock */
+static void
+flush_locked(void)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	while (off < outb.len) {
+		n = write(STDOUT_FILENO, outb.p + off, outb.len - off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EPIPE) {
+				/* the reader went away: end quietly */
+				_exit(status);
+			}
+			msg_err("cannot write to stdout: %s", strerror(errno));
+			_exit(EX_SYSTEM);
+		}
+		off += (size_t)n;
+	}
+	buf_reset(&outb);
+}
+
+void
+nd_flush(void)
+{
+	int i;
+
+	nd_lock();
+	flush_locked();
+	nd_unlock();
+	for (i = 0; i < nhooks; i++)
+		hooks[i].fn(hooks[i].arg);
+}
+
+void
+nd_on_flush(void (*fn)(void *), void *arg)
+{
+	if (nhooks < (int)(sizeof(hooks) / sizeof(hooks[0]))) {
+		hooks[nhooks].fn = fn;
+		hooks[nhooks].arg = arg;
+		nhooks++;
+	}
+}
+
+void
+nd_write(const json_t *rec)
+{
+	nd_lock();
+	json_dump_callback(rec, dump_cb, &outb, JSON_COMPACT);
+	buf_addc(&outb, '\n');
+	if (outb.len >= OUT_HIGH)
+		flush_locked();
+	nd_unlock();
+}
+
+void
+nd_write_raw(const char *line, size_t len)
+{
+	nd_lock();
+	buf_grow(&outb, len + 1);
+	memcpy(outb.p + outb.len, line, len);
+	outb.len += len;
+	outb.p[outb.len++] = '\n';
+	outb.p[outb.len] = '\0';
+	if (outb.len >= OUT_HIGH)
+		flush_locked();
+	nd_unlock();
+}
+
+int
+nd_errors_open(const char *path, char *err, size_t errlen)
+{
+	if ((errf = fopen(path, "a")) == NULL) {
+		snprintf(err, errlen, "cannot open %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void
+nd_set_status(int code)
+{
+	if (code > status)
+		status = code;
+}
+
+int
+nd_status(void)
+{
+	return status;
+}
+
+/* the record as it goes to --errors: itself plus "error", or the raw line */
+static void
+write_error_record(const struct nd_rec *r, const char *message)
+{
+	json_t *rec, *e;
+	struct buf b = {0};
+
+	rec = r->obj ? json_copy(r->obj) : json_object();
+	if (r->obj == NULL && r->line != NULL) {
+		json_t *s = json_stringn(r->line, r->len);
+
+		if (s != NULL) {
+			json_object_set_new(rec, "raw", s);
+		} else {
+			/* not UTF-8: keep the bytes anyway */
+			char *b64 = xmalloc(4 * (r->len / 3 + 1) + 1);
+
+			EVP_EncodeBlock((unsigned char *)b64,
+			    (const unsigned char *)r->line, (int)r->len);
+			json_object_set_new(rec, "raw_base64",
+			    json_string(b64));
+			free(b64);
+		}
+	}
+	e = json_pack("{s:s, s:s?, s:s, s:I}", "tool", msg_prog, "message",
+	    message, "source", r->src ? r->src : "stdin", "line",
+	    (json_int_t)r->lineno);
+	if (e == NULL)	/* message not UTF-8 */
+		e = json_pack("{s:s}", "tool", msg_prog);
+	json_object_set_new(rec, "error", e);
+	json_dump_callback(rec, dump_cb, &b, JSON_COMPACT);
+	buf_addc(&b, '\n');
+	if (fwrite(b.p, 1, b.len, errf) != b.len || fflush(errf) != 0)
+		msg_err("cannot write to the errors file: %s",
+		    strerror(errno));
+	buf_free(&b);
+	json_decref(rec);
+}
+
+void
+nd_fail(const struct nd_rec *r, const char *fmt, ...)
+{
+	char m[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(m, sizeof(m), fmt, ap);
+	va_end(ap);
+	msg_err("%s:%ld: %s", r->src ? r->src : "stdin", r->lineno, m);
+	if (errf != NULL)
+		write_error_record(r, m);
+	nd_set_status(EX_PARTIAL);
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	nd_stop = 1;
+}
+
+void
+nd_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;	/* no SA_RESTART: read() returns */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static int
+is_blank(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+			return 0;
+	return 1;
+}
+
+/* one input file; returns 0 to go on, or an exit code to stop with */
+static int
+run_fd(int fd, const char *name, nd_fn fn, void *arg, const struct nd_opts *o)
+{
+	struct nd_reader r;
+	struct nd_rec rec;
+	char err[2048], *line;
+	size_t len;
+	int rc = 0, stop = 0;
+
+	nd_reader_init(&r, fd, name);
+	while (!nd_stop && (rc = nd_reader_next(&r, &line, &len)) > 0) {
+		if (is_blank(line, len))
+			continue;
+		memset(&rec, 0, sizeof(rec));
+		rec.line = line;
+		rec.len = len;
+		rec.src = name;
+		rec.lineno = r.lineno;
+		err[0] = '\0';
+		if (!o->raw &&
+		    (rec.obj = nd_parse(line, len, err, sizeof(err))) == NULL)
+			rc = ND_FAIL;
+		else
+			rc = fn(&rec, arg, err, sizeof(err));
+		if (rc != 0)
+			nd_fail(&rec, "%s", err[0] ? err : "record failed");
+		json_decref(rec.obj);
+		if (rc == ND_FAIL && o->eflag)
+			rc = EX_DATA;
+		if (rc > ND_FAIL) {
+			stop = rc;
+			break;
+		}
+	}
+	if (rc < 0 && !stop) {
+		msg_err("cannot read %s: %s", name, strerror(errno));
+		stop = EX_SYSTEM;
+	}
+	nd_reader_free(&r);
+	return stop;
+}
+
+int
+nd_run(char **files, int nfiles, nd_fn fn, void *arg, const struct nd_opts *o)
+{
+	int i, fd, rc = 0;
+
+	nd_signals();
+	if (nfiles == 0)
+		rc = run_fd(STDIN_FILENO, "stdin", fn, arg, o);
+	for (i = 0; i < nfiles && rc == 0 && !nd_stop; i++) {
+		if (strcmp(files[i], "-") == 0) {
+			rc = run_fd(STDIN_FILENO, "stdin", fn, arg, o);
+			continue;
+		}
+		if ((fd = open(files[i], O_RDONLY | O_CLOEXEC)) < 0) {
+			msg_err("cannot open %s: %s", files[i],
+			    strerror(errno));
+			nd_set_status(EX_PARTIAL);
+			continue;
+		}
+		rc = run_fd(fd, files[i], fn, arg, o);
+		close(fd);
+	}
+	nd_flush();
+	if (rc != 0)
+		nd_set_status(rc);
+	return rc != 0 ? rc : nd_status();
+}

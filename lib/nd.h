@@ -1,0 +1,93 @@
+/* nd: the NDJSON record loop: read lines, parse objects, write records */
+#ifndef ND_H
+#define ND_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <jansson.h>
+
+/* A line reader over one file descriptor; no limit on line length. */
+struct nd_reader {
+	int fd;
+	const char *name;	/* "stdin" or the file operand */
+	long lineno;		/* line number of the last line returned */
+	char *buf;
+	size_t start, end, cap;
+	int eof;
+};
+
+/* Set up r to read fd; name is used in messages. */
+void nd_reader_init(struct nd_reader *r, int fd, const char *name);
+/*
+ * Return the next line in *line and *len without its "\n" or "\r\n", NUL
+ * terminated (valid until the next call).  Blank lines are returned too.
+ * Returns 1 for a line, 0 at end of file, -1 on a read error (errno set).
+ * Before a read that may block, nd_flush() is called.
+ */
+int nd_reader_next(struct nd_reader *r, char **line, size_t *len);
+void nd_reader_free(struct nd_reader *r);
+
+/*
+ * Parse a line as a JSON object.  Returns the object, or NULL with a
+ * message ("invalid JSON at column 17: ...", "not a JSON object") in err.
+ */
+json_t *nd_parse(const char *line, size_t len, char *err, size_t errlen);
+
+/* Output: buffered stdout, written a whole line at a time. */
+void nd_write(const json_t *rec);		/* compact JSON and "\n" */
+void nd_write_raw(const char *line, size_t len);	/* adds "\n" */
+/* Write out what is buffered.  EPIPE ends the run quietly (nd_status());
+ * any other error exits 7. */
+void nd_flush(void);
+/* Called by nd_flush() too: extra sinks (files, children) to flush. */
+void nd_on_flush(void (*fn)(void *), void *arg);
+/* Lock around output from several threads (nd_write takes it itself). */
+void nd_lock(void);
+void nd_unlock(void);
+
+/* Failed records: "--errors FILE" appends them with an "error" field. */
+int nd_errors_open(const char *path, char *err, size_t errlen);
+
+/* Where a record came from, for messages. */
+struct nd_rec {
+	json_t *obj;		/* the parsed record (NULL if it did not parse) */
+	const char *line;	/* the raw line */
+	size_t len;
+	const char *src;	/* "stdin" or a file name */
+	long lineno;
+};
+
+/*
+ * Report a failed record: "prog: src:line: message" on stderr, the
+ * record to the --errors file, and remember EX_PARTIAL for nd_status().
+ */
+void nd_fail(const struct nd_rec *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Remember a worse exit status (the highest code wins, EX_PARTIAL < others). */
+void nd_set_status(int code);
+int nd_status(void);
+
+/* Per-record work: return 0 when handled (the callback wrote or dropped
+ * the record), ND_FAIL after filling err (the loop reports it), or an
+ * exit code >= 3 to stop the run at once after reporting err. */
+#define ND_FAIL 1
+typedef int (*nd_fn)(struct nd_rec *r, void *arg, char *err, size_t errlen);
+
+/* Options shared by the record loop. */
+struct nd_opts {
+	int eflag;		/* stop at the first bad record, exit 4 */
+	int raw;		/* pass records to fn unparsed (obj == NULL) */
+};
+
+/*
+ * Run fn over every record of the files (argv-style, "-" is stdin; none
+ * means stdin).  Handles SIGINT/SIGTERM (finish the record, flush, stop),
+ * ignores SIGPIPE.  Returns the exit status for main().
+ */
+int nd_run(char **files, int nfiles, nd_fn fn, void *arg,
+    const struct nd_opts *o);
+/* Set by SIGINT/SIGTERM once nd_signals() is installed. */
+extern volatile int nd_stop;
+void nd_signals(void);
+
+#endif

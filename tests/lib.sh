@@ -1,0 +1,85 @@
+# tests/lib.sh: sourced by every tests/*.t (POSIX sh); prints TAP.
+# Usage: . tests/lib.sh; plan 3; ok "name" cmd...; check_eq ...; done_testing
+set -u
+HP_TOP=${HP_TOP:-$(pwd)}
+HP_BUILD=${HP_BUILD:-$HP_TOP/build}
+PATH=$HP_BUILD/bin:$PATH
+export PATH HP_TOP HP_BUILD
+DATA=$HP_TOP/tests/data
+T_N=0
+T_FAILED=0
+# every test gets its own scratch folder, removed at exit
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/hookpipe-test.XXXXXX")
+T_CLEANUP=""
+t_exit() {
+	for c in $T_CLEANUP; do "$c"; done
+	rm -rf "$TMP"
+}
+trap t_exit EXIT
+trap 'exit 130' INT TERM
+
+# at_exit FUNC: run FUNC when the test ends (stop servers)
+at_exit() { T_CLEANUP="$1 $T_CLEANUP"; }
+
+pass() { T_N=$((T_N + 1)); echo "ok $T_N - $1"; }
+fail() {
+	T_N=$((T_N + 1)); T_FAILED=$((T_FAILED + 1)); echo "not ok $T_N - $1"
+	shift
+	for l in "$@"; do printf '# %s\n' "$l"; done
+}
+skip() { T_N=$((T_N + 1)); echo "ok $T_N - $1 # SKIP ${2:-}"; }
+
+# ok NAME CMD...: passes when CMD exits 0
+ok() {
+	n=$1; shift
+	if "$@" >"$TMP/ok.out" 2>&1; then pass "$n"; else
+		fail "$n" "command failed: $*"; sed 's/^/#   /' "$TMP/ok.out" | head -n 20
+	fi
+}
+
+# is NAME GOT WANT: string equality
+is() {
+	if [ "$2" = "$3" ]; then pass "$1"; else
+		fail "$1" "got:  '$2'" "want: '$3'"; fi
+}
+
+# like NAME TEXT PATTERN: TEXT matches the grep -E PATTERN
+like() {
+	if printf '%s\n' "$2" | grep -Eq -- "$3"; then pass "$1"; else
+		fail "$1" "got:  '$2'" "want match: '$3'"; fi
+}
+
+# same_file NAME GOT_FILE WANT_FILE: diff -u
+same_file() {
+	if diff -u "$3" "$2" >"$TMP/diff.out" 2>&1; then pass "$1"; else
+		fail "$1"; sed 's/^/#   /' "$TMP/diff.out" | head -n 40
+	fi
+}
+
+# run CMD...: run with stdout to $TMP/out, stderr to $TMP/err, $? in $RC
+run() {
+	"$@" >"$TMP/out" 2>"$TMP/err"
+	RC=$?
+	OUT=$(cat "$TMP/out")
+	ERR=$(cat "$TMP/err")
+}
+
+# free_port: a TCP port nobody listens on at 127.0.0.1
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# wait_port PORT [SECONDS]: until something accepts on 127.0.0.1:PORT
+wait_port() {
+	i=0
+	while [ $i -lt $(( ${2:-10} * 20 )) ]; do
+		if python3 -c "import socket,sys; s=socket.create_connection(('127.0.0.1',$1),0.2)" 2>/dev/null; then return 0; fi
+		sleep 0.05; i=$((i + 1))
+	done
+	return 1
+}
+
+done_testing() {
+	echo "1..$T_N"
+	[ "$T_FAILED" -eq 0 ]
+}
