@@ -633,6 +633,7 @@ relay(void *arg)
 
 	/* the child's lines go to our stdout whole, never mixed */
 	nd_reader_init(&r, s->outfd, s->name);
+	r.flush = ND_FLUSH_STDOUT;	/* the sinks are the main thread's */
 	while (nd_reader_next(&r, &line, &len) > 0)
 		nd_write_raw(line, len);
 	nd_reader_free(&r);

@@ -85,7 +85,10 @@ nd_reader_next(struct nd_reader *r, char **line, size_t *len)
 			r->buf = xrealloc(r->buf, r->cap);
 		}
 		/* the read may block: nothing may wait in a buffer meanwhile */
-		nd_flush();
+		if (r->flush == ND_FLUSH_STDOUT)
+			nd_flush_stdout();
+		else
+			nd_flush();
 		n = read(r->fd, r->buf + r->end, r->cap - r->end);
 		if (n < 0) {
 			if (errno == EINTR) {
@@ -175,13 +178,19 @@ flush_locked(void)
 }
 
 void
+nd_flush_stdout(void)
+{
+	nd_lock();
+	flush_locked();
+	nd_unlock();
+}
+
+void
 nd_flush(void)
 {
 	int i;
 
-	nd_lock();
-	flush_locked();
-	nd_unlock();
+	nd_flush_stdout();
 	for (i = 0; i < nhooks; i++)
 		hooks[i].fn(hooks[i].arg);
 }

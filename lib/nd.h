@@ -14,7 +14,11 @@ struct nd_reader {
 	char *buf;
 	size_t start, end, cap;
 	int eof;
+	int flush;		/* before a read: ND_FLUSH_ALL (0) or _STDOUT */
 };
+
+#define ND_FLUSH_ALL	0	/* nd_flush(): stdout and the on_flush sinks */
+#define ND_FLUSH_STDOUT	1	/* stdout only (for threads relaying lines) */
 
 /* Set up r to read fd; name is used in messages. */
 void nd_reader_init(struct nd_reader *r, int fd, const char *name);
@@ -22,7 +26,8 @@ void nd_reader_init(struct nd_reader *r, int fd, const char *name);
  * Return the next line in *line and *len without its "\n" or "\r\n", NUL
  * terminated (valid until the next call).  Blank lines are returned too.
  * Returns 1 for a line, 0 at end of file, -1 on a read error (errno set).
- * Before a read that may block, nd_flush() is called.
+ * Before a read that may block, buffered output is written out (see
+ * the flush field).
  */
 int nd_reader_next(struct nd_reader *r, char **line, size_t *len);
 void nd_reader_free(struct nd_reader *r);
@@ -39,6 +44,8 @@ void nd_write_raw(const char *line, size_t len);	/* adds "\n" */
 /* Write out what is buffered.  EPIPE ends the run quietly (nd_status());
  * any other error exits 7. */
 void nd_flush(void);
+/* Write out stdout's buffer only, not the extra sinks. */
+void nd_flush_stdout(void);
 /* Called by nd_flush() too: extra sinks (files, children) to flush. */
 void nd_on_flush(void (*fn)(void *), void *arg);
 /* Lock around output from several threads (nd_write takes it itself). */
