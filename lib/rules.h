@@ -1,0 +1,57 @@
+/* rules: record conditions (wh-route -w and "when:") and rules files */
+#ifndef RULES_H
+#define RULES_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+#include "path.h"
+#include "tmpl.h"
+
+struct rules_cond;	/* opaque: a condition tree */
+
+/*
+ * Compile a -w condition: "path=value", "path!=value", "path~re",
+ * "path!~re", "path<v" "<=" ">" ">=", or "path?".  NULL with err.
+ */
+struct rules_cond *rules_where(const char *text, char *err, size_t errlen);
+/* Whether rec satisfies c. */
+int rules_match(const struct rules_cond *c, json_t *rec);
+/* A string every line whose record matches c must contain (for a cheap
+ * test before parsing), or NULL.  The caller frees it. */
+char *rules_literal(const struct rules_cond *c);
+void rules_cond_free(struct rules_cond *c);
+
+enum rules_dest { RULES_STDOUT, RULES_FILE, RULES_RUN };
+enum rules_default { RULES_DEF_STDOUT, RULES_DEF_DROP, RULES_DEF_ERROR };
+
+struct rules_route {
+	char *name;
+	struct rules_cond *when;
+	struct path *setp;	/* set: field paths ... */
+	struct jtmpl **setv;	/* ... and their JSON templates */
+	size_t nset;
+	enum rules_dest dest;
+	char *target;		/* file name or command */
+	int cont;		/* continue: true */
+	int line;		/* where the route starts in its file */
+};
+
+struct rules {
+	struct rules_route *route;
+	size_t n;
+	enum rules_default dflt;
+};
+
+/* Load a rules file (see hookpipe(5)).  Returns 0, or -1 with
+ * "file:line: problem" in err. */
+int rules_load(const char *file, struct rules *r, char *err, size_t errlen);
+/* The same from memory; name is used in messages. */
+int rules_loads(const char *text, size_t len, const char *name,
+    struct rules *r, char *err, size_t errlen);
+void rules_free(struct rules *r);
+/* Apply a route's set: to out, templates rendered against in. */
+int rules_set(const struct rules_route *rt, json_t *in, json_t *out,
+    char *err, size_t errlen);
+
+#endif
