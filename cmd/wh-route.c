@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,12 +15,13 @@
 #include "nd.h"
 #include "path.h"
 #include "rules.h"
+#include "state.h"
 #include "tmpl.h"
 #include "xmem.h"
 
 static const char usage[] =
-    "usage: wh-route [-ehqVv] [--strict] [--errors file] [-c file] "
-    "[-w cond]... [file ...]";
+    "usage: wh-route [-ehqVv] [--strict] [--errors file] [--state file] "
+    "[-c file] [-w cond]... [file ...]";
 
 /* a child process or a file a route writes to */
 struct sink {
@@ -35,12 +37,36 @@ struct sink {
 };
 
 static struct rules rules;
+static struct state *state;	/* remember/recall */
 static struct sink *sinks;	/* one per route */
 static struct rules_cond **wconds;
 static size_t nw;
 static int vflag, strict;
 static char **lits;		/* -w pre-check: literals every match has */
 static size_t nlits;
+
+/* the state file, when a route remembers or recalls */
+static void
+open_state(const char *file, const char *path)
+{
+	char err[1024];
+	size_t i;
+	int need = 0;
+
+	for (i = 0; i < rules.n; i++)
+		if (rules.route[i].remember || rules.route[i].recall)
+			need = 1;
+	if (!need)
+		return;
+	if (path == NULL)
+		path = rules.state;
+	if (path == NULL)
+		msg_die(EX_CONFIG, "%s: routes remember or recall, but no "
+		    "state file is given (state: or --state)", file);
+	if ((state = state_open(path, err, sizeof(err))) == NULL)
+		msg_die(EX_CONFIG, "cannot open state file %s: %s", path,
+		    err);
+}
 
 static void
 open_sinks(const char *file)
@@ -211,12 +237,61 @@ deliver(const struct rules_route *rt, struct sink *s, json_t *rec, char *err,
 
 /* ---- per record ---- */
 
+/* recall: the stored value for the route's key, or NULL (no match) */
+static int
+recall(const struct rules_route *rt, json_t *rec, json_t **val, char *err,
+    size_t errlen)
+{
+	struct buf key = {0};
+	char *v;
+	int rc;
+
+	*val = NULL;
+	if (tmpl_render(rt->recall, rec, &key, err, errlen) < 0) {
+		buf_free(&key);
+		return -1;
+	}
+	rc = state_get(state, key.p, rt->forget, time(NULL), &v, err,
+	    errlen);
+	buf_free(&key);
+	if (rc < 0)
+		return -1;
+	if (v != NULL) {
+		*val = json_loads(v, JSON_DECODE_ANY, NULL);
+		if (*val == NULL)
+			*val = json_string(v);
+		free(v);
+	}
+	return 0;
+}
+
+static int
+remember(const struct rules_route *rt, json_t *rec, char *err, size_t errlen)
+{
+	struct buf key = {0};
+	json_t *v;
+	char *text;
+	int rc = -1;
+
+	if (tmpl_render(rt->remember, rec, &key, err, errlen) < 0)
+		goto out;
+	if ((v = jtmpl_render(rt->rvalue, rec, err, errlen)) == NULL)
+		goto out;
+	text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	json_decref(v);
+	rc = state_put(state, key.p, text, rt->ttl, time(NULL), err, errlen);
+	free(text);
+out:
+	buf_free(&key);
+	return rc;
+}
+
 static int
 route_one(struct nd_rec *r, void *arg, char *err, size_t errlen)
 {
 	size_t i;
 	int matched = 0, rc;
-	json_t *out;
+	json_t *out, *got;
 
 	(void)arg;
 	for (i = 0; i < rules.n; i++) {
@@ -224,10 +299,25 @@ route_one(struct nd_rec *r, void *arg, char *err, size_t errlen)
 
 		if (!rules_match(rt->when, r->obj))
 			continue;
+		got = NULL;
+		if (rt->recall != NULL) {
+			if (recall(rt, r->obj, &got, err, errlen) < 0)
+				return ND_FAIL;
+			if (got == NULL)
+				continue;	/* nothing remembered */
+		}
 		matched = 1;
 		out = json_copy(r->obj);
 		json_object_set_new(out, "route", json_string(rt->name));
-		if (rules_set(rt, r->obj, out, err, errlen) < 0) {
+		if (got != NULL && path_set(&rt->recall_as, out, got) < 0) {
+			snprintf(err, errlen, "route %s: cannot set %s",
+			    rt->name, rt->recall_as.text);
+			json_decref(out);
+			return ND_FAIL;
+		}
+		if (rules_set(rt, r->obj, out, err, errlen) < 0 ||
+		    (rt->remember != NULL &&
+		    remember(rt, r->obj, err, errlen) < 0)) {
 			json_decref(out);
 			return ND_FAIL;
 		}
@@ -324,13 +414,14 @@ main(int argc, char *argv[])
 		{"invert", no_argument, NULL, 'v'},
 		{"errors", required_argument, NULL, 'E'},
 		{"strict", no_argument, NULL, 'S'},
+		{"state", required_argument, NULL, 's'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0}
 	};
 	struct nd_opts o = {0};
-	const char *conf = NULL, *errors = NULL;
+	const char *conf = NULL, *errors = NULL, *statefile = NULL;
 	char err[1024], *lit;
 	struct rules_cond *c;
 	int ch, rc;
@@ -344,6 +435,7 @@ main(int argc, char *argv[])
 		case 'e': o.eflag = 1; break;
 		case 'E': errors = optarg; break;
 		case 'S': strict = 1; break;
+		case 's': statefile = optarg; break;
 		case 'q': msg_quiet = 1; break;
 		case 'v': vflag = 1; break;
 		case 'w':
@@ -388,9 +480,11 @@ main(int argc, char *argv[])
 	if (rules_load(conf, &rules, err, sizeof(err)) < 0)
 		msg_die(EX_CONFIG, "cannot load rules: %s", err);
 	open_sinks(conf);
+	open_state(conf, statefile);
 	nd_on_flush(flush_sinks, NULL);
 	rc = nd_run(argv + optind, argc - optind, route_one, NULL, &o);
 	finish_children();
 	nd_flush();
+	state_close(state);
 	return rc != 0 && rc != EX_PARTIAL ? rc : nd_status();
 }

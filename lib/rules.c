@@ -527,6 +527,10 @@ free_route(struct rules_route *rt)
 	free(rt->setp);
 	free(rt->setv);
 	free(rt->target);
+	tmpl_free(rt->remember);
+	jtmpl_free(rt->rvalue);
+	tmpl_free(rt->recall);
+	path_free(&rt->recall_as);
 }
 
 void
@@ -537,6 +541,7 @@ rules_free(struct rules *r)
 	for (i = 0; i < r->n; i++)
 		free_route(&r->route[i]);
 	free(r->route);
+	free(r->state);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -569,12 +574,112 @@ load_set(struct rctx *x, struct rules_route *rt, const json_t *v)
 	return 0;
 }
 
+/* a key template from a mapping's "key" */
+static struct tmpl *
+key_tmpl(struct rctx *x, struct rules_route *rt, const json_t *v,
+    const char *what)
+{
+	json_t *k = json_object_get(v, "key");
+	struct tmpl *t;
+	char err[1024];
+
+	if (!json_is_string(k) || json_string_length(k) == 0) {
+		rerr(x, v, "route '%s': %s needs a key template", rt->name,
+		    what);
+		return NULL;
+	}
+	if ((t = tmpl_compile(json_string_value(k), err, sizeof(err))) ==
+	    NULL)
+		rerr(x, k, "route '%s': %s", rt->name, err);
+	return t;
+}
+
+static int
+only_keys(struct rctx *x, const json_t *v, const char *what,
+    const char *const *keys)
+{
+	const char *k;
+	json_t *kv;
+	size_t i;
+
+	if (!json_is_object(v))
+		return rerr(x, v, "%s takes a mapping", what);
+	json_object_foreach((json_t *)v, k, kv) {
+		for (i = 0; keys[i] != NULL; i++)
+			if (strcmp(k, keys[i]) == 0)
+				break;
+		if (keys[i] == NULL)
+			return rerr(x, kv, "%s: unknown key '%s'", what, k);
+	}
+	return 0;
+}
+
+static int
+load_remember(struct rctx *x, struct rules_route *rt, const json_t *v)
+{
+	static const char *const keys[] = { "key", "value", "ttl", NULL };
+	char err[1024];
+	json_t *t;
+
+	if (only_keys(x, v, "remember", keys) < 0)
+		return -1;
+	if ((rt->remember = key_tmpl(x, rt, v, "remember")) == NULL)
+		return -1;
+	t = json_object_get(v, "value");
+	if (t == NULL)
+		t = json_string("{.}");
+	else
+		json_incref(t);
+	rt->rvalue = jtmpl_compile(t, err, sizeof(err));
+	json_decref(t);
+	if (rt->rvalue == NULL)
+		return rerr(x, v, "route '%s': %s", rt->name, err);
+	rt->ttl = RULES_TTL;
+	if ((t = json_object_get(v, "ttl")) != NULL) {
+		if (!json_is_integer(t) || json_integer_value(t) <= 0)
+			return rerr(x, t, "route '%s': ttl takes a number of "
+			    "seconds", rt->name);
+		rt->ttl = (long)json_integer_value(t);
+	}
+	return 0;
+}
+
+static int
+load_recall(struct rctx *x, struct rules_route *rt, const json_t *v)
+{
+	static const char *const keys[] = { "key", "as", "forget", NULL };
+	char err[1024];
+	json_t *t;
+
+	if (only_keys(x, v, "recall", keys) < 0)
+		return -1;
+	if ((rt->recall = key_tmpl(x, rt, v, "recall")) == NULL)
+		return -1;
+	t = json_object_get(v, "as");
+	if (t != NULL && !json_is_string(t))
+		return rerr(x, t, "route '%s': as takes a field path",
+		    rt->name);
+	if (path_compile(t ? json_string_value(t) : "recalled",
+	    &rt->recall_as, err, sizeof(err)) < 0)
+		return rerr(x, t, "route '%s': as: %s", rt->name, err);
+	if (rt->recall_as.n == 0)
+		return rerr(x, t, "route '%s': as: cannot replace the whole "
+		    "record", rt->name);
+	t = json_object_get(v, "forget");
+	if (t != NULL && !json_is_boolean(t))
+		return rerr(x, t, "route '%s': forget takes true or false",
+		    rt->name);
+	rt->forget = json_is_true(t);
+	return 0;
+}
+
 static int
 load_route(struct rctx *x, struct rules *r, size_t i, const json_t *j)
 {
 	struct rules_route *rt = &r->route[r->n];
 	static const char *const keys[] = {
-		"name", "when", "set", "to", "run", "continue"
+		"name", "when", "set", "to", "run", "continue", "remember",
+		"recall"
 	};
 	const char *k;
 	json_t *v;
@@ -589,7 +694,7 @@ load_route(struct rctx *x, struct rules *r, size_t i, const json_t *j)
 				break;
 		if (n == sizeof(keys) / sizeof(keys[0]))
 			return rerr(x, v, "unknown key '%s' (name, when, set, "
-			    "to, run, continue)", k);
+			    "to, run, continue, remember, recall)", k);
 	}
 	v = json_object_get(j, "name");
 	if (!json_is_string(v) || json_string_length(v) == 0)
@@ -607,6 +712,12 @@ load_route(struct rctx *x, struct rules *r, size_t i, const json_t *j)
 	else if ((rt->when = compile_when(x, v)) == NULL)
 		return -1;
 	if ((v = json_object_get(j, "set")) != NULL && load_set(x, rt, v) < 0)
+		return -1;
+	if ((v = json_object_get(j, "remember")) != NULL &&
+	    load_remember(x, rt, v) < 0)
+		return -1;
+	if ((v = json_object_get(j, "recall")) != NULL &&
+	    load_recall(x, rt, v) < 0)
 		return -1;
 	v = json_object_get(j, "continue");
 	if (v != NULL && !json_is_boolean(v))
@@ -637,9 +748,15 @@ load_doc(struct rctx *x, const json_t *doc, struct rules *r)
 	if (json_is_object(doc)) {
 		json_object_foreach((json_t *)doc, k, v)
 			if (strcmp(k, "routes") != 0 &&
-			    strcmp(k, "default") != 0)
+			    strcmp(k, "default") != 0 &&
+			    strcmp(k, "state") != 0)
 				return rerr(x, v, "unknown key '%s' (routes, "
-				    "default)", k);
+				    "default, state)", k);
+		if ((v = json_object_get(doc, "state")) != NULL) {
+			if (!json_is_string(v) || json_string_length(v) == 0)
+				return rerr(x, v, "state takes a file name");
+			r->state = xstrdup(json_string_value(v));
+		}
 		list = json_object_get(doc, "routes");
 		if ((v = json_object_get(doc, "default")) != NULL) {
 			d = json_is_string(v) ? json_string_value(v) : "";

@@ -35,13 +35,22 @@ struct rules_route {
 	char *target;		/* file name or command */
 	int cont;		/* continue: true */
 	int line;		/* where the route starts in its file */
+	struct tmpl *remember;	/* remember: key template, or NULL */
+	struct jtmpl *rvalue;	/*   value: what to store (default {.}) */
+	long ttl;		/*   ttl: seconds */
+	struct tmpl *recall;	/* recall: key template, or NULL */
+	struct path recall_as;	/*   as: where the stored value goes */
+	int forget;		/*   forget: delete it when recalled */
 };
 
 struct rules {
 	struct rules_route *route;
 	size_t n;
 	enum rules_default dflt;
+	char *state;		/* state: the file remember/recall use */
 };
+
+#define RULES_TTL	(7 * 24 * 3600)	/* remember's default ttl */
 
 /* Load a rules file (see hookpipe(5)).  Returns 0, or -1 with
  * "file:line: problem" in err. */

@@ -1,0 +1,130 @@
+/* state: a small persistent key-value store with expiry, on SQLite */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+
+#include "state.h"
+#include "xmem.h"
+
+struct state {
+	sqlite3 *db;
+	sqlite3_stmt *put, *get, *del, *purge;
+	unsigned long ops;
+};
+
+static int
+dberr(struct state *s, const char *what, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "state: cannot %s: %s", what,
+	    s->db ? sqlite3_errmsg(s->db) : "out of memory");
+	return -1;
+}
+
+void
+state_close(struct state *s)
+{
+	if (s == NULL)
+		return;
+	sqlite3_finalize(s->put);
+	sqlite3_finalize(s->get);
+	sqlite3_finalize(s->del);
+	sqlite3_finalize(s->purge);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+struct state *
+state_open(const char *path, char *err, size_t errlen)
+{
+	struct state *s = xcalloc(1, sizeof(*s));
+
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
+		dberr(s, "open the database", err, errlen);
+		goto bad;
+	}
+	/* several processes may share the file: wait for each other */
+	sqlite3_busy_timeout(s->db, 10000);
+	/* WAL + NORMAL: a commit survives a crash of the process */
+	if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL;"
+	    "PRAGMA synchronous=NORMAL;"
+	    "CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY,"
+	    " value TEXT NOT NULL, expires INTEGER NOT NULL);",
+	    NULL, NULL, NULL) != SQLITE_OK) {
+		dberr(s, "set up the database", err, errlen);
+		goto bad;
+	}
+	if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO kv"
+	    " (key, value, expires) VALUES (?1, ?2, ?3)", -1, &s->put,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, "SELECT value FROM kv WHERE key = ?1"
+	    " AND expires > ?2", -1, &s->get, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, "DELETE FROM kv WHERE key = ?1"
+	    " AND expires > ?2 RETURNING value", -1, &s->del,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, "DELETE FROM kv WHERE expires <= ?1",
+	    -1, &s->purge, NULL) != SQLITE_OK) {
+		dberr(s, "prepare statements", err, errlen);
+		goto bad;
+	}
+	return s;
+bad:
+	state_close(s);
+	return NULL;
+}
+
+/* now and then, drop what has expired */
+static void
+maybe_purge(struct state *s, time_t now)
+{
+	if (++s->ops % 1000 != 1)
+		return;
+	sqlite3_bind_int64(s->purge, 1, (sqlite3_int64)now);
+	sqlite3_step(s->purge);
+	sqlite3_reset(s->purge);
+}
+
+int
+state_put(struct state *s, const char *key, const char *value, long ttl,
+    time_t now, char *err, size_t errlen)
+{
+	int rc;
+
+	maybe_purge(s, now);
+	sqlite3_bind_text(s->put, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s->put, 2, value, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s->put, 3, (sqlite3_int64)now + ttl);
+	rc = sqlite3_step(s->put);
+	sqlite3_reset(s->put);
+	sqlite3_clear_bindings(s->put);
+	if (rc != SQLITE_DONE)
+		return dberr(s, "store a key", err, errlen);
+	return 0;
+}
+
+int
+state_get(struct state *s, const char *key, int forget, time_t now,
+    char **value, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = forget ? s->del : s->get;
+	int rc;
+
+	*value = NULL;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*value = xstrdup((const char *)sqlite3_column_text(st, 0));
+	/* step to the end so the DELETE is complete */
+	while (rc == SQLITE_ROW)
+		rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE) {
+		free(*value);
+		*value = NULL;
+		return dberr(s, "look up a key", err, errlen);
+	}
+	return 0;
+}
