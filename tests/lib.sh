@@ -6,6 +6,13 @@ HP_BUILD=${HP_BUILD:-$HP_TOP/build}
 PATH=$HP_BUILD/bin:$PATH
 export PATH HP_TOP HP_BUILD
 DATA=$HP_TOP/tests/data
+# the real interpreter first in PATH: a version manager's shim (pyenv)
+# costs a second or more per python3 call
+if [ -z "${HP_PYBIN:-}" ]; then
+	HP_PYBIN=$(python3 -c 'import os, sys; print(os.path.dirname(os.path.realpath(sys.executable)))' 2>/dev/null)
+	export HP_PYBIN
+fi
+[ -n "$HP_PYBIN" ] && PATH=$HP_BUILD/bin:$HP_PYBIN:$PATH
 T_N=0
 T_FAILED=0
 # every test gets its own scratch folder, removed at exit
@@ -71,12 +78,17 @@ free_port() {
 
 # wait_port PORT [SECONDS]: until something accepts on 127.0.0.1:PORT
 wait_port() {
-	i=0
-	while [ $i -lt $(( ${2:-10} * 20 )) ]; do
-		if python3 -c "import socket,sys; s=socket.create_connection(('127.0.0.1',$1),0.2)" 2>/dev/null; then return 0; fi
-		sleep 0.05; i=$((i + 1))
-	done
-	return 1
+	python3 - "$1" "${2:-10}" <<'PY'
+import socket, sys, time
+port, end = int(sys.argv[1]), time.monotonic() + float(sys.argv[2])
+while time.monotonic() < end:
+    try:
+        socket.create_connection(("127.0.0.1", port), 0.2).close()
+        sys.exit(0)
+    except OSError:
+        time.sleep(0.02)
+sys.exit(1)
+PY
 }
 
 done_testing() {
