@@ -1,0 +1,608 @@
+/* job-fetch: download each finished job's output into a directory */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <openssl/evp.h>
+
+#include "http.h"
+#include "msg.h"
+#include "nd.h"
+#include "tmpl.h"
+#include "xmem.h"
+
+static const char usage[] =
+    "usage: job-fetch [-ehnqV] -o dir [--api url] [--token-file file] "
+    "[--id id] [--url url] [--header-file file] [--name name] "
+    "[--skip-existing] [-j jobs] [--timeout seconds] [--retries n] "
+    "[--errors file] [file ...]";
+
+static const char *dir;
+static int dirfd_ = -1;
+static const char *api;
+static char *token;
+static struct curl_slist *secret;	/* --header-file */
+static struct tmpl *idt, *urlt, *namet;
+static int skip_existing, nflag;
+static mode_t fmode = 0644;	/* 0666 less the umask */
+
+/* one download */
+struct fetch {
+	char *id;
+	char *name;		/* from --name, or NULL until the headers */
+	char tmp[64];		/* the temporary file's name in dir */
+	int fd;
+	EVP_MD_CTX *md;
+	long long bytes;
+	int skipped;
+};
+
+static void
+pct(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	unsigned char c;
+
+	for (; *s != '\0'; s++) {
+		c = (unsigned char)*s;
+		if (isalnum(c) || strchr("-_.~", c) != NULL) {
+			buf_addc(b, c);
+		} else {
+			buf_addc(b, '%');
+			buf_addc(b, hex[c >> 4]);
+			buf_addc(b, hex[c & 15]);
+		}
+	}
+}
+
+/* a file name that stays in dir: the last path part, no control
+ * characters, no leading dot; NULL if nothing is left */
+static char *
+sanitize(const char *s)
+{
+	const char *p;
+	struct buf b = {0};
+
+	for (p = s; *p != '\0'; p++)
+		if (*p == '/' || *p == '\\')
+			s = p + 1;
+	for (p = s; *p != '\0' && b.len < 200; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c < 0x20 || c == 0x7f)
+			continue;
+		buf_addc(&b, b.len == 0 && c == '.' ? '_' : (char)c);
+	}
+	if (b.len == 0) {
+		buf_free(&b);
+		return NULL;
+	}
+	return b.p;
+}
+
+static int
+hexval(int c)
+{
+	return isdigit(c) ? c - '0' : isxdigit(c) ? tolower(c) - 'a' + 10 : -1;
+}
+
+/* the filename of a Content-Disposition: filename*= (RFC 6266, UTF-8)
+ * first, else filename= (a token or a quoted string) */
+static char *
+disposition_name(const char *v)
+{
+	const char *p, *q;
+	struct buf b = {0};
+	int h, l;
+
+	if ((p = strcasestr(v, "filename*=")) != NULL) {
+		p += 10;
+		if (strncasecmp(p, "UTF-8''", 7) == 0) {
+			for (p += 7; *p != '\0' && *p != ';' && *p != ' ';
+			    p++) {
+				if (*p == '%' && (h = hexval((unsigned char)
+				    p[1])) >= 0 && (l = hexval((unsigned char)
+				    p[2])) >= 0) {
+					buf_addc(&b, h * 16 + l);
+					p += 2;
+				} else {
+					buf_addc(&b, *p);
+				}
+			}
+			if (b.len > 0)
+				return b.p;
+		}
+	}
+	for (q = v; (p = strcasestr(q, "filename=")) != NULL; q = p + 9)
+		if (p == v || p[-1] == ';' || p[-1] == ' ')
+			break;
+	if (p == NULL)
+		return NULL;
+	p += 9;
+	if (*p == '"') {
+		for (p++; *p != '\0' && *p != '"'; p++) {
+			if (*p == '\\' && p[1] != '\0')
+				p++;
+			buf_addc(&b, *p);
+		}
+	} else {
+		for (; *p != '\0' && *p != ';' && *p != ' '; p++)
+			buf_addc(&b, *p);
+	}
+	return b.p;
+}
+
+static int
+exists(const char *name)
+{
+	struct stat st;
+
+	return fstatat(dirfd_, name, &st, 0) == 0;
+}
+
+/* the final name: --name, the server's, else the id */
+static char *
+final_name(struct fetch *f, struct http_xfer *x)
+{
+	char *n = NULL, *d;
+
+	if (f->name != NULL)
+		return xstrdup(f->name);
+	if (x->cdisp != NULL && (d = disposition_name(x->cdisp)) != NULL) {
+		n = sanitize(d);
+		free(d);
+	}
+	if (n == NULL)
+		n = sanitize(f->id);
+	return n ? n : xstrdup("output");
+}
+
+static void
+drop(struct http_xfer *x, void *arg)
+{
+	struct fetch *f = x->user;
+
+	(void)arg;
+	if (f == NULL)
+		return;
+	if (f->fd >= 0) {
+		close(f->fd);
+		unlinkat(dirfd_, f->tmp, 0);
+	}
+	EVP_MD_CTX_free(f->md);
+	free(f->id);
+	free(f->name);
+	free(f);
+}
+
+static int
+prepare(struct http_xfer *x, CURL *e)
+{
+	struct fetch *f = x->user;
+	char path[4096];
+
+	if (f->fd < 0) {
+		snprintf(f->tmp, sizeof(f->tmp), ".job-fetch.XXXXXX");
+		snprintf(path, sizeof(path), "%s/%s", dir, f->tmp);
+		if ((f->fd = mkostemp(path, O_CLOEXEC)) < 0) {
+			snprintf(x->err, sizeof(x->err), "cannot create a "
+			    "file in %s: %s", dir, strerror(errno));
+			return -1;
+		}
+		memcpy(f->tmp, strrchr(path, '/') + 1, sizeof(f->tmp) - 1);
+		fchmod(f->fd, fmode);
+	}
+	/* after a cut: ask for the rest */
+	curl_easy_setopt(e, CURLOPT_RESUME_FROM_LARGE,
+	    (curl_off_t)f->bytes);
+	return 0;
+}
+
+static int
+restart(struct fetch *f, struct http_xfer *x)
+{
+	if (ftruncate(f->fd, 0) < 0 || lseek(f->fd, 0, SEEK_SET) < 0) {
+		snprintf(x->err, sizeof(x->err), "cannot truncate a file in "
+		    "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	f->bytes = 0;
+	EVP_DigestInit_ex(f->md, EVP_sha256(), NULL);
+	return 0;
+}
+
+static int
+sink(struct http_xfer *x, const char *p, size_t n)
+{
+	struct fetch *f = x->user;
+	long long start;
+	ssize_t w;
+	char *name;
+
+	if (x->sink_first) {
+		if (skip_existing && f->name == NULL) {
+			name = final_name(f, x);
+			if (exists(name)) {
+				f->skipped = 1;
+				f->name = name;
+				return 1;
+			}
+			free(name);
+		}
+		if (x->status == 206) {
+			if (x->crange == NULL || sscanf(x->crange,
+			    "bytes %lld-", &start) != 1 || start != f->bytes) {
+				snprintf(x->err, sizeof(x->err), "the server "
+				    "resumed at the wrong place");
+				return -1;
+			}
+		} else if (f->bytes > 0 && restart(f, x) < 0) {
+			return -1;	/* a 200: it all comes again */
+		}
+	}
+	EVP_DigestUpdate(f->md, p, n);
+	while (n > 0) {
+		w = write(f->fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			snprintf(x->err, sizeof(x->err), "cannot write to %s: "
+			    "%s", dir, strerror(errno));
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+		f->bytes += w;
+	}
+	return 0;
+}
+
+static struct http_xfer *
+build(struct nd_rec *r, void *arg, char *err, size_t errlen)
+{
+	struct http_xfer *x;
+	struct fetch *f;
+	struct buf b = {0}, u = {0};
+	const struct curl_slist *l;
+
+	(void)arg;
+	f = xcalloc(1, sizeof(*f));
+	f->fd = -1;
+	if (tmpl_render(idt, r->obj, &b, err, errlen) < 0) {
+		if (urlt != NULL) {	/* the id only names the file */
+			buf_reset(&b);
+			buf_adds(&b, "output");
+		}
+		else
+			goto bad;
+	}
+	f->id = b.p ? b.p : xstrdup("");
+	memset(&b, 0, sizeof(b));
+	if (urlt != NULL) {
+		if (tmpl_render(urlt, r->obj, &u, err, errlen) < 0)
+			goto bad;
+	} else {
+		if (f->id[0] == '\0') {
+			snprintf(err, errlen, "empty job id");
+			goto bad;
+		}
+		buf_addf(&u, "%s/v1/jobs/", api);
+		pct(&u, f->id);
+		buf_adds(&u, "/output");
+	}
+	if (http_url_check(u.p ? u.p : "", err, errlen) < 0)
+		goto bad;
+	if (namet != NULL) {
+		if (tmpl_render(namet, r->obj, &b, err, errlen) < 0)
+			goto bad;
+		if ((f->name = sanitize(b.p ? b.p : "")) == NULL) {
+			snprintf(err, errlen, "name template '%s' gave no "
+			    "usable name", tmpl_text(namet));
+			goto bad;
+		}
+		buf_free(&b);
+	}
+	x = http_xfer_new();
+	x->url = u.p;
+	x->follow = 1;
+	x->user = f;
+	x->sink = sink;
+	x->prepare = prepare;
+	if ((f->md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(f->md, EVP_sha256(), NULL) != 1) {
+		snprintf(err, errlen, "cannot start SHA-256");
+		drop(x, NULL);
+		x->user = NULL;
+		http_xfer_free(x);
+		return NULL;
+	}
+	if (token != NULL) {
+		buf_addf(&b, "Authorization: Bearer %s", token);
+		x->secret = curl_slist_append(x->secret, b.p);
+		memset(b.p, 0, b.len);
+		buf_free(&b);
+	}
+	for (l = secret; l != NULL; l = l->next)
+		x->secret = curl_slist_append(x->secret, l->data);
+	if (nflag) {
+		x->done = 1;
+		x->result = HTTP_SKIPPED;
+	} else if (skip_existing && f->name != NULL && exists(f->name)) {
+		f->skipped = 1;
+		x->done = 1;
+		x->result = HTTP_SKIPPED;
+	}
+	return x;
+bad:
+	buf_free(&b);
+	buf_free(&u);
+	free(f->id);
+	free(f->name);
+	free(f);
+	return NULL;
+}
+
+/* fsync, rename into place, fsync the directory */
+static int
+commit(struct fetch *f, const char *name, char *err, size_t errlen)
+{
+	if (fsync(f->fd) < 0 || close(f->fd) < 0) {
+		snprintf(err, errlen, "cannot write %s/%s: %s", dir, name,
+		    strerror(errno));
+		return -1;
+	}
+	f->fd = -1;
+	if (renameat(dirfd_, f->tmp, dirfd_, name) < 0) {
+		snprintf(err, errlen, "cannot rename to %s/%s: %s", dir, name,
+		    strerror(errno));
+		unlinkat(dirfd_, f->tmp, 0);
+		return -1;
+	}
+	fsync(dirfd_);
+	return 0;
+}
+
+static int
+done(struct nd_rec *r, struct http_xfer *x, void *arg, char *err,
+    size_t errlen)
+{
+	struct fetch *f = x->user;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+	char hex[2 * EVP_MAX_MD_SIZE + 1], why[512], *show, *name = NULL;
+	char path[4096];
+	json_t *out, *fe;
+	int rc = 0;
+
+	(void)arg;
+	show = http_url_show(x->final_url ? x->final_url : x->url, 0);
+	out = json_copy(r->obj);
+	if (nflag) {
+		json_t *req = json_object(), *h = json_array();
+		const struct curl_slist *l;
+		char *c;
+
+		json_object_set_new(req, "method", json_string("GET"));
+		json_object_set_new(req, "url", json_string(x->url));
+		for (l = x->secret; l != NULL; l = l->next) {
+			c = strchr(l->data, ':');
+			json_array_append_new(h, json_sprintf("%.*s: ***",
+			    (int)(c - l->data), l->data));
+		}
+		json_object_set_new(req, "headers", h);
+		json_object_set_new(out, "request", req);
+		nd_write(out);
+		goto out;
+	}
+	if (f->skipped) {
+		snprintf(path, sizeof(path), "%s/%s", dir, f->name);
+		json_object_set_new(out, "fetch", json_pack("{s:s, s:b}",
+		    "path", path, "skipped", 1));
+		nd_write(out);
+		goto out;
+	}
+	if (x->result != HTTP_OK) {
+		snprintf(err, errlen, "cannot fetch job %s from %s: %s",
+		    f->id, show, http_reason(x, why, sizeof(why)));
+		if (x->result == HTTP_FAIL_TEMP)
+			nd_set_status(EX_TEMPFAIL);
+		rc = ND_FAIL;
+		goto out;
+	}
+	if (x->status < 200 || x->status > 299) {
+		if (x->status == 404 || x->status == 410)
+			snprintf(err, errlen, "job %s is expired or missing "
+			    "(HTTP %ld from %s)", f->id, x->status, show);
+		else
+			snprintf(err, errlen, "cannot fetch job %s: HTTP %ld "
+			    "from %s", f->id, x->status, show);
+		if (http_status_temp(x->status))
+			nd_set_status(EX_TEMPFAIL);
+		rc = x->status == 401 || x->status == 403 ? EX_REMOTE :
+		    ND_FAIL;
+		goto out;
+	}
+	name = final_name(f, x);
+	if (skip_existing && exists(name)) {
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		json_object_set_new(out, "fetch", json_pack("{s:s, s:b}",
+		    "path", path, "skipped", 1));
+		nd_write(out);
+		goto out;
+	}
+	if (commit(f, name, err, errlen) < 0) {
+		nd_set_status(EX_SYSTEM);
+		rc = ND_FAIL;
+		goto out;
+	}
+	EVP_DigestFinal_ex(f->md, md, &mdlen);
+	for (i = 0; i < mdlen; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	hex[2 * mdlen] = '\0';
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fe = json_pack("{s:s, s:I, s:s, s:s?, s:s}", "path", path, "bytes",
+	    (json_int_t)f->bytes, "sha256", hex, "content_type", x->ctype,
+	    "url", show);
+	if (fe == NULL)	/* a name that is not UTF-8 */
+		fe = json_pack("{s:s, s:I, s:s}", "path", "(not UTF-8)",
+		    "bytes", (json_int_t)f->bytes, "sha256", hex);
+	json_object_set_new(out, "fetch", fe);
+	nd_write(out);
+out:
+	free(name);
+	free(show);
+	json_decref(out);
+	return rc;
+}
+
+static long
+number(const char *s, const char *what, long lo, long hi)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi) {
+		msg_err("%s must be a number from %ld to %ld", what, lo, hi);
+		msg_usage(usage);
+	}
+	return v;
+}
+
+static struct tmpl *
+compile(const char *t)
+{
+	char err[1024];
+	struct tmpl *r = tmpl_compile(t, err, sizeof(err));
+
+	if (r == NULL) {
+		msg_err("%s", err);
+		msg_usage(usage);
+	}
+	return r;
+}
+
+enum {
+	O_API = 256, O_TOKENFILE, O_ID, O_URL, O_HEADERFILE, O_NAME,
+	O_SKIP, O_TIMEOUT, O_RETRIES, O_ERRORS
+};
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{"output", required_argument, NULL, 'o'},
+		{"api", required_argument, NULL, O_API},
+		{"token-file", required_argument, NULL, O_TOKENFILE},
+		{"id", required_argument, NULL, O_ID},
+		{"url", required_argument, NULL, O_URL},
+		{"header-file", required_argument, NULL, O_HEADERFILE},
+		{"name", required_argument, NULL, O_NAME},
+		{"skip-existing", no_argument, NULL, O_SKIP},
+		{"jobs", required_argument, NULL, 'j'},
+		{"timeout", required_argument, NULL, O_TIMEOUT},
+		{"retries", required_argument, NULL, O_RETRIES},
+		{"errors", required_argument, NULL, O_ERRORS},
+		{"dry-run", no_argument, NULL, 'n'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0}
+	};
+	struct http_opts ho;
+	struct http_pool *pool;
+	struct http_tool tool = { build, done, drop };
+	struct nd_opts o = {0};
+	const char *tokfile = NULL, *errors = NULL, *e;
+	char err[1024];
+	int ch, rc;
+
+	msg_prog = "job-fetch";
+	http_opts_init(&ho, msg_prog);
+	ho.idle_timeout = 1;	/* a big output may take long; a stall not */
+	if ((e = getenv("JOB_API_URL")) != NULL && *e != '\0')
+		api = e;
+	while ((ch = getopt_long(argc, argv, "ehj:no:qV", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'o': dir = optarg; break;
+		case O_API: api = optarg; break;
+		case O_TOKENFILE: tokfile = optarg; break;
+		case O_ID: idt = compile(optarg); break;
+		case O_URL: urlt = compile(optarg); break;
+		case O_NAME: namet = compile(optarg); break;
+		case O_HEADERFILE:
+			if (http_header_file(optarg, &secret, err,
+			    sizeof(err)) < 0)
+				msg_die(EX_CONFIG, "%s", err);
+			break;
+		case O_SKIP: skip_existing = 1; break;
+		case 'j': ho.jobs = (int)number(optarg, "-j", 1, 256); break;
+		case O_TIMEOUT:
+			ho.timeout = number(optarg, "--timeout", 1, 86400);
+			break;
+		case O_RETRIES:
+			ho.retries = (int)number(optarg, "--retries", 0, 100);
+			break;
+		case O_ERRORS: errors = optarg; break;
+		case 'e': o.eflag = 1; break;
+		case 'n': nflag = 1; break;
+		case 'q': msg_quiet = 1; break;
+		case 'h': msg_help(usage);
+		case 'V': msg_version();
+		default:  msg_usage(usage);
+		}
+	}
+	if (dir == NULL) {
+		msg_err("give the output directory (-o)");
+		msg_usage(usage);
+	}
+	if (idt == NULL)
+		idt = compile("{body.id}");
+	if (urlt == NULL && api == NULL) {
+		msg_err("give --api (or JOB_API_URL) or --url");
+		msg_usage(usage);
+	}
+	if (api != NULL && urlt == NULL &&
+	    http_url_check(api, err, sizeof(err)) < 0) {
+		msg_err("--api: %s", err);
+		msg_usage(usage);
+	}
+	if (tokfile != NULL) {
+		if ((token = http_secret_file(tokfile, err, sizeof(err))) ==
+		    NULL)
+			msg_die(EX_CONFIG, "cannot read the token: %s", err);
+	} else if ((e = getenv("JOB_API_TOKEN")) != NULL && *e != '\0') {
+		token = xstrdup(e);
+	}
+	fmode = umask(0);
+	umask(fmode);
+	fmode = 0666 & ~fmode;
+	if ((dirfd_ = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		msg_die(EX_CONFIG, "cannot open directory %s: %s", dir,
+		    strerror(errno));
+	if (errors != NULL && nd_errors_open(errors, err, sizeof(err)) < 0)
+		msg_die(EX_CONFIG, "%s", err);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+		msg_die(EX_SYSTEM, "cannot start libcurl");
+	if ((pool = http_pool_new(&ho, err, sizeof(err))) == NULL)
+		msg_die(EX_SYSTEM, "%s", err);
+	rc = http_run(argv + optind, argc - optind, pool, &tool, NULL, &o);
+	http_pool_free(pool);
+	tmpl_free(idt);
+	tmpl_free(urlt);
+	tmpl_free(namet);
+	curl_slist_free_all(secret);
+	if (token != NULL)
+		memset(token, 0, strlen(token));
+	free(token);
+	close(dirfd_);
+	curl_global_cleanup();
+	return rc;
+}

@@ -1,0 +1,475 @@
+/* slack-post: post a Slack message for each record */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http.h"
+#include "msg.h"
+#include "nd.h"
+#include "tmpl.h"
+#include "xmem.h"
+
+static const char usage[] =
+    "usage: slack-post [-ehnqV] [-t text] [--blocks file] "
+    "[--webhook-file file | --token-file file --channel channel] "
+    "[--api url] [--rate n] [--burst n] [-j jobs] [--timeout seconds] "
+    "[--retries n] [--errors file] [file ...]";
+
+static char *webhook;		/* incoming webhook URL (a secret) */
+static char *token;		/* bot token (a secret) */
+static char *api = "https://slack.com/api";
+static struct tmpl *textt, *chant;
+static struct jtmpl *blocksj;
+static int nflag;
+static double rate = 1.0;
+static int burst = 3;
+
+/* per channel: the GCRA's theoretical arrival time, monotonic ms */
+static struct chan {
+	char *name;
+	int64_t tat;
+} *chans;
+static size_t nchans;
+
+/* the time a message to channel may go, reserving its slot */
+static int64_t
+slot(const char *name)
+{
+	int64_t now = http_now(), interval = (int64_t)(1000.0 / rate);
+	int64_t tau = (int64_t)(burst - 1) * interval, t;
+	struct chan *c = NULL;
+	size_t i;
+
+	for (i = 0; i < nchans; i++)
+		if (strcmp(chans[i].name, name) == 0)
+			c = &chans[i];
+	if (c == NULL) {
+		chans = xrealloc(chans, (nchans + 1) * sizeof(*chans));
+		c = &chans[nchans++];
+		c->name = xstrdup(name);
+		c->tat = now;
+	}
+	t = c->tat - tau > now ? c->tat - tau : now;
+	c->tat = (c->tat > t ? c->tat : t) + interval;
+	return t;
+}
+
+/* "{a} and {b|upper}" -> "{a|slack} and {b|upper|slack}" */
+static char *
+escape_values(const char *s)
+{
+	struct buf b = {0};
+	const char *close;
+
+	while (*s != '\0') {
+		if ((s[0] == '{' && s[1] == '{') || (s[0] == '}' &&
+		    s[1] == '}')) {
+			buf_add(&b, s, 2);
+			s += 2;
+		} else if (s[0] == '{' && (close = strchr(s, '}')) != NULL) {
+			buf_add(&b, s, (size_t)(close - s));
+			buf_adds(&b, "|slack}");
+			s = close + 1;
+		} else {
+			buf_addc(&b, *s++);
+		}
+	}
+	return b.p ? b.p : xstrdup("");
+}
+
+static int
+dump_cb(const char *p, size_t n, void *arg)
+{
+	buf_add(arg, p, n);
+	return 0;
+}
+
+static struct http_xfer *
+build(struct nd_rec *r, void *arg, char *err, size_t errlen)
+{
+	struct http_xfer *x;
+	struct buf b = {0};
+	json_t *msg = json_object(), *v, *text = NULL;
+	const char *k;
+	char *ch = NULL;
+
+	(void)arg;
+	if (textt != NULL) {
+		if (tmpl_render(textt, r->obj, &b, err, errlen) < 0)
+			goto bad;
+		if ((text = json_stringn(b.p ? b.p : "", b.len)) == NULL) {
+			snprintf(err, errlen, "text is not valid UTF-8");
+			goto bad;
+		}
+		json_object_set_new(msg, "text", text);
+	}
+	if (blocksj != NULL) {
+		if ((v = jtmpl_render(blocksj, r->obj, err, errlen)) == NULL)
+			goto bad;
+		if (json_is_array(v)) {
+			json_object_set_new(msg, "blocks", v);
+		} else {
+			/* an object: its keys make the message */
+			json_object_foreach(v, k, text)
+				json_object_set(msg, k, text);
+			json_decref(v);
+		}
+	}
+	if (chant != NULL) {
+		buf_reset(&b);
+		if (tmpl_render(chant, r->obj, &b, err, errlen) < 0)
+			goto bad;
+		if (b.len == 0) {
+			snprintf(err, errlen, "channel template '%s' gave "
+			    "nothing", tmpl_text(chant));
+			goto bad;
+		}
+		ch = xstrdup(b.p);
+		json_object_set_new(msg, "channel", json_string(ch));
+	}
+	x = http_xfer_new();
+	x->method = xstrdup("POST");
+	if (webhook != NULL) {
+		x->url = xstrdup(webhook);
+	} else {
+		buf_reset(&b);
+		buf_addf(&b, "%s/chat.postMessage", api);
+		x->url = b.p;
+		memset(&b, 0, sizeof(b));
+		buf_addf(&b, "Authorization: Bearer %s", token);
+		x->secret = curl_slist_append(NULL, b.p);
+		memset(b.p, 0, b.len);
+	}
+	x->headers = curl_slist_append(NULL,
+	    "Content-Type: application/json; charset=utf-8");
+	buf_reset(&b);
+	json_dump_callback(msg, dump_cb, &b, JSON_COMPACT);
+	x->body = b.p;
+	x->bodylen = b.len;
+	memset(&b, 0, sizeof(b));
+	x->not_before = slot(ch ? ch : "webhook");
+	x->user = ch;
+	if (nflag) {
+		x->done = 1;
+		x->result = HTTP_SKIPPED;
+	}
+	json_decref(msg);
+	return x;
+bad:
+	free(ch);
+	buf_free(&b);
+	json_decref(msg);
+	return NULL;
+}
+
+static void
+drop(struct http_xfer *x, void *arg)
+{
+	(void)arg;
+	free(x->user);
+}
+
+/* API errors that no later message can escape: stop the run */
+static int
+fatal_api_error(const char *e)
+{
+	static const char *const list[] = {
+		"invalid_auth", "not_authed", "account_inactive",
+		"token_revoked", "token_expired", "missing_scope",
+		"no_permission", "not_allowed_token_type", "ekm_access_denied"
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(list) / sizeof(list[0]); i++)
+		if (strcmp(e, list[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* the response body as one short line */
+static void
+body_line(const struct http_xfer *x, char *out, size_t len)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < x->resp.len && n + 1 < len && i < 100; i++) {
+		unsigned char c = (unsigned char)x->resp.p[i];
+
+		out[n++] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
+	}
+	out[n] = '\0';
+}
+
+static int
+done(struct nd_rec *r, struct http_xfer *x, void *arg, char *err,
+    size_t errlen)
+{
+	char why[512], text[128], *show;
+	json_t *out, *s, *resp = NULL, *v;
+	const char *e;
+	int rc = 0;
+
+	(void)arg;
+	show = http_url_show(x->url, webhook != NULL);
+	out = json_copy(r->obj);
+	if (nflag) {
+		json_t *req = json_object(), *h = json_array();
+
+		json_object_set_new(req, "method", json_string("POST"));
+		json_object_set_new(req, "url", json_string(show));
+		json_array_append_new(h, json_string(x->headers->data));
+		if (x->secret != NULL)
+			json_array_append_new(h, json_string(
+			    "Authorization: ***"));
+		json_object_set_new(req, "headers", h);
+		json_object_set_new(req, "body", json_loadb(x->body,
+		    x->bodylen, 0, NULL));
+		json_object_set_new(out, "request", req);
+		nd_write(out);
+		goto out;
+	}
+	if (x->result != HTTP_OK) {
+		snprintf(err, errlen, "cannot post to %s: %s", show,
+		    http_reason(x, why, sizeof(why)));
+		if (x->result == HTTP_FAIL_TEMP)
+			nd_set_status(EX_TEMPFAIL);
+		rc = ND_FAIL;
+		goto out;
+	}
+	body_line(x, text, sizeof(text));
+	if (webhook != NULL) {
+		/* success is 200 and the plain text "ok" */
+		if (x->status == 200 && x->resp.len == 2 &&
+		    memcmp(x->resp.p, "ok", 2) == 0) {
+			json_object_set_new(out, "slack",
+			    json_pack("{s:b}", "ok", 1));
+			nd_write(out);
+			goto out;
+		}
+		snprintf(err, errlen, "HTTP %ld from %s: %s", x->status, show,
+		    text[0] ? text : "(no body)");
+		if (http_status_temp(x->status))
+			nd_set_status(EX_TEMPFAIL);
+		/* the webhook itself is revoked, archived or forbidden */
+		rc = x->status == 403 || x->status == 404 ||
+		    x->status == 410 ? EX_REMOTE : ND_FAIL;
+		goto out;
+	}
+	if (x->status == 200)
+		resp = json_loadb(x->resp.p ? x->resp.p : "", x->resp.len, 0,
+		    NULL);
+	if (!json_is_object(resp)) {
+		snprintf(err, errlen, "HTTP %ld from %s: %s", x->status, show,
+		    text[0] ? text : "(no body)");
+		if (http_status_temp(x->status))
+			nd_set_status(EX_TEMPFAIL);
+		rc = x->status == 401 || x->status == 403 ? EX_REMOTE :
+		    ND_FAIL;
+		goto out;
+	}
+	if (!json_is_true(json_object_get(resp, "ok"))) {
+		v = json_object_get(resp, "error");
+		e = json_is_string(v) ? json_string_value(v) : "unknown";
+		snprintf(err, errlen, "Slack refused the message to %s: %s",
+		    (char *)x->user, e);
+		rc = fatal_api_error(e) ? EX_REMOTE : ND_FAIL;
+		goto out;
+	}
+	s = json_pack("{s:b, s:O?, s:O?}", "ok", 1, "ts",
+	    json_object_get(resp, "ts"), "channel",
+	    json_object_get(resp, "channel"));
+	json_object_set_new(out, "slack", s);
+	nd_write(out);
+out:
+	json_decref(resp);
+	json_decref(out);
+	free(show);
+	return rc;
+}
+
+static double
+number(const char *s, const char *what, double lo, double hi)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || !(v >= lo && v <= hi)) {
+		msg_err("%s must be a number from %g to %g", what, lo, hi);
+		msg_usage(usage);
+	}
+	return v;
+}
+
+static char *
+secret_from(const char *file, const char *env, const char *what)
+{
+	char err[1024], *s;
+	const char *e;
+
+	if (file != NULL) {
+		if ((s = http_secret_file(file, err, sizeof(err))) == NULL)
+			msg_die(EX_CONFIG, "cannot read the %s: %s", what,
+			    err);
+		return s;
+	}
+	if ((e = getenv(env)) != NULL && *e != '\0')
+		return xstrdup(e);
+	return NULL;
+}
+
+enum {
+	O_BLOCKS = 256, O_WEBHOOKFILE, O_TOKENFILE, O_CHANNEL, O_API,
+	O_RATE, O_BURST, O_TIMEOUT, O_RETRIES, O_ERRORS
+};
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{"text", required_argument, NULL, 't'},
+		{"blocks", required_argument, NULL, O_BLOCKS},
+		{"webhook-file", required_argument, NULL, O_WEBHOOKFILE},
+		{"token-file", required_argument, NULL, O_TOKENFILE},
+		{"channel", required_argument, NULL, O_CHANNEL},
+		{"api", required_argument, NULL, O_API},
+		{"rate", required_argument, NULL, O_RATE},
+		{"burst", required_argument, NULL, O_BURST},
+		{"jobs", required_argument, NULL, 'j'},
+		{"timeout", required_argument, NULL, O_TIMEOUT},
+		{"retries", required_argument, NULL, O_RETRIES},
+		{"errors", required_argument, NULL, O_ERRORS},
+		{"dry-run", no_argument, NULL, 'n'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0}
+	};
+	struct http_opts ho;
+	struct http_pool *pool;
+	struct http_tool tool = { build, done, drop };
+	struct nd_opts o = {0};
+	const char *text = NULL, *blocks = NULL, *whfile = NULL;
+	const char *tokfile = NULL, *channel = NULL, *errors = NULL, *e;
+	char err[1024], *esc;
+	json_error_t je;
+	json_t *j;
+	int ch, rc;
+
+	msg_prog = "slack-post";
+	http_opts_init(&ho, msg_prog);
+	ho.no_retry_5xx = 1;	/* posts are not idempotent */
+	if ((e = getenv("SLACK_API_URL")) != NULL && *e != '\0')
+		api = (char *)e;
+	while ((ch = getopt_long(argc, argv, "ehj:nqt:V", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 't': text = optarg; break;
+		case O_BLOCKS: blocks = optarg; break;
+		case O_WEBHOOKFILE: whfile = optarg; break;
+		case O_TOKENFILE: tokfile = optarg; break;
+		case O_CHANNEL: channel = optarg; break;
+		case O_API: api = optarg; break;
+		case O_RATE: rate = number(optarg, "--rate", 0.001, 1000);
+			break;
+		case O_BURST:
+			burst = (int)number(optarg, "--burst", 1, 1000);
+			break;
+		case 'j': ho.jobs = (int)number(optarg, "-j", 1, 256); break;
+		case O_TIMEOUT:
+			ho.timeout = (long)number(optarg, "--timeout", 1,
+			    86400);
+			break;
+		case O_RETRIES:
+			ho.retries = (int)number(optarg, "--retries", 0, 100);
+			break;
+		case O_ERRORS: errors = optarg; break;
+		case 'e': o.eflag = 1; break;
+		case 'n': nflag = 1; break;
+		case 'q': msg_quiet = 1; break;
+		case 'h': msg_help(usage);
+		case 'V': msg_version();
+		default:  msg_usage(usage);
+		}
+	}
+	if (text == NULL && blocks == NULL) {
+		msg_err("give the message: -t text or --blocks file");
+		msg_usage(usage);
+	}
+	if (whfile != NULL && (tokfile != NULL || channel != NULL)) {
+		msg_err("--webhook-file does not go with --token-file or "
+		    "--channel");
+		msg_usage(usage);
+	}
+	if (text != NULL) {
+		esc = escape_values(text);
+		textt = tmpl_compile(esc, err, sizeof(err));
+		free(esc);
+		if (textt == NULL) {
+			/* report the template as typed */
+			if ((textt = tmpl_compile(text, err, sizeof(err))) ==
+			    NULL)
+				msg_err("%s", err);
+			else
+				msg_err("template '%s': bad expression",
+				    text);
+			msg_usage(usage);
+		}
+	}
+	if (channel != NULL &&
+	    (chant = tmpl_compile(channel, err, sizeof(err))) == NULL) {
+		msg_err("%s", err);
+		msg_usage(usage);
+	}
+	if (blocks != NULL) {
+		if ((j = json_load_file(blocks, JSON_DECODE_ANY, &je)) == NULL)
+			msg_die(EX_CONFIG, "cannot load %s: line %d: %s",
+			    blocks, je.line, je.text);
+		if (!json_is_array(j) && !json_is_object(j))
+			msg_die(EX_CONFIG, "%s: blocks must be an array or a "
+			    "message object", blocks);
+		if ((blocksj = jtmpl_compile(j, err, sizeof(err))) == NULL)
+			msg_die(EX_CONFIG, "%s: %s", blocks, err);
+		json_decref(j);
+	}
+	if (channel == NULL && tokfile == NULL)
+		webhook = secret_from(whfile, "SLACK_WEBHOOK_URL",
+		    "webhook URL");
+	if (webhook == NULL) {
+		token = secret_from(tokfile, "SLACK_BOT_TOKEN", "bot token");
+		if (token == NULL)
+			msg_die(EX_CONFIG, "no Slack webhook or token: set "
+			    "SLACK_WEBHOOK_URL or SLACK_BOT_TOKEN, or give "
+			    "--webhook-file or --token-file");
+		if (chant == NULL)
+			msg_die(EX_CONFIG, "chat.postMessage needs --channel");
+		if (http_url_check(api, err, sizeof(err)) < 0)
+			msg_die(EX_CONFIG, "--api: %s", err);
+	} else if (http_url_check(webhook, err, sizeof(err)) < 0) {
+		/* never quote the webhook URL: it is the secret */
+		msg_die(EX_CONFIG, "the webhook URL is not an http(s) URL");
+	}
+	if (errors != NULL && nd_errors_open(errors, err, sizeof(err)) < 0)
+		msg_die(EX_CONFIG, "%s", err);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+		msg_die(EX_SYSTEM, "cannot start libcurl");
+	if ((pool = http_pool_new(&ho, err, sizeof(err))) == NULL)
+		msg_die(EX_SYSTEM, "%s", err);
+	rc = http_run(argv + optind, argc - optind, pool, &tool, NULL, &o);
+	http_pool_free(pool);
+	tmpl_free(textt);
+	tmpl_free(chant);
+	jtmpl_free(blocksj);
+	free(webhook);
+	if (token != NULL)
+		memset(token, 0, strlen(token));
+	free(token);
+	while (nchans > 0)
+		free(chans[--nchans].name);
+	free(chans);
+	curl_global_cleanup();
+	return rc;
+}

@@ -1,0 +1,1051 @@
+/* http: libcurl transfers for the network tools: an ordered window of
+ * requests on one multi handle, retries with backoff, Retry-After */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "http.h"
+#include "msg.h"
+#include "nd.h"
+#include "xmem.h"
+
+struct http_pool {
+	struct http_opts o;
+	CURLM *multi;
+	struct http_xfer **q;	/* ring of queued transfers, oldest first */
+	size_t cap, head, n;
+	size_t window;		/* most queued at once */
+	int active;
+	CURL **idle;		/* easy handles kept for reuse */
+	size_t nidle;
+	unsigned int seed;
+};
+
+void
+http_opts_init(struct http_opts *o, const char *tool)
+{
+	static char ua[128];
+	const char *b;
+	char *end;
+	long v;
+
+	memset(o, 0, sizeof(*o));
+	o->jobs = 4;
+	o->timeout = 30;
+	o->retries = 3;
+	o->backoff_ms = 500;
+	o->backoff_max_ms = 30000;
+	o->retry_after_max = 120;
+	o->body_max = 1024 * 1024;
+	o->max_redirs = 10;
+	snprintf(ua, sizeof(ua), "%s/%s (hookpipe)", tool,
+#ifdef HOOKPIPE_VERSION
+	    HOOKPIPE_VERSION
+#else
+	    "0"
+#endif
+	    );
+	o->user_agent = ua;
+	/* tests shorten the waits; not worth an option */
+	if ((b = getenv("HOOKPIPE_BACKOFF")) != NULL && *b != '\0') {
+		errno = 0;
+		v = strtol(b, &end, 10);
+		if (errno == 0 && *end == '\0' && v >= 0 && v <= 600000)
+			o->backoff_ms = v;
+	}
+}
+
+int64_t
+http_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct http_xfer *
+http_xfer_new(void)
+{
+	struct http_xfer *x = xcalloc(1, sizeof(*x));
+
+	x->retry_after = -1;
+	return x;
+}
+
+static void
+clear_resp_headers(struct http_xfer *x)
+{
+	free(x->ctype);
+	free(x->cdisp);
+	free(x->crange);
+	x->ctype = x->cdisp = x->crange = NULL;
+	x->retry_after = -1;
+}
+
+void
+http_xfer_free(struct http_xfer *x)
+{
+	if (x == NULL)
+		return;
+	free(x->method);
+	free(x->url);
+	free(x->hop);
+	free(x->origin);
+	free(x->final_url);
+	curl_slist_free_all(x->headers);
+	curl_slist_free_all(x->secret);
+	curl_slist_free_all(x->sent);
+	if (x->body != NULL)
+		memset(x->body, 0, x->bodylen);
+	free(x->body);
+	buf_free(&x->resp);
+	clear_resp_headers(x);
+	free(x);
+}
+
+/* ---- URLs ---- */
+
+int
+http_url_check(const char *url, char *err, size_t errlen)
+{
+	CURLU *u = curl_url();
+	CURLUcode uc;
+	char *scheme = NULL, *host = NULL, *show;
+	int rc = -1;
+
+	if (u == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	uc = curl_url_set(u, CURLUPART_URL, url, 0);
+	show = http_url_show(url, 0);
+	if (uc != CURLUE_OK) {
+		snprintf(err, errlen, "bad URL '%s': %s", show ? show : url,
+		    curl_url_strerror(uc));
+		goto out;
+	}
+	curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
+	curl_url_get(u, CURLUPART_HOST, &host, 0);
+	if (scheme == NULL || (strcmp(scheme, "http") != 0 &&
+	    strcmp(scheme, "https") != 0)) {
+		snprintf(err, errlen, "bad URL '%s': not http or https",
+		    show);
+		goto out;
+	}
+	if (host == NULL || *host == '\0') {
+		snprintf(err, errlen, "bad URL '%s': no host", show);
+		goto out;
+	}
+	rc = 0;
+out:
+	curl_free(scheme);
+	curl_free(host);
+	free(show);
+	curl_url_cleanup(u);
+	return rc;
+}
+
+char *
+http_url_show(const char *url, int secret_path)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL, *r;
+	struct buf b = {0};
+
+	if (u == NULL || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+		curl_url_cleanup(u);
+		/* unparsable: show what precedes any '?' and '@' */
+		r = xstrndup(url, strcspn(url, "?#"));
+		if (strchr(r, '@') != NULL) {
+			free(r);
+			r = xstrdup("(URL hidden)");
+		}
+		return r;
+	}
+	curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
+	curl_url_get(u, CURLUPART_PORT, &port, 0);
+	curl_url_get(u, CURLUPART_PATH, &path, 0);
+	buf_addf(&b, "%s://%s", scheme ? scheme : "http", host);
+	if (port != NULL)
+		buf_addf(&b, ":%s", port);
+	if (secret_path)
+		buf_adds(&b, "/***");
+	else
+		buf_adds(&b, path ? path : "/");
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_free(path);
+	curl_url_cleanup(u);
+	return b.p;
+}
+
+char *
+http_url_origin(const char *url)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *port = NULL, *r = NULL, *s;
+	struct buf b = {0};
+
+	if (u == NULL)
+		return NULL;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) ==
+	    CURLUE_OK) {
+		buf_addf(&b, "%s://%s:%s", scheme, host, port);
+		for (s = b.p; *s != '\0'; s++)
+			*s = (char)tolower((unsigned char)*s);
+		r = b.p;
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return r;
+}
+
+/* ---- small helpers ---- */
+
+long
+http_retry_after(const char *v, long now)
+{
+	const char *s;
+	char *end;
+	long n;
+	time_t t;
+
+	while (*v == ' ' || *v == '\t')
+		v++;
+	if (*v == '\0')
+		return -1;
+	for (s = v; isdigit((unsigned char)*s); s++)
+		;
+	if (s > v && (*s == '\0' || *s == ' ' || *s == '\t')) {
+		errno = 0;
+		n = strtol(v, &end, 10);
+		if (errno != 0)
+			return 1000000;	/* absurdly far: the cap handles it */
+		return n;
+	}
+	t = curl_getdate(v, NULL);
+	if (t == (time_t)-1)
+		return -1;
+	return t > now ? (long)(t - now) : 0;
+}
+
+int
+http_status_temp(long status)
+{
+	return status == 408 || status == 429 || (status >= 500 &&
+	    status <= 599);
+}
+
+const char *
+http_reason(const struct http_xfer *x, char *buf, size_t len)
+{
+	if (x->code == CURLE_OK && x->status > 0)
+		snprintf(buf, len, "HTTP %ld", x->status);
+	else if (x->err[0] != '\0')
+		snprintf(buf, len, "%s", x->err);
+	else
+		snprintf(buf, len, "%s", curl_easy_strerror(x->code));
+	return buf;
+}
+
+int
+http_header_ok(const char *line)
+{
+	const char *s = line;
+
+	/* an RFC 9110 token, then ':' */
+	for (; *s != '\0' && *s != ':'; s++)
+		if (!isalnum((unsigned char)*s) &&
+		    strchr("!#$%&'*+-.^_`|~", *s) == NULL)
+			return 0;
+	if (s == line || *s != ':')
+		return 0;
+	for (; *s != '\0'; s++)
+		if (*s == '\r' || *s == '\n')
+			return 0;
+	return 1;
+}
+
+int
+http_header_file(const char *path, struct curl_slist **list, char *err,
+    size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	long lineno = 0;
+	struct curl_slist *l;
+	int rc = 0;
+
+	if (f == NULL) {
+		snprintf(err, errlen, "cannot open %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	while ((n = getline(&line, &cap, f)) > 0) {
+		lineno++;
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = '\0';
+		if (n == 0 || line[0] == '#')
+			continue;
+		if (!http_header_ok(line)) {
+			/* never quote the line: it may hold a secret */
+			snprintf(err, errlen, "%s:%ld: not a header line "
+			    "(Name: value)", path, lineno);
+			rc = -1;
+			break;
+		}
+		if ((l = curl_slist_append(*list, line)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			rc = -1;
+			break;
+		}
+		*list = l;
+	}
+	if (rc == 0 && ferror(f)) {
+		snprintf(err, errlen, "cannot read %s: %s", path,
+		    strerror(errno));
+		rc = -1;
+	}
+	if (line != NULL)
+		memset(line, 0, cap);
+	free(line);
+	fclose(f);
+	return rc;
+}
+
+char *
+http_secret_file(const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	struct buf b = {0};
+	char chunk[4096];
+	size_t n;
+
+	if (f == NULL) {
+		snprintf(err, errlen, "cannot open %s: %s", path,
+		    strerror(errno));
+		return NULL;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_add(&b, chunk, n);
+	memset(chunk, 0, sizeof(chunk));
+	if (ferror(f)) {
+		snprintf(err, errlen, "cannot read %s: %s", path,
+		    strerror(errno));
+		fclose(f);
+		buf_free(&b);
+		return NULL;
+	}
+	fclose(f);
+	while (b.len > 0 && (b.p[b.len - 1] == '\n' || b.p[b.len - 1] == '\r'
+	    || b.p[b.len - 1] == ' '))
+		b.p[--b.len] = '\0';
+	if (b.len == 0 || memchr(b.p, '\n', b.len) != NULL ||
+	    strlen(b.p) != b.len) {
+		snprintf(err, errlen, "%s: %s", path, b.len == 0 ?
+		    "empty" : "must hold one line");
+		buf_free(&b);
+		return NULL;
+	}
+	return b.p;
+}
+
+/* ---- the pool ---- */
+
+struct http_pool *
+http_pool_new(const struct http_opts *o, char *err, size_t errlen)
+{
+	struct http_pool *p;
+
+	p = xcalloc(1, sizeof(*p));
+	p->o = *o;
+	if (p->o.jobs < 1)
+		p->o.jobs = 1;
+	/* finished transfers wait behind a slow head; leave room to go on */
+	p->window = (size_t)p->o.jobs * 4;
+	if (p->window < 8)
+		p->window = 8;
+	p->cap = p->window;
+	p->q = xcalloc(p->cap, sizeof(*p->q));
+	if ((p->multi = curl_multi_init()) == NULL) {
+		snprintf(err, errlen, "cannot start libcurl");
+		free(p->q);
+		free(p);
+		return NULL;
+	}
+	curl_multi_setopt(p->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+	    (long)p->o.jobs);
+	curl_multi_setopt(p->multi, CURLMOPT_MAXCONNECTS,
+	    (long)p->o.jobs * 2);
+	p->seed = (unsigned int)(http_now() ^ getpid());
+	return p;
+}
+
+void
+http_pool_free(struct http_pool *p)
+{
+	size_t i;
+	struct http_xfer *x;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->n; i++) {
+		x = p->q[(p->head + i) % p->cap];
+		if (x->easy != NULL) {
+			curl_multi_remove_handle(p->multi, x->easy);
+			curl_easy_cleanup(x->easy);
+		}
+		http_xfer_free(x);
+	}
+	for (i = 0; i < p->nidle; i++)
+		curl_easy_cleanup(p->idle[i]);
+	free(p->idle);
+	free(p->q);
+	curl_multi_cleanup(p->multi);
+	free(p);
+}
+
+int
+http_pool_room(const struct http_pool *p)
+{
+	return p->n < p->window;
+}
+
+size_t
+http_pool_len(const struct http_pool *p)
+{
+	return p->n;
+}
+
+void
+http_pool_add(struct http_pool *p, struct http_xfer *x)
+{
+	if (p->n == p->cap) {
+		/* grow the ring, oldest first again */
+		struct http_xfer **nq = xcalloc(p->cap * 2, sizeof(*nq));
+		size_t i;
+
+		for (i = 0; i < p->n; i++)
+			nq[i] = p->q[(p->head + i) % p->cap];
+		free(p->q);
+		p->q = nq;
+		p->head = 0;
+		p->cap *= 2;
+	}
+	x->pool = p;
+	x->due = x->not_before;
+	x->sink_first = 1;
+	p->q[(p->head + p->n) % p->cap] = x;
+	p->n++;
+}
+
+struct http_xfer *
+http_pool_take(struct http_pool *p)
+{
+	struct http_xfer *x;
+
+	if (p->n == 0 || !p->q[p->head]->done)
+		return NULL;
+	x = p->q[p->head];
+	p->head = (p->head + 1) % p->cap;
+	p->n--;
+	return x;
+}
+
+static int
+is_get(const struct http_xfer *x)
+{
+	return x->method == NULL || strcmp(x->method, "GET") == 0 ||
+	    strcmp(x->method, "HEAD") == 0;
+}
+
+/* whether a request may be sent twice: RFC 9110 idempotent methods */
+static int
+idempotent(const struct http_xfer *x)
+{
+	return is_get(x) || strcmp(x->method, "PUT") == 0 ||
+	    strcmp(x->method, "DELETE") == 0 ||
+	    strcmp(x->method, "OPTIONS") == 0;
+}
+
+static size_t
+on_header(char *p, size_t size, size_t n, void *arg)
+{
+	struct http_xfer *x = arg;
+	size_t len = size * n, nl, vl;
+	const char *v;
+	char *val;
+
+	if (len >= 5 && memcmp(p, "HTTP/", 5) == 0) {
+		/* a new response (after a 1xx or on a new hop) */
+		clear_resp_headers(x);
+		return len;
+	}
+	v = memchr(p, ':', len);
+	if (v == NULL)
+		return len;
+	nl = (size_t)(v - p);
+	for (v++; v < p + len && (*v == ' ' || *v == '\t'); v++)
+		;
+	vl = (size_t)(p + len - v);
+	while (vl > 0 && (v[vl - 1] == '\r' || v[vl - 1] == '\n' ||
+	    v[vl - 1] == ' '))
+		vl--;
+	val = xstrndup(v, vl);
+	if (nl == 12 && strncasecmp(p, "content-type", nl) == 0) {
+		free(x->ctype);
+		x->ctype = val;
+	} else if (nl == 19 && strncasecmp(p, "content-disposition", nl)
+	    == 0) {
+		free(x->cdisp);
+		x->cdisp = val;
+	} else if (nl == 13 && strncasecmp(p, "content-range", nl) == 0) {
+		free(x->crange);
+		x->crange = val;
+	} else if (nl == 11 && strncasecmp(p, "retry-after", nl) == 0) {
+		x->retry_after = http_retry_after(val, (long)time(NULL));
+		free(val);
+	} else {
+		free(val);
+	}
+	return len;
+}
+
+static size_t
+on_body(char *p, size_t size, size_t n, void *arg)
+{
+	struct http_xfer *x = arg;
+	size_t len = size * n, keep;
+	long status = 0;
+	int rc;
+
+	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+	if (status >= 300 && status < 400 && x->follow)
+		return len;	/* a redirect's body: dropped */
+	if (x->sink != NULL && status >= 200 && status < 300) {
+		x->status = status;	/* the sink checks for 206 */
+		rc = x->sink(x, p, len);
+		x->sink_first = 0;
+		if (rc != 0) {
+			x->stopped = rc;
+			return 0;	/* CURLE_WRITE_ERROR ends it */
+		}
+		return len;
+	}
+	keep = len;
+	if (x->resp.len + keep > x->pool->o.body_max) {
+		keep = x->resp.len < x->pool->o.body_max ?
+		    x->pool->o.body_max - x->resp.len : 0;
+		x->truncated = 1;
+	}
+	buf_add(&x->resp, p, keep);
+	return len;
+}
+
+/* set e up for the next request of x; -1 with x->err on failure */
+static int
+setup(struct http_pool *p, struct http_xfer *x, CURL *e)
+{
+	const char *m = x->method ? x->method : "GET";
+	struct curl_slist *h, *l;
+	char *hop_origin;
+	int same;
+
+	curl_easy_setopt(e, CURLOPT_URL, x->hop);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->err);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, p->o.user_agent);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	/* redirects are ours: secret headers must not follow them */
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, p->o.timeout * 1000);
+	if (p->o.idle_timeout) {
+		curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, p->o.timeout);
+	} else {
+		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, p->o.timeout * 1000);
+	}
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+	if (strcmp(m, "GET") == 0) {
+		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+	} else if (strcmp(m, "HEAD") == 0) {
+		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+	} else {
+		if (x->body != NULL || strcmp(m, "POST") == 0) {
+			curl_easy_setopt(e, CURLOPT_POSTFIELDS,
+			    x->body ? x->body : "");
+			curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+			    (curl_off_t)x->bodylen);
+		}
+		if (strcmp(m, "POST") != 0)
+			curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, m);
+	}
+	curl_slist_free_all(x->sent);
+	x->sent = NULL;
+	hop_origin = http_url_origin(x->hop);
+	same = hop_origin != NULL && x->origin != NULL &&
+	    strcmp(hop_origin, x->origin) == 0;
+	free(hop_origin);
+	for (l = x->headers; l != NULL; l = l->next)
+		if ((h = curl_slist_append(x->sent, l->data)) != NULL)
+			x->sent = h;
+	for (l = same ? x->secret : NULL; l != NULL; l = l->next)
+		if ((h = curl_slist_append(x->sent, l->data)) != NULL)
+			x->sent = h;
+	/* no 100-continue round trip for big bodies */
+	if ((h = curl_slist_append(x->sent, "Expect:")) != NULL)
+		x->sent = h;
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->sent);
+	if (x->prepare != NULL && x->prepare(x, e) < 0)
+		return -1;
+	return 0;
+}
+
+static void
+give_back(struct http_pool *p, CURL *e)
+{
+	if (p->nidle < (size_t)p->o.jobs * 2) {
+		if (p->idle == NULL)
+			p->idle = xcalloc((size_t)p->o.jobs * 2,
+			    sizeof(*p->idle));
+		curl_easy_reset(e);
+		p->idle[p->nidle++] = e;
+	} else {
+		curl_easy_cleanup(e);
+	}
+}
+
+static void
+start(struct http_pool *p, struct http_xfer *x)
+{
+	CURL *e;
+
+	if (x->hop == NULL)
+		x->hop = xstrdup(x->url);
+	if (x->origin == NULL)
+		x->origin = http_url_origin(x->url);
+	e = p->nidle > 0 ? p->idle[--p->nidle] : curl_easy_init();
+	x->err[0] = '\0';
+	x->code = CURLE_OK;
+	x->stopped = 0;
+	x->status = 0;
+	x->truncated = 0;
+	x->sink_first = 1;
+	buf_reset(&x->resp);
+	clear_resp_headers(x);
+	if (e == NULL) {
+		snprintf(x->err, sizeof(x->err), "cannot start libcurl");
+		x->result = HTTP_FAIL_LOCAL;
+		x->done = 1;
+		return;
+	}
+	if (setup(p, x, e) < 0 ||
+	    curl_multi_add_handle(p->multi, e) != CURLM_OK) {
+		if (x->err[0] == '\0')
+			snprintf(x->err, sizeof(x->err), "cannot start a "
+			    "transfer");
+		give_back(p, e);
+		x->result = HTTP_FAIL_LOCAL;
+		x->done = 1;
+		return;
+	}
+	x->easy = e;
+	x->active = 1;
+	p->active++;
+}
+
+static int
+is_connect_error(CURLcode c)
+{
+	return c == CURLE_COULDNT_CONNECT || c == CURLE_COULDNT_RESOLVE_HOST ||
+	    c == CURLE_COULDNT_RESOLVE_PROXY;
+}
+
+static int
+is_redirect(long s)
+{
+	return s == 301 || s == 302 || s == 303 || s == 307 || s == 308;
+}
+
+/* a transfer's attempt ended with code: redirect, retry or done */
+static void
+finish(struct http_pool *p, struct http_xfer *x, CURLcode code)
+{
+	CURL *e = x->easy;
+	char *loc = NULL, why[CURL_ERROR_SIZE + 64];
+	long wait, backoff;
+	int retry = 0, shift;
+
+	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &x->status);
+	if (code == CURLE_OK && x->follow && is_get(x) &&
+	    is_redirect(x->status)) {
+		curl_easy_getinfo(e, CURLINFO_REDIRECT_URL, &loc);
+		if (loc != NULL)
+			loc = xstrdup(loc);
+	}
+	curl_multi_remove_handle(p->multi, e);
+	give_back(p, e);
+	x->easy = NULL;
+	x->active = 0;
+	p->active--;
+	x->code = code;
+	if (code != CURLE_OK && x->err[0] == '\0')
+		snprintf(x->err, sizeof(x->err), "%s",
+		    curl_easy_strerror(code));
+	if (x->stopped) {
+		x->result = x->stopped < 0 ? HTTP_FAIL_LOCAL : HTTP_SKIPPED;
+		x->done = 1;
+		free(loc);
+		return;
+	}
+	if (loc != NULL) {
+		if (x->redirs < p->o.max_redirs &&
+		    http_url_check(loc, why, sizeof(why)) == 0) {
+			free(x->hop);
+			x->hop = loc;
+			x->redirs++;
+			x->due = 0;
+			return;
+		}
+		free(loc);
+		snprintf(x->err, sizeof(x->err), "%s", x->redirs >=
+		    p->o.max_redirs ? "too many redirects" : why);
+	}
+	x->attempts++;
+	if (code != CURLE_OK)
+		retry = is_connect_error(code) || idempotent(x) ||
+		    p->o.retry_all;
+	else if (x->status == 429)
+		retry = 1;
+	else if (http_status_temp(x->status))
+		retry = idempotent(x) || p->o.retry_all ||
+		    (x->status == 503 && !p->o.no_retry_5xx);
+	if (retry && x->attempts <= p->o.retries) {
+		if (code == CURLE_OK && x->retry_after >= 0) {
+			if (x->retry_after > p->o.retry_after_max) {
+				snprintf(x->err, sizeof(x->err), "HTTP %ld "
+				    "with Retry-After %ld s, longer than %ld "
+				    "s", x->status, x->retry_after,
+				    p->o.retry_after_max);
+				goto done;
+			}
+			wait = x->retry_after * 1000;
+		} else {
+			shift = x->attempts - 1 < 20 ? x->attempts - 1 : 20;
+			backoff = p->o.backoff_ms << shift;
+			if (backoff > p->o.backoff_max_ms || backoff < 0)
+				backoff = p->o.backoff_max_ms;
+			/* jitter: half fixed, half random */
+			wait = backoff / 2 + (long)(rand_r(&p->seed) %
+			    (unsigned long)(backoff / 2 + 1));
+		}
+		if (p->o.on_retry != NULL)
+			p->o.on_retry(x, http_reason(x, why, sizeof(why)),
+			    x->attempts, p->o.retries, wait);
+		x->due = http_now() + wait;
+		free(x->hop);
+		x->hop = NULL;	/* again from the first URL: a signed one
+				 * may have expired */
+		x->redirs = 0;
+		return;
+	}
+done:
+	x->result = code == CURLE_OK ? HTTP_OK : HTTP_FAIL_TEMP;
+	free(x->final_url);
+	x->final_url = xstrdup(x->hop);
+	x->done = 1;
+}
+
+/* start what is due, oldest first, while there is room */
+static void
+start_ready(struct http_pool *p, int64_t now)
+{
+	struct http_xfer *x;
+	size_t i;
+
+	for (i = 0; i < p->n && p->active < p->o.jobs; i++) {
+		x = p->q[(p->head + i) % p->cap];
+		if (!x->done && !x->active && x->due <= now)
+			start(p, x);
+	}
+}
+
+int
+http_pool_run(struct http_pool *p, int ms, int fd, char *err, size_t errlen)
+{
+	struct curl_waitfd w;
+	struct http_xfer *x;
+	CURLMsg *msg;
+	CURLMcode mc;
+	int64_t now = http_now(), left;
+	int running, nmsg, timeout = ms;
+	size_t i;
+
+	start_ready(p, now);
+	for (i = 0; i < p->n; i++) {
+		x = p->q[(p->head + i) % p->cap];
+		if (!x->done && !x->active) {
+			left = x->due - now;
+			if (left < 0)
+				left = 0;
+			if (left < timeout)
+				timeout = (int)left;
+		}
+	}
+	memset(&w, 0, sizeof(w));
+	w.fd = fd;
+	w.events = CURL_WAIT_POLLIN;
+	mc = curl_multi_poll(p->multi, fd >= 0 ? &w : NULL, fd >= 0 ? 1 : 0,
+	    timeout, NULL);
+	if (mc == CURLM_OK)
+		mc = curl_multi_perform(p->multi, &running);
+	if (mc != CURLM_OK) {
+		snprintf(err, errlen, "libcurl: %s", curl_multi_strerror(mc));
+		return -1;
+	}
+	while ((msg = curl_multi_info_read(p->multi, &nmsg)) != NULL) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		x = NULL;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
+		    (char **)&x);
+		if (x != NULL)
+			finish(p, x, msg->data.result);
+	}
+	/* nothing new starts before the caller has seen what ended: an
+	 * answer may stop the run */
+	return 0;
+}
+
+void
+http_pool_cancel_waits(struct http_pool *p)
+{
+	struct http_xfer *x;
+	size_t i;
+
+	for (i = 0; i < p->n; i++) {
+		x = p->q[(p->head + i) % p->cap];
+		if (!x->done && !x->active) {
+			snprintf(x->err, sizeof(x->err), "not sent: the run "
+			    "was stopped%s", x->attempts > 0 ?
+			    " before a retry" : "");
+			x->code = CURLE_ABORTED_BY_CALLBACK;
+			x->status = 0;
+			x->result = HTTP_CANCELED;
+			x->done = 1;
+		}
+	}
+}
+
+/* ---- the record loop ---- */
+
+struct item {
+	struct nd_rec rec;
+	char *line;
+	int failed;		/* build failed: err says why */
+	char err[2048];
+};
+
+static void
+warn_retry(struct http_xfer *x, const char *why, int n, int of, long wait)
+{
+	struct item *it = x->arg;
+	char *o = x->hop ? http_url_origin(x->hop) : NULL;
+	const char *host = o ? strstr(o, "://") : NULL;
+
+	host = host ? host + 3 : "server";
+	if (it != NULL && x->code == CURLE_OK)
+		msg_warn("%s:%ld: %s from %s, retry %d of %d in %.1f s",
+		    it->rec.src, it->rec.lineno, why, host, n, of,
+		    wait / 1000.0);
+	else if (it != NULL)
+		msg_warn("%s:%ld: %s, retry %d of %d in %.1f s",
+		    it->rec.src, it->rec.lineno, why, n, of, wait / 1000.0);
+	free(o);
+}
+
+static int
+line_ready(const struct nd_reader *r)
+{
+	return r->eof || (r->end > r->start && memchr(r->buf + r->start,
+	    '\n', r->end - r->start) != NULL);
+}
+
+static int
+fd_readable(int fd)
+{
+	struct pollfd pf;
+
+	pf.fd = fd;
+	pf.events = POLLIN;
+	pf.revents = 0;
+	return poll(&pf, 1, 0) > 0;
+}
+
+static int
+blank(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+			return 0;
+	return 1;
+}
+
+/* report x, which is the oldest; returns 0 or an exit code to stop */
+static int
+emit(struct http_xfer *x, const struct http_tool *t, void *arg,
+    const struct nd_opts *o)
+{
+	struct item *it = x->arg;
+	char err[2048];
+	int rc;
+
+	err[0] = '\0';
+	if (it->failed) {
+		nd_fail(&it->rec, "%s", it->err);
+		rc = ND_FAIL;
+	} else {
+		rc = t->done(&it->rec, x, arg, err, sizeof(err));
+		if (rc != 0)
+			nd_fail(&it->rec, "%s", err[0] ? err :
+			    "record failed");
+	}
+	if (t->drop != NULL)
+		t->drop(x, arg);
+	json_decref(it->rec.obj);
+	free(it->line);
+	free(it);
+	http_xfer_free(x);
+	if (rc == ND_FAIL && o->eflag)
+		rc = EX_DATA;
+	return rc > ND_FAIL ? rc : 0;
+}
+
+static int
+run_one(int fd, const char *name, struct http_pool *p,
+    const struct http_tool *t, void *arg, const struct nd_opts *o)
+{
+	struct nd_reader r;
+	struct http_xfer *x;
+	struct item *it;
+	char *line, err[2048];
+	size_t len;
+	int rc, eof = 0, stop = 0, canceled = 0;
+
+	nd_reader_init(&r, fd, name);
+	for (;;) {
+		while (!eof && !stop && !nd_stop && http_pool_room(p)) {
+			/* with transfers to drive, read only what is there */
+			if (http_pool_len(p) > 0 && !line_ready(&r) &&
+			    !fd_readable(fd))
+				break;
+			rc = nd_reader_next(&r, &line, &len);
+			if (rc == 0) {
+				eof = 1;
+				break;
+			}
+			if (rc < 0) {
+				msg_err("cannot read %s: %s", name,
+				    strerror(errno));
+				stop = EX_SYSTEM;
+				break;
+			}
+			if (blank(line, len))
+				continue;
+			it = xcalloc(1, sizeof(*it));
+			it->line = xstrndup(line, len);
+			it->rec.line = it->line;
+			it->rec.len = len;
+			it->rec.src = name;
+			it->rec.lineno = r.lineno;
+			it->rec.obj = nd_parse(line, len, it->err,
+			    sizeof(it->err));
+			x = NULL;
+			if (it->rec.obj != NULL)
+				x = t->build(&it->rec, arg, it->err,
+				    sizeof(it->err));
+			if (x == NULL) {
+				x = http_xfer_new();
+				x->done = 1;
+				x->result = HTTP_FAIL_LOCAL;
+				it->failed = 1;
+			}
+			x->arg = it;
+			http_pool_add(p, x);
+		}
+		while ((x = http_pool_take(p)) != NULL)
+			if ((rc = emit(x, t, arg, o)) != 0 && !stop)
+				stop = rc;
+		if (http_pool_len(p) == 0 && (eof || stop || nd_stop))
+			break;
+		if ((nd_stop || stop) && !canceled) {
+			/* finish what is in flight, send nothing new */
+			http_pool_cancel_waits(p);
+			canceled = 1;
+			continue;
+		}
+		nd_flush();
+		if (http_pool_run(p, 1000, !eof && !stop && !nd_stop &&
+		    http_pool_room(p) ? fd : -1, err, sizeof(err)) < 0) {
+			msg_err("%s", err);
+			stop = EX_SYSTEM;
+			http_pool_cancel_waits(p);
+		}
+	}
+	nd_reader_free(&r);
+	return stop;
+}
+
+int
+http_run(char **files, int nfiles, struct http_pool *p,
+    const struct http_tool *t, void *arg, const struct nd_opts *o)
+{
+	int i, fd, rc = 0;
+
+	nd_signals();
+	if (p->o.on_retry == NULL)
+		p->o.on_retry = warn_retry;
+	if (nfiles == 0)
+		rc = run_one(STDIN_FILENO, "stdin", p, t, arg, o);
+	for (i = 0; i < nfiles && rc == 0 && !nd_stop; i++) {
+		if (strcmp(files[i], "-") == 0) {
+			rc = run_one(STDIN_FILENO, "stdin", p, t, arg, o);
+			continue;
+		}
+		if ((fd = open(files[i], O_RDONLY | O_CLOEXEC)) < 0) {
+			msg_err("cannot open %s: %s", files[i],
+			    strerror(errno));
+			nd_set_status(EX_PARTIAL);
+			continue;
+		}
+		rc = run_one(fd, files[i], p, t, arg, o);
+		close(fd);
+	}
+	nd_flush();
+	if (rc != 0)
+		nd_set_status(rc);
+	return nd_status();
+}

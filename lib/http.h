@@ -1,0 +1,190 @@
+/* http: libcurl transfers for the network tools: an ordered window of
+ * requests on one multi handle, retries with backoff, Retry-After */
+#ifndef HTTP_H
+#define HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <curl/curl.h>
+
+#include "nd.h"
+#include "xmem.h"
+
+struct http_xfer;
+struct http_pool;
+
+/* Settings shared by every transfer of a pool. */
+struct http_opts {
+	int jobs;		/* transfers at once (default 4) */
+	long timeout;		/* seconds per attempt (default 30) */
+	int idle_timeout;	/* timeout bounds connect and stalls only,
+				 * not the whole transfer (downloads) */
+	int retries;		/* further attempts after the first (3) */
+	int retry_all;		/* retry POST like GET (--retry-all) */
+	int no_retry_5xx;	/* POST: only connect errors and 429 */
+	long backoff_ms;	/* first backoff (500); doubles, jittered */
+	long backoff_max_ms;	/* cap of one backoff (30000) */
+	long retry_after_max;	/* longest Retry-After obeyed, s (120) */
+	size_t body_max;	/* response bytes kept (1 MiB) */
+	const char *user_agent;	/* "tool/version (hookpipe)" */
+	int max_redirs;		/* GET redirects followed (10) */
+	/* told before each retry: why ("HTTP 503", curl's reason), the
+	 * retry's number, the most there can be, the wait in ms */
+	void (*on_retry)(struct http_xfer *x, const char *why, int n, int of,
+	    long wait_ms);
+};
+
+/* Fill o with the defaults above; HOOKPIPE_BACKOFF (ms) sets backoff_ms. */
+void http_opts_init(struct http_opts *o, const char *tool);
+
+/* How a transfer ended, once its retries are spent. */
+enum http_result {
+	HTTP_OK,		/* a response arrived (any status) */
+	HTTP_FAIL_TEMP,		/* transport error or retryable status */
+	HTTP_FAIL_LOCAL,	/* the caller's sink failed */
+	HTTP_SKIPPED,		/* the caller's sink asked to stop */
+	HTTP_CANCELED		/* not sent: the run is stopping */
+};
+
+/* Body bytes of a 2xx answer for a caller that streams them
+ * (job-fetch); return 0, or -1 (x->err filled) to fail the transfer for
+ * good (HTTP_FAIL_LOCAL), or 1 to stop it as wanted (HTTP_SKIPPED).
+ * x->sink_first is set on the first call of each attempt. */
+typedef int (*http_sink_fn)(struct http_xfer *x, const char *p, size_t n);
+/* Called before each attempt (attempt 0 first); may set curl options
+ * (a Range) on e.  Return -1 with x->err filled to fail for good. */
+typedef int (*http_prepare_fn)(struct http_xfer *x, CURL *e);
+
+struct http_xfer {
+	/* the request, set by the caller */
+	char *method;		/* NULL: GET; freed by http_xfer_free */
+	char *url;		/* freed by http_xfer_free */
+	struct curl_slist *headers;	/* sent on every hop */
+	struct curl_slist *secret;	/* sent to the first origin only */
+	char *body;		/* request body, freed by http_xfer_free */
+	size_t bodylen;
+	int follow;		/* follow redirects (GET only) */
+	http_sink_fn sink;	/* NULL: keep the body in x->resp */
+	http_prepare_fn prepare;
+	void *arg;		/* http_run's: the record */
+	void *user;		/* the tool's own per-record state */
+	int64_t not_before;	/* monotonic ms: not started before then */
+	int done;		/* set before http_pool_add: no request */
+
+	/* the outcome */
+	enum http_result result;
+	long status;		/* last HTTP status, 0 if none */
+	struct buf resp;	/* response body up to body_max */
+	int truncated;		/* more than body_max came */
+	char *ctype;		/* Content-Type, or NULL */
+	char *cdisp;		/* Content-Disposition, or NULL */
+	char *crange;		/* Content-Range, or NULL */
+	char *final_url;	/* after redirects */
+	int attempts;		/* requests made, redirects not counted */
+	int sink_first;		/* next sink call is an attempt's first */
+	char err[CURL_ERROR_SIZE + 64];	/* why it failed */
+
+	/* the pool's */
+	struct http_pool *pool;
+	CURL *easy;
+	CURLcode code;		/* curl's result of the last attempt */
+	char *hop;		/* URL of the current request */
+	int stopped;		/* the sink said -1 or 1 */
+	char *origin;		/* scheme://host:port of the first URL */
+	struct curl_slist *sent;	/* headers of the current hop */
+	int64_t due;		/* retry due, monotonic ms; 0 none */
+	int redirs;
+	int active;
+	long retry_after;	/* seconds from the last response, -1 none */
+};
+
+/* A new transfer (zeroed); free with http_xfer_free. */
+struct http_xfer *http_xfer_new(void);
+void http_xfer_free(struct http_xfer *x);
+
+/* Monotonic milliseconds. */
+int64_t http_now(void);
+
+/* A pool of transfers on one multi handle; NULL with err on failure. */
+struct http_pool *http_pool_new(const struct http_opts *o, char *err,
+    size_t errlen);
+/* Free the pool (transfers still queued are freed too). */
+void http_pool_free(struct http_pool *p);
+/* Whether one more transfer may be queued now. */
+int http_pool_room(const struct http_pool *p);
+/* Transfers queued (in flight, waiting or finished but not taken). */
+size_t http_pool_len(const struct http_pool *p);
+/* Append x; the pool owns it until http_pool_take returns it. */
+void http_pool_add(struct http_pool *p, struct http_xfer *x);
+/* The oldest transfer if it is finished (taken out), else NULL: output
+ * keeps the order transfers were added in. */
+struct http_xfer *http_pool_take(struct http_pool *p);
+/*
+ * Drive transfers, waiting at most ms for progress or for fd (if >= 0)
+ * to become readable.  Returns 0, or -1 with err on a multi failure.
+ */
+int http_pool_run(struct http_pool *p, int ms, int fd, char *err,
+    size_t errlen);
+/* Give up transfers not in flight (waiting to start or to retry) when
+ * the run stops: they end HTTP_CANCELED. */
+void http_pool_cancel_waits(struct http_pool *p);
+
+/*
+ * Check a URL: http or https, a host.  Returns 0, or -1 with "bad URL
+ * 'u': reason" in err (the URL is shown without userinfo and query).
+ */
+int http_url_check(const char *url, char *err, size_t errlen);
+/* The URL for messages: scheme://host[:port]/path, no userinfo, no
+ * query; with secret_path set, the path is replaced by stars.  Caller frees. */
+char *http_url_show(const char *url, int secret_path);
+/* scheme://host:port of url, lower-cased; NULL if it does not parse. */
+char *http_url_origin(const char *url);
+
+/* Seconds in a Retry-After value (delta-seconds or an HTTP-date) at
+ * time now; -1 if it is neither. */
+long http_retry_after(const char *v, long now);
+/* Whether a status means "try again later": 408, 429, 5xx. */
+int http_status_temp(long status);
+/* One line for a failed transfer: "HTTP 503" or curl's reason. */
+const char *http_reason(const struct http_xfer *x, char *buf, size_t len);
+
+/*
+ * Read a header file: lines "Name: value", blank lines and "#" comments
+ * skipped, CR dropped; appended to *list.  Returns 0, or -1 with err
+ * (which never quotes a value).
+ */
+int http_header_file(const char *path, struct curl_slist **list, char *err,
+    size_t errlen);
+/* Read a one-line secret file (token, URL): trailing CR/LF dropped;
+ * caller frees.  NULL with err if missing or empty. */
+char *http_secret_file(const char *path, char *err, size_t errlen);
+/* Whether "Name: value" is a well formed header line (name a token,
+ * value without CR or LF). */
+int http_header_ok(const char *line);
+
+/* What a tool does per record for http_run. */
+struct http_tool {
+	/* The transfer for a record, or NULL with err: the record fails
+	 * (reported in its turn). */
+	struct http_xfer *(*build)(struct nd_rec *r, void *arg, char *err,
+	    size_t errlen);
+	/* The transfer ended (in input order): write the output record and
+	 * return 0, or return ND_FAIL with err, or an exit code >= 3 with
+	 * err to fail the record and read no more input. */
+	int (*done)(struct nd_rec *r, struct http_xfer *x, void *arg,
+	    char *err, size_t errlen);
+	/* Optional: free x->user. */
+	void (*drop)(struct http_xfer *x, void *arg);
+};
+
+/*
+ * The record loop of the network tools: read records from the files
+ * ("-" or none: stdin), keep up to the pool's jobs in flight, hand the
+ * results to t->done in input order, report failed records (nd_fail),
+ * warn before retries, stop on SIGINT/SIGTERM after the transfers in
+ * flight.  Returns the exit status for main().
+ */
+int http_run(char **files, int nfiles, struct http_pool *p,
+    const struct http_tool *t, void *arg, const struct nd_opts *o);
+
+#endif
