@@ -117,7 +117,7 @@ nd_parse(const char *line, size_t len, char *err, size_t errlen)
 	json_error_t je;
 	json_t *v;
 
-	v = json_loadb(line, len, JSON_DECODE_ANY, &je);
+	v = json_loadb(line, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
 	if (v == NULL) {
 		snprintf(err, errlen, "invalid JSON at column %d: %s",
 		    je.column > 0 ? je.column : je.position + 1, je.text);

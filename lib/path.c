@@ -147,6 +147,30 @@ path_set(const struct path *p, json_t *root, json_t *val)
 		json_decref(val);
 		return -1;
 	}
+	/* check the whole way first, so a failed set changes nothing */
+	v = root;
+	for (i = 0; i + 1 < p->n && v != NULL; i++) {
+		next = step(&p->seg[i], v);
+		if (next == NULL) {
+			/* only object keys can be made, and only objects below */
+			size_t j;
+
+			if (p->seg[i].key == NULL || !json_is_object(v))
+				break;
+			for (j = i + 1; j < p->n; j++)
+				if (p->seg[j].key == NULL) {
+					json_decref(val);
+					return -1;
+				}
+			break;
+		}
+		if (!json_is_object(next) && !json_is_array(next)) {
+			json_decref(val);
+			return -1;
+		}
+		v = next;
+	}
+	v = root;
 	for (i = 0; i + 1 < p->n; i++) {
 		next = step(&p->seg[i], v);
 		if (next == NULL && p->seg[i].key != NULL &&
