@@ -1,0 +1,269 @@
+/* s3-sign: presigned S3 URLs (GET or PUT) for objects or records */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "aws.h"
+#include "msg.h"
+#include "nd.h"
+#include "sigv4.h"
+#include "tmpl.h"
+#include "xmem.h"
+
+static const char usage[] =
+    "usage: s3-sign [-hqV] [-e seconds] [-m GET|PUT] [-b bucket] [-k key] "
+    "[--date time] [--endpoint url] [--errors file] [s3://bucket/key ...]";
+
+static long expires = 3600;
+static const char *method = "GET";
+static time_t when;
+static struct aws_creds creds;
+static char *region, *endpoint;
+static int style = AWS_S3_AUTO;
+static const char *scheme = "https";
+static struct tmpl *t_bucket, *t_key;
+
+/* RFC 3339 ("2026-11-23T01:02:03Z") or AWS's 20261123T010203Z */
+static int
+parse_date(const char *s, time_t *t)
+{
+	struct tm tm;
+	const char *end;
+
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, "%Y%m%dT%H%M%SZ", &tm);
+	if (end != NULL && *end == '\0' && strlen(s) == 16) {
+		*t = timegm(&tm);
+		return 0;
+	}
+	return aws_parse_time(s, t);
+}
+
+/* sign bucket/key; 0 with *url malloc'd, or -1 with err */
+static int
+presign(const char *bucket, const char *key, char **url, char *err,
+    size_t errlen)
+{
+	struct aws_s3_loc loc;
+	struct sigv4_req r = {0};
+	struct sigv4_signer s = {0};
+	struct sigv4_out o = {0};
+	char aerr[512];
+
+	if (*bucket == '\0' || *key == '\0') {
+		snprintf(err, errlen, "empty bucket or key");
+		return -1;
+	}
+	if (aws_s3_address(&loc, endpoint, bucket, key, style, err,
+	    errlen) < 0)
+		return -1;
+	if (creds.expires != 0 &&
+	    aws_creds_refresh(&creds, time(NULL), aerr, sizeof(aerr)) < 0)
+		msg_warn("cannot refresh credentials: %s", aerr);
+	r.method = method;
+	r.scheme = scheme;
+	r.host = loc.host;
+	r.path = loc.path;
+	s.key = creds.key;
+	s.secret = creds.secret;
+	s.token = creds.token;
+	s.region = region;
+	s.service = "s3";
+	s.flags = SIGV4_S3;
+	if (sigv4_presign(&s, &r, when, expires, &o, err, errlen) < 0) {
+		aws_s3_loc_free(&loc);
+		return -1;
+	}
+	*url = xstrdup(o.url.p);
+	sigv4_out_free(&o);
+	aws_s3_loc_free(&loc);
+	return 0;
+}
+
+static json_t *
+expires_at(void)
+{
+	char b[32];
+	time_t t = when + expires;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(b, sizeof(b), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_string(b);
+}
+
+static int
+sign_record(struct nd_rec *r, void *arg, char *err, size_t errlen)
+{
+	struct buf b = {0}, k = {0};
+	char *url;
+	json_t *out;
+
+	(void)arg;
+	buf_adds(&b, "");
+	buf_adds(&k, "");
+	if (tmpl_render(t_bucket, r->obj, &b, err, errlen) < 0 ||
+	    tmpl_render(t_key, r->obj, &k, err, errlen) < 0 ||
+	    presign(b.p, k.p, &url, err, errlen) < 0) {
+		buf_free(&b);
+		buf_free(&k);
+		return ND_FAIL;
+	}
+	out = json_copy(r->obj);
+	json_object_set_new(out, "signed_url", json_string(url));
+	json_object_set_new(out, "expires_at", expires_at());
+	nd_write(out);
+	json_decref(out);
+	free(url);
+	buf_free(&b);
+	buf_free(&k);
+	return 0;
+}
+
+/* s3://bucket/key operands */
+static int
+sign_operands(char **av, int n)
+{
+	char err[1024], *url, *bucket;
+	const char *key;
+	json_t *out;
+	int i;
+
+	for (i = 0; i < n && !nd_stop; i++) {
+		if (strncmp(av[i], "s3://", 5) != 0 ||
+		    (key = strchr(av[i] + 5, '/')) == NULL || key[1] == '\0') {
+			msg_err("cannot sign %s: not s3://bucket/key", av[i]);
+			nd_set_status(EX_PARTIAL);
+			continue;
+		}
+		bucket = xstrndup(av[i] + 5, (size_t)(key - av[i] - 5));
+		if (presign(bucket, key + 1, &url, err, sizeof(err)) < 0) {
+			msg_err("cannot sign %s: %s", av[i], err);
+			nd_set_status(EX_PARTIAL);
+			free(bucket);
+			continue;
+		}
+		out = json_pack("{s:s, s:s, s:o}", "url", av[i], "signed_url",
+		    url, "expires_at", expires_at());
+		if (out == NULL) {
+			msg_err("cannot sign %s: not UTF-8", av[i]);
+			nd_set_status(EX_PARTIAL);
+		} else {
+			nd_write(out);
+		}
+		json_decref(out);
+		free(url);
+		free(bucket);
+	}
+	nd_flush();
+	return nd_status();
+}
+
+int
+main(int argc, char *argv[])
+{
+	enum { O_DATE = 256, O_ENDPOINT, O_ERRORS };
+	static const struct option longopts[] = {
+		{"expires", required_argument, NULL, 'e'},
+		{"method", required_argument, NULL, 'm'},
+		{"bucket", required_argument, NULL, 'b'},
+		{"key", required_argument, NULL, 'k'},
+		{"date", required_argument, NULL, O_DATE},
+		{"endpoint", required_argument, NULL, O_ENDPOINT},
+		{"errors", required_argument, NULL, O_ERRORS},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0}
+	};
+	const char *o_bucket = "{s3.bucket}", *o_key = "{s3.key}";
+	const char *o_endpoint = NULL, *errors = NULL, *date = NULL;
+	struct nd_opts o = {0};
+	char err[1024], *end, *cs;
+	int ch, rc;
+
+	msg_prog = "s3-sign";
+	while ((ch = getopt_long(argc, argv, "b:e:hk:m:qV", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'e':
+			errno = 0;
+			expires = strtol(optarg, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0' ||
+			    expires < 1 || expires > SIGV4_EXPIRES_MAX) {
+				msg_err("bad expiry '%s': 1 to %d seconds",
+				    optarg, SIGV4_EXPIRES_MAX);
+				msg_usage(usage);
+			}
+			break;
+		case 'm':
+			if (strcmp(optarg, "GET") == 0 ||
+			    strcmp(optarg, "get") == 0)
+				method = "GET";
+			else if (strcmp(optarg, "PUT") == 0 ||
+			    strcmp(optarg, "put") == 0)
+				method = "PUT";
+			else {
+				msg_err("bad method '%s': GET or PUT", optarg);
+				msg_usage(usage);
+			}
+			break;
+		case 'b': o_bucket = optarg; break;
+		case 'k': o_key = optarg; break;
+		case 'q': msg_quiet = 1; break;
+		case O_DATE: date = optarg; break;
+		case O_ENDPOINT: o_endpoint = optarg; break;
+		case O_ERRORS: errors = optarg; break;
+		case 'h': msg_help(usage);
+		case 'V': msg_version();
+		default:  msg_usage(usage);
+		}
+	}
+	when = time(NULL);
+	if (date != NULL && parse_date(date, &when) < 0) {
+		msg_err("bad --date '%s': RFC 3339 or 20261123T010203Z", date);
+		msg_usage(usage);
+	}
+	if ((t_bucket = tmpl_compile(o_bucket, err, sizeof(err))) == NULL ||
+	    (t_key = tmpl_compile(o_key, err, sizeof(err))) == NULL) {
+		msg_err("%s", err);
+		msg_usage(usage);
+	}
+	if (errors != NULL && nd_errors_open(errors, err, sizeof(err)) < 0)
+		msg_die(EX_CONFIG, "%s", err);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+		msg_die(EX_SYSTEM, "cannot initialise libcurl");
+	region = aws_region(NULL);
+	if (aws_endpoint(&endpoint, "s3", region, o_endpoint, NULL, err,
+	    sizeof(err)) < 0)
+		msg_die(EX_CONFIG, "%s", err);
+	scheme = strncasecmp(endpoint, "http://", 7) == 0 ? "http" : "https";
+	cs = aws_config_get(NULL, "s3.addressing_style");
+	if ((style = aws_s3_style(cs)) < 0)
+		msg_die(EX_CONFIG, "bad s3.addressing_style '%s' in the AWS "
+		    "config", cs);
+	free(cs);
+	if (aws_creds_load(&creds, NULL, err, sizeof(err)) < 0)
+		msg_die(EX_CONFIG, "no AWS credentials: %s", err);
+	/* a URL outlives nothing: not the credentials that signed it */
+	if (creds.expires != 0 && when + expires > creds.expires)
+		msg_warn("the URLs stop working when the %s credentials "
+		    "expire, in %ld s, before their %ld s", creds.source,
+		    (long)(creds.expires - when), expires);
+	nd_signals();
+	if (optind < argc)
+		rc = sign_operands(argv + optind, argc - optind);
+	else
+		rc = nd_run(NULL, 0, sign_record, NULL, &o);
+	aws_creds_free(&creds);
+	free(region);
+	free(endpoint);
+	curl_global_cleanup();
+	return rc;
+}

@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""s3-fault-proxy: an HTTP proxy on 127.0.0.1 in front of an S3 server that
+answers some requests with faults instead of forwarding them.
+
+usage: s3-fault-proxy.py UPSTREAM PORTFILE LOGFILE [RULE ...]
+
+UPSTREAM is http://host:port.  The proxy binds a free port on 127.0.0.1 and
+writes it to PORTFILE.  Every request is logged to LOGFILE as one line
+"METHOD PATH?QUERY -> STATUS" (or "-> reset").
+
+RULE is MATCH:ACTION:COUNT.  MATCH is a substring of "METHOD PATH?QUERY"
+(for instance "partNumber=2&"); ACTION is a status (500, 503), "reset"
+(close the connection with a TCP RST after reading the request) or
+"200error" (HTTP 200 whose body is an S3 <Error>); COUNT is
+how many matching requests get the fault (0: all of them).  Headers,
+including Host, are forwarded unchanged so SigV4 signatures stay valid.
+"""
+import http.client
+import http.server
+import socket
+import socketserver
+import struct
+import sys
+import threading
+
+upstream = sys.argv[1].split("//", 1)[1].rstrip("/")
+uhost, uport = upstream.rsplit(":", 1)
+portfile, logfile = sys.argv[2], sys.argv[3]
+rules = []
+for r in sys.argv[4:]:
+    match, action, count = r.rsplit(":", 2)
+    rules.append({"match": match, "action": action, "left": int(count),
+                  "all": int(count) == 0})
+lock = threading.Lock()
+
+
+def log(line):
+    with lock:
+        with open(logfile, "a") as f:
+            f.write(line + "\n")
+
+
+def fault_for(what):
+    with lock:
+        for r in rules:
+            if r["match"] in what and (r["all"] or r["left"] > 0):
+                r["left"] -= 1
+                return r["action"]
+    return None
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *a):
+        pass
+
+    def handle_any(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(n) if n else b""
+        what = "%s %s" % (self.command, self.path)
+        fault = fault_for(what)
+        if fault == "reset":
+            log(what + " -> reset")
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                       struct.pack("ii", 1, 0))
+            self.close_connection = True
+            self.connection.close()
+            return
+        if fault == "200error":
+            # what S3 may do on CompleteMultipartUpload: 200, then <Error>
+            msg = (b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\n<Error>"
+                   b"<Code>InternalError</Code><Message>We encountered an "
+                   b"internal error. Please try again.</Message></Error>")
+            log(what + " -> 200error")
+            self.send_response(200)
+            self.send_header("Content-Type", "application/xml")
+            self.send_header("Content-Length", str(len(msg)))
+            self.end_headers()
+            self.wfile.write(msg)
+            return
+        if fault is not None:
+            code = {"500": b"InternalError", "503": b"ServiceUnavailable"
+                    }.get(fault, b"InjectedFault")
+            msg = (b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error>"
+                   b"<Code>" + code + b"</Code><Message>injected fault"
+                   b"</Message></Error>")
+            log(what + " -> " + fault)
+            self.send_response(int(fault))
+            self.send_header("Content-Type", "application/xml")
+            self.send_header("Content-Length", str(len(msg)))
+            self.end_headers()
+            self.wfile.write(msg)
+            return
+        c = http.client.HTTPConnection(uhost, int(uport), timeout=60)
+        c.putrequest(self.command, self.path, skip_host=True,
+                     skip_accept_encoding=True)
+        for k, v in self.headers.items():
+            c.putheader(k, v)
+        c.endheaders(body if body else None)
+        resp = c.getresponse()
+        data = resp.read()
+        log("%s -> %d" % (what, resp.status))
+        self.send_response_only(resp.status, resp.reason)
+        for k, v in resp.getheaders():
+            if k.lower() not in ("content-length", "transfer-encoding",
+                                 "connection", "date", "server"):
+                self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+        c.close()
+
+    do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = handle_any
+
+
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+srv = Server(("127.0.0.1", 0), Handler)
+with open(portfile + ".tmp", "w") as f:
+    f.write(str(srv.server_address[1]))
+import os  # noqa: E402
+os.rename(portfile + ".tmp", portfile)
+srv.serve_forever()

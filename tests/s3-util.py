@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""s3-util: boto3/botocore helpers for the s3-put and s3-sign tests.
+
+usage: s3-util.py mb BUCKET...          create buckets
+       s3-util.py sha BUCKET KEY...     SHA-256 of each object, one a line
+       s3-util.py uploads BUCKET        multipart uploads in progress
+       s3-util.py head BUCKET KEY       ContentType CacheControl Metadata
+       s3-util.py keys BUCKET           the keys, one a line
+       s3-util.py presign METHOD BUCKET KEY EXPIRES YYYYmmddTHHMMSSZ
+                                        botocore's presigned URL as of then
+Several commands may be given in one run, separated by "--" (one Python
+start-up is a second or two here).  The endpoint and keys come from AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID and
+AWS_SECRET_ACCESS_KEY (AWS_SESSION_TOKEN if set); path-style addressing
+(S3UTIL_STYLE=virtual for virtual-hosted).
+"""
+import datetime
+import hashlib
+import json
+import os
+import sys
+from unittest import mock
+
+import boto3
+import botocore.auth
+from botocore.config import Config
+
+
+def client():
+    return boto3.client(
+        "s3", endpoint_url=os.environ["AWS_ENDPOINT_URL"],
+        region_name=os.environ.get("AWS_REGION", "us-east-1"),
+        config=Config(
+            signature_version="s3v4", retries={"max_attempts": 1},
+            s3={"addressing_style": os.environ.get("S3UTIL_STYLE", "path")}))
+
+
+def main(a):
+    op = a[0]
+    if op == "presign":
+        method, bucket, key, exp, when = a[1:6]
+        t = datetime.datetime.strptime(when, "%Y%m%dT%H%M%SZ")
+        c = client()
+        cm = "get_object" if method == "GET" else "put_object"
+        # botocore reads the clock through get_current_datetime (1.3x+)
+        # or datetime.datetime.utcnow (older)
+        with mock.patch.object(botocore.auth, "get_current_datetime",
+                               return_value=t, create=True), \
+                mock.patch.object(botocore.auth.datetime, "datetime") as dt:
+            dt.utcnow.return_value = t
+            dt.strptime = datetime.datetime.strptime
+            print(c.generate_presigned_url(
+                cm, Params={"Bucket": bucket, "Key": key},
+                ExpiresIn=int(exp)))
+        return 0
+    c = client()
+    if op == "mb":
+        for b in a[1:]:
+            c.create_bucket(Bucket=b)
+    elif op == "sha":
+        for k in a[2:]:
+            h = hashlib.sha256()
+            body = c.get_object(Bucket=a[1], Key=k)["Body"]
+            for chunk in iter(lambda: body.read(1 << 20), b""):
+                h.update(chunk)
+            print(h.hexdigest())
+    elif op == "uploads":
+        r = c.list_multipart_uploads(Bucket=a[1])
+        print(len(r.get("Uploads", [])))
+    elif op == "head":
+        r = c.head_object(Bucket=a[1], Key=a[2])
+        print(json.dumps({"ContentType": r.get("ContentType"),
+                          "CacheControl": r.get("CacheControl"),
+                          "Metadata": r.get("Metadata"),
+                          "StorageClass": r.get("StorageClass"),
+                          "SSE": r.get("ServerSideEncryption")},
+                         sort_keys=True))
+    elif op == "keys":
+        r = c.list_objects_v2(Bucket=a[1])
+        for o in r.get("Contents", []):
+            print(o["Key"])
+    else:
+        print(__doc__, file=sys.stderr)
+        return 2
+    return 0
+
+
+rc = 0
+cmd = []
+for arg in sys.argv[1:] + ["--"]:
+    if arg != "--":
+        cmd.append(arg)
+        continue
+    if cmd:
+        rc = rc or main(cmd)
+    cmd = []
+sys.exit(rc)
