@@ -59,7 +59,8 @@ $(B)/unit/%: tests/unit/%.c tests/unit/tap.h $(B)/lib/libhookpipe.a $(LIB_HDR)
 # libFuzzer targets, built with clang apart from the normal objects
 $(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(LIB_HDR)
 	@mkdir -p $(@D)
-	clang -g -O1 -fsanitize=fuzzer,address,undefined $(HP_CFLAGS) \
+	clang -g -O1 -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined $(HP_CFLAGS) \
 		-o $@ $< $(LIB_SRC) $(HP_LIBS)
 
 fuzz-build: $(FUZZ:%=$(B)/fuzz/%)

@@ -24,6 +24,7 @@ struct anchor {
 
 struct ctx {
 	yaml_parser_t p;
+	const char *text;
 	const char *name;
 	char *err;
 	size_t errlen;
@@ -118,6 +119,16 @@ next_event(struct ctx *c, yaml_event_t *ev)
 		snprintf(what, sizeof(what), "%s%s%s",
 		    c->p.problem ? c->p.problem : "invalid YAML",
 		    c->p.context ? " " : "", c->p.context ? c->p.context : "");
+		if (c->p.error == YAML_READER_ERROR) {
+			size_t i;
+			int line = 1;
+
+			/* the reader sets no mark: count lines to the offset */
+			for (i = 0; i < c->p.problem_offset; i++)
+				if (c->text[i] == '\n')
+					line++;
+			return fail(c, line, what);
+		}
 		return fail(c, (int)c->p.problem_mark.line + 1, what);
 	}
 	return 0;
@@ -216,19 +227,24 @@ parse_node(struct ctx *c, yaml_event_t *ev, json_t **out)
 		break;
 	case YAML_MAPPING_START_EVENT:
 		v = json_object();
-		add_anchor(c, ev->data.mapping_start.anchor, v);
 		rc = parse_mapping(c, v);
+		/* only now: an alias inside would make a loop */
+		if (rc == 0)
+			add_anchor(c, ev->data.mapping_start.anchor, v);
 		break;
 	case YAML_SEQUENCE_START_EVENT:
 		v = json_array();
-		add_anchor(c, ev->data.sequence_start.anchor, v);
 		rc = parse_sequence(c, v);
+		if (rc == 0)
+			add_anchor(c, ev->data.sequence_start.anchor, v);
 		break;
 	case YAML_ALIAS_EVENT:
-		for (i = 0; i < c->nanc; i++)
+		for (i = c->nanc; i-- > 0; )
 			if (strcmp(c->anc[i].name,
-			    (const char *)ev->data.alias.anchor) == 0)
+			    (const char *)ev->data.alias.anchor) == 0) {
 				v = json_incref(c->anc[i].val);
+				break;
+			}
 		if (v == NULL)
 			rc = fail(c, line, "unknown alias");
 		break;
@@ -252,17 +268,25 @@ load(struct ctx *c, json_t **out)
 {
 	yaml_event_t ev;
 	json_t *doc = NULL;
+	int ndocs = 0;
 
 	for (;;) {
 		if (next_event(c, &ev) < 0)
 			goto bad;
 		switch (ev.type) {
-		case YAML_STREAM_START_EVENT:
 		case YAML_DOCUMENT_START_EVENT:
+			if (++ndocs > 1) {
+				fail(c, (int)ev.start_mark.line + 1,
+				    "more than one document");
+				yaml_event_delete(&ev);
+				goto bad;
+			}
+			/* FALLTHROUGH */
+		case YAML_STREAM_START_EVENT:
+		case YAML_DOCUMENT_END_EVENT:
 			yaml_event_delete(&ev);
 			continue;
 		case YAML_STREAM_END_EVENT:
-		case YAML_DOCUMENT_END_EVENT:
 			yaml_event_delete(&ev);
 			if (doc == NULL)
 				doc = json_null();
@@ -314,6 +338,7 @@ conf_loads(const char *text, size_t len, const char *name, json_t **out,
 		    name);
 		return -1;
 	}
+	c.text = text;
 	yaml_parser_set_input_string(&c.p, (const unsigned char *)text, len);
 	rc = load(&c, out);
 	ctx_done(&c);

@@ -176,7 +176,11 @@ path_set(const struct path *p, json_t *root, json_t *val)
 		if (next == NULL && p->seg[i].key != NULL &&
 		    json_is_object(v)) {
 			next = json_object();
-			json_object_set_new(v, p->seg[i].key, next);
+			if (json_object_set_new(v, p->seg[i].key, next) < 0) {
+				/* not UTF-8: next is gone already */
+				json_decref(val);
+				return -1;
+			}
 		}
 		if (next == NULL || !(json_is_object(next) ||
 		    json_is_array(next))) {

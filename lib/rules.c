@@ -189,10 +189,61 @@ rules_match(const struct rules_cond *c, json_t *rec)
 
 /* ---- -w conditions ---- */
 
+/*
+ * POSIX leaves adjacent repetition operators ("a+*", "a{2}{3}")
+ * undefined, and glibc's regcomp takes memory exponential in them:
+ * refuse them, and very long expressions.
+ */
+static const char *
+regex_problem(const char *re)
+{
+	int inbr = 0, prevq = 0, q;
+	const char *s;
+
+	if (strlen(re) > 4096)
+		return "longer than 4096 bytes";
+	for (s = re; *s != '\0'; s++) {
+		q = 0;
+		if (inbr) {
+			if (*s == ']' && inbr > 1)
+				inbr = 0;
+			else
+				inbr++;
+		} else if (*s == '\\' && s[1] != '\0') {
+			s++;
+		} else if (*s == '[') {
+			inbr = 1;
+			if (s[1] == '^')
+				s++;
+		} else if (*s == '*' || *s == '+' || *s == '?') {
+			q = 1;
+		} else if (*s == '{') {
+			if (prevq)
+				return "repetition of a repetition";
+			s += strcspn(s, "}");
+			if (*s == '\0')
+				break;
+			q = 1;
+		}
+		if (q && prevq)
+			return "repetition of a repetition";
+		prevq = q;
+	}
+	return NULL;
+}
+
 static int
 set_regex(struct rules_cond *c, const char *re, char *err, size_t errlen)
 {
-	int e = regcomp(&c->re, re, REG_EXTENDED | REG_NOSUB);
+	const char *why = regex_problem(re);
+	int e;
+
+	if (why != NULL) {
+		snprintf(err, errlen, "bad regular expression '%s': %s", re,
+		    why);
+		return -1;
+	}
+	e = regcomp(&c->re, re, REG_EXTENDED | REG_NOSUB);
 
 	if (e != 0) {
 		char m[256];

@@ -232,8 +232,13 @@ to_time(json_t *v, time_t *t)
 	char sign;
 
 	if (json_is_number(v)) {
-		*t = (time_t)json_number_value(v);
-		return 0;
+		double d = json_number_value(v);
+
+		/* gmtime_r must be able to take it, and the cast be defined */
+		if (!(d > -1e17 && d < 1e17))
+			return -1;
+		*t = (time_t)d;
+		return gmtime_r(t, &tm) != NULL ? 0 : -1;
 	}
 	if (!json_is_string(v))
 		return -1;
@@ -247,6 +252,10 @@ to_time(json_t *v, time_t *t)
 		    &tm.tm_mday, &n) != 3 || s[n] != '\0')
 			return -1;
 	}
+	if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 ||
+	    tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
+	    tm.tm_sec > 60)
+		return -1;
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;
 	r = s + n;
@@ -254,10 +263,11 @@ to_time(json_t *v, time_t *t)
 		for (r++; isdigit((unsigned char)*r); r++)
 			;
 	*t = timegm(&tm);
-	if (*r == 'Z' || *r == 'z' || *r == '\0')
+	if (((*r == 'Z' || *r == 'z') && r[1] == '\0') || *r == '\0')
 		return 0;
-	if (sscanf(r, "%c%2d:%2d", &sign, &oh, &om) == 3 &&
-	    (sign == '+' || sign == '-')) {
+	n = 0;
+	if (sscanf(r, "%c%2d:%2d%n", &sign, &oh, &om, &n) == 3 &&
+	    r[n] == '\0' && (sign == '+' || sign == '-')) {
 		*t -= (sign == '+' ? 1 : -1) * (oh * 3600 + om * 60);
 		return 0;
 	}
@@ -296,7 +306,7 @@ apply(const struct part *p, json_t *v, char *err, size_t errlen,
 	for (i = 0; i < p->nfilt; i++) {
 		const struct filter *f = &p->filt[i];
 
-		if (v == NULL || json_is_null(v)) {
+		if (v == NULL || (json_is_null(v) && f->f != F_DATE)) {
 			if (f->f == F_DEFAULT) {
 				json_decref(v);
 				v = json_string(f->arg);
@@ -311,6 +321,7 @@ apply(const struct part *p, json_t *v, char *err, size_t errlen,
 				    "not a time (RFC 3339 or epoch seconds)",
 				    src, p->now ? "now" : p->path.text);
 				json_decref(v);
+				buf_free(&b);
 				return NULL;
 			}
 			gmtime_r(&t, &tm);

@@ -44,6 +44,7 @@ static int __attribute__((unused))
 done_testing(void)
 {
 	printf("1..%d\n", tap_n);
+	fflush(stdout);
 	return tap_failed != 0;
 }
 
