@@ -1,0 +1,247 @@
+/* sns-publish: publish each record to an SNS topic */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "msg.h"
+#include "nd.h"
+#include "sqs.h"
+#include "tmpl.h"
+#include "xmem.h"
+
+static const char usage[] =
+    "usage: sns-publish [-ehV] --topic arn [--subject template] "
+    "[--message template] [--attr name=template]... [--endpoint url] "
+    "[--errors file] [file ...]";
+
+#define SNS_MAX 262144		/* bytes of a message with its attributes */
+#define SUBJECT_MAX 100
+
+struct attr {
+	char *name;
+	struct tmpl *t;
+};
+
+static struct sqs_client cl;
+static struct tmpl *ttopic, *tsubject, *tmessage;
+static struct attr *attrs;
+static size_t nattrs;
+
+static void
+on_retry(const char *why, int n, int of, long wait_ms)
+{
+	msg_warn("%s, retry %d of %d in %ld ms", why, n, of, wait_ms);
+}
+
+/* errors about the request as a whole: the next record fares no better */
+static int
+fatal_code(const char *code)
+{
+	static const char *const f[] = {
+		"SignatureDoesNotMatch", "InvalidClientTokenId",
+		"UnrecognizedClientException", "AccessDenied",
+		"AccessDeniedException", "AuthorizationError",
+		"InvalidAccessKeyId", "MissingAuthenticationToken",
+		"ExpiredToken", "IncompleteSignature", "NotFound",
+		"InvalidAction", "OptInRequired", NULL
+	};
+	int i;
+
+	if (*code == '\0')
+		return 1;
+	for (i = 0; f[i] != NULL; i++)
+		if (strcmp(code, f[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static char *
+render(struct tmpl *t, json_t *rec, char *err, size_t errlen)
+{
+	struct buf b = {0};
+
+	if (tmpl_render(t, rec, &b, err, errlen) == -1) {
+		buf_free(&b);
+		return NULL;
+	}
+	if (b.p == NULL)
+		buf_adds(&b, "");
+	return b.p;
+}
+
+static int
+publish_one(struct nd_rec *r, void *arg, char *err, size_t errlen)
+{
+	struct buf form = {0};
+	char *topic = NULL, *message = NULL, *s, name[96], why[1024];
+	char *mid;
+	size_t size, i;
+	int rc = ND_FAIL;
+
+	(void)arg;
+	if ((topic = render(ttopic, r->obj, err, errlen)) == NULL)
+		goto out;
+	if (tmessage != NULL)
+		message = render(tmessage, r->obj, err, errlen);
+	else
+		message = json_dumps(r->obj, JSON_COMPACT);
+	if (message == NULL)
+		goto out;
+	if (*message == '\0') {
+		snprintf(err, errlen, "empty message");
+		goto out;
+	}
+	size = strlen(message);
+	sqs_form_add(&form, "Action", "Publish");
+	sqs_form_add(&form, "Version", "2010-03-31");
+	sqs_form_add(&form, "TopicArn", topic);
+	sqs_form_add(&form, "Message", message);
+	if (tsubject != NULL) {
+		if ((s = render(tsubject, r->obj, err, errlen)) == NULL)
+			goto out;
+		if (strlen(s) > SUBJECT_MAX || *s == '\0') {
+			snprintf(err, errlen, "subject is %zu bytes: SNS "
+			    "wants 1 to %d", strlen(s), SUBJECT_MAX);
+			free(s);
+			goto out;
+		}
+		sqs_form_add(&form, "Subject", s);
+		free(s);
+	}
+	for (i = 0; i < nattrs; i++) {
+		if ((s = render(attrs[i].t, r->obj, err, errlen)) == NULL)
+			goto out;
+		size += strlen(attrs[i].name) + strlen("String") + strlen(s);
+		snprintf(name, sizeof(name),
+		    "MessageAttributes.entry.%zu.Name", i + 1);
+		sqs_form_add(&form, name, attrs[i].name);
+		snprintf(name, sizeof(name),
+		    "MessageAttributes.entry.%zu.Value.DataType", i + 1);
+		sqs_form_add(&form, name, "String");
+		snprintf(name, sizeof(name),
+		    "MessageAttributes.entry.%zu.Value.StringValue", i + 1);
+		sqs_form_add(&form, name, s);
+		free(s);
+	}
+	if (size > SNS_MAX) {
+		snprintf(err, errlen, "message is %zu bytes, over the SNS "
+		    "limit of %d (256 KiB)", size, SNS_MAX);
+		goto out;
+	}
+	if (sqs_query(&cl, form.p, form.len, why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "cannot publish to %s: %s", topic, why);
+		if (cl.fail == SQS_FAIL_TEMP)
+			rc = EX_TEMPFAIL;
+		else if (fatal_code(cl.code))
+			rc = EX_REMOTE;
+		goto out;
+	}
+	mid = aws_xml_text(cl.resp.p ? cl.resp.p : "", cl.resp.len,
+	    "MessageId");
+	if (mid == NULL) {
+		snprintf(err, errlen, "no MessageId in the answer from %s",
+		    cl.endpoint);
+		goto out;
+	}
+	json_object_set_new(r->obj, "sns_published",
+	    json_pack("{s:s}", "message_id", mid));
+	free(mid);
+	nd_write(r->obj);
+	rc = 0;
+out:
+	buf_free(&form);
+	free(topic);
+	free(message);
+	return rc;
+}
+
+static struct tmpl *
+compile(const char *opt, const char *text)
+{
+	struct tmpl *t;
+	char err[1024];
+
+	if ((t = tmpl_compile(text, err, sizeof(err))) == NULL) {
+		msg_err("%s: %s", opt, err);
+		msg_usage(usage);
+	}
+	return t;
+}
+
+int
+main(int argc, char *argv[])
+{
+	enum { O_TOPIC = 256, O_SUBJECT, O_MESSAGE, O_ATTR, O_ENDPOINT,
+	    O_ERRORS };
+	static const struct option longopts[] = {
+		{"topic", required_argument, NULL, O_TOPIC},
+		{"subject", required_argument, NULL, O_SUBJECT},
+		{"message", required_argument, NULL, O_MESSAGE},
+		{"attr", required_argument, NULL, O_ATTR},
+		{"endpoint", required_argument, NULL, O_ENDPOINT},
+		{"errors", required_argument, NULL, O_ERRORS},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0}
+	};
+	const char *endpoint = NULL, *errors = NULL, *eq;
+	struct nd_opts o;
+	char err[1024];
+	size_t i;
+	int c, rc;
+
+	msg_prog = "sns-publish";
+	memset(&o, 0, sizeof(o));
+	while ((c = getopt_long(argc, argv, "ehV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'e': o.eflag = 1; break;
+		case O_TOPIC: ttopic = compile("--topic", optarg); break;
+		case O_SUBJECT: tsubject = compile("--subject", optarg); break;
+		case O_MESSAGE: tmessage = compile("--message", optarg); break;
+		case O_ATTR:
+			eq = strchr(optarg, '=');
+			if (eq == NULL || eq == optarg) {
+				msg_err("--attr: '%s' is not name=template",
+				    optarg);
+				msg_usage(usage);
+			}
+			attrs = xrealloc(attrs, (nattrs + 1) *
+			    sizeof(*attrs));
+			attrs[nattrs].name = xstrndup(optarg,
+			    (size_t)(eq - optarg));
+			attrs[nattrs].t = compile("--attr", eq + 1);
+			nattrs++;
+			break;
+		case O_ENDPOINT: endpoint = optarg; break;
+		case O_ERRORS: errors = optarg; break;
+		case 'h': msg_help(usage);
+		case 'V': msg_version();
+		default: msg_usage(usage);
+		}
+	}
+	if (ttopic == NULL)
+		msg_usage(usage);
+	if (nattrs > 10)
+		msg_die(EX_USAGE, "at most 10 --attr (an SNS limit)");
+	if (errors != NULL && nd_errors_open(errors, err, sizeof(err)) == -1)
+		msg_die(EX_CONFIG, "%s", err);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+		msg_die(EX_SYSTEM, "cannot start libcurl");
+	if (sqs_open(&cl, "sns", endpoint, err, sizeof(err)) == -1)
+		msg_die(EX_CONFIG, "%s", err);
+	cl.on_retry = on_retry;
+	rc = nd_run(argv + optind, argc - optind, publish_one, NULL, &o);
+	for (i = 0; i < nattrs; i++) {
+		free(attrs[i].name);
+		tmpl_free(attrs[i].t);
+	}
+	free(attrs);
+	tmpl_free(ttopic);
+	tmpl_free(tsubject);
+	tmpl_free(tmessage);
+	sqs_close(&cl);
+	curl_global_cleanup();
+	return rc;
+}

@@ -1,0 +1,503 @@
+/* sqs-poll: receive SQS messages and write one record per message */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "msg.h"
+#include "nd.h"
+#include "sqs.h"
+#include "xmem.h"
+
+static const char usage[] =
+    "usage: sqs-poll [-hV] -q queue [-n count] [--once] [--wait sec] "
+    "[--idle-exit sec] [--visibility sec] [--delete] [--lock file] "
+    "[--raw] [--s3-records] [--endpoint url]";
+
+static struct sqs_client cl;
+static char *qurl;
+static long wait_s = -1;	/* -1: 20, or 1 with --once */
+static long visibility = -1;	/* -1: the queue's */
+static long maxn;		/* 0: no limit */
+static long idle_exit;		/* 0: never */
+static int once, dflag, raw, s3flag;
+static int status;		/* worst exit code so far */
+
+/* receipt handles to delete after the records are written */
+static json_t *dels;
+
+static long
+num_arg(const char *opt, const char *s, long lo, long hi)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi) {
+		msg_err("%s: '%s' is not a number from %ld to %ld", opt, s,
+		    lo, hi);
+		msg_usage(usage);
+	}
+	return v;
+}
+
+static void
+on_retry(const char *why, int n, int of, long wait_ms)
+{
+	msg_warn("%s, retry %d of %d in %ld ms", why, n, of, wait_ms);
+}
+
+static int
+fail_code(void)
+{
+	return cl.fail == SQS_FAIL_TEMP ? EX_TEMPFAIL : EX_REMOTE;
+}
+
+/* "2026-11-23T01:02:03.456Z" from epoch milliseconds */
+static json_t *
+iso_ms(const char *ms)
+{
+	char *end, t[40];
+	long long v;
+	time_t sec;
+	struct tm tm;
+
+	errno = 0;
+	v = strtoll(ms, &end, 10);
+	if (errno != 0 || end == ms || *end != '\0' || v < 0)
+		return NULL;
+	sec = (time_t)(v / 1000);
+	if (gmtime_r(&sec, &tm) == NULL)
+		return NULL;
+	if (strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+		return NULL;
+	snprintf(t + strlen(t), sizeof(t) - strlen(t), ".%03dZ",
+	    (int)(v % 1000));
+	return json_string(t);
+}
+
+/* a body: parsed if it is a JSON object or array, else the string */
+static json_t *
+body_value(const char *s)
+{
+	json_t *v = json_loads(s, 0, NULL);
+
+	return v != NULL ? v : json_string(s);
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* S3 event keys are form-encoded: '+' is a space, then %XX */
+static json_t *
+form_decode(const char *s)
+{
+	struct buf b = {0};
+	json_t *v;
+	int h, l;
+
+	for (; *s != '\0'; s++) {
+		if (*s == '+') {
+			buf_addc(&b, ' ');
+		} else if (*s == '%' && (h = hexval(s[1])) >= 0 &&
+		    (l = hexval(s[2])) >= 0) {
+			buf_addc(&b, h * 16 + l);
+			s += 2;
+		} else {
+			buf_addc(&b, *s);
+		}
+	}
+	v = json_stringn(b.p ? b.p : "", b.len);
+	buf_free(&b);
+	return v;
+}
+
+/* {"name": value} from SQS MessageAttributes */
+static json_t *
+sqs_attrs(json_t *ma)
+{
+	json_t *a = json_object(), *v, *sv;
+	const char *k;
+
+	json_object_foreach(ma, k, v) {
+		sv = json_object_get(v, "StringValue");
+		if (sv == NULL)
+			sv = json_object_get(v, "BinaryValue");
+		if (json_is_string(sv))
+			json_object_set(a, k, sv);
+	}
+	return a;
+}
+
+static void
+set_str(json_t *o, const char *k, json_t *from, const char *fk)
+{
+	json_t *v = json_object_get(from, fk);
+
+	if (json_is_string(v))
+		json_object_set(o, k, v);
+}
+
+static void
+want_delete(const char *handle)
+{
+	json_array_append_new(dels, json_string(handle));
+}
+
+/* the SNS envelope, unwrapped: fills sns, returns the new body */
+static json_t *
+unwrap_sns(json_t *body, json_t **sns)
+{
+	json_t *m = json_object_get(body, "Message"), *s, *ma, *a, *v;
+	const char *k;
+
+	*sns = NULL;
+	if (!json_is_object(body) || !json_is_string(m) ||
+	    !json_is_string(json_object_get(body, "TopicArn")) ||
+	    strcmp(json_string_value(json_object_get(body, "Type")) ?
+	    json_string_value(json_object_get(body, "Type")) : "",
+	    "Notification") != 0)
+		return json_incref(body);
+	s = json_object();
+	set_str(s, "topic_arn", body, "TopicArn");
+	set_str(s, "message_id", body, "MessageId");
+	set_str(s, "subject", body, "Subject");
+	set_str(s, "timestamp", body, "Timestamp");
+	ma = json_object_get(body, "MessageAttributes");
+	if (json_is_object(ma) && json_object_size(ma) > 0) {
+		a = json_object();
+		json_object_foreach(ma, k, v)
+			set_str(a, k, v, "Value");
+		json_object_set_new(s, "attributes", a);
+	}
+	*sns = s;
+	return body_value(json_string_value(m));
+}
+
+/* one S3 event entry as the "s3" object */
+static json_t *
+s3_entry(json_t *e)
+{
+	json_t *s3 = json_object(), *o, *b, *k;
+
+	set_str(s3, "event", e, "eventName");
+	b = json_object_get(json_object_get(e, "s3"), "bucket");
+	o = json_object_get(json_object_get(e, "s3"), "object");
+	set_str(s3, "bucket", b, "name");
+	k = json_object_get(o, "key");
+	if (json_is_string(k)) {
+		json_t *d = form_decode(json_string_value(k));
+
+		/* not UTF-8 once decoded: keep it as it came */
+		json_object_set_new(s3, "key", d != NULL ? d :
+		    json_incref(k));
+	}
+	if (json_is_integer(json_object_get(o, "size")))
+		json_object_set(s3, "size", json_object_get(o, "size"));
+	set_str(s3, "etag", o, "eTag");
+	set_str(s3, "version_id", o, "versionId");
+	set_str(s3, "sequencer", o, "sequencer");
+	set_str(s3, "time", e, "eventTime");
+	return s3;
+}
+
+/* write the records of one message; returns how many */
+static int
+emit(json_t *m)
+{
+	json_t *sqs, *a, *body, *sns = NULL, *rec, *recs, *e, *v;
+	const char *handle, *bs;
+	size_t i, n;
+	int out = 0;
+
+	handle = json_string_value(json_object_get(m, "ReceiptHandle"));
+	bs = json_string_value(json_object_get(m, "Body"));
+	if (handle == NULL || bs == NULL) {
+		msg_err("message without ReceiptHandle or Body: skipped");
+		status = status > EX_PARTIAL ? status : EX_PARTIAL;
+		return 0;
+	}
+	a = json_object_get(m, "Attributes");
+	sqs = json_object();
+	json_object_set_new(sqs, "queue_url", json_string(qurl));
+	set_str(sqs, "message_id", m, "MessageId");
+	json_object_set_new(sqs, "receipt_handle", json_string(handle));
+	if (json_is_string(v = json_object_get(a, "ApproximateReceiveCount")))
+		json_object_set_new(sqs, "receive_count",
+		    json_integer(strtoll(json_string_value(v), NULL, 10)));
+	if (json_is_string(v = json_object_get(a, "SentTimestamp")) &&
+	    (v = iso_ms(json_string_value(v))) != NULL)
+		json_object_set_new(sqs, "sent_at", v);
+	set_str(sqs, "group_id", a, "MessageGroupId");
+	json_object_set_new(sqs, "attributes",
+	    sqs_attrs(json_object_get(m, "MessageAttributes")));
+
+	body = body_value(bs);
+	if (!raw) {
+		json_t *b2 = unwrap_sns(body, &sns);
+
+		json_decref(body);
+		body = b2;
+	}
+	recs = json_object_get(body, "Records");
+	if (s3flag && json_is_object(body) &&
+	    json_is_string(json_object_get(body, "Event")) &&
+	    strcmp(json_string_value(json_object_get(body, "Event")),
+	    "s3:TestEvent") == 0) {
+		/* S3 says hello when notifications are set up */
+		want_delete(handle);
+	} else if (s3flag && json_is_array(recs)) {
+		n = json_array_size(recs);
+		if (n == 0)
+			want_delete(handle);
+		json_array_foreach(recs, i, e) {
+			rec = json_object();
+			a = json_copy(sqs);
+			json_object_set_new(a, "part",
+			    json_integer((json_int_t)i + 1));
+			json_object_set_new(a, "parts",
+			    json_integer((json_int_t)n));
+			json_object_set_new(rec, "sqs", a);
+			if (sns != NULL)
+				json_object_set(rec, "sns", sns);
+			json_object_set_new(rec, "s3", s3_entry(e));
+			nd_write(rec);
+			json_decref(rec);
+			out++;
+		}
+		if (dflag && n > 0)
+			want_delete(handle);
+	} else {
+		rec = json_object();
+		json_object_set(rec, "sqs", sqs);
+		if (sns != NULL)
+			json_object_set(rec, "sns", sns);
+		json_object_set(rec, "body", body);
+		nd_write(rec);
+		json_decref(rec);
+		out++;
+		if (dflag)
+			want_delete(handle);
+	}
+	json_decref(sqs);
+	json_decref(sns);
+	json_decref(body);
+	return out;
+}
+
+/* delete what was asked for, 10 at a time; an exit code on failure */
+static int
+delete_done(void)
+{
+	char err[1024], id[24];
+	json_t *req, *ents, *resp, *f, *e;
+	size_t i, j, n = json_array_size(dels);
+
+	for (i = 0; i < n; i += 10) {
+		ents = json_array();
+		for (j = i; j < n && j < i + 10; j++) {
+			snprintf(id, sizeof(id), "%zu", j - i);
+			json_array_append_new(ents, json_pack("{s:s, s:O}",
+			    "Id", id, "ReceiptHandle",
+			    json_array_get(dels, j)));
+		}
+		req = json_pack("{s:s, s:o}", "QueueUrl", qurl, "Entries",
+		    ents);
+		if (sqs_call(&cl, "DeleteMessageBatch", req, &resp, 0, 0,
+		    err, sizeof(err)) == -1) {
+			json_decref(req);
+			json_array_clear(dels);
+			msg_err("cannot delete messages from %s: %s", qurl,
+			    err);
+			return fail_code();
+		}
+		json_decref(req);
+		f = json_object_get(resp, "Failed");
+		json_array_foreach(f, j, e) {
+			msg_err("cannot delete a message from %s: %s: %s",
+			    qurl, json_string_value(json_object_get(e,
+			    "Code")) ? json_string_value(json_object_get(e,
+			    "Code")) : "?", json_string_value(
+			    json_object_get(e, "Message")) ?
+			    json_string_value(json_object_get(e,
+			    "Message")) : "failed");
+			status = status > EX_PARTIAL ? status : EX_PARTIAL;
+		}
+		json_decref(resp);
+	}
+	json_array_clear(dels);
+	return 0;
+}
+
+static void
+take_lock(const char *file)
+{
+	int fd = open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		msg_die(EX_SYSTEM, "cannot open lock file %s: %s", file,
+		    strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno == EWOULDBLOCK) {
+			msg_err("%s is locked: another sqs-poll runs; "
+			    "exiting", file);
+			exit(EX_OK);
+		}
+		msg_die(EX_SYSTEM, "cannot lock %s: %s", file,
+		    strerror(errno));
+	}
+	/* fd stays open: the lock lasts as long as the process */
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+main(int argc, char *argv[])
+{
+	enum { O_WAIT = 256, O_IDLE, O_VIS, O_DELETE, O_LOCK, O_RAW, O_S3,
+	    O_ENDPOINT, O_ONCE };
+	static const struct option longopts[] = {
+		{"queue", required_argument, NULL, 'q'},
+		{"count", required_argument, NULL, 'n'},
+		{"once", no_argument, NULL, O_ONCE},
+		{"wait", required_argument, NULL, O_WAIT},
+		{"idle-exit", required_argument, NULL, O_IDLE},
+		{"visibility", required_argument, NULL, O_VIS},
+		{"delete", no_argument, NULL, O_DELETE},
+		{"lock", required_argument, NULL, O_LOCK},
+		{"raw", no_argument, NULL, O_RAW},
+		{"s3-records", no_argument, NULL, O_S3},
+		{"endpoint", required_argument, NULL, O_ENDPOINT},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0}
+	};
+	const char *queue = NULL, *lock = NULL, *endpoint = NULL;
+	char err[1024];
+	json_t *req, *resp, *msgs, *m;
+	int64_t last;
+	long got = 0, w, left;
+	size_t i, n;
+	int c, rc;
+
+	msg_prog = "sqs-poll";
+	while ((c = getopt_long(argc, argv, "hn:q:V", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'q': queue = optarg; break;
+		case 'n': maxn = num_arg("-n", optarg, 1, LONG_MAX); break;
+		case O_ONCE: once = 1; break;
+		case O_WAIT: wait_s = num_arg("--wait", optarg, 0, 20); break;
+		case O_IDLE:
+			idle_exit = num_arg("--idle-exit", optarg, 1,
+			    LONG_MAX / 1000);
+			break;
+		case O_VIS:
+			visibility = num_arg("--visibility", optarg, 0, 43200);
+			break;
+		case O_DELETE: dflag = 1; break;
+		case O_LOCK: lock = optarg; break;
+		case O_RAW: raw = 1; break;
+		case O_S3: s3flag = 1; break;
+		case O_ENDPOINT: endpoint = optarg; break;
+		case 'h': msg_help(usage);
+		case 'V': msg_version();
+		default: msg_usage(usage);
+		}
+	}
+	if (optind != argc || queue == NULL)
+		msg_usage(usage);
+	if (wait_s < 0)
+		wait_s = once ? 1 : 20;
+	if (lock != NULL)
+		take_lock(lock);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+		msg_die(EX_SYSTEM, "cannot start libcurl");
+	if (sqs_open(&cl, "sqs", endpoint, err, sizeof(err)) == -1)
+		msg_die(EX_CONFIG, "%s", err);
+	cl.on_retry = on_retry;
+	if (sqs_queue_url(&cl, queue, &qurl, err, sizeof(err)) == -1)
+		msg_die(fail_code(), "cannot find queue %s: %s", queue, err);
+	nd_signals();
+	cl.stop = &nd_stop;
+	dels = json_array();
+	last = now_ms();
+	while (!nd_stop) {
+		w = wait_s;
+		if (idle_exit > 0) {
+			left = (idle_exit * 1000 - (now_ms() - last) + 999) /
+			    1000;
+			if (left <= 0)
+				break;
+			if (left < w)
+				w = left;
+		}
+		req = json_pack("{s:s, s:I, s:I, s:[s], s:[s], s:[s]}",
+		    "QueueUrl", qurl,
+		    "MaxNumberOfMessages", (json_int_t)(maxn > 0 &&
+		    maxn - got < 10 ? maxn - got : 10),
+		    "WaitTimeSeconds", (json_int_t)w,
+		    "AttributeNames", "All",
+		    "MessageSystemAttributeNames", "All",
+		    "MessageAttributeNames", "All");
+		if (visibility >= 0)
+			json_object_set_new(req, "VisibilityTimeout",
+			    json_integer(visibility));
+		rc = sqs_call(&cl, "ReceiveMessage", req, &resp, w, 1, err,
+		    sizeof(err));
+		json_decref(req);
+		if (rc == -1) {
+			if (cl.fail == SQS_FAIL_CANCELED)
+				break;
+			msg_err("cannot receive from %s: %s", qurl, err);
+			status = fail_code();
+			break;
+		}
+		msgs = json_object_get(resp, "Messages");
+		n = json_array_size(msgs);
+		json_array_foreach(msgs, i, m)
+			emit(m);
+		got += (long)n;
+		/* records out before deleting and before the next wait */
+		nd_flush();
+		json_decref(resp);
+		if (json_array_size(dels) > 0 && (rc = delete_done()) != 0) {
+			status = rc;
+			break;
+		}
+		if (n > 0)
+			last = now_ms();
+		if ((once && n == 0) || (maxn > 0 && got >= maxn))
+			break;
+	}
+	nd_flush();
+	json_decref(dels);
+	free(qurl);
+	sqs_close(&cl);
+	curl_global_cleanup();
+	if (nd_status() > status)
+		status = nd_status();
+	return status;
+}

@@ -1,0 +1,361 @@
+/* sqs-send: send each record as an SQS message */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "msg.h"
+#include "nd.h"
+#include "sqs.h"
+#include "tmpl.h"
+#include "xmem.h"
+
+static const char usage[] =
+    "usage: sqs-send [-ehV] -q queue [--body template] "
+    "[--group-id template] [--dedup-id template] [--delay sec] "
+    "[--attr name=template]... [--endpoint url] [--errors file] "
+    "[file ...]";
+
+#define BATCH 10
+#define PAUSE_MS 10
+#define SQS_MAX 262144		/* bytes of one message, and of a batch */
+
+struct attr {
+	char *name;
+	struct tmpl *t;
+};
+
+/* a record waiting in the batch, with its message */
+struct item {
+	json_t *obj;
+	char *src;
+	long lineno;
+	json_t *entry;		/* the SendMessageBatch entry */
+	size_t size;
+};
+
+static struct sqs_client cl;
+static char *qurl;
+static struct tmpl *tbody, *tgroup, *tdedup;
+static struct attr *attrs;
+static size_t nattrs;
+static long delay = -1;
+static struct item batch[BATCH];
+static size_t nbatch, batchsize;
+static int dead;
+
+static void
+on_retry(const char *why, int n, int of, long wait_ms)
+{
+	msg_warn("%s, retry %d of %d in %ld ms", why, n, of, wait_ms);
+}
+
+static void
+item_free(struct item *it)
+{
+	json_decref(it->obj);
+	json_decref(it->entry);
+	free(it->src);
+	memset(it, 0, sizeof(*it));
+}
+
+/* SendMessageBatch for what is batched; 0 or an exit code */
+static int
+flush_batch(char *err, size_t errlen)
+{
+	json_t *req, *ents, *resp, *e, *ok, *failed, *sent;
+	const char *id, *code, *message, *mid;
+	char why[1024];
+	struct nd_rec r;
+	size_t i, j;
+
+	if (nbatch == 0)
+		return 0;
+	ents = json_array();
+	for (i = 0; i < nbatch; i++)
+		json_array_append(ents, batch[i].entry);
+	req = json_pack("{s:s, s:o}", "QueueUrl", qurl, "Entries", ents);
+	if (sqs_call(&cl, "SendMessageBatch", req, &resp, 0, 0, why,
+	    sizeof(why)) == -1) {
+		json_decref(req);
+		snprintf(err, errlen, "cannot send to %s: %s", qurl, why);
+		for (i = 0; i < nbatch; i++)
+			item_free(&batch[i]);
+		nbatch = batchsize = 0;
+		dead = cl.fail == SQS_FAIL_TEMP ? EX_TEMPFAIL : EX_REMOTE;
+		return dead;
+	}
+	json_decref(req);
+	ok = json_object_get(resp, "Successful");
+	failed = json_object_get(resp, "Failed");
+	for (i = 0; i < nbatch; i++) {
+		const char *want = json_string_value(json_object_get(
+		    batch[i].entry, "Id"));
+
+		mid = NULL;
+		json_array_foreach(ok, j, e) {
+			id = json_string_value(json_object_get(e, "Id"));
+			if (id != NULL && strcmp(id, want) == 0) {
+				mid = json_string_value(json_object_get(e,
+				    "MessageId"));
+				break;
+			}
+		}
+		if (mid != NULL) {
+			sent = json_pack("{s:s}", "message_id", mid);
+			if (json_is_string(json_object_get(e,
+			    "SequenceNumber")))
+				json_object_set(sent, "sequence_number",
+				    json_object_get(e, "SequenceNumber"));
+			json_object_set_new(batch[i].obj, "sqs_sent", sent);
+			nd_write(batch[i].obj);
+			item_free(&batch[i]);
+			continue;
+		}
+		code = "not in the answer";
+		message = NULL;
+		json_array_foreach(failed, j, e) {
+			id = json_string_value(json_object_get(e, "Id"));
+			if (id != NULL && strcmp(id, want) == 0) {
+				code = json_string_value(json_object_get(e,
+				    "Code"));
+				message = json_string_value(json_object_get(e,
+				    "Message"));
+				if (code == NULL)
+					code = "failed";
+				break;
+			}
+		}
+		memset(&r, 0, sizeof(r));
+		r.obj = batch[i].obj;
+		r.src = batch[i].src;
+		r.lineno = batch[i].lineno;
+		nd_fail(&r, "cannot send: %s%s%s", code, message ? ": " : "",
+		    message ? message : "");
+		item_free(&batch[i]);
+	}
+	nbatch = batchsize = 0;
+	json_decref(resp);
+	nd_flush_stdout();
+	return 0;
+}
+
+static int
+on_pause(void *arg, char *err, size_t errlen)
+{
+	(void)arg;
+	if (dead)
+		return dead;
+	return flush_batch(err, errlen);
+}
+
+/* render t into a new string, or NULL with err */
+static char *
+render(struct tmpl *t, json_t *rec, char *err, size_t errlen)
+{
+	struct buf b = {0};
+
+	if (tmpl_render(t, rec, &b, err, errlen) == -1) {
+		buf_free(&b);
+		return NULL;
+	}
+	if (b.p == NULL)
+		buf_adds(&b, "");
+	return b.p;
+}
+
+static int
+send_one(struct nd_rec *r, void *arg, char *err, size_t errlen)
+{
+	json_t *entry, *ma;
+	char *body, *s, id[24];
+	size_t size, i;
+	int rc;
+
+	(void)arg;
+	if (tbody != NULL) {
+		if ((body = render(tbody, r->obj, err, errlen)) == NULL)
+			return ND_FAIL;
+	} else {
+		body = json_dumps(r->obj, JSON_COMPACT);
+	}
+	if (*body == '\0') {
+		free(body);
+		snprintf(err, errlen, "empty message body");
+		return ND_FAIL;
+	}
+	size = strlen(body);
+	entry = json_object();
+	json_object_set_new(entry, "MessageBody", json_string(body));
+	free(body);
+	if (json_object_get(entry, "MessageBody") == NULL) {
+		json_decref(entry);
+		snprintf(err, errlen, "message body is not UTF-8");
+		return ND_FAIL;
+	}
+	if (delay >= 0)
+		json_object_set_new(entry, "DelaySeconds",
+		    json_integer(delay));
+	if (tgroup != NULL) {
+		if ((s = render(tgroup, r->obj, err, errlen)) == NULL)
+			goto bad;
+		json_object_set_new(entry, "MessageGroupId", json_string(s));
+		free(s);
+	}
+	if (tdedup != NULL) {
+		if ((s = render(tdedup, r->obj, err, errlen)) == NULL)
+			goto bad;
+		json_object_set_new(entry, "MessageDeduplicationId",
+		    json_string(s));
+		free(s);
+	}
+	if (nattrs > 0) {
+		ma = json_object();
+		json_object_set_new(entry, "MessageAttributes", ma);
+		for (i = 0; i < nattrs; i++) {
+			if ((s = render(attrs[i].t, r->obj, err,
+			    errlen)) == NULL)
+				goto bad;
+			/* SQS counts names, types and values in the size */
+			size += strlen(attrs[i].name) + strlen("String") +
+			    strlen(s);
+			json_object_set_new(ma, attrs[i].name,
+			    json_pack("{s:s, s:s}", "DataType", "String",
+			    "StringValue", s));
+			free(s);
+		}
+	}
+	if (size > SQS_MAX) {
+		snprintf(err, errlen, "message is %zu bytes, over the SQS "
+		    "limit of %d (256 KiB)", size, SQS_MAX);
+		goto bad;
+	}
+	/* a batch holds 10 messages and 256 KiB in all */
+	if (nbatch == BATCH || batchsize + size > SQS_MAX) {
+		if ((rc = flush_batch(err, errlen)) != 0) {
+			json_decref(entry);
+			return rc;
+		}
+	}
+	snprintf(id, sizeof(id), "m%zu", nbatch);
+	json_object_set_new(entry, "Id", json_string(id));
+	batch[nbatch].obj = json_incref(r->obj);
+	batch[nbatch].src = xstrdup(r->src ? r->src : "stdin");
+	batch[nbatch].lineno = r->lineno;
+	batch[nbatch].entry = entry;
+	batch[nbatch].size = size;
+	nbatch++;
+	batchsize += size;
+	return 0;
+bad:
+	json_decref(entry);
+	return ND_FAIL;
+}
+
+static struct tmpl *
+compile(const char *opt, const char *text)
+{
+	struct tmpl *t;
+	char err[1024];
+
+	if ((t = tmpl_compile(text, err, sizeof(err))) == NULL) {
+		msg_err("%s: %s", opt, err);
+		msg_usage(usage);
+	}
+	return t;
+}
+
+int
+main(int argc, char *argv[])
+{
+	enum { O_BODY = 256, O_GROUP, O_DEDUP, O_DELAY, O_ATTR, O_ENDPOINT,
+	    O_ERRORS };
+	static const struct option longopts[] = {
+		{"queue", required_argument, NULL, 'q'},
+		{"body", required_argument, NULL, O_BODY},
+		{"group-id", required_argument, NULL, O_GROUP},
+		{"dedup-id", required_argument, NULL, O_DEDUP},
+		{"delay", required_argument, NULL, O_DELAY},
+		{"attr", required_argument, NULL, O_ATTR},
+		{"endpoint", required_argument, NULL, O_ENDPOINT},
+		{"errors", required_argument, NULL, O_ERRORS},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0}
+	};
+	const char *queue = NULL, *endpoint = NULL, *errors = NULL, *eq;
+	struct nd_opts o;
+	char err[1024], *end;
+	size_t i;
+	int c, rc;
+
+	msg_prog = "sqs-send";
+	memset(&o, 0, sizeof(o));
+	while ((c = getopt_long(argc, argv, "ehq:V", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'e': o.eflag = 1; break;
+		case 'q': queue = optarg; break;
+		case O_BODY: tbody = compile("--body", optarg); break;
+		case O_GROUP: tgroup = compile("--group-id", optarg); break;
+		case O_DEDUP: tdedup = compile("--dedup-id", optarg); break;
+		case O_DELAY:
+			errno = 0;
+			delay = strtol(optarg, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0' ||
+			    delay < 0 || delay > 900) {
+				msg_err("--delay: '%s' is not a number from "
+				    "0 to 900", optarg);
+				msg_usage(usage);
+			}
+			break;
+		case O_ATTR:
+			eq = strchr(optarg, '=');
+			if (eq == NULL || eq == optarg) {
+				msg_err("--attr: '%s' is not name=template",
+				    optarg);
+				msg_usage(usage);
+			}
+			attrs = xrealloc(attrs, (nattrs + 1) *
+			    sizeof(*attrs));
+			attrs[nattrs].name = xstrndup(optarg,
+			    (size_t)(eq - optarg));
+			attrs[nattrs].t = compile("--attr", eq + 1);
+			nattrs++;
+			break;
+		case O_ENDPOINT: endpoint = optarg; break;
+		case O_ERRORS: errors = optarg; break;
+		case 'h': msg_help(usage);
+		case 'V': msg_version();
+		default: msg_usage(usage);
+		}
+	}
+	if (queue == NULL)
+		msg_usage(usage);
+	if (nattrs > 10)
+		msg_die(EX_USAGE, "at most 10 --attr (an SQS limit)");
+	if (errors != NULL && nd_errors_open(errors, err, sizeof(err)) == -1)
+		msg_die(EX_CONFIG, "%s", err);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+		msg_die(EX_SYSTEM, "cannot start libcurl");
+	if (sqs_open(&cl, "sqs", endpoint, err, sizeof(err)) == -1)
+		msg_die(EX_CONFIG, "%s", err);
+	cl.on_retry = on_retry;
+	if (sqs_queue_url(&cl, queue, &qurl, err, sizeof(err)) == -1)
+		msg_die(cl.fail == SQS_FAIL_TEMP ? EX_TEMPFAIL : EX_REMOTE,
+		    "cannot find queue %s: %s", queue, err);
+	rc = sqs_run(argv + optind, argc - optind, send_one, on_pause, NULL,
+	    &o, PAUSE_MS);
+	for (i = 0; i < nattrs; i++) {
+		free(attrs[i].name);
+		tmpl_free(attrs[i].t);
+	}
+	free(attrs);
+	tmpl_free(tbody);
+	tmpl_free(tgroup);
+	tmpl_free(tdedup);
+	free(qurl);
+	sqs_close(&cl);
+	curl_global_cleanup();
+	return rc;
+}

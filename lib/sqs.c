@@ -1,0 +1,568 @@
+/* sqs: signed SQS (JSON 1.0) and SNS (query) requests with retries */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "msg.h"
+#include "sigv4.h"
+#include "sqs.h"
+
+#define SQS_JSON_TYPE	"application/x-amz-json-1.0"
+#define SQS_FORM_TYPE	"application/x-www-form-urlencoded; charset=utf-8"
+
+static int
+fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static size_t
+write_cb(char *p, size_t size, size_t n, void *arg)
+{
+	buf_add(arg, p, size * n);
+	return size * n;
+}
+
+/* abort a long poll on SIGTERM, unless the answer has started to come */
+static int
+progress_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+    curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct sqs_client *c = arg;
+
+	(void)dltotal;
+	(void)ultotal;
+	(void)ulnow;
+	return c->stop != NULL && *c->stop && dlnow == 0;
+}
+
+/* split scheme://host[:port][/path] into host and path */
+static int
+split_endpoint(struct sqs_client *c, char *err, size_t errlen)
+{
+	const char *h, *p;
+
+	h = strstr(c->endpoint, "://");
+	if (h == NULL)
+		return fail(err, errlen, "bad endpoint '%s'", c->endpoint);
+	h += 3;
+	p = strchr(h, '/');
+	if (p == NULL)
+		p = h + strlen(h);
+	if (p == h || memchr(h, '@', (size_t)(p - h)) != NULL)
+		return fail(err, errlen, "bad endpoint '%s'", c->endpoint);
+	c->host = xstrndup(h, (size_t)(p - h));
+	/* curl leaves the default port out of Host: sign what it sends */
+	if (strncmp(c->endpoint, "http:", 5) == 0 &&
+	    strlen(c->host) > 3 &&
+	    strcmp(c->host + strlen(c->host) - 3, ":80") == 0)
+		c->host[strlen(c->host) - 3] = '\0';
+	else if (strncmp(c->endpoint, "https:", 6) == 0 &&
+	    strlen(c->host) > 4 &&
+	    strcmp(c->host + strlen(c->host) - 4, ":443") == 0)
+		c->host[strlen(c->host) - 4] = '\0';
+	c->path = xstrdup(*p == '/' ? p : "/");
+	return 0;
+}
+
+int
+sqs_open(struct sqs_client *c, const char *service,
+    const char *explicit_url, char *err, size_t errlen)
+{
+	const char *b;
+	char *end;
+	long v;
+
+	memset(c, 0, sizeof(*c));
+	c->service = service;
+	c->retries = 3;
+	c->backoff_ms = 200;
+	c->timeout = 30;
+	if ((b = getenv("HOOKPIPE_BACKOFF")) != NULL && *b != '\0') {
+		errno = 0;
+		v = strtol(b, &end, 10);
+		if (errno == 0 && *end == '\0' && v >= 0 && v <= 60000)
+			c->backoff_ms = v;
+	}
+	c->region = aws_region(NULL);
+	if (aws_endpoint(&c->endpoint, service, c->region, explicit_url,
+	    NULL, err, errlen) == -1)
+		return -1;
+	if (split_endpoint(c, err, errlen) == -1)
+		return -1;
+	if (aws_creds_load(&c->creds, NULL, err, errlen) == -1)
+		return -1;
+	if ((c->easy = curl_easy_init()) == NULL)
+		return fail(err, errlen, "cannot start libcurl");
+	return 0;
+}
+
+void
+sqs_close(struct sqs_client *c)
+{
+	if (c->easy != NULL)
+		curl_easy_cleanup(c->easy);
+	aws_creds_free(&c->creds);
+	free(c->endpoint);
+	free(c->host);
+	free(c->path);
+	free(c->region);
+	buf_free(&c->resp);
+	memset(c, 0, sizeof(*c));
+}
+
+/* AWS error codes that mean "later" even with a 4xx status */
+static int
+temp_code(const char *code)
+{
+	static const char *const t[] = {
+		"ThrottlingException", "Throttling", "RequestThrottled",
+		"ServiceUnavailable", "InternalError", "InternalFailure",
+		"RequestTimeout", "KmsThrottled", "SlowDown",
+		"RequestThrottledException", NULL
+	};
+	int i;
+
+	for (i = 0; t[i] != NULL; i++)
+		if (strcmp(code, t[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+nap(long ms)
+{
+	struct timespec ts;
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/*
+ * One signed POST with retries.  ctype and target (NULL for none) are
+ * signed headers.  On a final answer that is not 2xx, c->code and err
+ * are set from the error document.
+ */
+static int
+post(struct sqs_client *c, const char *ctype, const char *target,
+    const char *body, size_t len, long wait, int abortable, char *err,
+    size_t errlen)
+{
+	struct sigv4_signer s;
+	struct sigv4_req r;
+	struct sigv4_out o;
+	struct sigv4_kv hk[2];
+	struct curl_slist *hl;
+	struct buf url = {0}, line = {0};
+	char hash[65], why[CURL_ERROR_SIZE + 64], *code, *message;
+	long wait_ms = c->backoff_ms;
+	CURLcode cc;
+	size_t i;
+	int attempt, temp, got;
+
+	sigv4_sha256_hex(body, len, hash);
+	buf_adds(&url, c->endpoint);
+	if (strchr(strstr(c->endpoint, "://") + 3, '/') == NULL)
+		buf_addc(&url, '/');
+	for (attempt = 0;; attempt++) {
+		c->fail = SQS_FAIL_NONE;
+		c->status = 0;
+		c->code[0] = '\0';
+		buf_reset(&c->resp);
+		if (aws_creds_refresh(&c->creds, time(NULL), why,
+		    sizeof(why)) == -1 && c->creds.expires != 0 &&
+		    c->creds.expires <= time(NULL)) {
+			buf_free(&url);
+			c->fail = SQS_FAIL_REMOTE;
+			return fail(err, errlen, "%s", why);
+		}
+		memset(&s, 0, sizeof(s));
+		s.key = c->creds.key;
+		s.secret = c->creds.secret;
+		s.token = c->creds.token;
+		s.region = c->region;
+		s.service = c->service;
+		hk[0].name = "Content-Type";
+		hk[0].value = ctype;
+		hk[1].name = "X-Amz-Target";
+		hk[1].value = target;
+		memset(&r, 0, sizeof(r));
+		r.method = "POST";
+		r.host = c->host;
+		r.path = c->path;
+		r.headers = hk;
+		r.nheaders = target != NULL ? 2 : 1;
+		r.payload_hash = hash;
+		memset(&o, 0, sizeof(o));
+		if (sigv4_sign(&s, &r, time(NULL), &o, why,
+		    sizeof(why)) == -1) {
+			sigv4_out_free(&o);
+			buf_free(&url);
+			c->fail = SQS_FAIL_REMOTE;
+			return fail(err, errlen, "cannot sign: %s", why);
+		}
+		hl = NULL;
+		for (i = 0; i < o.nheaders; i++)
+			hl = curl_slist_append(hl, o.headers[i]);
+		buf_reset(&line);
+		buf_addf(&line, "Content-Type: %s", ctype);
+		hl = curl_slist_append(hl, line.p);
+		if (target != NULL) {
+			buf_reset(&line);
+			buf_addf(&line, "X-Amz-Target: %s", target);
+			hl = curl_slist_append(hl, line.p);
+		}
+		hl = curl_slist_append(hl, "Expect:");
+		sigv4_out_free(&o);
+
+		curl_easy_reset(c->easy);
+		c->curlerr[0] = '\0';
+		curl_easy_setopt(c->easy, CURLOPT_URL, url.p);
+		curl_easy_setopt(c->easy, CURLOPT_NOSIGNAL, 1L);
+		curl_easy_setopt(c->easy, CURLOPT_POST, 1L);
+		curl_easy_setopt(c->easy, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c->easy, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)len);
+		curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, hl);
+		curl_easy_setopt(c->easy, CURLOPT_USERAGENT,
+		    "hookpipe/" HOOKPIPE_VERSION);
+		curl_easy_setopt(c->easy, CURLOPT_CONNECTTIMEOUT, 10L);
+		curl_easy_setopt(c->easy, CURLOPT_TIMEOUT, c->timeout + wait);
+		curl_easy_setopt(c->easy, CURLOPT_TCP_KEEPALIVE, 1L);
+		curl_easy_setopt(c->easy, CURLOPT_ERRORBUFFER, c->curlerr);
+		curl_easy_setopt(c->easy, CURLOPT_WRITEFUNCTION, write_cb);
+		curl_easy_setopt(c->easy, CURLOPT_WRITEDATA, &c->resp);
+		curl_easy_setopt(c->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+		if (abortable && c->stop != NULL) {
+			curl_easy_setopt(c->easy, CURLOPT_NOPROGRESS, 0L);
+			curl_easy_setopt(c->easy, CURLOPT_XFERINFOFUNCTION,
+			    progress_cb);
+			curl_easy_setopt(c->easy, CURLOPT_XFERINFODATA, c);
+		}
+		cc = curl_easy_perform(c->easy);
+		curl_slist_free_all(hl);
+		temp = 0;
+		if (cc == CURLE_ABORTED_BY_CALLBACK) {
+			buf_free(&url);
+			buf_free(&line);
+			c->fail = SQS_FAIL_CANCELED;
+			return fail(err, errlen, "canceled");
+		}
+		if (cc != CURLE_OK) {
+			snprintf(why, sizeof(why), "%s", c->curlerr[0] ?
+			    c->curlerr : curl_easy_strerror(cc));
+			temp = 1;
+		} else {
+			curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE,
+			    &c->status);
+			if (c->status >= 200 && c->status < 300)
+				break;
+			/* moto answers XML even to JSON requests */
+			got = aws_json_error(c->resp.p ? c->resp.p : "",
+			    c->resp.len, &code, &message);
+			if (got != 1) {
+				free(code);
+				free(message);
+				got = aws_xml_error(c->resp.p ? c->resp.p :
+				    "", c->resp.len, &code, &message);
+			}
+			if (got == 0 && code == NULL) {
+				/* moto: <ErrorResponse><Errors><Error> */
+				code = aws_xml_text(c->resp.p, c->resp.len,
+				    "Code");
+				message = aws_xml_text(c->resp.p,
+				    c->resp.len, "Message");
+				got = code != NULL ? 1 : 0;
+			}
+			if (got == 1 && code != NULL) {
+				snprintf(c->code, sizeof(c->code), "%s",
+				    code);
+				snprintf(why, sizeof(why), "%s%s%s", code,
+				    message ? ": " : "",
+				    message ? message : "");
+			} else {
+				/* not an AWS error document: show a bit */
+				snprintf(why, sizeof(why), "HTTP %ld%s%.*s",
+				    c->status, c->resp.len ? ": " : "",
+				    (int)(c->resp.len < 200 ? c->resp.len :
+				    200), c->resp.p ? c->resp.p : "");
+				for (got = 0; why[got] != '\0'; got++)
+					if (why[got] == '\n' ||
+					    why[got] == '\r')
+						why[got] = ' ';
+			}
+			free(code);
+			free(message);
+			temp = c->status == 408 || c->status == 429 ||
+			    c->status >= 500 || temp_code(c->code);
+			if (!temp) {
+				buf_free(&url);
+				buf_free(&line);
+				c->fail = SQS_FAIL_REMOTE;
+				return fail(err, errlen, "%s", why);
+			}
+		}
+		if (attempt >= c->retries ||
+		    (c->stop != NULL && *c->stop && abortable)) {
+			buf_free(&url);
+			buf_free(&line);
+			c->fail = SQS_FAIL_TEMP;
+			if (attempt > 0)
+				return fail(err, errlen, "%s (after %d "
+				    "attempts)", why, attempt + 1);
+			return fail(err, errlen, "%s", why);
+		}
+		if (c->on_retry != NULL)
+			c->on_retry(why, attempt + 1, c->retries, wait_ms);
+		/* jitter: between half and all of the wait */
+		nap(wait_ms / 2 + (wait_ms > 1 ?
+		    (long)(random() % (wait_ms / 2 + 1)) : 0));
+		wait_ms *= 2;
+		if (wait_ms > 20000)
+			wait_ms = 20000;
+	}
+	buf_free(&url);
+	buf_free(&line);
+	return 0;
+}
+
+int
+sqs_call(struct sqs_client *c, const char *op, json_t *req, json_t **resp,
+    long wait, int abortable, char *err, size_t errlen)
+{
+	char *body, target[128];
+	json_error_t je;
+	int rc;
+
+	*resp = NULL;
+	body = json_dumps(req, JSON_COMPACT);
+	if (body == NULL) {
+		c->fail = SQS_FAIL_REMOTE;
+		return fail(err, errlen, "cannot encode the %s request", op);
+	}
+	snprintf(target, sizeof(target), "AmazonSQS.%s", op);
+	rc = post(c, SQS_JSON_TYPE, target, body, strlen(body), wait,
+	    abortable, err, errlen);
+	free(body);
+	if (rc == -1)
+		return -1;
+	if (c->resp.len == 0) {
+		*resp = json_object();
+		return 0;
+	}
+	*resp = json_loadb(c->resp.p, c->resp.len, 0, &je);
+	if (*resp == NULL || !json_is_object(*resp)) {
+		json_decref(*resp);
+		*resp = NULL;
+		c->fail = SQS_FAIL_REMOTE;
+		return fail(err, errlen, "bad %s answer: %s", op,
+		    je.text[0] ? je.text : "not an object");
+	}
+	return 0;
+}
+
+int
+sqs_query(struct sqs_client *c, const char *form, size_t len, char *err,
+    size_t errlen)
+{
+	return post(c, SQS_FORM_TYPE, NULL, form, len, 0, 0, err, errlen);
+}
+
+/* form encoding as botocore (and moto, which re-encodes the form to
+ * check the signature) does it: AWS UriEncode, but space as '+' */
+static void
+form_encode(struct buf *b, const char *s)
+{
+	const char *sp;
+
+	while ((sp = strchr(s, ' ')) != NULL) {
+		sigv4_uri_encode(b, s, (size_t)(sp - s), 0);
+		buf_addc(b, '+');
+		s = sp + 1;
+	}
+	sigv4_uri_encode(b, s, strlen(s), 0);
+}
+
+void
+sqs_form_add(struct buf *b, const char *name, const char *value)
+{
+	if (b->len > 0)
+		buf_addc(b, '&');
+	form_encode(b, name);
+	buf_addc(b, '=');
+	form_encode(b, value);
+}
+
+int
+sqs_queue_url(struct sqs_client *c, const char *q, char **url, char *err,
+    size_t errlen)
+{
+	json_t *req, *resp;
+	const char *u;
+	int rc;
+
+	*url = NULL;
+	if (strncmp(q, "http://", 7) == 0 || strncmp(q, "https://", 8) == 0) {
+		*url = xstrdup(q);
+		return 0;
+	}
+	req = json_pack("{s:s}", "QueueName", q);
+	if (req == NULL) {
+		c->fail = SQS_FAIL_REMOTE;
+		return fail(err, errlen, "bad queue name");
+	}
+	rc = sqs_call(c, "GetQueueUrl", req, &resp, 0, 0, err, errlen);
+	json_decref(req);
+	if (rc == -1)
+		return -1;
+	u = json_string_value(json_object_get(resp, "QueueUrl"));
+	if (u == NULL) {
+		json_decref(resp);
+		c->fail = SQS_FAIL_REMOTE;
+		return fail(err, errlen, "no QueueUrl in the answer");
+	}
+	*url = xstrdup(u);
+	json_decref(resp);
+	return 0;
+}
+
+static int
+is_blank(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+			return 0;
+	return 1;
+}
+
+/* whether nd_reader_next would return without reading */
+static int
+line_ready(const struct nd_reader *r)
+{
+	return r->eof || (r->end > r->start &&
+	    memchr(r->buf + r->start, '\n', r->end - r->start) != NULL);
+}
+
+/* one input; 0 to go on, or an exit code */
+static int
+run_fd(int fd, const char *name, nd_fn fn,
+    int (*pause)(void *, char *, size_t), void *arg,
+    const struct nd_opts *o, int pause_ms)
+{
+	struct nd_reader r;
+	struct nd_rec rec;
+	struct pollfd pfd;
+	char err[2048], *line;
+	size_t len;
+	int rc = 0, stop = 0, pr;
+
+	nd_reader_init(&r, fd, name);
+	for (;;) {
+		if (!line_ready(&r) && !nd_stop) {
+			pfd.fd = fd;
+			pfd.events = POLLIN;
+			pr = poll(&pfd, 1, pause_ms);
+			if (pr == 0 || (pr < 0 && errno == EINTR)) {
+				err[0] = '\0';
+				if ((rc = pause(arg, err, sizeof(err))) != 0) {
+					if (err[0] != '\0')
+						msg_err("%s", err);
+					stop = rc;
+					break;
+				}
+			}
+		}
+		if (nd_stop)
+			break;
+		if ((rc = nd_reader_next(&r, &line, &len)) <= 0)
+			break;
+		if (is_blank(line, len))
+			continue;
+		memset(&rec, 0, sizeof(rec));
+		rec.line = line;
+		rec.len = len;
+		rec.src = name;
+		rec.lineno = r.lineno;
+		err[0] = '\0';
+		if (!o->raw &&
+		    (rec.obj = nd_parse(line, len, err, sizeof(err))) == NULL)
+			rc = ND_FAIL;
+		else
+			rc = fn(&rec, arg, err, sizeof(err));
+		if (rc != 0)
+			nd_fail(&rec, "%s", err[0] ? err : "record failed");
+		json_decref(rec.obj);
+		if (rc == ND_FAIL && o->eflag)
+			rc = EX_DATA;
+		if (rc > ND_FAIL) {
+			stop = rc;
+			break;
+		}
+		rc = 0;
+	}
+	if (rc < 0 && !stop) {
+		msg_err("cannot read %s: %s", name, strerror(errno));
+		stop = EX_SYSTEM;
+	}
+	nd_reader_free(&r);
+	return stop;
+}
+
+int
+sqs_run(char **files, int nfiles, nd_fn fn,
+    int (*pause)(void *arg, char *err, size_t errlen), void *arg,
+    const struct nd_opts *o, int pause_ms)
+{
+	char err[2048];
+	int i, fd, rc = 0, prc;
+
+	nd_signals();
+	if (nfiles == 0)
+		rc = run_fd(STDIN_FILENO, "stdin", fn, pause, arg, o,
+		    pause_ms);
+	for (i = 0; i < nfiles && rc == 0 && !nd_stop; i++) {
+		if (strcmp(files[i], "-") == 0) {
+			rc = run_fd(STDIN_FILENO, "stdin", fn, pause, arg, o,
+			    pause_ms);
+			continue;
+		}
+		if ((fd = open(files[i], O_RDONLY | O_CLOEXEC)) < 0) {
+			msg_err("cannot open %s: %s", files[i],
+			    strerror(errno));
+			nd_set_status(EX_PARTIAL);
+			continue;
+		}
+		rc = run_fd(fd, files[i], fn, pause, arg, o, pause_ms);
+		close(fd);
+	}
+	/* what is batched goes out even when stopping */
+	err[0] = '\0';
+	if ((prc = pause(arg, err, sizeof(err))) != 0) {
+		if (err[0] != '\0')
+			msg_err("%s", err);
+		if (rc == 0)
+			rc = prc;
+	}
+	nd_flush();
+	if (rc != 0)
+		nd_set_status(rc);
+	return rc != 0 ? rc : nd_status();
+}

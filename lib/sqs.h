@@ -1,0 +1,97 @@
+/* sqs: signed requests to SQS (AWS JSON 1.0) and SNS (query protocol) on
+ * one keep-alive libcurl handle, with retries, for the queue tools */
+#ifndef SQS_H
+#define SQS_H
+
+#include <stddef.h>
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "aws.h"
+#include "nd.h"
+#include "xmem.h"
+
+/* Why the last request failed (sqs_client.fail). */
+enum {
+	SQS_FAIL_NONE,
+	SQS_FAIL_REMOTE,	/* refused for good: auth, 4xx, bad answer */
+	SQS_FAIL_TEMP,		/* network, timeout, 5xx, throttling, after
+				 * the retries */
+	SQS_FAIL_CANCELED	/* *stop was set while nothing had come */
+};
+
+/* One endpoint of one service, signed with the environment's credentials. */
+struct sqs_client {
+	const char *service;	/* "sqs" or "sns" */
+	char *endpoint;		/* scheme://host[:port][/path] */
+	char *host;		/* Host header as curl sends it */
+	char *path;		/* request path, "/" at least */
+	char *region;
+	struct aws_creds creds;
+	CURL *easy;		/* reused: one kept-alive connection */
+	int retries;		/* further attempts (3) */
+	long backoff_ms;	/* first wait (200; HOOKPIPE_BACKOFF) */
+	long timeout;		/* seconds per attempt, beyond any wait (30) */
+	volatile int *stop;	/* abortable requests end when it is set */
+	/* told before each retry */
+	void (*on_retry)(const char *why, int n, int of, long wait_ms);
+
+	/* the last request */
+	int fail;		/* SQS_FAIL_* */
+	long status;		/* HTTP status, 0 if none */
+	char code[128];		/* AWS error code, "" if none */
+	struct buf resp;	/* response body */
+	char curlerr[CURL_ERROR_SIZE];
+};
+
+/*
+ * Set up c for service ("sqs", "sns"): region, credentials (lib/aws),
+ * endpoint (explicit, else AWS_ENDPOINT_URL_<SERVICE>, ...), a curl
+ * handle.  Call curl_global_init() first.  Returns 0, or -1 with err
+ * (configuration: exit 3).
+ */
+int sqs_open(struct sqs_client *c, const char *service,
+    const char *explicit_url, char *err, size_t errlen);
+void sqs_close(struct sqs_client *c);
+
+/*
+ * One SQS JSON-protocol call: op ("ReceiveMessage") with the request
+ * object req; *resp gets the answer object (new reference).  wait is
+ * added to the timeout (long polls); abortable lets *c->stop cancel it
+ * while no byte has come back.  Returns 0, or -1 with c->fail and err
+ * ("QueueDoesNotExist: The specified queue does not exist").
+ */
+int sqs_call(struct sqs_client *c, const char *op, json_t *req,
+    json_t **resp, long wait, int abortable, char *err, size_t errlen);
+
+/*
+ * One query-protocol call (SNS): form is the urlencoded body
+ * ("Action=Publish&..."); the XML answer is left in c->resp.  Returns 0,
+ * or -1 with c->fail and err.
+ */
+int sqs_query(struct sqs_client *c, const char *form, size_t len,
+    char *err, size_t errlen);
+
+/* Append "&name=value" (or "name=value" first) to b, form-encoded the
+ * way botocore does (space as "+"). */
+void sqs_form_add(struct buf *b, const char *name, const char *value);
+
+/*
+ * The queue URL for q: q itself if it is an http(s) URL, else the answer
+ * of GetQueueUrl (malloc'd into *url).  Returns 0, or -1 as sqs_call.
+ */
+int sqs_queue_url(struct sqs_client *c, const char *q, char **url,
+    char *err, size_t errlen);
+
+/*
+ * Read records like nd_run, and call pause() whenever input pauses (no
+ * complete line buffered and nothing to read within pause_ms) and before
+ * the end, so that batched work never waits while input is idle.  fn and
+ * pause return as nd_fn (pause: 0 or an exit code >= 3 to stop).  Stops
+ * at SIGINT/SIGTERM after a last pause().  Returns the exit status.
+ */
+int sqs_run(char **files, int nfiles, nd_fn fn,
+    int (*pause)(void *arg, char *err, size_t errlen), void *arg,
+    const struct nd_opts *o, int pause_ms);
+
+#endif

@@ -1,0 +1,91 @@
+#!/bin/sh
+# sqs-send: batches, templates, attributes, FIFO ids, the 256 KiB limit,
+# exit codes; sns-publish: Publish, envelope unwrapped by sqs-poll
+. tests/lib.sh
+
+for v in $(env | sed -n 's/^\(AWS_[A-Z0-9_]*\)=.*/\1/p'); do unset "$v"; done
+dir=$TMP/peers
+stop_peers() { sh scripts/peers stop "$dir" >/dev/null 2>&1; }
+at_exit stop_peers
+sh scripts/peers start "$dir" >"$TMP/peers.out" 2>&1
+case $? in
+0) ;;
+3) skip "sqs-send with moto" "moto is not installed"; done_testing; exit ;;
+*) fail "start moto" "$(cat "$TMP/peers.out")"; done_testing; exit ;;
+esac
+set -a
+. "$dir/peers.env"
+set +a
+H() { "$PEERS_PYTHON" tests/sqs-helper.py "$@"; }
+lines() { wc -l <"$1" | tr -d ' '; }
+noauth() {
+	env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY \
+	    AWS_SHARED_CREDENTIALS_FILE=/nonexistent \
+	    AWS_CONFIG_FILE=/nonexistent "$@"
+}
+
+q=$(H queue sq)
+seq 0 24 | sed 's/.*/{"i":&,"text":"hello &"}/' >"$TMP/in"
+run sqs-send -q sq "$TMP/in"
+is "25 records: exit 0" "$RC" 0
+is "25 records out" "$(lines "$TMP/out")" 25
+is "each with sqs_sent.message_id" \
+	"$(grep -Ec '"sqs_sent":\{"message_id":"[0-9a-f-]{36}"\}\}$' "$TMP/out")" 25
+sqs-poll -q sq --once | sqs-delete >"$TMP/back"
+is "25 in the queue, the whole record as body" \
+	"$(grep -c '"body":{"i":[0-9]*,"text":"hello [0-9]*"}}$' "$TMP/back")" 25
+
+printf '{"text":"hi there","kind":"k1"}\n' |
+	sqs-send -q "$q" --body '{text}' --attr 'kind={kind}' --attr 'fixed=x' \
+	>/dev/null
+like "--body and --attr" "$(H attrs "$q")" \
+	'"attrs": \{"fixed": "x", "kind": "k1"\}, "body": "hi there"'
+
+fq=$(H queue jobs.fifo - fifo)
+printf '{"g":"dev-1","id":"e-1"}\n' >"$TMP/f"
+run sqs-send -q jobs.fifo --group-id '{g}' --dedup-id '{id}' "$TMP/f"
+is "FIFO: exit 0" "$RC" 0
+like "FIFO: sequence number" "$OUT" '"sqs_sent":\{"message_id":"[^"]+","sequence_number":"[0-9]+"\}'
+like "FIFO: group and dedup ids" "$(H attrs "$fq")" \
+	'"dedup": "e-1", "group": "dev-1"'
+run sqs-send -q jobs.fifo "$TMP/f"
+# moto refuses the whole batch (a 4xx): pointless to go on
+is "FIFO without --group-id: exit 5" "$RC" 5
+like "FIFO without --group-id: the AWS reason" "$ERR" \
+	"sqs-send: cannot send to .*jobs.fifo: .*MessageGroupId"
+
+"$PEERS_PYTHON" -c 'import json
+print(json.dumps({"n": 1}))
+print(json.dumps({"n": 2, "big": "x" * 262144}))
+print(json.dumps({"n": 3, "big": "y" * 200000}))
+print(json.dumps({"n": 4, "big": "z" * 200000}))' >"$TMP/big"
+run sqs-send -q sq --delay 0 "$TMP/big"
+is "over 256 KiB: exit 1" "$RC" 1
+like "over 256 KiB: clear error" "$ERR" \
+	"^sqs-send: .*big:2: message is 262[0-9]* bytes, over the SQS limit of 262144"
+is "the others sent (the big ones in two batches)" \
+	"$(sed -n 's/^{"n":\([0-9]\).*/\1/p' "$TMP/out" | tr '\n' ' ')" "1 3 4 "
+H purge "$q"
+
+printf '{"a":1}\n{"b":2}\n' >"$TMP/missing"
+run sqs-send -q sq --body '{a}' "$TMP/missing"
+is "missing template field: exit 1" "$RC" 1
+like "missing template field: says which" "$ERR" "missing:2: .*no field a"
+run sqs-send -e -q sq --body '{a}' "$TMP/missing"
+is "-e: exit 4" "$RC" 4
+run sqs-send -q sq --delay 901
+is "--delay 901: exit 2" "$RC" 2
+run sqs-send --body x
+is "no -q: exit 2" "$RC" 2
+run noauth sqs-send -q sq "$TMP/f"
+is "no credentials: exit 3" "$RC" 3
+run sqs-send -q no-such-queue "$TMP/f"
+is "unknown queue: exit 5" "$RC" 5
+AWS_SECRET_ACCESS_KEY=wrong$AWS_SECRET_ACCESS_KEY run sqs-send -q "$q" "$TMP/f"
+is "wrong secret: exit 5" "$RC" 5
+like "wrong secret: AWS error" "$ERR" "cannot send to .*: SignatureDoesNotMatch"
+port=$(free_port)
+HOOKPIPE_BACKOFF=10 run sqs-send --endpoint "http://127.0.0.1:$port" \
+	-q "$q" "$TMP/f"
+is "network down: exit 6" "$RC" 6
+done_testing
