@@ -1082,8 +1082,10 @@ x_start(void *arg, const XML_Char *name, const XML_Char **attrs)
 		if (x->found == NULL && strcmp(ln, x->want) == 0)
 			x->cap = x->depth;
 	} else if (x->errdepth == 0 && strcmp(ln, "Error") == 0 &&
-	    (x->depth == 1 || (x->depth == 2 &&
+	    (x->depth == 1 || ((x->depth == 2 || x->depth == 3) &&
 	    strcmp(x->root, "ErrorResponse") == 0))) {
+		/* <ErrorResponse><Error> (SNS, SQS query) and, from moto,
+		 * <ErrorResponse><Errors><Error> */
 		x->errdepth = x->depth;
 	} else if (x->errdepth != 0 && x->depth == x->errdepth + 1) {
 		if (strcmp(ln, "Code") == 0 && x->code == NULL)

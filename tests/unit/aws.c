@@ -413,6 +413,9 @@ xml(void)
 	xml_error_is(DIR "/sqs-error.xml", 1,
 	    "AWS.SimpleQueueService.NonExistentQueue",
 	    "The specified queue does not exist for this wsdl version.");
+	/* moto wraps the error in <Errors> */
+	xml_error_is(DIR "/moto-error-errors.xml", 1, "InvalidClientTokenId",
+	    "The security token included in the request is invalid.");
 	xml_error_is(DIR "/s3-complete-ok.xml", 0, NULL, NULL);
 	xml_error_is(DIR "/s3-initiate.xml", 0, NULL, NULL);
 	xml_error_is(DIR "/doctype.xml", -1, NULL, NULL);
