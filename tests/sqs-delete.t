@@ -58,11 +58,11 @@ is "kill -9: queue empty at the end" "$(H count "$q")" 0
 q=$(H queue pq)
 H send "$q" 3
 sqs-poll -q pq --once --visibility 30 >"$TMP/three"
-{ head -n 1 "$TMP/three"; sleep 4; tail -n 2 "$TMP/three"; } |
+{ head -n 1 "$TMP/three"; sleep 10; tail -n 2 "$TMP/three"; } |
 	sqs-delete >"$TMP/out" &
 pid=$!
 i=0
-while [ $i -lt 30 ] && [ "$(lines "$TMP/out")" -lt 1 ]; do
+while [ $i -lt 90 ] && [ "$(lines "$TMP/out")" -lt 1 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done

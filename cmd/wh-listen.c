@@ -1,0 +1,1872 @@
+/* wh-listen: receive webhooks over HTTP and write each accepted one as a record */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <netdb.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include "conf.h"
+#include "msg.h"
+#include "whsig.h"
+#include "xmem.h"
+
+static const char usage[] =
+    "usage: wh-listen [-a addr] [-p port] [-c file] [-t sec] [--path path]\n"
+    "\t[--body-only] [--max-body bytes] [--max-conn n] [--status code]\n"
+    "\t[--verify scheme] [--secret-file file | --secret-env name]\n"
+    "\t[--tolerance sec] [--sig-header name] [--sig-prefix text]\n"
+    "\t[--sig-encoding hex|base64] [--ack-fifo fifo] [--ack-timeout sec]\n"
+    "\t[--tls-cert file --tls-key file]";
+
+/* ---- settings ---------------------------------------------------------- */
+
+/* How one path is checked: a signature scheme and its secret, or none. */
+struct route {
+	char *path;		/* NULL for the command line's default */
+	int verify;		/* 0: none, 1: w is set */
+	struct whsig w;
+	long tolerance;		/* replay window, seconds */
+};
+
+/* A loaded configuration; swapped whole on SIGHUP, freed when unused. */
+struct config {
+	int refs;
+	struct route *routes;	/* from -c */
+	size_t nroutes;
+};
+
+static const char *addr = "127.0.0.1";
+static const char *port = "8080";
+static const char *cfile;
+static char **paths;		/* --path, served with the default route */
+static size_t npaths;
+static int body_only;
+static size_t max_body = 1024 * 1024;
+static unsigned max_conn = 512;
+static unsigned timeout_s = 10;
+static int ok_status = 200;
+static const char *ack_fifo;
+static double ack_timeout = 10;
+static const char *tls_cert, *tls_key;
+static struct route dflt;	/* command-line verification */
+
+static pthread_mutex_t cf_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct config *cf_cur;
+
+/* ---- small helpers ----------------------------------------------------- */
+
+static double
+now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* RFC 3339 UTC time with milliseconds, e.g. 2024-05-01T12:00:00.123Z */
+static void
+stamp(char out[32])
+{
+	struct timespec ts;
+	struct tm tm;
+	size_t n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + n, 32 - n, ".%03ldZ", ts.tv_nsec / 1000000);
+}
+
+static void
+uuid4(char out[37])
+{
+	unsigned char r[16];
+	static const char hx[] = "0123456789abcdef";
+	int i, j;
+
+	if (RAND_bytes(r, sizeof(r)) != 1)
+		msg_die(EX_SYSTEM, "cannot get random bytes for an id");
+	r[6] = (r[6] & 0x0f) | 0x40;
+	r[8] = (r[8] & 0x3f) | 0x80;
+	for (i = 0, j = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[j++] = '-';
+		out[j++] = hx[r[i] >> 4];
+		out[j++] = hx[r[i] & 15];
+	}
+	out[j] = '\0';
+}
+
+/* Length of the valid UTF-8 sequence at s, or 0 (RFC 3629, strict). */
+static size_t
+utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0];
+	size_t len, i;
+	unsigned cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4, cp = c & 0x07;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return len;
+}
+
+static int
+utf8_ok(const char *p, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)p;
+	size_t i = 0, k;
+
+	while (i < n) {
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((k = utf8_seq(s + i, n - i)) == 0)
+			return 0;
+		i += k;
+	}
+	return 1;
+}
+
+/*
+ * A JSON string from bytes that may not be UTF-8 (header values, paths):
+ * bytes that do not form UTF-8 are taken as ISO 8859-1, as HTTP's
+ * obs-text historically was.
+ */
+static json_t *
+jstr(const char *p, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)p;
+	struct buf b = {0};
+	json_t *v;
+	size_t i = 0, k;
+
+	if (utf8_ok(p, n))
+		return json_stringn(p, n);
+	while (i < n) {
+		if (s[i] >= 0x80 && (k = utf8_seq(s + i, n - i)) == 0) {
+			buf_addc(&b, 0xc0 | s[i] >> 6);
+			buf_addc(&b, 0x80 | (s[i] & 0x3f));
+			i++;
+			continue;
+		}
+		k = s[i] < 0x80 ? 1 : utf8_seq(s + i, n - i);
+		buf_add(&b, s + i, k);
+		i += k;
+	}
+	v = json_stringn(b.p, b.len);
+	buf_free(&b);
+	return v;
+}
+
+/* Read a whole small file (secrets, certificates); NULL with errno. */
+static char *
+slurp(const char *path, size_t *lenp)
+{
+	struct buf b = {0};
+	char tmp[4096];
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return NULL;
+	for (;;) {
+		n = read(fd, tmp, sizeof(tmp));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+
+			close(fd);
+			buf_free(&b);
+			errno = e;
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		buf_add(&b, tmp, n);
+	}
+	close(fd);
+	if (b.p == NULL)
+		buf_adds(&b, "");
+	*lenp = b.len;
+	return b.p;
+}
+
+static int
+parse_num(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end != '\0' || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Seconds, possibly fractional: "10", "0.5". */
+static int
+parse_secs(const char *s, double lo, double hi, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end != '\0' || !(v >= lo && v <= hi))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Byte counts with an optional k or m suffix (KiB, MiB). */
+static int
+parse_size(const char *s, size_t *out)
+{
+	char *end;
+	unsigned long long v;
+	unsigned long long mul = 1;
+
+	if (*s == '-' || *s == '\0')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -1;
+	if (*end == 'k' || *end == 'K')
+		mul = 1024, end++;
+	else if (*end == 'm' || *end == 'M')
+		mul = 1024 * 1024, end++;
+	if (*end != '\0' || v == 0 || v > (1ULL << 40) / mul)
+		return -1;
+	*out = (size_t)(v * mul);
+	return 0;
+}
+
+/* ---- routes and configuration ------------------------------------------ */
+
+/*
+ * Fill r's verification from a scheme name and a secret source; src_file
+ * or src_env (one of them) names the secret.  Returns 0 or -1 with err.
+ */
+static int
+route_set(struct route *r, const char *scheme, const char *src_file,
+    const char *src_env, const char *hdr, const char *prefix,
+    const char *enc, long tolerance, char *err, size_t errlen)
+{
+	char e[256];
+	const char *sec;
+	char *file = NULL;
+	size_t len;
+	int s;
+
+	r->tolerance = tolerance;
+	if (scheme == NULL) {
+		if (src_file || src_env || hdr || prefix || enc) {
+			snprintf(err, errlen, "a secret or signature header "
+			    "is given without a verify scheme");
+			return -1;
+		}
+		return 0;
+	}
+	if ((s = whsig_scheme(scheme)) < 0) {
+		snprintf(err, errlen, "unknown verify scheme %s", scheme);
+		return -1;
+	}
+	whsig_init(&r->w, s);
+	r->w.tolerance = tolerance;
+	if (s == WHSIG_HMAC_SHA256) {
+		if (hdr == NULL) {
+			snprintf(err, errlen, "hmac-sha256 needs a sig-header");
+			return -1;
+		}
+		if (whsig_set_header(&r->w, hdr, prefix, enc, e,
+		    sizeof(e)) < 0) {
+			snprintf(err, errlen, "%s", e);
+			return -1;
+		}
+	} else if (hdr || prefix || enc) {
+		snprintf(err, errlen, "sig-header, sig-prefix and "
+		    "sig-encoding only go with hmac-sha256");
+		return -1;
+	}
+	if ((src_file == NULL) == (src_env == NULL)) {
+		snprintf(err, errlen, "verify %s needs exactly one of "
+		    "secret-file and secret-env", scheme);
+		return -1;
+	}
+	if (src_file) {
+		if ((file = slurp(src_file, &len)) == NULL) {
+			snprintf(err, errlen, "cannot read secret file %s: %s",
+			    src_file, strerror(errno));
+			return -1;
+		}
+		sec = file;
+	} else {
+		if ((sec = getenv(src_env)) == NULL) {
+			snprintf(err, errlen, "environment variable %s is "
+			    "not set", src_env);
+			return -1;
+		}
+		len = strlen(sec);
+	}
+	if (whsig_load_secret(&r->w, sec, len, e, sizeof(e)) < 0) {
+		snprintf(err, errlen, "secret from %s %s: %s",
+		    src_file ? "file" : "environment variable",
+		    src_file ? src_file : src_env, e);
+		if (file) {
+			OPENSSL_cleanse(file, len);
+			free(file);
+		}
+		return -1;
+	}
+	if (file) {
+		OPENSSL_cleanse(file, len);
+		free(file);
+	}
+	r->verify = 1;
+	return 0;
+}
+
+static void
+config_free(struct config *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->nroutes; i++) {
+		whsig_clear(&c->routes[i].w);
+		free(c->routes[i].path);
+	}
+	free(c->routes);
+	free(c);
+}
+
+static const char *
+conf_str(json_t *o, const char *key, int *bad)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (v == NULL)
+		return NULL;
+	if (!json_is_string(v)) {
+		*bad = 1;
+		return NULL;
+	}
+	return json_string_value(v);
+}
+
+/*
+ * Load the -c file:
+ *   paths:
+ *     /github: {verify: github, secret-env: GITHUB_SECRET}
+ * Returns the config or NULL with "file:line: problem" in err.
+ */
+static struct config *
+config_load(const char *path, char *err, size_t errlen)
+{
+	static const char *keys[] = { "verify", "secret-file", "secret-env",
+	    "tolerance", "sig-header", "sig-prefix", "sig-encoding", NULL };
+	struct config *c;
+	json_t *root, *ps, *v;
+	const char *p, *k;
+	char e[512];
+	size_t i;
+	int bad;
+
+	if (conf_load(path, &root, e, sizeof(e)) < 0) {
+		snprintf(err, errlen, "%s", e);
+		return NULL;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->refs = 1;
+	if (!json_is_object(root)) {
+		snprintf(err, errlen, "%s:%d: not a mapping", path,
+		    conf_line(root));
+		goto fail;
+	}
+	json_object_foreach(root, k, v) {
+		if (strcmp(k, "paths") != 0) {
+			snprintf(err, errlen, "%s:%d: unknown key %s", path,
+			    conf_line(v), k);
+			goto fail;
+		}
+	}
+	ps = json_object_get(root, "paths");
+	if (!json_is_object(ps)) {
+		snprintf(err, errlen, "%s:%d: paths must be a mapping of "
+		    "paths to settings", path, ps ? conf_line(ps) : 1);
+		goto fail;
+	}
+	c->routes = xcalloc(json_object_size(ps) + 1, sizeof(*c->routes));
+	json_object_foreach(ps, p, v) {
+		struct route *r = &c->routes[c->nroutes];
+		json_t *t, *kv;
+		const char *kk;
+		long tol = WHSIG_TOLERANCE;
+		int line = conf_line(v) ? conf_line(v) : conf_line(ps);
+
+		if (p[0] != '/') {
+			snprintf(err, errlen, "%s:%d: path %s does not start "
+			    "with /", path, line, p);
+			goto fail;
+		}
+		if (json_is_null(v))
+			v = NULL;
+		else if (!json_is_object(v)) {
+			snprintf(err, errlen, "%s:%d: settings of %s must be "
+			    "a mapping", path, line, p);
+			goto fail;
+		}
+		json_object_foreach(v, kk, kv) {
+			for (i = 0; keys[i] && strcmp(keys[i], kk); i++)
+				;
+			if (keys[i] == NULL) {
+				snprintf(err, errlen, "%s:%d: unknown setting "
+				    "%s", path, conf_line(kv) ? conf_line(kv)
+				    : line, kk);
+				goto fail;
+			}
+		}
+		if ((t = json_object_get(v, "tolerance")) != NULL) {
+			if (!json_is_integer(t) || json_integer_value(t) < 1 ||
+			    json_integer_value(t) > 2000000000L) {
+				snprintf(err, errlen, "%s:%d: tolerance must "
+				    "be whole seconds", path, line);
+				goto fail;
+			}
+			tol = (long)json_integer_value(t);
+		}
+		bad = 0;
+		{
+			const char *sch = conf_str(v, "verify", &bad);
+			const char *sf = conf_str(v, "secret-file", &bad);
+			const char *se = conf_str(v, "secret-env", &bad);
+			const char *sh = conf_str(v, "sig-header", &bad);
+			const char *sp = conf_str(v, "sig-prefix", &bad);
+			const char *sn = conf_str(v, "sig-encoding", &bad);
+
+			if (bad) {
+				snprintf(err, errlen, "%s:%d: settings of %s "
+				    "must be strings", path, line, p);
+				goto fail;
+			}
+			r->path = xstrdup(p);
+			c->nroutes++;
+			if (route_set(r, sch, sf, se, sh, sp, sn, tol, e,
+			    sizeof(e)) < 0) {
+				snprintf(err, errlen, "%s:%d: %s: %s", path,
+				    line, p, e);
+				goto fail;
+			}
+		}
+	}
+	json_decref(root);
+	return c;
+fail:
+	json_decref(root);
+	config_free(c);
+	return NULL;
+}
+
+static struct config *
+config_get(void)
+{
+	struct config *c;
+
+	pthread_mutex_lock(&cf_mu);
+	c = cf_cur;
+	c->refs++;
+	pthread_mutex_unlock(&cf_mu);
+	return c;
+}
+
+static void
+config_put(struct config *c)
+{
+	int last;
+
+	pthread_mutex_lock(&cf_mu);
+	last = --c->refs == 0;
+	pthread_mutex_unlock(&cf_mu);
+	if (last)
+		config_free(c);
+}
+
+/* Replace the current config; requests in flight keep the old one. */
+static void
+config_swap(struct config *c)
+{
+	struct config *old;
+
+	pthread_mutex_lock(&cf_mu);
+	old = cf_cur;
+	cf_cur = c;
+	pthread_mutex_unlock(&cf_mu);
+	if (old)
+		config_put(old);
+}
+
+/* The route serving url, or NULL when the path is not served (404). */
+static const struct route *
+route_find(const struct config *c, const char *url)
+{
+	size_t i;
+
+	for (i = 0; i < c->nroutes; i++)
+		if (strcmp(c->routes[i].path, url) == 0)
+			return &c->routes[i];
+	for (i = 0; i < npaths; i++)
+		if (strcmp(paths[i], url) == 0)
+			return &dflt;
+	if (npaths == 0 && cfile == NULL)
+		return &dflt;
+	return NULL;
+}
+
+/* ---- output: group commit ---------------------------------------------- */
+
+/*
+ * Lines of concurrent requests are gathered and written by whichever
+ * request finds no write in progress; each request returns only once a
+ * write(2) holding its whole line has completed, so a 2xx is never sent
+ * for a line still in memory.  Memory is bounded by the requests in
+ * flight, each of which waits here.
+ */
+static pthread_mutex_t out_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t out_cv = PTHREAD_COND_INITIALIZER;
+static struct buf out_pend, out_spare;
+static uint64_t out_queued, out_done;
+static int out_busy;
+static volatile sig_atomic_t out_dead;	/* errno of the failed write */
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+	struct pollfd pfd;
+
+	while (n > 0) {
+		w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EAGAIN) {
+			pfd.fd = fd;
+			pfd.events = POLLOUT;
+			poll(&pfd, 1, -1);
+			continue;
+		}
+		if (w < 0)
+			return -1;
+		p += w;
+		n -= w;
+	}
+	return 0;
+}
+
+static int
+out_line(const char *line, size_t len)
+{
+	uint64_t me, upto;
+	struct buf w;
+	int rc;
+
+	pthread_mutex_lock(&out_mu);
+	if (out_dead) {
+		pthread_mutex_unlock(&out_mu);
+		return -1;
+	}
+	buf_add(&out_pend, line, len);
+	me = ++out_queued;
+	while (out_done < me && !out_dead) {
+		if (out_busy) {
+			pthread_cond_wait(&out_cv, &out_mu);
+			continue;
+		}
+		w = out_pend;
+		out_pend = out_spare;
+		upto = out_queued;
+		out_busy = 1;
+		pthread_mutex_unlock(&out_mu);
+		rc = write_all(STDOUT_FILENO, w.p, w.len);
+		pthread_mutex_lock(&out_mu);
+		buf_reset(&w);
+		out_spare = w;
+		out_busy = 0;
+		if (rc < 0)
+			out_dead = errno ? errno : EIO;
+		else
+			out_done = upto;
+		pthread_cond_broadcast(&out_cv);
+	}
+	rc = out_done >= me ? 0 : -1;
+	pthread_mutex_unlock(&out_mu);
+	return rc;
+}
+
+/* ---- replay memory ----------------------------------------------------- */
+
+/*
+ * Delivery ids seen inside the tolerance window, keyed by SHA-256 of
+ * path and id: a fixed ring of DUP_MAX entries (oldest evicted first)
+ * with a hash index, so memory stays bounded whatever senders do.
+ */
+#define DUP_MAX 65536
+#define DUP_BUCKETS 131072
+
+struct dup {
+	unsigned char key[32];
+	double at;		/* monotonic seconds */
+	double ttl;
+	int32_t next;		/* bucket chain, -1 ends */
+	int used;
+};
+
+static pthread_mutex_t dup_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct dup *dups;
+static int32_t *dup_bucket;
+static uint32_t dup_head, dup_count;
+
+static uint32_t
+dup_hash(const unsigned char *k)
+{
+	return ((uint32_t)k[0] << 24 | (uint32_t)k[1] << 16 |
+	    (uint32_t)k[2] << 8 | k[3]) % DUP_BUCKETS;
+}
+
+static void
+dup_unlink(uint32_t i)
+{
+	int32_t *pp = &dup_bucket[dup_hash(dups[i].key)];
+
+	while (*pp != -1 && *pp != (int32_t)i)
+		pp = &dups[*pp].next;
+	if (*pp == (int32_t)i)
+		*pp = dups[i].next;
+	dups[i].used = 0;
+}
+
+/*
+ * Returns 1 if path+id was seen within its window, else records it and
+ * returns 0.
+ */
+static int
+dup_check(const char *path, const char *id, double ttl)
+{
+	unsigned char k[32];
+	struct buf b = {0};
+	double now = now_mono();
+	int32_t i;
+	uint32_t slot;
+
+	buf_add(&b, path, strlen(path) + 1);
+	buf_adds(&b, id);
+	SHA256((unsigned char *)b.p, b.len, k);
+	buf_free(&b);
+	pthread_mutex_lock(&dup_mu);
+	if (dups == NULL) {
+		dups = xcalloc(DUP_MAX, sizeof(*dups));
+		dup_bucket = xmalloc(DUP_BUCKETS * sizeof(*dup_bucket));
+		for (i = 0; i < DUP_BUCKETS; i++)
+			dup_bucket[i] = -1;
+	}
+	/* drop what has aged out at the old end of the ring */
+	while (dup_count > 0) {
+		slot = (dup_head + DUP_MAX - dup_count) % DUP_MAX;
+		if (!dups[slot].used) {
+			dup_count--;
+			continue;
+		}
+		if (now - dups[slot].at <= dups[slot].ttl)
+			break;
+		dup_unlink(slot);
+		dup_count--;
+	}
+	for (i = dup_bucket[dup_hash(k)]; i != -1; i = dups[i].next)
+		if (memcmp(dups[i].key, k, 32) == 0 &&
+		    now - dups[i].at <= dups[i].ttl) {
+			pthread_mutex_unlock(&dup_mu);
+			return 1;
+		}
+	slot = dup_head;
+	if (dups[slot].used)
+		dup_unlink(slot);
+	memcpy(dups[slot].key, k, 32);
+	dups[slot].at = now;
+	dups[slot].ttl = ttl;
+	dups[slot].used = 1;
+	dups[slot].next = dup_bucket[dup_hash(k)];
+	dup_bucket[dup_hash(k)] = slot;
+	dup_head = (dup_head + 1) % DUP_MAX;
+	if (dup_count < DUP_MAX)
+		dup_count++;
+	pthread_mutex_unlock(&dup_mu);
+	return 0;
+}
+
+/* ---- connections and requests ------------------------------------------ */
+
+/* One TCP connection, watched so slow clients are cut off (slowloris). */
+struct conn {
+	int fd;
+	int busy;		/* request being answered: no deadline */
+	int cut;
+	double deadline;
+	struct conn *prev, *next;
+};
+
+static pthread_mutex_t conn_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct conn conns = { -1, 0, 0, 0, &conns, &conns };
+
+struct waiter;
+
+struct req {
+	struct conn *c;
+	struct config *cf;
+	const struct route *rt;
+	struct buf body;
+	int answered;		/* a response is queued */
+	int too_big;		/* body over --max-body: being dropped */
+	struct waiter *w;	/* --ack-fifo */
+	char at[32];
+};
+
+static pthread_mutex_t live_mu = PTHREAD_MUTEX_INITIALIZER;
+static long inflight;
+static volatile sig_atomic_t stopping;
+
+static struct MHD_Response *r_ok, *r_health;
+
+static void
+on_conn(void *cls, struct MHD_Connection *mc, void **sctx,
+    enum MHD_ConnectionNotificationCode code)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct conn *c;
+
+	(void)cls;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		c = xcalloc(1, sizeof(*c));
+		ci = MHD_get_connection_info(mc,
+		    MHD_CONNECTION_INFO_CONNECTION_FD);
+		c->fd = ci ? ci->connect_fd : -1;
+		c->deadline = now_mono() + timeout_s;
+		pthread_mutex_lock(&conn_mu);
+		c->next = conns.next;
+		c->prev = &conns;
+		conns.next->prev = c;
+		conns.next = c;
+		pthread_mutex_unlock(&conn_mu);
+		*sctx = c;
+	} else if ((c = *sctx) != NULL) {
+		/* called before the socket is closed: c->fd is still ours */
+		pthread_mutex_lock(&conn_mu);
+		c->prev->next = c->next;
+		c->next->prev = c->prev;
+		pthread_mutex_unlock(&conn_mu);
+		free(c);
+		*sctx = NULL;
+	}
+}
+
+/* Cut connections that did not send a whole request within --timeout. */
+static void
+conn_sweep(void)
+{
+	struct conn *c;
+	double now = now_mono();
+
+	pthread_mutex_lock(&conn_mu);
+	for (c = conns.next; c != &conns; c = c->next)
+		if (!c->busy && !c->cut && c->fd >= 0 && now > c->deadline) {
+			shutdown(c->fd, SHUT_RDWR);
+			c->cut = 1;
+		}
+	pthread_mutex_unlock(&conn_mu);
+}
+
+static void
+conn_busy(struct conn *c, int busy)
+{
+	if (c == NULL)
+		return;
+	pthread_mutex_lock(&conn_mu);
+	c->busy = busy;
+	if (!busy)
+		c->deadline = now_mono() + timeout_s;
+	pthread_mutex_unlock(&conn_mu);
+}
+
+static enum MHD_Result
+reply(struct req *q, struct MHD_Connection *mc, int status, const char *text,
+    const char *allow)
+{
+	struct MHD_Response *r;
+	enum MHD_Result rc;
+
+	if (q)
+		q->answered = 1;
+	if (status == ok_status && text == NULL && !stopping)
+		return MHD_queue_response(mc, status, r_ok);
+	r = MHD_create_response_from_buffer(text ? strlen(text) : 0,
+	    (void *)(text ? text : ""), MHD_RESPMEM_MUST_COPY);
+	if (r == NULL)
+		return MHD_NO;
+	if (text)
+		MHD_add_response_header(r, "Content-Type",
+		    "text/plain; charset=utf-8");
+	if (allow)
+		MHD_add_response_header(r, "Allow", allow);
+	if (stopping)
+		MHD_add_response_header(r, "Connection", "close");
+	rc = MHD_queue_response(mc, status, r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
+static const char *
+remote_of(struct MHD_Connection *mc, char *out, size_t n)
+{
+	const union MHD_ConnectionInfo *ci;
+	const struct sockaddr *sa;
+	socklen_t len;
+
+	ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	snprintf(out, n, "unknown");
+	if (ci == NULL || (sa = ci->client_addr) == NULL)
+		return out;
+	len = sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+	    sizeof(struct sockaddr_in);
+	getnameinfo(sa, len, out, n, NULL, 0, NI_NUMERICHOST);
+	return out;
+}
+
+/* One line on stderr per refused request, saying why (never secrets). */
+static void
+note(struct MHD_Connection *mc, const char *method, const char *url,
+    int status, const char *why)
+{
+	char ip[INET6_ADDRSTRLEN + 8];
+	struct buf b = {0};
+	size_t i;
+
+	/* the path comes from the client: keep control bytes off the tty */
+	for (i = 0; url[i] && i < 200; i++)
+		buf_addc(&b, (unsigned char)url[i] < 0x20 ||
+		    url[i] == 0x7f ? '?' : url[i]);
+	if (b.p == NULL)
+		buf_adds(&b, "");
+	msg_err("%s %s from %s: %d %s", method, b.p,
+	    remote_of(mc, ip, sizeof(ip)), status, why);
+	buf_free(&b);
+}
+
+/* ---- the record -------------------------------------------------------- */
+
+static enum MHD_Result
+add_header(void *cls, enum MHD_ValueKind kind, const char *key,
+    size_t klen, const char *val, size_t vlen)
+{
+	json_t *h = cls, *old;
+	char name[256];
+	size_t i;
+
+	(void)kind;
+	if (klen >= sizeof(name))
+		klen = sizeof(name) - 1;
+	for (i = 0; i < klen; i++)
+		name[i] = key[i] >= 'A' && key[i] <= 'Z' ? key[i] + 32 :
+		    key[i];
+	name[klen] = '\0';
+	if (val == NULL)
+		val = "", vlen = 0;
+	if ((old = json_object_get(h, name)) != NULL) {
+		/* repeated header: one value, comma-joined (RFC 9110 5.3) */
+		struct buf b = {0};
+
+		buf_adds(&b, json_string_value(old));
+		buf_adds(&b, ", ");
+		buf_add(&b, val, vlen);
+		json_object_set_new(h, name, jstr(b.p, b.len));
+		buf_free(&b);
+	} else
+		json_object_set_new(h, name, jstr(val, vlen));
+	return MHD_YES;
+}
+
+/* Add key=val to o; a key given again turns into an array of values. */
+static void
+add_arg(json_t *o, const char *k, json_t *v)
+{
+	json_t *old = json_object_get(o, k), *a;
+
+	if (old == NULL) {
+		json_object_set_new(o, k, v);
+		return;
+	}
+	if (json_is_array(old)) {
+		json_array_append_new(old, v);
+		return;
+	}
+	a = json_array();
+	json_array_append(a, old);
+	json_array_append_new(a, v);
+	json_object_set_new(o, k, a);
+}
+
+static enum MHD_Result
+add_query(void *cls, enum MHD_ValueKind kind, const char *key,
+    size_t klen, const char *val, size_t vlen)
+{
+	json_t *ks;
+
+	(void)kind;
+	ks = jstr(key, klen);
+	add_arg(cls, json_string_value(ks), val ? jstr(val, vlen) :
+	    json_string(""));
+	json_decref(ks);
+	return MHD_YES;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decode one form component ('+' is space); NULL if not UTF-8 after. */
+static json_t *
+form_part(const char *s, size_t n)
+{
+	struct buf b = {0};
+	json_t *v = NULL;
+	size_t i;
+	int h, l;
+
+	buf_adds(&b, "");
+	for (i = 0; i < n; i++) {
+		if (s[i] == '+')
+			buf_addc(&b, ' ');
+		else if (s[i] == '%' && i + 2 < n &&
+		    (h = hexval(s[i + 1])) >= 0 &&
+		    (l = hexval(s[i + 2])) >= 0) {
+			buf_addc(&b, h << 4 | l);
+			i += 2;
+		} else if (s[i] == '%')
+			goto out;
+		else
+			buf_addc(&b, s[i]);
+	}
+	if (utf8_ok(b.p, b.len))
+		v = json_stringn(b.p, b.len);
+out:
+	buf_free(&b);
+	return v;
+}
+
+/* application/x-www-form-urlencoded as an object, or NULL. */
+static json_t *
+form_parse(const char *s, size_t n)
+{
+	json_t *o = json_object(), *k, *v;
+	size_t i = 0, j, eq;
+
+	while (i < n) {
+		for (j = i; j < n && s[j] != '&'; j++)
+			;
+		if (j > i) {
+			for (eq = i; eq < j && s[eq] != '='; eq++)
+				;
+			k = form_part(s + i, eq - i);
+			v = eq < j ? form_part(s + eq + 1, j - eq - 1) :
+			    json_string("");
+			if (k == NULL || v == NULL) {
+				json_decref(k);
+				json_decref(v);
+				json_decref(o);
+				return NULL;
+			}
+			add_arg(o, json_string_value(k), v);
+			json_decref(k);
+		}
+		i = j + 1;
+	}
+	return o;
+}
+
+static int
+is_form(struct MHD_Connection *mc)
+{
+	const char *ct = MHD_lookup_connection_value(mc, MHD_HEADER_KIND,
+	    "Content-Type");
+	size_t n = strlen("application/x-www-form-urlencoded");
+
+	if (ct == NULL)
+		return 0;
+	while (*ct == ' ')
+		ct++;
+	return strncasecmp(ct, "application/x-www-form-urlencoded", n) == 0
+	    && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+static int
+dump_cb(const char *p, size_t n, void *arg)
+{
+	buf_add(arg, p, n);
+	return 0;
+}
+
+/*
+ * The body as JSON text on one line in out, checked by jansson.  Returns
+ * the first byte of the value ('{', '[', '"', 't', 'f', 'n', '-' or a
+ * digit), or 0 when the body is not one JSON value (out is then reset).
+ * The text is kept as sent, so numbers keep their digits (big integers,
+ * 0.1); line breaks can only stand between tokens in valid JSON, so they
+ * become spaces.
+ */
+static int
+json_compact(const char *p, size_t n, struct buf *out)
+{
+	json_error_t je;
+	json_t *v;
+	size_t i = 0, j;
+
+	/* as reals, integers of any size pass; the value is not kept */
+	v = json_loadb(p, n, JSON_DECODE_ANY | JSON_ALLOW_NUL |
+	    JSON_DECODE_INT_AS_REAL, &je);
+	buf_reset(out);
+	if (v == NULL)
+		return 0;
+	json_decref(v);
+	while (i < n && strchr(" \t\r\n", p[i]) != NULL && p[i] != '\0')
+		i++;
+	while (n > i && strchr(" \t\r\n", p[n - 1]) != NULL &&
+	    p[n - 1] != '\0')
+		n--;
+	buf_add(out, p + i, n - i);
+	for (j = 0; j < out->len; j++)
+		if (out->p[j] == '\n' || out->p[j] == '\r')
+			out->p[j] = ' ';
+	return (unsigned char)out->p[0];
+}
+
+static const char *const id_headers[] = {
+	"webhook-id", "svix-id", "x-github-delivery", "x-gitea-delivery",
+	"x-gitlab-event-uuid", "x-amz-sns-message-id",
+	"x-shopify-webhook-id", NULL
+};
+
+/* The sender's delivery id, or NULL. */
+static const char *
+sender_id(struct MHD_Connection *mc, const struct route *rt, json_t *body)
+{
+	const char *v;
+	json_t *j = NULL;
+	int i;
+
+	for (i = 0; id_headers[i]; i++)
+		if ((v = MHD_lookup_connection_value(mc, MHD_HEADER_KIND,
+		    id_headers[i])) != NULL && *v)
+			return v;
+	/* Stripe and Slack put the event id in the body */
+	if (rt->verify && rt->w.scheme == WHSIG_STRIPE)
+		j = json_object_get(body, "id");
+	else if (rt->verify && rt->w.scheme == WHSIG_SLACK)
+		j = json_object_get(body, "event_id");
+	if (json_is_string(j) && *json_string_value(j))
+		return json_string_value(j);
+	return NULL;
+}
+
+
+/* ---- --ack-fifo -------------------------------------------------------- */
+
+/* A response held until its id comes back on the FIFO. */
+struct waiter {
+	char *id;
+	struct MHD_Connection *mc;
+	int state;		/* W_WAIT, W_ACKED, W_LATE */
+	int suspended;
+	double deadline;
+	struct waiter *prev, *next;
+};
+
+enum { W_WAIT, W_ACKED, W_LATE };
+
+static pthread_mutex_t ack_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct waiter waiters = { NULL, NULL, 0, 0, 0, &waiters, &waiters };
+
+static struct waiter *
+ack_add(struct MHD_Connection *mc, const char *id)
+{
+	struct waiter *w = xcalloc(1, sizeof(*w));
+
+	w->id = xstrdup(id);
+	w->mc = mc;
+	w->deadline = now_mono() + ack_timeout;
+	pthread_mutex_lock(&ack_mu);
+	w->next = waiters.next;
+	w->prev = &waiters;
+	waiters.next->prev = w;
+	waiters.next = w;
+	pthread_mutex_unlock(&ack_mu);
+	return w;
+}
+
+static void
+ack_free(struct waiter *w)
+{
+	pthread_mutex_lock(&ack_mu);
+	w->prev->next = w->next;
+	w->next->prev = w->prev;
+	pthread_mutex_unlock(&ack_mu);
+	free(w->id);
+	free(w);
+}
+
+/* Settle waiter w (ack_mu held), waking its connection if it sleeps. */
+static void
+ack_settle(struct waiter *w, int state)
+{
+	if (w->state != W_WAIT)
+		return;
+	w->state = state;
+	if (w->suspended) {
+		w->suspended = 0;
+		MHD_resume_connection(w->mc);
+	}
+}
+
+static void
+ack_line(const char *line, size_t len)
+{
+	json_error_t je;
+	json_t *o, *id;
+	struct waiter *w;
+
+	if ((o = json_loadb(line, len, 0, &je)) == NULL)
+		return;
+	id = json_object_get(o, "id");
+	if (json_is_string(id)) {
+		pthread_mutex_lock(&ack_mu);
+		for (w = waiters.next; w != &waiters; w = w->next)
+			if (strcmp(w->id, json_string_value(id)) == 0)
+				ack_settle(w, W_ACKED);
+		pthread_mutex_unlock(&ack_mu);
+	}
+	json_decref(o);
+}
+
+/* The FIFO reader: also times out waiters and cuts slow connections. */
+static void *
+watch_main(void *arg)
+{
+	struct buf in = {0};
+	struct pollfd pfd;
+	char tmp[65536];
+	struct waiter *w;
+	double now;
+	ssize_t n;
+	size_t i, start;
+	int fd = -1;
+
+	(void)arg;
+	if (ack_fifo) {
+		/* O_RDWR: the FIFO never reports end of file between writers */
+		fd = open(ack_fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0)
+			msg_die(EX_SYSTEM, "cannot open %s: %s", ack_fifo,
+			    strerror(errno));
+	}
+	for (;;) {
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		if (fd >= 0)
+			poll(&pfd, 1, 100);
+		else
+			usleep(100000);
+		if (fd >= 0 && (pfd.revents & POLLIN)) {
+			while ((n = read(fd, tmp, sizeof(tmp))) > 0)
+				buf_add(&in, tmp, n);
+			for (start = 0, i = 0; i < in.len; i++)
+				if (in.p[i] == '\n') {
+					ack_line(in.p + start, i - start);
+					start = i + 1;
+				}
+			if (start > 0) {
+				memmove(in.p, in.p + start, in.len - start);
+				in.len -= start;
+			}
+		}
+		now = now_mono();
+		if (ack_fifo) {
+			pthread_mutex_lock(&ack_mu);
+			for (w = waiters.next; w != &waiters; w = w->next)
+				if (now > w->deadline)
+					ack_settle(w, W_LATE);
+			pthread_mutex_unlock(&ack_mu);
+		}
+		conn_sweep();
+	}
+	return NULL;
+}
+
+/* ---- the handler ------------------------------------------------------- */
+
+static const char *
+get_hdr(void *arg, const char *name)
+{
+	return MHD_lookup_connection_value(arg, MHD_HEADER_KIND, name);
+}
+
+/* The full request is in: check it, write its record, answer. */
+static enum MHD_Result
+finish(struct req *q, struct MHD_Connection *mc, const char *url,
+    const char *method)
+{
+	const struct route *rt = q->rt;
+	char why[256], ip[INET6_ADDRSTRLEN + 8], uid[37];
+	const char *id;
+	json_t *rec, *body = NULL, *h, *qo;
+	struct buf line = {0}, bj = {0};
+	int fresh = 0, rc, btype;
+	enum MHD_Result mr;
+
+	conn_busy(q->c, 1);
+	if (q->body.p == NULL)
+		buf_adds(&q->body, "");
+	if (rt->verify && whsig_verify(&rt->w, get_hdr, mc, q->body.p,
+	    q->body.len, time(NULL), why, sizeof(why)) < 0) {
+		note(mc, method, url, 401, why);
+		return reply(q, mc, MHD_HTTP_UNAUTHORIZED,
+		    "signature verification failed\n", NULL);
+	}
+	/* the body as compact JSON text in bj, parsed only when needed */
+	btype = json_compact(q->body.p, q->body.len, &bj);
+	if (btype == 0 && q->body.len > 0 && is_form(mc) &&
+	    (body = form_parse(q->body.p, q->body.len)) != NULL) {
+		json_dump_callback(body, dump_cb, &bj, JSON_COMPACT);
+		btype = '{';
+	} else if (btype == 0 && utf8_ok(q->body.p, q->body.len)) {
+		json_t *str = json_stringn(q->body.p, q->body.len);
+
+		json_dump_callback(str, dump_cb, &bj, JSON_COMPACT |
+		    JSON_ENCODE_ANY);
+		json_decref(str);
+		btype = '"';
+	}
+	if (btype == '{' && body == NULL && ((rt->verify &&
+	    (rt->w.scheme == WHSIG_STRIPE || rt->w.scheme == WHSIG_SLACK)) ||
+	    ((!rt->verify || rt->w.scheme == WHSIG_SLACK) &&
+	    memmem(bj.p, bj.len, "url_verification", 16) != NULL))) {
+		json_error_t je;
+
+		body = json_loadb(bj.p, bj.len, JSON_ALLOW_NUL |
+		    JSON_DECODE_INT_AS_REAL, &je);
+	}
+	if (json_is_object(body) && (!rt->verify ||
+	    rt->w.scheme == WHSIG_SLACK)) {
+		json_t *t = json_object_get(body, "type");
+		json_t *ch = json_object_get(body, "challenge");
+
+		if (json_is_string(t) && json_is_string(ch) &&
+		    strcmp(json_string_value(t), "url_verification") == 0) {
+			/* Slack's handshake: echo the challenge, no record */
+			mr = reply(q, mc, MHD_HTTP_OK, json_string_value(ch),
+			    NULL);
+			json_decref(body);
+			buf_free(&bj);
+			return mr;
+		}
+	}
+	if (body_only && btype != '{') {
+		json_decref(body);
+		buf_free(&bj);
+		note(mc, method, url, 400, "body is not a JSON object");
+		return reply(q, mc, MHD_HTTP_BAD_REQUEST,
+		    "body is not a JSON object\n", NULL);
+	}
+	if ((id = sender_id(mc, rt, body)) == NULL) {
+		uuid4(uid);
+		id = uid;
+		fresh = 1;
+	}
+	/* a replay: answered as before, written once (acked ones only) */
+	if (!fresh && !ack_fifo && dup_check(url, id, rt->tolerance)) {
+		json_decref(body);
+		buf_free(&bj);
+		return reply(q, mc, ok_status, NULL, NULL);
+	}
+	if (body_only)
+		buf_add(&line, bj.p, bj.len);
+	else {
+		rec = json_object();
+		json_object_set_new(rec, "id", jstr(id, strlen(id)));
+		json_object_set_new(rec, "received_at", json_string(q->at));
+		json_object_set_new(rec, "method", json_string(method));
+		json_object_set_new(rec, "path", jstr(url, strlen(url)));
+		qo = json_object();
+		MHD_get_connection_values_n(mc, MHD_GET_ARGUMENT_KIND,
+		    add_query, qo);
+		json_object_set_new(rec, "query", qo);
+		h = json_object();
+		MHD_get_connection_values_n(mc, MHD_HEADER_KIND, add_header,
+		    h);
+		json_object_set_new(rec, "headers", h);
+		json_object_set_new(rec, "remote_addr",
+		    json_string(remote_of(mc, ip, sizeof(ip))));
+		if (btype == 0) {
+			/* not UTF-8: the bytes, base64 */
+			size_t n = 4 * ((q->body.len + 2) / 3) + 1;
+			unsigned char *b64 = xmalloc(n);
+
+			EVP_EncodeBlock(b64, (unsigned char *)q->body.p,
+			    q->body.len);
+			json_object_set_new(rec, "body_base64",
+			    json_string((char *)b64));
+			free(b64);
+		}
+		json_dump_callback(rec, dump_cb, &line, JSON_COMPACT);
+		json_decref(rec);
+		if (btype != 0) {
+			/* splice the body text in as the last member */
+			line.len--;	/* the closing brace */
+			buf_adds(&line, ",\"body\":");
+			buf_add(&line, bj.p, bj.len);
+			buf_addc(&line, '}');
+		}
+	}
+	buf_addc(&line, '\n');
+	json_decref(body);
+	buf_free(&bj);
+	if (ack_fifo)
+		q->w = ack_add(mc, id);
+	rc = out_line(line.p, line.len);
+	buf_free(&line);
+	if (rc < 0) {
+		note(mc, method, url, 503, "stdout is closed");
+		if (q->w) {
+			ack_free(q->w);
+			q->w = NULL;
+		}
+		return reply(q, mc, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "cannot store the event\n", NULL);
+	}
+	if (q->w == NULL)
+		return reply(q, mc, ok_status, NULL, NULL);
+	pthread_mutex_lock(&ack_mu);
+	if (q->w->state == W_WAIT) {
+		MHD_suspend_connection(mc);
+		q->w->suspended = 1;
+		pthread_mutex_unlock(&ack_mu);
+		return MHD_YES;
+	}
+	pthread_mutex_unlock(&ack_mu);
+	return MHD_YES;	/* settled already: answered on the next call */
+}
+
+/* After --ack-fifo's wait: 2xx if the id came back, else 504. */
+static enum MHD_Result
+answer_ack(struct req *q, struct MHD_Connection *mc, const char *url,
+    const char *method)
+{
+	int state;
+
+	pthread_mutex_lock(&ack_mu);
+	state = q->w->state;
+	pthread_mutex_unlock(&ack_mu);
+	if (state == W_WAIT)
+		return MHD_YES;
+	if (state == W_ACKED) {
+		(void)dup_check(url, q->w->id, q->rt->tolerance);
+		return reply(q, mc, ok_status, NULL, NULL);
+	}
+	note(mc, method, url, 504, "no acknowledgement in time");
+	return reply(q, mc, MHD_HTTP_GATEWAY_TIMEOUT,
+	    "event written but not acknowledged in time\n", NULL);
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *mc, const char *url,
+    const char *method, const char *version, const char *data,
+    size_t *datalen, void **ctx)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct req *q = *ctx;
+	const char *cl;
+	unsigned long long n;
+	char *end;
+
+	(void)cls;
+	(void)version;
+	if (q == NULL) {
+		q = xcalloc(1, sizeof(*q));
+		*ctx = q;
+		pthread_mutex_lock(&live_mu);
+		inflight++;
+		pthread_mutex_unlock(&live_mu);
+		stamp(q->at);
+		ci = MHD_get_connection_info(mc,
+		    MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+		q->c = ci ? ci->socket_context : NULL;
+		if (strcmp(url, "/healthz") == 0) {
+			if (strcmp(method, "GET") && strcmp(method, "HEAD"))
+				return reply(q, mc,
+				    MHD_HTTP_METHOD_NOT_ALLOWED,
+				    "method not allowed\n", "GET, HEAD");
+			q->answered = 1;
+			return MHD_queue_response(mc, MHD_HTTP_OK, r_health);
+		}
+		q->cf = config_get();
+		if ((q->rt = route_find(q->cf, url)) == NULL)
+			return reply(q, mc, MHD_HTTP_NOT_FOUND,
+			    "not found\n", NULL);
+		if (strcmp(method, "POST") && strcmp(method, "PUT"))
+			return reply(q, mc, MHD_HTTP_METHOD_NOT_ALLOWED,
+			    "method not allowed\n", "POST, PUT");
+		if (out_dead)
+			return reply(q, mc, MHD_HTTP_SERVICE_UNAVAILABLE,
+			    "cannot store the event\n", NULL);
+		cl = MHD_lookup_connection_value(mc, MHD_HEADER_KIND,
+		    "Content-Length");
+		if (cl) {
+			errno = 0;
+			n = strtoull(cl, &end, 10);
+			if (errno == 0 && end != cl && n > max_body) {
+				note(mc, method, url, 413, "body too large");
+				return reply(q, mc,
+				    MHD_HTTP_CONTENT_TOO_LARGE,
+				    "body too large\n", NULL);
+			}
+		}
+		return MHD_YES;
+	}
+	if (q->answered) {
+		*datalen = 0;	/* the rest of a refused body */
+		return MHD_YES;
+	}
+	if (q->w)
+		return answer_ack(q, mc, url, method);
+	if (*datalen > 0) {
+		/*
+		 * libmicrohttpd takes no answer while a body is coming in:
+		 * drop the rest and answer 413 at its end (the --timeout
+		 * deadline bounds how long that may take).
+		 */
+		if (!q->too_big && *datalen > max_body - q->body.len) {
+			q->too_big = 1;
+			buf_free(&q->body);
+		}
+		if (!q->too_big)
+			buf_add(&q->body, data, *datalen);
+		*datalen = 0;
+		return MHD_YES;
+	}
+	if (q->too_big) {
+		note(mc, method, url, 413, "body too large");
+		return reply(q, mc, MHD_HTTP_CONTENT_TOO_LARGE,
+		    "body too large\n", NULL);
+	}
+	return finish(q, mc, url, method);
+}
+
+static void
+on_done(void *cls, struct MHD_Connection *mc, void **ctx,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct req *q = *ctx;
+
+	(void)cls;
+	(void)mc;
+	(void)toe;
+	if (q == NULL)
+		return;
+	conn_busy(q->c, 0);
+	if (q->w)
+		ack_free(q->w);
+	if (q->cf)
+		config_put(q->cf);
+	buf_free(&q->body);
+	free(q);
+	*ctx = NULL;
+	pthread_mutex_lock(&live_mu);
+	inflight--;
+	pthread_mutex_unlock(&live_mu);
+}
+
+/* ---- start-up ---------------------------------------------------------- */
+
+static int
+listen_on(const char *a, const char *p)
+{
+	struct addrinfo hints, *res;
+	int fd, one = 1, e;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if ((e = getaddrinfo(a, p, &hints, &res)) != 0)
+		msg_die(EX_USAGE, "cannot use address %s port %s: %s", a, p,
+		    gai_strerror(e));
+	fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		msg_die(EX_SYSTEM, "cannot make a socket: %s",
+		    strerror(errno));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, res->ai_addr, res->ai_addrlen) < 0 ||
+	    listen(fd, 1024) < 0)
+		msg_die(EX_SYSTEM, "cannot listen on %s port %s: %s", a, p,
+		    strerror(errno));
+	freeaddrinfo(res);
+	return fd;
+}
+
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[512];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	n = strlen(line);
+	while (n > 0 && line[n - 1] == '\n')
+		line[--n] = '\0';
+	msg_err("%s", line);
+}
+
+enum {
+	OPT_PATH = 256, OPT_BODY_ONLY, OPT_MAX_BODY, OPT_MAX_CONN, OPT_STATUS,
+	OPT_VERIFY, OPT_SECRET_FILE, OPT_SECRET_ENV, OPT_TOLERANCE, OPT_SIG_HEADER,
+	OPT_SIG_PREFIX, OPT_SIG_ENCODING, OPT_ACK_FIFO, OPT_ACK_TIMEOUT, OPT_TLS_CERT,
+	OPT_TLS_KEY
+};
+
+static const struct option longopts[] = {
+	{ "addr", required_argument, NULL, 'a' },
+	{ "port", required_argument, NULL, 'p' },
+	{ "config", required_argument, NULL, 'c' },
+	{ "timeout", required_argument, NULL, 't' },
+	{ "path", required_argument, NULL, OPT_PATH },
+	{ "body-only", no_argument, NULL, OPT_BODY_ONLY },
+	{ "max-body", required_argument, NULL, OPT_MAX_BODY },
+	{ "max-conn", required_argument, NULL, OPT_MAX_CONN },
+	{ "status", required_argument, NULL, OPT_STATUS },
+	{ "verify", required_argument, NULL, OPT_VERIFY },
+	{ "secret-file", required_argument, NULL, OPT_SECRET_FILE },
+	{ "secret-env", required_argument, NULL, OPT_SECRET_ENV },
+	{ "tolerance", required_argument, NULL, OPT_TOLERANCE },
+	{ "sig-header", required_argument, NULL, OPT_SIG_HEADER },
+	{ "sig-prefix", required_argument, NULL, OPT_SIG_PREFIX },
+	{ "sig-encoding", required_argument, NULL, OPT_SIG_ENCODING },
+	{ "ack-fifo", required_argument, NULL, OPT_ACK_FIFO },
+	{ "ack-timeout", required_argument, NULL, OPT_ACK_TIMEOUT },
+	{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
+	{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static void
+bad_opt(const char *opt, const char *val)
+{
+	msg_err("bad %s: %s", opt, val);
+	msg_usage(usage);
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char *verify = NULL, *sfile = NULL, *senv = NULL;
+	const char *shdr = NULL, *spre = NULL, *senc = NULL;
+	char *cert = NULL, *key = NULL;
+	struct MHD_Daemon *d;
+	struct MHD_OptionItem opts[16];
+	pthread_t watcher;
+	sigset_t sigs;
+	long v, tolerance = WHSIG_TOLERANCE;
+	double secs;
+	unsigned flags;
+	size_t n, no = 0;
+	char err[1024];
+	int c, lfd, sig;
+	double deadline;
+	struct config *cf;
+	const char *mode;
+
+	msg_prog = "wh-listen";
+	while ((c = getopt_long(argc, argv, "a:c:hp:t:V", longopts, NULL))
+	    != -1) {
+		switch (c) {
+		case 'a': addr = optarg; break;
+		case 'p':
+			if (parse_num(optarg, 0, 65535, &v) < 0)
+				bad_opt("port", optarg);
+			port = optarg;
+			break;
+		case 'c': cfile = optarg; break;
+		case 't':
+			if (parse_num(optarg, 1, 3600, &v) < 0)
+				bad_opt("timeout", optarg);
+			timeout_s = (unsigned)v;
+			break;
+		case OPT_PATH:
+			if (optarg[0] != '/')
+				bad_opt("path (must start with /)", optarg);
+			paths = xrealloc(paths, (npaths + 1) * sizeof(*paths));
+			paths[npaths++] = optarg;
+			break;
+		case OPT_BODY_ONLY: body_only = 1; break;
+		case OPT_MAX_BODY:
+			if (parse_size(optarg, &max_body) < 0)
+				bad_opt("max-body", optarg);
+			break;
+		case OPT_MAX_CONN:
+			if (parse_num(optarg, 1, 65536, &v) < 0)
+				bad_opt("max-conn", optarg);
+			max_conn = (unsigned)v;
+			break;
+		case OPT_STATUS:
+			if (parse_num(optarg, 200, 299, &v) < 0)
+				bad_opt("status", optarg);
+			ok_status = (int)v;
+			break;
+		case OPT_VERIFY:
+			if (whsig_scheme(optarg) < 0)
+				bad_opt("verify scheme", optarg);
+			verify = optarg;
+			break;
+		case OPT_SECRET_FILE: sfile = optarg; break;
+		case OPT_SECRET_ENV: senv = optarg; break;
+		case OPT_TOLERANCE:
+			if (parse_num(optarg, 1, 2000000000L, &tolerance) < 0)
+				bad_opt("tolerance", optarg);
+			break;
+		case OPT_SIG_HEADER: shdr = optarg; break;
+		case OPT_SIG_PREFIX: spre = optarg; break;
+		case OPT_SIG_ENCODING:
+			if (strcmp(optarg, "hex") && strcmp(optarg, "base64"))
+				bad_opt("sig-encoding", optarg);
+			senc = optarg;
+			break;
+		case OPT_ACK_FIFO: ack_fifo = optarg; break;
+		case OPT_ACK_TIMEOUT:
+			if (parse_secs(optarg, 0.001, 86400, &secs) < 0)
+				bad_opt("ack-timeout", optarg);
+			ack_timeout = secs;
+			break;
+		case OPT_TLS_CERT: tls_cert = optarg; break;
+		case OPT_TLS_KEY: tls_key = optarg; break;
+		case 'h': msg_help(usage);
+		case 'V': msg_version();
+		default: msg_usage(usage);
+		}
+	}
+	if (optind != argc)
+		msg_usage(usage);
+	if ((tls_cert == NULL) != (tls_key == NULL)) {
+		msg_err("--tls-cert and --tls-key go together");
+		msg_usage(usage);
+	}
+	if (ack_fifo && body_only) {
+		msg_err("--ack-fifo needs the id member: not with --body-only");
+		msg_usage(usage);
+	}
+
+	/* configuration first: nothing listens before it is known good */
+	if (route_set(&dflt, verify, sfile, senv, shdr, spre, senc, tolerance,
+	    err, sizeof(err)) < 0)
+		msg_die(EX_CONFIG, "%s", err);
+	if (cfile) {
+		if ((cf = config_load(cfile, err, sizeof(err))) == NULL)
+			msg_die(EX_CONFIG, "%s", err);
+	} else {
+		cf = xcalloc(1, sizeof(*cf));
+		cf->refs = 1;
+	}
+	config_swap(cf);
+	if (tls_cert) {
+		if ((cert = slurp(tls_cert, &n)) == NULL)
+			msg_die(EX_CONFIG, "cannot read %s: %s", tls_cert,
+			    strerror(errno));
+		if ((key = slurp(tls_key, &n)) == NULL)
+			msg_die(EX_CONFIG, "cannot read %s: %s", tls_key,
+			    strerror(errno));
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+			msg_die(EX_SYSTEM, "libmicrohttpd was built without "
+			    "TLS");
+	}
+	if (ack_fifo) {
+		struct stat st;
+
+		if (stat(ack_fifo, &st) < 0 || !S_ISFIFO(st.st_mode))
+			msg_die(EX_CONFIG, "cannot use %s as the ack FIFO: %s",
+			    ack_fifo, errno ? strerror(errno) :
+			    "not a FIFO");
+	}
+	if (fcntl(STDOUT_FILENO, F_GETFL) < 0)
+		msg_die(EX_SYSTEM, "cannot write records: stdout is closed");
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	/* threads started from here on leave the signals to sigtimedwait */
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+
+	r_ok = MHD_create_response_from_buffer(0, (void *)"",
+	    MHD_RESPMEM_PERSISTENT);
+	r_health = MHD_create_response_from_buffer(3, (void *)"ok\n",
+	    MHD_RESPMEM_PERSISTENT);
+	MHD_add_response_header(r_health, "Content-Type", "text/plain");
+
+	lfd = listen_on(addr, port);
+	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_ALLOW_SUSPEND_RESUME |
+	    MHD_USE_ERROR_LOG;
+	mode = getenv("WH_LISTEN_MODE");	/* for scripts/bench/listen */
+	if (mode && strcmp(mode, "threads") == 0)
+		flags |= MHD_USE_THREAD_PER_CONNECTION;
+	else
+		flags |= MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TURBO;
+	if (tls_cert)
+		flags |= MHD_USE_TLS;
+	/* the logger first, or libmicrohttpd complains on stderr */
+	opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER,
+	    (intptr_t)mhd_log, NULL };
+	opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, lfd,
+	    NULL };
+	opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT,
+	    max_conn, NULL };
+	opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT,
+	    timeout_s, NULL };
+	opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED,
+	    (intptr_t)on_done, NULL };
+	opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_CONNECTION,
+	    (intptr_t)on_conn, NULL };
+	if (!(flags & MHD_USE_THREAD_PER_CONNECTION)) {
+		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+		if (mode && parse_num(mode, 1, 64, &v) == 0)
+			ncpu = v;
+		if (ncpu > 1)
+			opts[no++] = (struct MHD_OptionItem){
+			    MHD_OPTION_THREAD_POOL_SIZE,
+			    ncpu > 16 ? 16 : ncpu, NULL };
+	}
+	if (tls_cert) {
+		opts[no++] = (struct MHD_OptionItem){
+		    MHD_OPTION_HTTPS_MEM_CERT, 0, cert };
+		opts[no++] = (struct MHD_OptionItem){
+		    MHD_OPTION_HTTPS_MEM_KEY, 0, key };
+	}
+	opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+	d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL,
+	    MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+	if (d == NULL)
+		msg_die(tls_cert ? EX_CONFIG : EX_SYSTEM, "cannot start the "
+		    "HTTP server%s", tls_cert ? " (check the TLS certificate "
+		    "and key)" : "");
+	if (key) {
+		OPENSSL_cleanse(key, strlen(key));
+		free(key);
+	}
+	free(cert);
+	if (pthread_create(&watcher, NULL, watch_main, NULL) != 0)
+		msg_die(EX_SYSTEM, "cannot start a thread");
+
+	/* wait for a signal, or for stdout to go away */
+	for (;;) {
+		struct timespec ts = { 0, 200 * 1000 * 1000 };
+
+		sig = sigtimedwait(&sigs, NULL, &ts);
+		if (out_dead)
+			break;
+		if (sig == SIGHUP) {
+			if (cfile == NULL)
+				continue;
+			if ((cf = config_load(cfile, err, sizeof(err))) ==
+			    NULL)
+				msg_err("cannot reload %s, keeping the old "
+				    "settings: %s", cfile, err);
+			else
+				config_swap(cf);
+			continue;
+		}
+		if (sig == SIGTERM || sig == SIGINT)
+			break;
+	}
+
+	/* stop accepting, let requests in flight finish, then stop */
+	stopping = 1;
+	lfd = MHD_quiesce_daemon(d);
+	if (lfd >= 0)
+		close(lfd);
+	deadline = now_mono() + timeout_s + (ack_fifo ? ack_timeout : 0) + 1;
+	for (;;) {
+		long live;
+
+		pthread_mutex_lock(&live_mu);
+		live = inflight;
+		pthread_mutex_unlock(&live_mu);
+		if (live == 0 || now_mono() > deadline)
+			break;
+		usleep(10000);
+	}
+	MHD_stop_daemon(d);
+	if (out_dead) {
+		msg_err("cannot write records: %s", strerror(out_dead));
+		return EX_SYSTEM;
+	}
+	return EX_OK;
+}

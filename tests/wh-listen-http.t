@@ -1,0 +1,66 @@
+#!/bin/sh
+# wh-listen against bad HTTP from a raw socket: each gets the right status
+# or is closed, and the server keeps serving
+. tests/lib.sh
+. tests/data/wh-listen/common.sh
+
+raw() { $PY tests/wh-listen-raw.py "$PORT" "$@"; }
+alive() {
+	is "$1: still serving" "$(post /hook -H 'Content-Type: application/json' \
+	    -d '{"alive":1}')" 200
+}
+listen --max-body 1m -t 2
+st=$(raw garbage | cut -d' ' -f1)
+like "garbage request line: 400 or closed" "$st" '^(400|closed)$'
+alive garbage
+st=$(raw no-version | cut -d' ' -f1)
+like "request line without version: 4xx or closed" "$st" '^(4[0-9][0-9]|closed)$'
+alive "no version"
+st=$(raw bigheader | cut -d' ' -f1)
+like "100 KB header: 413/431 or closed" "$st" '^(413|431|closed)$'
+alive "100 KB header"
+is "chunked body accepted" "$(raw chunked | cut -d' ' -f1)" 200
+is "chunked body reassembled" "$(tail -n 1 "$TMP/rec" | jq -c .body)" '{"a":"c"}'
+st=$(raw bad-chunk | cut -d' ' -f1)
+like "bad chunk size: 400 or closed" "$st" '^(400|closed)$'
+alive "bad chunk"
+is "Content-Length over the limit: 413" "$(raw over-limit | cut -d' ' -f1)" 413
+st=$(raw chunked-over-limit | cut -d' ' -f1)
+like "chunked body over the limit: 413 or closed" "$st" '^(413|closed)$'
+alive "chunked over the limit"
+is "unknown method: 405" "$(raw bad-method | cut -d' ' -f1)" 405
+set -- $(raw mid-body 10)
+like "client stopping mid-body: closed" "$1" '^(closed|408)$'
+like "... within the --timeout" "$2" '^[1-5]\.'
+alive "mid-body"
+set -- $(raw slowloris 12)
+is "slowloris: closed" "$1" closed
+like "slowloris: cut near --timeout 2, not later" "$2" '^[1-5]\.'
+alive slowloris
+# slowloris many at once does not starve others (max-conn above them)
+pids=""
+for k in 1 2 3 4 5 6; do raw slowloris 12 > "$TMP/slow.$k" & pids="$pids $!"; done
+sleep 0.5
+alive "six slowloris clients"
+for p in $pids; do wait $p; done
+is "six slowloris clients all cut" "$(cat "$TMP"/slow.* | grep -c '^closed')" 6
+is "records: only the good ones" "$(lines)" 9
+jq -e . "$TMP/rec" > /dev/null && pass "every line is JSON" || fail "every line is JSON"
+stop
+is "exit 0 after all that" "$WL_RC" 0
+
+# --max-conn: connections beyond it wait (listen queue) until one closes
+listen --max-conn 2 -t 3
+$PY -c "
+import socket,time
+a=[socket.create_connection(('127.0.0.1',$PORT)) for i in range(2)]
+time.sleep(2.5)" &
+HOLD=$!
+sleep 0.5
+st=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 -d '{}' "$URL/x")
+like "--max-conn 2: a third connection is not served meanwhile" "$st" '^(000|503)$'
+st=$(curl -s -o /dev/null -w '%{http_code}' --max-time 8 -d '{}' "$URL/x")
+is "--max-conn: served once they close" "$st" 200
+wait $HOLD
+stop
+done_testing

@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""wh-listen-raw.py PORT CASE: send one malformed or hostile request on a raw
+socket and print what came back: the status code, or "closed" when the
+server closed the connection without an answer, then the seconds taken."""
+import socket
+import sys
+import time
+
+port = int(sys.argv[1])
+case = sys.argv[2]
+timeout = float(sys.argv[3]) if len(sys.argv) > 3 else 15.0
+
+
+def answer(s):
+    """Status of the first response on s, or 'closed'."""
+    data = b""
+    s.settimeout(timeout)
+    try:
+        while b"\r\n" not in data:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except (ConnectionResetError, BrokenPipeError):
+        pass
+    except socket.timeout:
+        return "timeout"
+    if not data.startswith(b"HTTP/1."):
+        return "closed"
+    return data.split(b" ")[1].decode()
+
+
+def send(s, b):
+    try:
+        s.sendall(b)
+        return True
+    except (ConnectionResetError, BrokenPipeError):
+        return False
+
+
+t0 = time.time()
+s = socket.create_connection(("127.0.0.1", port), 5)
+if case == "garbage":
+    send(s, b"\x16\x03\x01 hello there\r\n\r\n")
+elif case == "no-version":
+    send(s, b"POST /hook\r\n\r\n")
+elif case == "bigheader":
+    send(s, b"POST /hook HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 100000 +
+         b"\r\nContent-Length: 2\r\n\r\n{}")
+elif case == "chunked":
+    send(s, b"POST /hook HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked"
+         b"\r\nContent-Type: application/json\r\n\r\n"
+         b"5\r\n{\"a\":\r\n3\r\n\"c\"\r\n1\r\n}\r\n0\r\n\r\n")
+elif case == "bad-chunk":
+    send(s, b"POST /hook HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked"
+         b"\r\n\r\nzz\r\nhello\r\n0\r\n\r\n")
+elif case == "over-limit":
+    send(s, b"POST /hook HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000"
+         b"\r\n\r\n" + b"x" * 1000)
+elif case == "chunked-over-limit":
+    send(s, b"POST /hook HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked"
+         b"\r\n\r\n")
+    for i in range(40):
+        if not send(s, b"10000\r\n" + b"y" * 65536 + b"\r\n"):
+            break
+    send(s, b"0\r\n\r\n")
+elif case == "mid-body":
+    # promise 1000 bytes, send 10, then go quiet
+    send(s, b"POST /hook HTTP/1.1\r\nHost: x\r\nContent-Length: 1000"
+         b"\r\n\r\n0123456789")
+elif case == "slowloris":
+    # one header byte at a time, never finishing, for up to `timeout` s
+    req = b"POST /hook HTTP/1.1\r\nHost: x\r\n" + b"X-Slow: " + b"z" * 500
+    s.settimeout(0.3)
+    for b in req:
+        if time.time() - t0 > timeout:
+            break
+        if not send(s, bytes([b])):
+            break
+        try:
+            if s.recv(1) == b"":
+                break
+        except socket.timeout:
+            pass
+        except ConnectionResetError:
+            break
+    print("closed" if time.time() - t0 < timeout else "open",
+          "%.1f" % (time.time() - t0))
+    sys.exit(0)
+elif case == "bad-method":
+    send(s, b"BREW /hook HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+else:
+    sys.exit("unknown case " + case)
+print(answer(s), "%.1f" % (time.time() - t0))

@@ -1,0 +1,122 @@
+#!/bin/sh
+# wh-listen: the records written, paths, methods, limits, options, exit codes
+. tests/lib.sh
+. tests/data/wh-listen/common.sh
+
+listen --path /hook --path /slack
+is "JSON body sent as text/plain" "$(post '/hook?a=1&b=x%20y&a=2' \
+    -H 'Content-Type: text/plain; charset=UTF-8' -H 'X-Custom-Thing: Va lue' \
+    -H 'x-amz-sns-message-id: sns-123' --data-binary '{"k":[1,2.5,"é"],"n":null}')" 200
+is "form body" "$(post /slack --data-binary \
+    'command=%2Fhook&text=hello+world&user_name=r%C3%A9mi&empty=')" 200
+is "plain text body" "$(post /hook -H 'Content-Type: text/plain' \
+    --data-binary 'just text, not JSON')" 200
+printf 'bin\377\376\000data' > "$TMP/bin"
+is "non-UTF-8 body" "$(post /hook -X PUT -H 'Content-Type: application/octet-stream' \
+    --data-binary @"$TMP/bin")" 200
+is "form content type but JSON body" "$(post /slack --data-binary '[1,2]')" 200
+is "empty body" "$(post /hook -H 'Content-Type:' --data-binary '')" 200
+is "github delivery id" "$(post /hook -H 'X-GitHub-Delivery: 72d3162e-cc78' \
+    -H 'Content-Type: application/json' --data-binary '"str"')" 200
+is "huge integer stays a number" "$(post /hook -H 'Content-Type: application/json' \
+    --data-binary '{"big":123456789012345678901234567890}')" 200
+is "GET /healthz" "$(curl -s -w '%{http_code}' "$URL/healthz")" "ok
+200"
+is "HEAD /healthz" "$(curl -s -o /dev/null -I -w '%{http_code}' "$URL/healthz")" 200
+is "POST /healthz is 405" "$(post /healthz -d '{}')" 405
+is "unknown path is 404" "$(post /nope -d '{}')" 404
+is "GET on a path is 405" "$(curl -s -o /dev/null -w '%{http_code}' "$URL/hook")" 405
+like "405 says Allow: POST, PUT" "$(curl -s -D - -o /dev/null -X DELETE "$URL/hook")" \
+    'Allow: POST, PUT'
+is "nothing written for refused requests" "$(lines)" 8
+stop TERM
+is "SIGTERM: exit 0" "$WL_RC" 0
+
+jq -c . "$TMP/rec" > "$TMP/all" || fail "every line is JSON"
+r1=$(sed -n 1p "$TMP/rec")
+is "record keys in order" "$(printf '%s' "$r1" | jq -c keys_unsorted)" \
+    '["id","received_at","method","path","query","headers","remote_addr","body"]'
+is "id from x-amz-sns-message-id" "$(printf '%s' "$r1" | jq -r .id)" sns-123
+like "received_at is RFC 3339 UTC with ms" "$(printf '%s' "$r1" | jq -r .received_at)" \
+    '^20[0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]\.[0-9]{3}Z$'
+is "method" "$(printf '%s' "$r1" | jq -r .method)" POST
+is "path without the query" "$(printf '%s' "$r1" | jq -r .path)" /hook
+is "query: decoded, repeated keys as an array" \
+    "$(printf '%s' "$r1" | jq -c .query)" '{"a":["1","2"],"b":"x y"}'
+is "headers lower-cased" "$(printf '%s' "$r1" | jq -r '.headers["x-custom-thing"]')" "Va lue"
+is "remote_addr" "$(printf '%s' "$r1" | jq -r .remote_addr)" 127.0.0.1
+is "JSON body parsed whatever the Content-Type" "$(printf '%s' "$r1" | jq -c .body)" \
+    '{"k":[1,2.5,"é"],"n":null}'
+r=$(sed -n 2p "$TMP/rec")
+is "form body is an object" "$(printf '%s' "$r" | jq -c .body)" \
+    '{"command":"/hook","text":"hello world","user_name":"rémi","empty":""}'
+like "no sender id: a random UUID" "$(printf '%s' "$r" | jq -r .id)" \
+    '^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$'
+is "text body is a string" "$(sed -n 3p "$TMP/rec" | jq -c .body)" '"just text, not JSON"'
+r=$(sed -n 4p "$TMP/rec")
+is "non-UTF-8 body: body_base64, no body" \
+    "$(printf '%s' "$r" | jq -c '[.method, .body, .body_base64]')" \
+    "[\"PUT\",null,\"$(base64 < "$TMP/bin")\"]"
+is "JSON wins over the form content type" "$(sed -n 5p "$TMP/rec" | jq -c .body)" '[1,2]'
+is "empty body is an empty string" "$(sed -n 6p "$TMP/rec" | jq -c .body)" '""'
+is "id from X-GitHub-Delivery" "$(sed -n 7p "$TMP/rec" | jq -c '[.id, .body]')" \
+    '["72d3162e-cc78","str"]'
+is "huge integer kept exactly" "$(sed -n 8p "$TMP/rec" | sed 's/.*"body"://')" '{"big":123456789012345678901234567890}}'
+ids=$(jq -r .id "$TMP/rec" | sort | uniq -d)
+is "ids are unique" "$ids" ""
+
+# --body-only, --status, --max-body, no --path: every path served
+listen --body-only --status 204 --max-body 1k
+is "--status 204" "$(post /any/path -d '{"a":{"b":1}}')" 204
+is "--body-only refuses a non-object" "$(post /x -d '[1]')" 400
+is "body at the limit accepted" "$(post /x --data-binary \
+    "{\"p\":\"$(head -c 1016 /dev/zero | tr '\0' x)\"}")" 204
+is "body over the limit: 413" "$(post /x --data-binary \
+    "{\"p\":\"$(head -c 1017 /dev/zero | tr '\0' x)\"}")" 413
+is "chunked body over the limit: 413" "$(head -c 5000 /dev/zero | post /x \
+    -H 'Transfer-Encoding: chunked' --data-binary @-)" 413
+stop INT
+is "SIGINT: exit 0" "$WL_RC" 0
+is "--body-only writes the body alone" "$(head -n 1 "$TMP/rec")" '{"a":{"b":1}}'
+is "--body-only: two records" "$(lines)" 2
+like "413 logged with method, path and peer" "$(cat "$TMP/log")" \
+    'wh-listen: POST /x from 127.0.0.1: 413 body too large'
+
+# usage and start-up failures
+run wh-listen --bogus
+is "unknown option: exit 2" "$RC" 2
+like "usage on stderr" "$ERR" '^usage: wh-listen'
+run wh-listen -p 99999
+is "bad port: exit 2" "$RC" 2
+run wh-listen --status 500
+is "--status outside 2xx: exit 2" "$RC" 2
+run wh-listen --verify nosuch --secret-env X
+is "unknown scheme: exit 2" "$RC" 2
+run wh-listen extra
+is "operand: exit 2" "$RC" 2
+run wh-listen -h
+is "-h: exit 0" "$RC" 0
+like "-h: usage on stdout" "$OUT" '^usage: wh-listen'
+run wh-listen -V
+like "-V: version" "$OUT" '^wh-listen \(hookpipe\) '
+run env -u NO_SUCH_SECRET wh-listen --verify github --secret-env NO_SUCH_SECRET
+is "missing secret variable: exit 3" "$RC" 3
+like "missing secret: message" "$ERR" 'NO_SUCH_SECRET is not set'
+run wh-listen --verify github
+is "verify without a secret: exit 3" "$RC" 3
+run wh-listen --verify github --secret-file "$TMP/nope"
+is "unreadable secret file: exit 3" "$RC" 3
+P2=$(free_port)
+python3 -c "
+import socket,time,sys
+s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1',$P2)); s.listen(1); time.sleep(3)" &
+BUSY=$!
+wait_port "$P2"
+run wh-listen -p "$P2"
+is "port in use: exit 7" "$RC" 7
+like "port in use: message" "$ERR" "cannot listen on 127.0.0.1 port $P2"
+kill "$BUSY" 2>/dev/null
+run sh -c 'wh-listen -p 1 >&-'
+is "stdout closed at start: exit 7" "$RC" 7
+done_testing
