@@ -297,8 +297,9 @@ main(int argc, char *argv[])
 	    sizeof(err)) == -1)
 		msg_die(cl.fail == SQS_FAIL_TEMP ? EX_TEMPFAIL : EX_REMOTE,
 		    "cannot find queue %s: %s", queue, err);
-	rc = sqs_run(argv + optind, argc - optind, delete_one, on_pause,
-	    NULL, &o, PAUSE_MS);
+	o.idle = on_pause;
+	o.idle_ms = PAUSE_MS;
+	rc = nd_run(argv + optind, argc - optind, delete_one, NULL, &o);
 	for (i = 0; i < nwaiting; i++) {
 		msg_warn("%s:%ld: %zu of %ld parts of the message came; "
 		    "not deleted: it comes back after its visibility timeout",

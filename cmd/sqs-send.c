@@ -344,8 +344,9 @@ main(int argc, char *argv[])
 	if (sqs_queue_url(&cl, queue, &qurl, err, sizeof(err)) == -1)
 		msg_die(cl.fail == SQS_FAIL_TEMP ? EX_TEMPFAIL : EX_REMOTE,
 		    "cannot find queue %s: %s", queue, err);
-	rc = sqs_run(argv + optind, argc - optind, send_one, on_pause, NULL,
-	    &o, PAUSE_MS);
+	o.idle = on_pause;
+	o.idle_ms = PAUSE_MS;
+	rc = nd_run(argv + optind, argc - optind, send_one, NULL, &o);
 	for (i = 0; i < nattrs; i++) {
 		free(attrs[i].name);
 		tmpl_free(attrs[i].t);

@@ -1,6 +1,7 @@
 /* nd: the NDJSON record loop: read lines, parse objects, write records */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -339,6 +340,43 @@ is_blank(const char *s, size_t n)
 	return 1;
 }
 
+/* whether nd_reader_next would return without reading */
+static int
+line_ready(const struct nd_reader *r)
+{
+	return r->eof || (r->end > r->start &&
+	    memchr(r->buf + r->start, '\n', r->end - r->start) != NULL);
+}
+
+/* o->idle, with err printed; 0 to go on, or the exit code to stop with */
+static int
+call_idle(void *arg, const struct nd_opts *o)
+{
+	char err[2048];
+	int rc;
+
+	err[0] = '\0';
+	rc = o->idle(arg, err, sizeof(err));
+	if (rc != 0 && err[0] != '\0')
+		msg_err("%s", err);
+	return rc;
+}
+
+/* before a read: when input pauses for o->idle_ms, call o->idle */
+static int
+wait_input(struct nd_reader *r, void *arg, const struct nd_opts *o)
+{
+	struct pollfd pfd;
+	int pr;
+
+	pfd.fd = r->fd;
+	pfd.events = POLLIN;
+	pr = poll(&pfd, 1, o->idle_ms);
+	if (pr == 0 || (pr < 0 && errno == EINTR))
+		return call_idle(arg, o);
+	return 0;
+}
+
 /* one input file; returns 0 to go on, or an exit code to stop with */
 static int
 run_fd(int fd, const char *name, nd_fn fn, void *arg, const struct nd_opts *o)
@@ -350,7 +388,14 @@ run_fd(int fd, const char *name, nd_fn fn, void *arg, const struct nd_opts *o)
 	int rc = 0, stop = 0;
 
 	nd_reader_init(&r, fd, name);
-	while (!nd_stop && (rc = nd_reader_next(&r, &line, &len)) > 0) {
+	while (!nd_stop) {
+		if (o->idle != NULL && !line_ready(&r) &&
+		    (rc = wait_input(&r, arg, o)) != 0) {
+			stop = rc;
+			break;
+		}
+		if (nd_stop || (rc = nd_reader_next(&r, &line, &len)) <= 0)
+			break;
 		if (is_blank(line, len))
 			continue;
 		memset(&rec, 0, sizeof(rec));
@@ -403,6 +448,13 @@ nd_run(char **files, int nfiles, nd_fn fn, void *arg, const struct nd_opts *o)
 		}
 		rc = run_fd(fd, files[i], fn, arg, o);
 		close(fd);
+	}
+	if (o->idle != NULL) {
+		/* what is batched goes out, even when stopping */
+		int irc = call_idle(arg, o);
+
+		if (rc == 0)
+			rc = irc;
 	}
 	nd_flush();
 	if (rc != 0)

@@ -84,6 +84,13 @@ typedef int (*nd_fn)(struct nd_rec *r, void *arg, char *err, size_t errlen);
 struct nd_opts {
 	int eflag;		/* stop at the first bad record, exit 4 */
 	int raw;		/* pass records to fn unparsed (obj == NULL) */
+	/*
+	 * Called when no input has come for idle_ms, and once at the end
+	 * (also when stopping): a tool that batches sends its batch.
+	 * Nonzero stops the run with that exit code after printing err.
+	 */
+	int (*idle)(void *arg, char *err, size_t errlen);
+	int idle_ms;
 };
 
 /*

@@ -83,15 +83,4 @@ void sqs_form_add(struct buf *b, const char *name, const char *value);
 int sqs_queue_url(struct sqs_client *c, const char *q, char **url,
     char *err, size_t errlen);
 
-/*
- * Read records like nd_run, and call pause() whenever input pauses (no
- * complete line buffered and nothing to read within pause_ms) and before
- * the end, so that batched work never waits while input is idle.  fn and
- * pause return as nd_fn (pause: 0 or an exit code >= 3 to stop).  Stops
- * at SIGINT/SIGTERM after a last pause().  Returns the exit status.
- */
-int sqs_run(char **files, int nfiles, nd_fn fn,
-    int (*pause)(void *arg, char *err, size_t errlen), void *arg,
-    const struct nd_opts *o, int pause_ms);
-
 #endif

@@ -18,7 +18,7 @@ set -a
 set +a
 H() { "$PEERS_PYTHON" tests/sqs-helper.py "$@"; }
 ids() { sed -n 's/.*"body":{"i":\([0-9]*\)}.*/\1/p' "$1" | sort -n; }
-lines() { wc -l <"$1" | tr -d ' '; }
+lines() { if [ -e "$1" ]; then wc -l <"$1" | tr -d ' '; else echo 0; fi; }
 
 # ---- kill -9 mid-stream: after the timeout the unacknowledged return ----
 q=$(H queue kq 3)
