@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <time.h>
 #include <string.h>
@@ -42,8 +43,16 @@ static struct sink *sinks;	/* one per route */
 static struct rules_cond **wconds;
 static size_t nw;
 static int vflag, strict;
-static char **lits;		/* -w pre-check: literals every match has */
+/* -w pre-check: strings every matching line has */
+struct lit {
+	char *s;
+	size_t n;
+	size_t k;		/* the byte searched for first: the rarest */
+};
+static struct lit *lits;
 static size_t nlits;
+static unsigned long freq[256];	/* byte counts of the first lines */
+static long sampled;
 
 /* the state file, when a route remembers or recalls */
 static void
@@ -342,10 +351,63 @@ route_one(struct nd_rec *r, void *arg, char *err, size_t errlen)
 	}
 }
 
+/* whether line holds l: memchr (vectorised) for its rarest byte, then
+ * memcmp; glibc's memmem is a byte-at-a-time loop */
+static int
+has_lit(const char *line, size_t len, const struct lit *l)
+{
+	const char *p, *end;
+
+	if (len < l->n)
+		return 0;
+	p = line + l->k;
+	end = line + len - (l->n - l->k) + 1;
+	while (p < end && (p = memchr(p, l->s[l->k], (size_t)(end - p))) !=
+	    NULL) {
+		if (memcmp(p - l->k, l->s, l->n) == 0)
+			return 1;
+		p++;
+	}
+	return 0;
+}
+
+/* whether a JSON escape "\u" could hide a literal */
+static int
+has_u_escape(const char *line, size_t len)
+{
+	const char *p = line, *end = line + len;
+
+	while ((p = memchr(p, '\\', (size_t)(end - p))) != NULL &&
+	    p + 1 < end) {
+		if (p[1] == 'u')
+			return 1;
+		p += 2;		/* skip the escaped byte, even a backslash */
+	}
+	return 0;
+}
+
+/* pick each literal's rarest byte from the first lines' byte counts */
+static void
+sample(const char *line, size_t len)
+{
+	size_t i, j;
+
+	for (i = 0; i < len; i++)
+		freq[(unsigned char)line[i]]++;
+	if (++sampled != 64)
+		return;
+	for (i = 0; i < nlits; i++)
+		for (j = 0; j < lits[i].n; j++)
+			if (freq[(unsigned char)lits[i].s[j]] <
+			    freq[(unsigned char)lits[i].s[lits[i].k]])
+				lits[i].k = j;
+}
+
 /* cheap test: a line that looks like an object and cannot match */
 static int
 cannot_match(const char *line, size_t len)
 {
+	struct lit t;
 	size_t i;
 
 	for (i = 0; i < len && (line[i] == ' ' || line[i] == '\t'); i++)
@@ -356,11 +418,86 @@ cannot_match(const char *line, size_t len)
 		len--;
 	if (line[len - 1] != '}')
 		return 0;
-	for (i = 0; i < nlits; i++)
-		if (memmem(line, len, lits[i], strlen(lits[i])) == NULL)
-			/* unless an escape could hide the literal */
-			return memmem(line, len, "\\u", 2) == NULL;
+	if (sampled < 64)
+		sample(line, len);
+	for (i = 0; i < nlits; i++) {
+		if (has_lit(line, len, &lits[i]))
+			continue;
+		/* the literal that rules lines out is tried first next time */
+		if (i > 0) {
+			t = lits[i];
+			lits[i] = lits[i - 1];
+			lits[i - 1] = t;
+		}
+		/* unless an escape could hide the literal */
+		return !has_u_escape(line, len);
+	}
 	return 0;
+}
+
+/*
+ * -w parses a record, tests it and drops it: jansson's many small
+ * allocations then come from an arena emptied after each record.
+ */
+struct block {
+	struct block *next;
+	size_t len, cap;
+	max_align_t data[];
+};
+static struct block *arena;
+
+static void *
+arena_alloc(size_t n)
+{
+	struct block *b = arena;
+	size_t cap;
+	void *p;
+
+	n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) *
+	    sizeof(max_align_t);
+	if (b == NULL || b->cap - b->len < n) {
+		cap = 64 * 1024;
+		while (cap < n)
+			cap *= 2;
+		b = xmalloc(sizeof(*b) + cap);
+		b->len = 0;
+		b->cap = cap;
+		b->next = arena;
+		arena = b;
+	}
+	p = (char *)b->data + b->len;
+	b->len += n;
+	return p;
+}
+
+static void
+arena_free(void *p)
+{
+	(void)p;	/* all of it goes at arena_reset() */
+}
+
+/* empty the arena, keeping one block as large as this record needed */
+static void
+arena_reset(void)
+{
+	struct block *b, *next;
+	size_t used = 0;
+
+	if (arena == NULL)
+		return;
+	if (arena->next == NULL) {
+		arena->len = 0;
+		return;
+	}
+	for (b = arena; b != NULL; b = next) {
+		next = b->next;
+		used += b->cap;
+		free(b);
+	}
+	arena = xmalloc(sizeof(*arena) + used);
+	arena->len = 0;
+	arena->cap = used;
+	arena->next = NULL;
 }
 
 static int
@@ -373,10 +510,14 @@ filter_one(struct nd_rec *r, void *arg, char *err, size_t errlen)
 	if (!strict && cannot_match(r->line, r->len)) {
 		m = 0;
 	} else {
-		if ((r->obj = nd_parse(r->line, r->len, err, errlen)) == NULL)
-			return ND_FAIL;
-		for (i = 0; i < nw && m; i++)
+		r->obj = nd_parse(r->line, r->len, err, errlen);
+		for (i = 0; i < nw && m && r->obj != NULL; i++)
 			m = rules_match(wconds[i], r->obj);
+		json_decref(r->obj);
+		r->obj = NULL;	/* it lived in the arena */
+		arena_reset();
+		if (i == 0 && m)	/* did not parse */
+			return ND_FAIL;
 	}
 	if (m != vflag)
 		nd_write_raw(r->line, r->len);
@@ -471,9 +612,15 @@ main(int argc, char *argv[])
 			if ((lit = rules_literal(wconds[i])) != NULL) {
 				lits = xrealloc(lits, (nlits + 1) *
 				    sizeof(*lits));
-				lits[nlits++] = lit;
+				lits[nlits].s = lit;
+				lits[nlits].n = strlen(lit);
+				/* until sampled: the middle, not a quote */
+				lits[nlits].k = lits[nlits].n / 2;
+				nlits++;
 			}
 		o.raw = 1;
+		/* from here on jansson only parses and tests records */
+		json_set_alloc_funcs(arena_alloc, arena_free);
 		return nd_run(argv + optind, argc - optind, filter_one, NULL,
 		    &o);
 	}
