@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,9 @@ static const char usage[] =
 #define PART_MAX	((size_t)5 * 1024 * MIB)
 #define PARTS_MAX	10000
 #define RESP_MAX	(1024 * 1024)
+#define PREP_MIN	((size_t)256 * 1024)	/* less: hashed inline */
+#define PREP_CHUNK	((size_t)1024 * 1024)	/* read, hash by this */
+#define WORKERS_MAX	8
 
 /* ---- options and settings ---- */
 
@@ -60,6 +64,7 @@ static const char *scheme = "https";
 
 static CURLM *multi;
 static int active;			/* requests in flight or waiting */
+static int slots;			/* most requests at once: jobs + 1 */
 static int stopping;			/* exit code that ended the input */
 static int input_done;
 static struct nd_reader rd;
@@ -125,7 +130,17 @@ struct req {
 	long status;
 	int attempt;
 	int64_t due;
+	struct req *pnext;		/* in a preparation queue */
+	int rfd;			/* >= 0: pread the body from here */
+	off_t roff;
+	int rlast;			/* last part: the file must end */
+	int perr;			/* 0, errno, or a PERR_ */
+	unsigned char md5[16];		/* set by the worker */
+	int pooled;			/* body came from the buffer pool */
 };
+
+#define PERR_SIZE	(-1)		/* the file changed size */
+#define PERR_HASH	(-2)		/* the digests would not start */
 
 static struct upload *head, *tail;
 static size_t nuploads;
@@ -273,6 +288,33 @@ upload_free(struct upload *u)
 	free(u);
 }
 
+/*
+ * Part buffers are kept for the next part: a fresh 8 MiB buffer costs
+ * 2,048 page faults, and the pool never holds more than the slots use.
+ */
+static char **pool;
+static size_t npool;
+
+static char *
+pool_get(size_t n, int *pooled)
+{
+	*pooled = n == o_psize && npool > 0;
+	if (*pooled)
+		return pool[--npool];
+	*pooled = n == o_psize;
+	return xmalloc(n);
+}
+
+static void
+pool_put(char *p)
+{
+	if (npool < (size_t)slots) {
+		pool[npool++] = p;
+		return;
+	}
+	free(p);
+}
+
 static void
 req_free(struct req *q)
 {
@@ -282,7 +324,10 @@ req_free(struct req *q)
 	}
 	curl_slist_free_all(q->hl);
 	buf_free(&q->resp);
-	free(q->body);
+	if (q->pooled && q->body != NULL)
+		pool_put(q->body);
+	else
+		free(q->body);
 	free(q->etag);
 	free(q->vid);
 	free(q);
@@ -372,6 +417,133 @@ seek_cb(void *arg, curl_off_t off, int origin)
 		return CURL_SEEKFUNC_FAIL;
 	q->off = (size_t)off;
 	return CURL_SEEKFUNC_OK;
+}
+
+/*
+ * Preparing a big body (reading a part, SHA-256 and MD5 of it) takes
+ * tens of milliseconds; on the loop thread it would stall every other
+ * transfer.  Workers do it: the loop queues a request, a worker reads
+ * it with pread(2) a chunk at a time, hashing each chunk while it is
+ * still in the cache, and hands it back through prep_done and
+ * curl_multi_wakeup().  Workers touch only the request's own fields.
+ */
+static pthread_mutex_t prep_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t prep_cv = PTHREAD_COND_INITIALIZER;
+static struct req *prep_head, *prep_tail, *prep_done;
+static int prep_quit, nworkers;
+static pthread_t workers[WORKERS_MAX];
+
+static void
+prep_body(struct req *q)
+{
+	struct sigv4_hash h;
+	char err[256], c;
+	size_t off = 0, n;
+	ssize_t r;
+
+	if (sigv4_hash_init(&h, SIGV4_SHA256 | SIGV4_MD5, err,
+	    sizeof(err)) < 0) {
+		q->perr = PERR_HASH;
+		return;
+	}
+	while (off < q->len) {
+		n = q->len - off < PREP_CHUNK ? q->len - off : PREP_CHUNK;
+		if (q->rfd >= 0) {
+			r = pread(q->rfd, q->body + off, n,
+			    q->roff + (off_t)off);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0) {
+				q->perr = r < 0 ? errno : PERR_SIZE;
+				break;
+			}
+			n = (size_t)r;
+		}
+		sigv4_hash_update(&h, q->body + off, n);
+		off += n;
+	}
+	/* the last part must be the end of the file */
+	if (q->perr == 0 && q->rfd >= 0 && q->rlast &&
+	    pread(q->rfd, &c, 1, q->roff + (off_t)q->len) > 0)
+		q->perr = PERR_SIZE;
+	if (q->perr != 0) {
+		sigv4_hash_free(&h);
+		return;
+	}
+	sigv4_hash_final(&h);
+	memcpy(q->sha, h.sha256_hex, sizeof(q->sha));
+	memcpy(q->md5, h.md5_sum, sizeof(q->md5));
+}
+
+static void *
+worker(void *arg)
+{
+	struct req *q;
+
+	(void)arg;
+	pthread_mutex_lock(&prep_mu);
+	for (;;) {
+		while (prep_head == NULL && !prep_quit)
+			pthread_cond_wait(&prep_cv, &prep_mu);
+		if (prep_head == NULL)
+			break;
+		q = prep_head;
+		if ((prep_head = q->pnext) == NULL)
+			prep_tail = NULL;
+		pthread_mutex_unlock(&prep_mu);
+		prep_body(q);
+		pthread_mutex_lock(&prep_mu);
+		q->pnext = prep_done;
+		prep_done = q;
+		curl_multi_wakeup(multi);
+	}
+	pthread_mutex_unlock(&prep_mu);
+	return NULL;
+}
+
+/* queue q for a worker; the first call starts them */
+static void
+prep_submit(struct req *q)
+{
+	long ncpu;
+	int want;
+
+	if (nworkers == 0) {
+		/* one per core, and no more than can be used at once */
+		ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+		want = ncpu < 1 ? 1 : ncpu > WORKERS_MAX ? WORKERS_MAX :
+		    (int)ncpu;
+		if (want > slots)
+			want = slots;
+		while (nworkers < want && pthread_create(&workers[nworkers],
+		    NULL, worker, NULL) == 0)
+			nworkers++;
+		if (nworkers == 0)
+			msg_die(EX_SYSTEM, "cannot start a thread");
+	}
+	q->pnext = NULL;
+	pthread_mutex_lock(&prep_mu);
+	if (prep_tail)
+		prep_tail->pnext = q;
+	else
+		prep_head = q;
+	prep_tail = q;
+	pthread_cond_signal(&prep_cv);
+	pthread_mutex_unlock(&prep_mu);
+}
+
+static void
+prep_stop(void)
+{
+	int i;
+
+	pthread_mutex_lock(&prep_mu);
+	prep_quit = 1;
+	pthread_cond_broadcast(&prep_cv);
+	pthread_mutex_unlock(&prep_mu);
+	for (i = 0; i < nworkers; i++)
+		pthread_join(workers[i], NULL);
+	nworkers = 0;
 }
 
 /* hashes of a body: hex SHA-256 to sign, MD5 for Content-MD5 and ETags */
@@ -561,10 +733,15 @@ req_start(struct req *q, char *err, size_t errlen)
 	return 0;
 }
 
-/* a new request for u; body (malloc'd) is taken */
+/*
+ * A new request for u; body (malloc'd, len bytes) is taken.  With
+ * fd >= 0 the body is still to be read from fd at off (a part of a
+ * regular file; last: the part that ends it).  Big bodies go to the
+ * workers and are started when they come back (prep_finish).
+ */
 static void
-req_new(struct upload *u, enum rkind kind, int partno, char *body,
-    size_t len)
+req_new_at(struct upload *u, enum rkind kind, int partno, char *body,
+    size_t len, int pooled, int fd, off_t off, int last)
 {
 	struct req *q = xcalloc(1, sizeof(*q));
 	char err[512];
@@ -574,6 +751,17 @@ req_new(struct upload *u, enum rkind kind, int partno, char *body,
 	q->partno = partno;
 	q->body = body;
 	q->len = len;
+	q->pooled = pooled;
+	q->rfd = fd;
+	q->roff = off;
+	q->rlast = last;
+	if ((kind == R_PUT || kind == R_PART) && (fd >= 0 ||
+	    len >= PREP_MIN)) {
+		u->inflight++;
+		active++;
+		prep_submit(q);
+		return;
+	}
 	if (kind == R_PUT)
 		hash_body(q, u->md5);
 	else if (kind == R_PART)
@@ -590,6 +778,13 @@ req_new(struct upload *u, enum rkind kind, int partno, char *body,
 	}
 }
 
+static void
+req_new(struct upload *u, enum rkind kind, int partno, char *body,
+    size_t len)
+{
+	req_new_at(u, kind, partno, body, len, 0, -1, 0, 0);
+}
+
 /* the source's name in messages: "stdin:3" or the operand */
 static void
 where(const struct upload *u, char *w, size_t n)
@@ -602,8 +797,10 @@ where(const struct upload *u, char *w, size_t n)
 
 /* ---- steps ---- */
 
+/* a part of n bytes; fd >= 0: still to be read at off (see req_new_at) */
 static void
-add_part(struct upload *u, char *buf, size_t n)
+add_part(struct upload *u, char *buf, size_t n, int pooled, int fd,
+    off_t off, int last)
 {
 	if (u->nparts == u->cap) {
 		u->cap = u->cap ? u->cap * 2 : 16;
@@ -612,7 +809,7 @@ add_part(struct upload *u, char *buf, size_t n)
 	memset(&u->parts[u->nparts], 0, sizeof(u->parts[0]));
 	u->nparts++;
 	u->bytes += n;
-	req_new(u, R_PART, (int)u->nparts, buf, n);
+	req_new_at(u, R_PART, (int)u->nparts, buf, n, pooled, fd, off, last);
 }
 
 /* read the next part of u and send it; sets u->eof at the end */
@@ -625,7 +822,23 @@ next_part(struct upload *u)
 	if (u->pend != NULL) {
 		buf = u->pend;
 		u->pend = NULL;
-		add_part(u, buf, u->pendlen);
+		add_part(u, buf, u->pendlen, 0, -1, 0, 0);
+		return;
+	}
+	if (u->size > 0) {
+		/*
+		 * A regular file: each part is read by a worker at its
+		 * own offset, so parts are read and hashed in parallel.
+		 */
+		off_t off = (off_t)u->nparts * (off_t)u->psize;
+		size_t len = u->size - off < (off_t)u->psize ?
+		    (size_t)(u->size - off) : u->psize;
+		int pooled, last = off + (off_t)len >= u->size;
+
+		buf = pool_get(len, &pooled);
+		if (last)
+			u->eof = 1;
+		add_part(u, buf, len, pooled, u->fd, off, last);
 		return;
 	}
 	if (u->nparts >= PARTS_MAX) {
@@ -659,7 +872,7 @@ next_part(struct upload *u)
 	}
 	if ((size_t)n < u->psize)
 		buf = xrealloc(buf, (size_t)n);
-	add_part(u, buf, (size_t)n);
+	add_part(u, buf, (size_t)n, 0, -1, 0, 0);
 	if ((size_t)n < u->psize) {
 		u->eof = 1;
 		if (u->size >= 0 && (off_t)u->bytes != u->size)
@@ -798,6 +1011,66 @@ can_issue(const struct upload *u)
 	if (u->st == U_NEW)
 		return 1;
 	return u->st == U_PARTS && !u->failed && !u->eof;
+}
+
+/* a worker has prepared q: send it, or give up on it */
+static void
+prep_finish(struct req *q)
+{
+	struct upload *u = q->u;
+	struct buf b = {0};
+	char err[512];
+
+	if (q->perr == PERR_SIZE)
+		ufail(u, EX_PARTIAL, "cannot put %s: %s changed size while "
+		    "read", u->s3url, u->file);
+	else if (q->perr == PERR_HASH)
+		ufail(u, EX_SYSTEM, "cannot put %s: cannot start the "
+		    "digests", u->s3url);
+	else if (q->perr != 0)
+		ufail(u, EX_PARTIAL, "cannot read %s: %s", u->file,
+		    strerror(q->perr));
+	if (u->failed) {
+		/* this or another part failed: nothing more is sent */
+		u->inflight--;
+		active--;
+		if (q->kind == R_PUT)
+			u->st = U_DONE;
+		step(u);
+		req_free(q);
+		return;
+	}
+	memcpy(q->kind == R_PUT ? u->md5 : u->parts[q->partno - 1].md5,
+	    q->md5, 16);
+	sigv4_base64(&b, q->md5, 16);
+	snprintf(q->md5b64, sizeof(q->md5b64), "%s", b.p);
+	buf_free(&b);
+	if (req_start(q, err, sizeof(err)) < 0) {
+		ufail(u, EX_SYSTEM, "cannot sign the request: %s", err);
+		u->inflight--;
+		active--;
+		if (q->kind == R_PUT)
+			u->st = U_DONE;
+		step(u);
+		req_free(q);
+	}
+}
+
+/* start the requests the workers have finished */
+static void
+prep_collect(void)
+{
+	struct req *q, *next;
+
+	pthread_mutex_lock(&prep_mu);
+	q = prep_done;
+	prep_done = NULL;
+	pthread_mutex_unlock(&prep_mu);
+	for (; q != NULL; q = next) {
+		next = q->pnext;
+		q->pnext = NULL;
+		prep_finish(q);
+	}
 }
 
 /* -n: the requests u would make, nothing read or sent */
@@ -1321,8 +1594,8 @@ fill(void)
 	size_t window = (size_t)jobs * 2 + 2;
 
 	for (;;) {
-		for (u = head; u != NULL && active < jobs; u = u->next) {
-			while (active < jobs && can_issue(u)) {
+		for (u = head; u != NULL && active < slots; u = u->next) {
+			while (active < slots && can_issue(u)) {
 				if (u->st == U_NEW) {
 					if (stopping || nd_stop) {
 						ufail(u, stopping ? stopping :
@@ -1342,7 +1615,7 @@ fill(void)
 			}
 			step(u);
 		}
-		if (input_done || stopping || nd_stop || active >= jobs ||
+		if (input_done || stopping || nd_stop || active >= slots ||
 		    nuploads >= window)
 			return;
 		if (!read_input())
@@ -1410,7 +1683,7 @@ loop(void)
 				ms = q->due - t < 0 ? 0 : (int)(q->due - t);
 		nfd = 0;
 		if (!opmode && !input_done && !stopping && !nd_stop &&
-		    active < jobs) {
+		    active < slots) {
 			wfd.fd = rd.fd;
 			wfd.events = CURL_WAIT_POLLIN;
 			wfd.revents = 0;
@@ -1428,6 +1701,7 @@ loop(void)
 			    (char **)&q);
 			finished(q, m->data.result);
 		}
+		prep_collect();
 		run_due();
 	}
 	nd_flush();
@@ -1631,12 +1905,22 @@ main(int argc, char *argv[])
 	if ((multi = curl_multi_init()) == NULL)
 		msg_die(EX_SYSTEM, "cannot initialise libcurl");
 	curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)jobs);
+	/*
+	 * One request more than connections: it is read and hashed while
+	 * the others send, then waits in libcurl's queue for a connection.
+	 */
+	slots = jobs + 1;
+	pool = xcalloc((size_t)slots, sizeof(*pool));
 	srandom((unsigned)(time(NULL) ^ getpid()));
 	nd_signals();
 	nd_reader_init(&rd, STDIN_FILENO, "stdin");
 	i = loop();
+	prep_stop();
 	nd_reader_free(&rd);
 	curl_multi_cleanup(multi);
+	while (npool > 0)
+		free(pool[--npool]);
+	free(pool);
 	aws_creds_free(&creds);
 	free(region);
 	free(endpoint);
