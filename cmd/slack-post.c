@@ -361,6 +361,7 @@ main(int argc, char *argv[])
 
 	msg_prog = "slack-post";
 	http_opts_init(&ho, msg_prog);
+	ho.jobs = 1;	/* messages in a channel keep their order */
 	ho.no_retry_5xx = 1;	/* posts are not idempotent */
 	if ((e = getenv("SLACK_API_URL")) != NULL && *e != '\0')
 		api = (char *)e;
