@@ -1672,6 +1672,9 @@ loop(void)
 	int64_t t;
 
 	for (;;) {
+		/* finished records go out before fill() may block on stdin */
+		flush_done();
+		nd_flush();
 		fill();
 		flush_done();
 		if (head == NULL && (input_done || stopping || nd_stop))
