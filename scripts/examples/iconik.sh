@@ -1,0 +1,52 @@
+#!/bin/sh
+# iconik.sh: submit each new iconik asset for video analysis once its proxy
+# is ready, exactly once per asset.
+#
+#   iconik webhooks (assets, proxies) --> wh-listen
+#   | wh-route -c iconik.yaml (remember created assets; recall one, once,
+#     when its proxy is CLOSED)
+#   | wh-send POST {ICONIK_URL}/API/transcode/v1/videointel/assets/{id}/
+#
+# In iconik, add two webhooks to http(s)://this-host:PORT/iconik: event
+# type "assets", operation "create", and event type "proxies", operation
+# "update" (filter status="CLOSED" if you like).
+#
+# Settings, from the environment:
+#   ICONIK_APP_ID, ICONIK_AUTH_TOKEN  the App-ID and its token (required;
+#                       written to a private header file, never on argv)
+#   ICONIK_URL          default https://app.iconik.io
+#   STATE               the SQLite state file, default
+#                       /var/lib/hookpipe/iconik.db
+#   RULES               default: iconik.yaml next to this script
+#   LISTEN_ADDR         address to listen on, default 127.0.0.1
+#   LISTEN_PORT         port, default 8082
+#   HOOK_PATH           the webhook's path, default /iconik
+#   ERRORS              submissions that failed, ready to replay with
+#                       wh-send, default /var/spool/hookpipe/iconik-failed.ndjson
+# Submitted assets are written to standard output with iconik's answer
+# under "http".
+set -eu
+: "${ICONIK_APP_ID:?ICONIK_APP_ID is not set}"
+: "${ICONIK_AUTH_TOKEN:?ICONIK_AUTH_TOKEN is not set}"
+ICONIK_URL=${ICONIK_URL:-https://app.iconik.io}
+STATE=${STATE:-/var/lib/hookpipe/iconik.db}
+RULES=${RULES:-$(dirname "$0")/iconik.yaml}
+LISTEN_ADDR=${LISTEN_ADDR:-127.0.0.1}
+LISTEN_PORT=${LISTEN_PORT:-8082}
+HOOK_PATH=${HOOK_PATH:-/iconik}
+ERRORS=${ERRORS:-/var/spool/hookpipe/iconik-failed.ndjson}
+mkdir -p "$(dirname "$STATE")" "$(dirname "$ERRORS")"
+
+# the secret headers, in a file only we can read (printf is a builtin)
+headers=$(umask 077 && mktemp "${TMPDIR:-/tmp}/iconik-headers.XXXXXX")
+trap 'rm -f "$headers"' EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
+printf 'App-ID: %s\nAuth-Token: %s\n' "$ICONIK_APP_ID" \
+    "$ICONIK_AUTH_TOKEN" >"$headers"
+
+# the body is an empty JSON object: "{{}}" is "{}" in a template
+wh-listen -a "$LISTEN_ADDR" -p "$LISTEN_PORT" --path "$HOOK_PATH" |
+	wh-route -c "$RULES" --state "$STATE" |
+	wh-send -u "$ICONIK_URL/API/transcode/v1/videointel/assets/{asset.id|url}/" \
+	    --header-file "$headers" -d '{{}}' --errors "$ERRORS"

@@ -1,0 +1,110 @@
+# tests/data/flow/common.sh: helpers for the end-to-end tests tests/flow-*.t
+# (sourced after tests/lib.sh and tests/fake/start.sh)
+#
+# moto_up: start moto (scripts/peers) and load peers.env; skips the whole
+#   test when moto is not installed.
+# pipe_start NAME CMD...: run CMD (an example script) in its own process
+#   group, stdout to $TMP/NAME.out, stderr to $TMP/NAME.err; sets PIPE_PID.
+# pipe_stop PID: stop it as an operator would: SIGTERM to its wh-listen or
+#   sqs-poll so end of input flows down the pipeline, then wait; the whole
+#   group is killed if it does not end in 10 s.  Sets PIPE_RC.
+# wait_for SECONDS CMD...: until CMD succeeds; 1 when time ran out.
+# wl_up PORT: until wh-listen answers /healthz (10 s at most).
+# hook PORT PATH JSON: POST JSON to wh-listen, prints the status code.
+
+PIPES=""
+
+moto_up() {
+	for v in $(env | sed -n 's/^\(AWS_[A-Z0-9_]*\)=.*/\1/p'); do
+		unset "$v"
+	done
+	PEERS_DIR=$TMP/peers
+	at_exit moto_down
+	sh "$HP_TOP/scripts/peers" start "$PEERS_DIR" >"$TMP/peers.out" 2>&1
+	case $? in
+	0) ;;
+	3) skip "${0##*/}" "moto is not installed"; done_testing; exit 0 ;;
+	*) echo "Bail out! cannot start moto"; sed 's/^/# /' "$TMP/peers.out"
+	   exit 1 ;;
+	esac
+	set -a
+	. "$PEERS_DIR/peers.env"
+	set +a
+}
+moto_down() { sh "$HP_TOP/scripts/peers" stop "$PEERS_DIR" >/dev/null 2>&1; }
+
+# python with boto3 (the one moto runs with)
+py() { "${PEERS_PYTHON:-python3}" "$@"; }
+
+pipe_start() {
+	_n=$1; shift
+	# registered late so that it runs before servers are stopped
+	[ -n "$PIPES" ] || at_exit pipes_kill
+	setsid "$@" >"$TMP/$_n.out" 2>"$TMP/$_n.err" &
+	PIPE_PID=$!
+	PIPES="$PIPES $PIPE_PID"
+}
+
+_gone() {
+	kill -0 "$1" 2>/dev/null || return 0
+	case $(ps -o stat= -p "$1" 2>/dev/null) in Z*|"") return 0 ;; esac
+	return 1
+}
+
+pipe_stop() {
+	_p=$1
+	for _c in $(ps -o pid=,comm= --ppid "$_p" 2>/dev/null |
+	    awk '$2 == "wh-listen" || $2 == "sqs-poll" { print $1 }'); do
+		kill -TERM "$_c" 2>/dev/null
+	done
+	_i=0
+	while [ $_i -lt 100 ] && ! _gone "$_p"; do
+		sleep 0.1; _i=$((_i + 1))
+	done
+	if ! _gone "$_p"; then
+		echo "# pipeline $_p did not stop on its own: killing it"
+		kill -TERM -- "-$_p" 2>/dev/null
+		sleep 1
+		kill -KILL -- "-$_p" 2>/dev/null
+	fi
+	wait "$_p" 2>/dev/null
+	PIPE_RC=$?
+	PIPES=$(echo "$PIPES" | tr ' ' '\n' | grep -vx "$_p" | tr '\n' ' ')
+}
+
+pipes_kill() {
+	for _p in $PIPES; do
+		kill -TERM -- "-$_p" 2>/dev/null
+	done
+	for _p in $PIPES; do
+		_i=0
+		while [ $_i -lt 30 ] && ! _gone "$_p"; do
+			sleep 0.1; _i=$((_i + 1))
+		done
+		kill -KILL -- "-$_p" 2>/dev/null
+	done
+	PIPES=""
+}
+
+wait_for() {
+	_end=$(( $(date +%s) + $1 )); shift
+	while ! "$@" >/dev/null 2>&1; do
+		[ "$(date +%s)" -lt "$_end" ] || return 1
+		sleep 0.2
+	done
+}
+
+wl_up() {
+	wait_for 10 curl -sf --max-time 1 "http://127.0.0.1:$1/healthz"
+}
+
+hook() {
+	curl -s -o /dev/null -w '%{http_code}' --max-time 10 \
+	    -H 'Content-Type: application/json' --data-binary "$3" \
+	    "http://127.0.0.1:$1$2"
+}
+
+# lines FILE: its line count (0 when missing)
+lines() { if [ -f "$1" ]; then wc -l <"$1" | tr -d ' '; else echo 0; fi; }
+# has_lines FILE N: FILE has at least N lines
+has_lines() { [ "$(lines "$1")" -ge "$2" ]; }
