@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +31,27 @@ static char *token;
 static struct curl_slist *secret;	/* --header-file */
 static struct tmpl *idt, *urlt, *namet;
 static int skip_existing, nflag;
-static mode_t fmode = 0644;	/* 0666 less the umask */
+enum { KICK_BYTES = 8 << 20 };	/* writeback started every 8 MiB */
+
+/*
+ * Durability off the event loop: a finished download's file is synced
+ * by one of a few syncer threads (concurrent fsyncs share the disk's
+ * flushes), then the committer renames files into place in input order
+ * and syncs the directory once per batch of renames.  Only then is the
+ * transfer released to done(), which reports it: a file named in an
+ * output record has its data and its name on disk.
+ */
+enum { F_RUN, F_SYNC, F_READY };	/* struct fetch's state */
+enum { C_NONE, C_OK, C_SKIPPED, C_FAIL };	/* its commit's outcome */
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t sync_cv = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t commit_cv = PTHREAD_COND_INITIALIZER;
+static struct fetch *sync_head, *sync_tail;	/* to fsync, as they end */
+static struct fetch *order_head, *order_tail;	/* held, input order */
+static int quitting;
+static pthread_t threads[9];
+static int nthreads;
 
 /* one download */
 struct fetch {
@@ -39,8 +61,20 @@ struct fetch {
 	int fd;
 	EVP_MD_CTX *md;
 	long long bytes;
+	long long kicked;	/* writeback started up to here */
 	int skipped;
+	int ioerr;		/* the transfer failed on a local file */
+	/* the commit; under mu until released */
+	struct http_xfer *x;
+	struct fetch *snext, *onext, *oprev;
+	int state;
+	char *final;		/* the name to rename to; NULL: no file */
+	int serr;		/* errno of fsync or close, 0 */
+	int outcome;
+	char cerr[600];
 };
+
+static void ended(struct http_xfer *x);
 
 static void
 pct(struct buf *b, const char *s)
@@ -177,25 +211,30 @@ drop(struct http_xfer *x, void *arg)
 	EVP_MD_CTX_free(f->md);
 	free(f->id);
 	free(f->name);
+	free(f->final);
 	free(f);
 }
 
 static int
 prepare(struct http_xfer *x, CURL *e)
 {
+	static unsigned long n;
 	struct fetch *f = x->user;
-	char path[4096];
+	int tries = 0;
 
-	if (f->fd < 0) {
-		snprintf(f->tmp, sizeof(f->tmp), ".job-fetch.XXXXXX");
-		snprintf(path, sizeof(path), "%s/%s", dir, f->tmp);
-		if ((f->fd = mkostemp(path, O_CLOEXEC)) < 0) {
+	/* a name of our own, O_EXCL: no mkostemp path building and no
+	 * fchmod (the mode is 0666 less the umask, as for any new file) */
+	while (f->fd < 0) {
+		snprintf(f->tmp, sizeof(f->tmp), ".job-fetch.%ld.%lu",
+		    (long)getpid(), n++);
+		f->fd = openat(dirfd_, f->tmp, O_WRONLY | O_CREAT | O_EXCL |
+		    O_CLOEXEC, 0666);
+		if (f->fd < 0 && (errno != EEXIST || ++tries > 100)) {
 			snprintf(x->err, sizeof(x->err), "cannot create a "
 			    "file in %s: %s", dir, strerror(errno));
+			f->ioerr = 1;
 			return -1;
 		}
-		memcpy(f->tmp, strrchr(path, '/') + 1, sizeof(f->tmp) - 1);
-		fchmod(f->fd, fmode);
 	}
 	/* after a cut: ask for the rest */
 	curl_easy_setopt(e, CURLOPT_RESUME_FROM_LARGE,
@@ -209,9 +248,10 @@ restart(struct fetch *f, struct http_xfer *x)
 	if (ftruncate(f->fd, 0) < 0 || lseek(f->fd, 0, SEEK_SET) < 0) {
 		snprintf(x->err, sizeof(x->err), "cannot truncate a file in "
 		    "%s: %s", dir, strerror(errno));
+		f->ioerr = 1;
 		return -1;
 	}
-	f->bytes = 0;
+	f->bytes = f->kicked = 0;
 	EVP_DigestInit_ex(f->md, EVP_sha256(), NULL);
 	return 0;
 }
@@ -253,11 +293,19 @@ sink(struct http_xfer *x, const char *p, size_t n)
 		if (w < 0) {
 			snprintf(x->err, sizeof(x->err), "cannot write to %s: "
 			    "%s", dir, strerror(errno));
+			f->ioerr = 1;
 			return -1;
 		}
 		p += w;
 		n -= (size_t)w;
 		f->bytes += w;
+	}
+	/* start writeback while the bytes come (no wait): the fsync at the
+	 * end then has little left, a big file streams to the disk */
+	if (f->bytes - f->kicked >= KICK_BYTES) {
+		sync_file_range(f->fd, f->kicked, f->bytes - f->kicked,
+		    SYNC_FILE_RANGE_WRITE);
+		f->kicked = f->bytes;
 	}
 	return 0;
 }
@@ -336,6 +384,19 @@ build(struct nd_rec *r, void *arg, char *err, size_t errlen)
 		f->skipped = 1;
 		x->done = 1;
 		x->result = HTTP_SKIPPED;
+	} else {
+		/* held until the committer has had its turn on it */
+		f->x = x;
+		x->ended = ended;
+		atomic_store(&x->held, 1);
+		pthread_mutex_lock(&mu);
+		f->oprev = order_tail;
+		if (order_tail != NULL)
+			order_tail->onext = f;
+		else
+			order_head = f;
+		order_tail = f;
+		pthread_mutex_unlock(&mu);
 	}
 	return x;
 bad:
@@ -347,24 +408,177 @@ bad:
 	return NULL;
 }
 
-/* fsync, rename into place, fsync the directory */
-static int
-commit(struct fetch *f, const char *name, char *err, size_t errlen)
+/* the transfer of f ended (loop thread, as transfers end): a file to
+ * keep goes to the syncers; anything else leaves the committer's list
+ * and is released at once (a 401 must stop the run before more starts) */
+static void
+ended(struct http_xfer *x)
 {
-	if (fsync(f->fd) < 0 || close(f->fd) < 0) {
-		snprintf(err, errlen, "cannot write %s/%s: %s", dir, name,
-		    strerror(errno));
-		return -1;
+	struct fetch *f = x->user;
+
+	pthread_mutex_lock(&mu);
+	if (x->result == HTTP_OK && x->status >= 200 && x->status <= 299 &&
+	    f->fd >= 0) {
+		f->final = final_name(f, x);
+		f->state = F_SYNC;
+		if (sync_tail != NULL)
+			sync_tail->snext = f;
+		else
+			sync_head = f;
+		sync_tail = f;
+		pthread_cond_signal(&sync_cv);
+	} else {
+		if (f->oprev != NULL)
+			f->oprev->onext = f->onext;
+		else
+			order_head = f->onext;
+		if (f->onext != NULL)
+			f->onext->oprev = f->oprev;
+		else
+			order_tail = f->oprev;
+		f->onext = f->oprev = NULL;
+		pthread_cond_signal(&commit_cv);	/* a new head */
+		atomic_store(&x->held, 0);
 	}
-	f->fd = -1;
-	if (renameat(dirfd_, f->tmp, dirfd_, name) < 0) {
-		snprintf(err, errlen, "cannot rename to %s/%s: %s", dir, name,
-		    strerror(errno));
+	pthread_mutex_unlock(&mu);
+}
+
+/* syncer thread: fsync and close the files handed over, in any order */
+static void *
+syncer(void *arg)
+{
+	struct fetch *f;
+	int e;
+
+	(void)arg;
+	for (;;) {
+		pthread_mutex_lock(&mu);
+		while (sync_head == NULL && !quitting)
+			pthread_cond_wait(&sync_cv, &mu);
+		if ((f = sync_head) == NULL) {
+			pthread_mutex_unlock(&mu);
+			return NULL;
+		}
+		if ((sync_head = f->snext) == NULL)
+			sync_tail = NULL;
+		pthread_mutex_unlock(&mu);
+		e = 0;
+		if (fsync(f->fd) < 0)
+			e = errno;
+		if (close(f->fd) < 0 && e == 0)
+			e = errno;
+		pthread_mutex_lock(&mu);
+		f->fd = -1;
+		f->serr = e;
+		f->state = F_READY;
+		if (f == order_head)
+			pthread_cond_signal(&commit_cv);
+		pthread_mutex_unlock(&mu);
+	}
+}
+
+/* rename f's synced file into place (committer thread) */
+static int
+place(struct fetch *f)
+{
+	struct stat st;
+
+	if (f->serr != 0) {
+		snprintf(f->cerr, sizeof(f->cerr), "cannot write %s/%s: %s",
+		    dir, f->final, strerror(f->serr));
 		unlinkat(dirfd_, f->tmp, 0);
-		return -1;
+		return C_FAIL;
 	}
-	fsync(dirfd_);
-	return 0;
+	if (skip_existing && fstatat(dirfd_, f->final, &st, 0) == 0) {
+		unlinkat(dirfd_, f->tmp, 0);
+		return C_SKIPPED;
+	}
+	if (renameat(dirfd_, f->tmp, dirfd_, f->final) < 0) {
+		snprintf(f->cerr, sizeof(f->cerr), "cannot rename to %s/%s: "
+		    "%s", dir, f->final, strerror(errno));
+		unlinkat(dirfd_, f->tmp, 0);
+		return C_FAIL;
+	}
+	return C_OK;
+}
+
+/* committer thread: in input order, take the run of ready transfers,
+ * rename their files, sync the directory once, release them */
+static void *
+committer(void *arg)
+{
+	struct fetch *batch, *last, *f, *next;
+	int renamed, e;
+
+	(void)arg;
+	for (;;) {
+		pthread_mutex_lock(&mu);
+		while ((order_head == NULL && !quitting) ||
+		    (order_head != NULL && order_head->state != F_READY))
+			pthread_cond_wait(&commit_cv, &mu);
+		if ((batch = order_head) == NULL) {
+			pthread_mutex_unlock(&mu);
+			return NULL;
+		}
+		for (last = batch; last->onext != NULL &&
+		    last->onext->state == F_READY; last = last->onext)
+			;
+		if ((order_head = last->onext) == NULL)
+			order_tail = NULL;
+		else
+			order_head->oprev = NULL;
+		last->onext = NULL;
+		pthread_mutex_unlock(&mu);
+		renamed = 0;
+		for (f = batch; f != NULL; f = f->onext)
+			if ((f->outcome = place(f)) == C_OK)
+				renamed++;
+		e = renamed > 0 && fsync(dirfd_) < 0 ? errno : 0;
+		for (f = batch; f != NULL; f = next) {
+			next = f->onext;
+			if (e != 0 && f->outcome == C_OK) {
+				snprintf(f->cerr, sizeof(f->cerr), "cannot "
+				    "sync directory %s after renaming to %s: "
+				    "%s", dir, f->final, strerror(e));
+				f->outcome = C_FAIL;
+			}
+			http_xfer_release(f->x);	/* f is done()'s now */
+		}
+	}
+}
+
+/* start the syncers and the committer, signals left to the main thread */
+static void
+threads_start(int jobs)
+{
+	sigset_t all, old;
+	int i, n = jobs < 2 ? 2 : jobs > 8 ? 8 : jobs, e;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	for (i = 0; i <= n; i++) {
+		e = pthread_create(&threads[i], NULL, i == 0 ? committer :
+		    syncer, NULL);
+		if (e != 0)
+			msg_die(EX_SYSTEM, "cannot start a thread: %s",
+			    strerror(e));
+		nthreads++;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+static void
+threads_stop(void)
+{
+	int i;
+
+	pthread_mutex_lock(&mu);
+	quitting = 1;
+	pthread_cond_broadcast(&sync_cv);
+	pthread_cond_broadcast(&commit_cv);
+	pthread_mutex_unlock(&mu);
+	for (i = 0; i < nthreads; i++)
+		pthread_join(threads[i], NULL);
 }
 
 static int
@@ -406,6 +620,12 @@ done(struct nd_rec *r, struct http_xfer *x, void *arg, char *err,
 		nd_write(out);
 		goto out;
 	}
+	if (x->result != HTTP_OK && f->ioerr) {
+		snprintf(err, errlen, "job %s: %s", f->id, x->err);
+		nd_set_status(EX_SYSTEM);
+		rc = ND_FAIL;
+		goto out;
+	}
 	if (x->result != HTTP_OK) {
 		snprintf(err, errlen, "cannot fetch job %s from %s: %s",
 		    f->id, show, http_reason(x, why, sizeof(why)));
@@ -427,15 +647,17 @@ done(struct nd_rec *r, struct http_xfer *x, void *arg, char *err,
 		    ND_FAIL;
 		goto out;
 	}
-	name = final_name(f, x);
-	if (skip_existing && exists(name)) {
+	name = f->final;	/* the committer has been */
+	if (f->outcome == C_SKIPPED) {
 		snprintf(path, sizeof(path), "%s/%s", dir, name);
 		json_object_set_new(out, "fetch", json_pack("{s:s, s:b}",
 		    "path", path, "skipped", 1));
 		nd_write(out);
 		goto out;
 	}
-	if (commit(f, name, err, errlen) < 0) {
+	if (f->outcome != C_OK) {
+		snprintf(err, errlen, "%s", f->cerr[0] != '\0' ? f->cerr :
+		    "the file was not committed");
 		nd_set_status(EX_SYSTEM);
 		rc = ND_FAIL;
 		goto out;
@@ -454,7 +676,6 @@ done(struct nd_rec *r, struct http_xfer *x, void *arg, char *err,
 	json_object_set_new(out, "fetch", fe);
 	nd_write(out);
 out:
-	free(name);
 	free(show);
 	json_decref(out);
 	return rc;
@@ -581,9 +802,6 @@ main(int argc, char *argv[])
 	} else if ((e = getenv("JOB_API_TOKEN")) != NULL && *e != '\0') {
 		token = xstrdup(e);
 	}
-	fmode = umask(0);
-	umask(fmode);
-	fmode = 0666 & ~fmode;
 	if ((dirfd_ = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		msg_die(EX_CONFIG, "cannot open directory %s: %s", dir,
 		    strerror(errno));
@@ -593,7 +811,10 @@ main(int argc, char *argv[])
 		msg_die(EX_SYSTEM, "cannot start libcurl");
 	if ((pool = http_pool_new(&ho, err, sizeof(err))) == NULL)
 		msg_die(EX_SYSTEM, "%s", err);
+	if (!nflag)
+		threads_start(ho.jobs);
 	rc = http_run(argv + optind, argc - optind, pool, &tool, NULL, &o);
+	threads_stop();	/* every transfer was released: they are idle */
 	http_pool_free(pool);
 	tmpl_free(idt);
 	tmpl_free(urlt);

@@ -79,6 +79,17 @@ http_xfer_new(void)
 	return x;
 }
 
+void
+http_xfer_release(struct http_xfer *x)
+{
+	struct http_pool *p = x->pool;
+
+	/* p and its multi handle outlive every transfer queued in it */
+	atomic_store_explicit(&x->held, 0, memory_order_release);
+	if (p != NULL)
+		curl_multi_wakeup(p->multi);
+}
+
 static void
 clear_resp_headers(struct http_xfer *x)
 {
@@ -460,12 +471,22 @@ http_pool_take(struct http_pool *p)
 {
 	struct http_xfer *x;
 
-	if (p->n == 0 || !p->q[p->head]->done)
+	if (p->n == 0 || !p->q[p->head]->done ||
+	    atomic_load_explicit(&p->q[p->head]->held, memory_order_acquire))
 		return NULL;
 	x = p->q[p->head];
 	p->head = (p->head + 1) % p->cap;
 	p->n--;
 	return x;
+}
+
+/* x's outcome is final: tell the tool */
+static void
+end(struct http_xfer *x)
+{
+	x->done = 1;
+	if (x->ended != NULL)
+		x->ended(x);
 }
 
 static int
@@ -569,7 +590,8 @@ setup(struct http_pool *p, struct http_xfer *x, CURL *e)
 
 	curl_easy_setopt(e, CURLOPT_URL, x->hop);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->err);
+	/* not x->err: curl would write over what a sink said there */
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->curlerr);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, p->o.user_agent);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -647,6 +669,7 @@ start(struct http_pool *p, struct http_xfer *x)
 		x->origin = http_url_origin(x->url);
 	e = p->nidle > 0 ? p->idle[--p->nidle] : curl_easy_init();
 	x->err[0] = '\0';
+	x->curlerr[0] = '\0';
 	x->code = CURLE_OK;
 	x->stopped = 0;
 	x->status = 0;
@@ -657,7 +680,7 @@ start(struct http_pool *p, struct http_xfer *x)
 	if (e == NULL) {
 		snprintf(x->err, sizeof(x->err), "cannot start libcurl");
 		x->result = HTTP_FAIL_LOCAL;
-		x->done = 1;
+		end(x);
 		return;
 	}
 	if (setup(p, x, e) < 0 ||
@@ -667,7 +690,7 @@ start(struct http_pool *p, struct http_xfer *x)
 			    "transfer");
 		give_back(p, e);
 		x->result = HTTP_FAIL_LOCAL;
-		x->done = 1;
+		end(x);
 		return;
 	}
 	x->easy = e;
@@ -712,10 +735,11 @@ finish(struct http_pool *p, struct http_xfer *x, CURLcode code)
 	x->code = code;
 	if (code != CURLE_OK && x->err[0] == '\0')
 		snprintf(x->err, sizeof(x->err), "%s",
+		    x->curlerr[0] != '\0' ? x->curlerr :
 		    curl_easy_strerror(code));
 	if (x->stopped) {
 		x->result = x->stopped < 0 ? HTTP_FAIL_LOCAL : HTTP_SKIPPED;
-		x->done = 1;
+		end(x);
 		free(loc);
 		return;
 	}
@@ -774,7 +798,7 @@ done:
 	x->result = code == CURLE_OK ? HTTP_OK : HTTP_FAIL_TEMP;
 	free(x->final_url);
 	x->final_url = xstrdup(x->hop);
-	x->done = 1;
+	end(x);
 }
 
 /* start what is due, oldest first, while there is room */
@@ -803,7 +827,9 @@ http_pool_run(struct http_pool *p, int ms, int fd, char *err, size_t errlen)
 	size_t i;
 
 	start_ready(p, now);
-	for (i = 0; i < p->n; i++) {
+	/* a transfer left waiting while every slot is busy is not due: the
+	 * end of one in flight wakes the poll (a 0 here would spin) */
+	for (i = 0; i < p->n && p->active < p->o.jobs; i++) {
 		x = p->q[(p->head + i) % p->cap];
 		if (!x->done && !x->active) {
 			left = x->due - now;
@@ -853,7 +879,7 @@ http_pool_cancel_waits(struct http_pool *p)
 			x->code = CURLE_ABORTED_BY_CALLBACK;
 			x->status = 0;
 			x->result = HTTP_CANCELED;
-			x->done = 1;
+			end(x);
 		}
 	}
 }

@@ -3,6 +3,7 @@
 #ifndef HTTP_H
 #define HTTP_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <curl/curl.h>
@@ -54,6 +55,10 @@ typedef int (*http_sink_fn)(struct http_xfer *x, const char *p, size_t n);
 /* Called before each attempt (attempt 0 first); may set curl options
  * (a Range) on e.  Return -1 with x->err filled to fail for good. */
 typedef int (*http_prepare_fn)(struct http_xfer *x, CURL *e);
+/* Called on the loop's thread as soon as x's outcome is final (in the
+ * order transfers end, before it is taken in input order): a tool may
+ * start work of its own on it (sync a file in a thread). */
+typedef void (*http_ended_fn)(struct http_xfer *x);
 
 struct http_xfer {
 	/* the request, set by the caller */
@@ -66,6 +71,10 @@ struct http_xfer {
 	int follow;		/* follow redirects (GET only) */
 	http_sink_fn sink;	/* NULL: keep the body in x->resp */
 	http_prepare_fn prepare;
+	http_ended_fn ended;	/* optional */
+	/* set by the tool before http_pool_add: x is not taken, even when
+	 * done, until the tool calls http_xfer_release (from any thread) */
+	atomic_int held;
 	void *arg;		/* http_run's: the record */
 	void *user;		/* the tool's own per-record state */
 	int64_t not_before;	/* monotonic ms: not started before then */
@@ -92,6 +101,7 @@ struct http_xfer {
 	int stopped;		/* the sink said -1 or 1 */
 	char *origin;		/* scheme://host:port of the first URL */
 	struct curl_slist *sent;	/* headers of the current hop */
+	char curlerr[CURL_ERROR_SIZE];	/* curl's words; err wins */
 	int64_t due;		/* retry due, monotonic ms; 0 none */
 	int redirs;
 	int active;
@@ -101,6 +111,10 @@ struct http_xfer {
 /* A new transfer (zeroed); free with http_xfer_free. */
 struct http_xfer *http_xfer_new(void);
 void http_xfer_free(struct http_xfer *x);
+
+/* Clear x->held and wake the pool's loop; safe from any thread.  The
+ * caller must not touch x afterwards from another thread. */
+void http_xfer_release(struct http_xfer *x);
 
 /* Monotonic milliseconds. */
 int64_t http_now(void);
@@ -116,8 +130,8 @@ int http_pool_room(const struct http_pool *p);
 size_t http_pool_len(const struct http_pool *p);
 /* Append x; the pool owns it until http_pool_take returns it. */
 void http_pool_add(struct http_pool *p, struct http_xfer *x);
-/* The oldest transfer if it is finished (taken out), else NULL: output
- * keeps the order transfers were added in. */
+/* The oldest transfer if it is finished and not held (taken out), else
+ * NULL: output keeps the order transfers were added in. */
 struct http_xfer *http_pool_take(struct http_pool *p);
 /*
  * Drive transfers, waiting at most ms for progress or for fd (if >= 0)

@@ -1,0 +1,152 @@
+#!/bin/sh
+# job-fetch: files synced and renamed in input order before they are
+# reported; local I/O failures (create, write, rename) exit 7
+. tests/lib.sh
+. tests/fake/start.sh
+start_fake
+U=http://127.0.0.1:$PORT
+unset JOB_API_URL JOB_API_TOKEN
+echo jobtoken >"$TMP/tok"
+want() { python3 -c 'import hashlib, sys; print(hashlib.sha256(sys.argv[1].encode()).hexdigest())' "output of job $1
+"; }
+job() { printf '{"body":{"id":"%s","event":"job_complete"}}\n' "$@"; }
+temps() { ls -A "$1" | grep -c '^\.job-fetch'; }
+
+# many at once: all there, reported in input order
+mkdir "$TMP/many"
+seq 1 200 | sed 's/.*/{"body":{"id":"m&"}}/' >"$TMP/many.ndjson"
+run job-fetch -j 8 --api "$U" --token-file "$TMP/tok" -o "$TMP/many" "$TMP/many.ndjson"
+is "200 files: exit 0" "$RC" 0
+is "200 files: records in input order" "$(recs 'r["body"]["id"]' | tr '\n' ' ')" "$(seq 1 200 | sed 's/^/m/' | tr '\n' ' ')"
+is "200 files: all there" "$(ls "$TMP/many" | wc -l | tr -d ' ')" 200
+is "200 files: the 137th whole" "$(sha256sum <"$TMP/many/m137" | cut -c1-64)" "$(want m137)"
+is "200 files: each record's sha256 is its file's" "$(recs 'r["fetch"]["sha256"] == __import__("hashlib").sha256(open(r["fetch"]["path"], "rb").read()).hexdigest()' | sort -u)" "True"
+is "200 files: no temporary files" "$(temps "$TMP/many")" 0
+
+# one name for several records: renamed in input order, the last wins
+mkdir "$TMP/dup"
+job d1 d2 d3 d4 d5 d6 >"$TMP/dup.ndjson"
+run job-fetch -j 4 --api "$U" --token-file "$TMP/tok" -o "$TMP/dup" --name same "$TMP/dup.ndjson"
+is "same name: exit 0" "$RC" 0
+is "same name: the last record's file" "$(sha256sum <"$TMP/dup/same" | cut -c1-64)" "$(want d6)"
+is "same name: the last record says so" "$(recs 'r["fetch"]["sha256"]' | tail -n 1)" "$(want d6)"
+is "same name: one file, no temporary" "$(ls -A "$TMP/dup" | tr '\n' ' ')" "same "
+
+# --skip-existing within one run: the first is kept, the rest skipped
+mkdir "$TMP/skip"
+run job-fetch -j 4 --api "$U" --token-file "$TMP/tok" -o "$TMP/skip" --name same --skip-existing "$TMP/dup.ndjson"
+is "skip in one run: exit 0" "$RC" 0
+is "skip in one run: the first written, the rest skipped" "$(recs 'r["fetch"].get("skipped", False)' | tr '\n' ' ')" "False True True True True True "
+is "skip in one run: the first record's file" "$(sha256sum <"$TMP/skip/same" | cut -c1-64)" "$(want d1)"
+is "skip in one run: no temporary" "$(temps "$TMP/skip")" 0
+
+# the order of system calls: each file fsynced before its rename, each
+# record written after its rename and a directory fsync that followed it
+if command -v strace >/dev/null 2>&1 &&
+    strace -f -o /dev/null true 2>/dev/null; then
+	mkdir "$TMP/tr"
+	head -n 40 "$TMP/many.ndjson" >"$TMP/tr.ndjson"
+	# LeakSanitizer cannot run under ptrace
+	run env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+	    strace -f -qq -s 65536 -o "$TMP/strace" \
+	    -e trace=openat,fsync,renameat,write \
+	    job-fetch -j 8 --api "$U" --token-file "$TMP/tok" -o "$TMP/tr" "$TMP/tr.ndjson"
+	is "strace: exit 0" "$RC" 0
+	is "strace: durable before reported" "$(python3 - "$TMP/strace" "$TMP/tr" <<'PY'
+import re, sys
+log, d = sys.argv[1], sys.argv[2]
+dirfd, fdtmp, pend = None, {}, {}
+synced, renamed, dsync, problems, reported = set(), {}, [], [], 0
+line_re = re.compile(r'^(\d+) +(?:(\w+)\((.*?)(?: <unfinished \.\.\.>$|\) += (-?\d+)))')
+res_re = re.compile(r'^(\d+) +<\.\.\. (\w+) resumed>.*\) += (-?\d+)')
+for i, l in enumerate(open(log)):
+    l = l.rstrip("\n")
+    m = res_re.match(l)
+    if m:
+        pid, name, ret = m.group(1), m.group(2), int(m.group(3))
+        start, args = pend.pop(pid, (i, ""))
+    else:
+        m = line_re.match(l)
+        if not m:
+            continue
+        pid, name, args, ret = m.group(1), m.group(2), m.group(3), m.group(4)
+        if ret is None:
+            fd = args.split(",")[0]
+            pend[pid] = (i, args + ("|" + fdtmp.get(fd, "") if name == "fsync" else ""))
+            continue
+        start, ret = i, int(ret)
+        if name == "fsync":
+            args += "|" + fdtmp.get(args.split(",")[0], "")
+    if ret < 0 and name != "openat":
+        problems.append("failed: " + l)
+        continue
+    if name == "openat":
+        if "O_DIRECTORY" in args and d in args and ret >= 0:
+            dirfd = str(ret)
+        mt = re.search(r'"(\.job-fetch[^"]*)"', args)
+        if mt and ret >= 0:
+            fdtmp[str(ret)] = mt.group(1)
+    elif name == "fsync":
+        fd, tmp = args.split("|")
+        if fd == dirfd:
+            dsync.append((start, i))
+        elif tmp:
+            synced.add(tmp)
+    elif name == "renameat":
+        mt = re.findall(r'"([^"]*)"', args)
+        if mt[0] not in synced:
+            problems.append("renamed before its fsync: " + mt[0])
+        renamed[mt[1]] = i
+    elif name == "write" and args.startswith("1, "):
+        for p in re.findall(r'\\"path\\":\\"([^\\"]*)\\"', args):
+            reported += 1
+            n = p.rsplit("/", 1)[1]
+            if n not in renamed:
+                problems.append("reported, never renamed: " + n)
+            elif not any(s > renamed[n] and e < start for s, e in dsync):
+                problems.append("reported before a directory fsync: " + n)
+if reported != 40:
+    problems.append("%d records seen, not 40" % reported)
+print("\n".join(problems[:5]) or "ok")
+PY
+)" ok
+else
+	skip "strace: exit 0" "no usable strace"
+	skip "strace: durable before reported" "no usable strace"
+fi
+
+# exit 7: a rename that fails (the name is a directory); the records
+# before it are still written
+mkdir -p "$TMP/ren/blocker/x"
+printf '{"body":{"id":"r1"},"n":"ok1"}\n{"body":{"id":"r2"},"n":"blocker"}\n{"body":{"id":"r3"},"n":"ok3"}\n' >"$TMP/ren.ndjson"
+run job-fetch -j 2 --api "$U" --token-file "$TMP/tok" -o "$TMP/ren" --name '{n}' --errors "$TMP/ren.errs" "$TMP/ren.ndjson"
+is "rename fails: exit 7" "$RC" 7
+like "rename fails: says why" "$ERR" "ren.ndjson:2: cannot rename to .*/ren/blocker: Is a directory"
+is "rename fails: the others written" "$(recs 'r["body"]["id"]' | tr '\n' ' ')" "r1 r3 "
+is "rename fails: the record in --errors" "$(recs 'r["body"]["id"]' "$TMP/ren.errs")" "r2"
+ok "rename fails: the directory untouched" test -d "$TMP/ren/blocker/x"
+is "rename fails: no temporary" "$(temps "$TMP/ren")" 0
+
+# exit 7: no file can be made in the directory (/proc takes none, root
+# or not)
+job c1 >"$TMP/in"
+run job-fetch --api "$U" --token-file "$TMP/tok" -o /proc/self <"$TMP/in"
+is "cannot create: exit 7" "$RC" 7
+like "cannot create: says why" "$ERR" "stdin:1: job c1: cannot create a file in /proc/self"
+
+# exit 7: a full filesystem (a 64 KiB tmpfs in a mount namespace of our
+# own, where that is allowed)
+mkdir "$TMP/full"
+job big-1000000 >"$TMP/in"
+if unshare -m sh -c 'mount -t tmpfs -o size=64k tmpfs "$1"' sh "$TMP/full" 2>/dev/null; then
+	run unshare -m sh -c 'mount -t tmpfs -o size=64k tmpfs "$1" && shift && exec "$@"' sh "$TMP/full" \
+	    job-fetch --retries 0 --api "$U" --token-file "$TMP/tok" -o "$TMP/full" "$TMP/in"
+	is "disk full: exit 7" "$RC" 7
+	like "disk full: says why" "$ERR" "job big-1000000: cannot write to .*: No space left on device"
+	is "disk full: no record" "$OUT" ""
+else
+	skip "disk full: exit 7" "no tmpfs mount here"
+	skip "disk full: says why" "no tmpfs mount here"
+	skip "disk full: no record" "no tmpfs mount here"
+fi
+done_testing
