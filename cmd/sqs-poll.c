@@ -396,6 +396,7 @@ main(int argc, char *argv[])
 		{NULL, 0, NULL, 0}
 	};
 	const char *queue = NULL, *lock = NULL, *endpoint = NULL;
+	char *ep;
 	char err[1024];
 	json_t *req, *resp, *msgs, *m;
 	int64_t last;
@@ -435,8 +436,10 @@ main(int argc, char *argv[])
 		take_lock(lock);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 		msg_die(EX_SYSTEM, "cannot start libcurl");
-	if (sqs_open(&cl, "sqs", endpoint, err, sizeof(err)) == -1)
+	ep = sqs_endpoint_for(endpoint, queue);
+	if (sqs_open(&cl, "sqs", ep, err, sizeof(err)) == -1)
 		msg_die(EX_CONFIG, "%s", err);
+	free(ep);
 	cl.on_retry = on_retry;
 	if (sqs_queue_url(&cl, queue, &qurl, err, sizeof(err)) == -1)
 		msg_die(fail_code(), "cannot find queue %s: %s", queue, err);

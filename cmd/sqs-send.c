@@ -285,6 +285,7 @@ main(int argc, char *argv[])
 		{NULL, 0, NULL, 0}
 	};
 	const char *queue = NULL, *endpoint = NULL, *errors = NULL, *eq;
+	char *ep;
 	struct nd_opts o;
 	char err[1024], *end;
 	size_t i;
@@ -338,8 +339,10 @@ main(int argc, char *argv[])
 		msg_die(EX_CONFIG, "%s", err);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 		msg_die(EX_SYSTEM, "cannot start libcurl");
-	if (sqs_open(&cl, "sqs", endpoint, err, sizeof(err)) == -1)
+	ep = sqs_endpoint_for(endpoint, queue);
+	if (sqs_open(&cl, "sqs", ep, err, sizeof(err)) == -1)
 		msg_die(EX_CONFIG, "%s", err);
+	free(ep);
 	cl.on_retry = on_retry;
 	if (sqs_queue_url(&cl, queue, &qurl, err, sizeof(err)) == -1)
 		msg_die(cl.fail == SQS_FAIL_TEMP ? EX_TEMPFAIL : EX_REMOTE,

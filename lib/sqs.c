@@ -440,3 +440,27 @@ sqs_queue_url(struct sqs_client *c, const char *q, char **url, char *err,
 	return 0;
 }
 
+
+char *
+sqs_endpoint_for(const char *explicit, const char *q)
+{
+	const char *h;
+	size_t n;
+
+	if (explicit != NULL)
+		return xstrdup(explicit);
+	if (q == NULL || getenv("AWS_ENDPOINT_URL_SQS") != NULL ||
+	    getenv("AWS_ENDPOINT_URL") != NULL)
+		return NULL;
+	if (strncmp(q, "http://", 7) == 0)
+		h = q + 7;
+	else if (strncmp(q, "https://", 8) == 0)
+		h = q + 8;
+	else
+		return NULL;
+	/* a queue URL names its service's host: send the requests there */
+	n = strcspn(h, "/?#");
+	if (n == 0)
+		return NULL;
+	return xstrndup(q, (size_t)(h - q) + n);
+}

@@ -77,6 +77,14 @@ int sqs_query(struct sqs_client *c, const char *form, size_t len,
 void sqs_form_add(struct buf *b, const char *name, const char *value);
 
 /*
+ * The endpoint to use for queue q when none is configured: the origin
+ * (scheme://host[:port]) of q if it is an http(s) URL and neither
+ * explicit nor AWS_ENDPOINT_URL_SQS / AWS_ENDPOINT_URL is set; else
+ * explicit as it is.  The result is malloc'd or NULL.
+ */
+char *sqs_endpoint_for(const char *explicit, const char *q);
+
+/*
  * The queue URL for q: q itself if it is an http(s) URL, else the answer
  * of GetQueueUrl (malloc'd into *url).  Returns 0, or -1 as sqs_call.
  */

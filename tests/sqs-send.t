@@ -88,4 +88,9 @@ port=$(free_port)
 HOOKPIPE_BACKOFF=10 run sqs-send --endpoint "http://127.0.0.1:$port" \
 	-q "$q" "$TMP/f"
 is "network down: exit 6" "$RC" 6
+# with no endpoint configured, requests go to the queue URL's own host
+echo '{"via":"url"}' >"$TMP/u"
+run env -u AWS_ENDPOINT_URL -u AWS_ENDPOINT_URL_SQS sqs-send -q "$q" "$TMP/u"
+is "queue URL alone: exit 0" "$RC" 0
+like "queue URL alone: sent" "$OUT" '"sqs_sent":\{"message_id":"[^"]+"'
 done_testing
