@@ -95,7 +95,7 @@ demo:
 	$(MAKE) all
 	@sh scripts/demo $(B)
 
-BENCHES = route listen s3 sqs http
+BENCHES ?= route listen s3 sqs http
 
 # each tool against the tool a user would otherwise pick; not a test
 bench:
