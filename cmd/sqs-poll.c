@@ -13,6 +13,7 @@
 #include "msg.h"
 #include "nd.h"
 #include "sqs.h"
+#include "tmpl.h"
 #include "xmem.h"
 
 static const char usage[] =
@@ -92,37 +93,14 @@ body_value(const char *s)
 	return v != NULL ? v : json_string(s);
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* S3 event keys are form-encoded: '+' is a space, then %XX */
 static json_t *
 form_decode(const char *s)
 {
 	struct buf b = {0};
 	json_t *v;
-	int h, l;
 
-	for (; *s != '\0'; s++) {
-		if (*s == '+') {
-			buf_addc(&b, ' ');
-		} else if (*s == '%' && (h = hexval(s[1])) >= 0 &&
-		    (l = hexval(s[2])) >= 0) {
-			buf_addc(&b, h * 16 + l);
-			s += 2;
-		} else {
-			buf_addc(&b, *s);
-		}
-	}
+	tmpl_form_decode(s, strlen(s), &b, 0);
 	v = json_stringn(b.p ? b.p : "", b.len);
 	buf_free(&b);
 	return v;

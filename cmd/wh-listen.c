@@ -30,6 +30,7 @@
 
 #include "conf.h"
 #include "msg.h"
+#include "tmpl.h"
 #include "whsig.h"
 #include "xmem.h"
 
@@ -987,44 +988,16 @@ add_query(void *cls, enum MHD_ValueKind kind, const char *key,
 	return MHD_YES;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decode one form component ('+' is space); NULL if not UTF-8 after. */
 static json_t *
 form_part(const char *s, size_t n)
 {
 	struct buf b = {0};
 	json_t *v = NULL;
-	size_t i;
-	int h, l;
 
 	buf_adds(&b, "");
-	for (i = 0; i < n; i++) {
-		if (s[i] == '+')
-			buf_addc(&b, ' ');
-		else if (s[i] == '%' && i + 2 < n &&
-		    (h = hexval(s[i + 1])) >= 0 &&
-		    (l = hexval(s[i + 2])) >= 0) {
-			buf_addc(&b, h << 4 | l);
-			i += 2;
-		} else if (s[i] == '%')
-			goto out;
-		else
-			buf_addc(&b, s[i]);
-	}
-	if (utf8_ok(b.p, b.len))
+	if (tmpl_form_decode(s, n, &b, 1) == 0 && utf8_ok(b.p, b.len))
 		v = json_stringn(b.p, b.len);
-out:
 	buf_free(&b);
 	return v;
 }

@@ -222,6 +222,42 @@ pct(struct buf *b, const char *s, int keep_slash)
 	}
 }
 
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+tmpl_form_decode(const char *s, size_t n, struct buf *out, int strict)
+{
+	size_t i;
+	int h, l;
+
+	buf_grow(out, n);
+	for (i = 0; i < n; i++) {
+		if (s[i] == '+') {
+			buf_addc(out, ' ');
+		} else if (s[i] == '%' && i + 2 < n &&
+		    (h = hexval(s[i + 1])) >= 0 && (l = hexval(s[i + 2])) >= 0) {
+			buf_addc(out, h << 4 | l);
+			i += 2;
+		} else if (s[i] == '%' && strict) {
+			return -1;
+		} else {
+			buf_addc(out, s[i]);
+		}
+	}
+	buf_add(out, "", 0);	/* NUL-terminated even when empty */
+	return 0;
+}
+
 /* RFC 3339 text or epoch seconds to a time; -1 if neither */
 static int
 to_time(json_t *v, time_t *t)

@@ -478,6 +478,34 @@ test_json_errors(void)
 	jrender_err("{\"x\":\"{s\"}", "template '{s': unterminated '{'", 1);
 }
 
+/* form decoding: lenient keeps a stray '%', strict refuses it */
+static void
+form_is(const char *in, int strict, int want_rc, const char *want)
+{
+	struct buf b = {0};
+	int rc = tmpl_form_decode(in, strlen(in), &b, strict);
+
+	ok(rc == want_rc, "form '%s' %s: %d", in, strict ? "strict" :
+	    "lenient", rc);
+	if (want != NULL)
+		is_str(b.p ? b.p : "", want, "  decoded");
+	buf_free(&b);
+}
+
+static void
+test_form(void)
+{
+	form_is("red+flower.jpg", 0, 0, "red flower.jpg");
+	form_is("a%2Fb%2fc", 0, 0, "a/b/c");
+	form_is("%C3%A9t%C3%A9", 1, 0, "\xc3\xa9t\xc3\xa9");
+	form_is("100%", 0, 0, "100%");
+	form_is("100%", 1, -1, NULL);
+	form_is("x%4", 1, -1, NULL);
+	form_is("x%zz", 0, 0, "x%zz");
+	form_is("%2B+%20", 0, 0, "+  ");
+	form_is("", 1, 0, "");
+}
+
 int
 main(void)
 {
@@ -496,6 +524,7 @@ main(void)
 	test_api();
 	test_json();
 	test_json_errors();
+	test_form();
 	json_decref(rec);
 	json_decref(one);
 	rc = done_testing();
