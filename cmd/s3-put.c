@@ -1240,25 +1240,13 @@ out:
 	enqueue(u);
 }
 
-static int
-is_blank(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
-			return 0;
-	return 1;
-}
-
 /* whether a record can be read without blocking */
 static int
 input_ready(void)
 {
 	struct pollfd p;
 
-	if (rd.eof || (rd.end > rd.start &&
-	    memchr(rd.buf + rd.start, '\n', rd.end - rd.start) != NULL))
+	if (nd_reader_ready(&rd))
 		return 1;
 	if (active == 0)
 		return 1;	/* nothing else to do: block */
@@ -1297,7 +1285,7 @@ read_input(void)
 			input_done = 1;
 			return 0;
 		}
-		if (is_blank(line, len))
+		if (nd_blank(line, len))
 			continue;
 		from_line(line, len, rd.lineno);
 		return 1;

@@ -912,13 +912,6 @@ warn_retry(struct http_xfer *x, const char *why, int n, int of, long wait)
 }
 
 static int
-line_ready(const struct nd_reader *r)
-{
-	return r->eof || (r->end > r->start && memchr(r->buf + r->start,
-	    '\n', r->end - r->start) != NULL);
-}
-
-static int
 fd_readable(int fd)
 {
 	struct pollfd pf;
@@ -927,17 +920,6 @@ fd_readable(int fd)
 	pf.events = POLLIN;
 	pf.revents = 0;
 	return poll(&pf, 1, 0) > 0;
-}
-
-static int
-blank(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
-			return 0;
-	return 1;
 }
 
 /* report x, which is the oldest; returns 0 or an exit code to stop */
@@ -985,7 +967,7 @@ run_one(int fd, const char *name, struct http_pool *p,
 	for (;;) {
 		while (!eof && !stop && !nd_stop && http_pool_room(p)) {
 			/* with transfers to drive, read only what is there */
-			if (http_pool_len(p) > 0 && !line_ready(&r) &&
+			if (http_pool_len(p) > 0 && !nd_reader_ready(&r) &&
 			    !fd_readable(fd))
 				break;
 			rc = nd_reader_next(&r, &line, &len);
@@ -999,7 +981,7 @@ run_one(int fd, const char *name, struct http_pool *p,
 				stop = EX_SYSTEM;
 				break;
 			}
-			if (blank(line, len))
+			if (nd_blank(line, len))
 				continue;
 			it = xcalloc(1, sizeof(*it));
 			it->line = xstrndup(line, len);

@@ -329,8 +329,8 @@ nd_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-static int
-is_blank(const char *s, size_t n)
+int
+nd_blank(const char *s, size_t n)
 {
 	size_t i;
 
@@ -340,9 +340,8 @@ is_blank(const char *s, size_t n)
 	return 1;
 }
 
-/* whether nd_reader_next would return without reading */
-static int
-line_ready(const struct nd_reader *r)
+int
+nd_reader_ready(const struct nd_reader *r)
 {
 	return r->eof || (r->end > r->start &&
 	    memchr(r->buf + r->start, '\n', r->end - r->start) != NULL);
@@ -389,14 +388,14 @@ run_fd(int fd, const char *name, nd_fn fn, void *arg, const struct nd_opts *o)
 
 	nd_reader_init(&r, fd, name);
 	while (!nd_stop) {
-		if (o->idle != NULL && !line_ready(&r) &&
+		if (o->idle != NULL && !nd_reader_ready(&r) &&
 		    (rc = wait_input(&r, arg, o)) != 0) {
 			stop = rc;
 			break;
 		}
 		if (nd_stop || (rc = nd_reader_next(&r, &line, &len)) <= 0)
 			break;
-		if (is_blank(line, len))
+		if (nd_blank(line, len))
 			continue;
 		memset(&rec, 0, sizeof(rec));
 		rec.line = line;

@@ -31,6 +31,11 @@ void nd_reader_init(struct nd_reader *r, int fd, const char *name);
  */
 int nd_reader_next(struct nd_reader *r, char **line, size_t *len);
 void nd_reader_free(struct nd_reader *r);
+/* Whether nd_reader_next would return without reading (a whole line is
+ * buffered, or the input has ended). */
+int nd_reader_ready(const struct nd_reader *r);
+/* Whether a line holds only blanks (the record loop skips those). */
+int nd_blank(const char *s, size_t n);
 
 /*
  * Parse a line as a JSON object.  Returns the object, or NULL with a
