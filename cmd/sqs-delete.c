@@ -90,9 +90,9 @@ static int
 flush_batch(char *err, size_t errlen)
 {
 	json_t *req, *ents, *resp, *e, *failed;
-	const char *id, *code, *message = NULL;
+	const char *code, *message = NULL;
 	char eid[24], why[1024];
-	size_t i, j, k;
+	size_t i, k;
 	int rc = 0;
 
 	if (nbatch == 0)
@@ -122,17 +122,12 @@ flush_batch(char *err, size_t errlen)
 	for (i = 0; i < nbatch; i++) {
 		snprintf(eid, sizeof(eid), "m%zu", i);
 		code = NULL;
-		json_array_foreach(failed, j, e) {
-			id = json_string_value(json_object_get(e, "Id"));
-			if (id != NULL && strcmp(id, eid) == 0) {
-				code = json_string_value(json_object_get(e,
-				    "Code"));
-				message = json_string_value(json_object_get(e,
-				    "Message"));
-				if (code == NULL)
-					code = "failed";
-				break;
-			}
+		if ((e = sqs_batch_entry(failed, eid)) != NULL) {
+			code = json_string_value(json_object_get(e, "Code"));
+			message = json_string_value(json_object_get(e,
+			    "Message"));
+			if (code == NULL)
+				code = "failed";
 		}
 		for (k = 0; k < batch[i].n; k++) {
 			if (code != NULL)

@@ -65,10 +65,10 @@ static int
 flush_batch(char *err, size_t errlen)
 {
 	json_t *req, *ents, *resp, *e, *ok, *failed, *sent;
-	const char *id, *code, *message, *mid;
+	const char *code, *message, *mid;
 	char why[1024];
 	struct nd_rec r;
-	size_t i, j;
+	size_t i;
 
 	if (nbatch == 0)
 		return 0;
@@ -93,15 +93,8 @@ flush_batch(char *err, size_t errlen)
 		const char *want = json_string_value(json_object_get(
 		    batch[i].entry, "Id"));
 
-		mid = NULL;
-		json_array_foreach(ok, j, e) {
-			id = json_string_value(json_object_get(e, "Id"));
-			if (id != NULL && strcmp(id, want) == 0) {
-				mid = json_string_value(json_object_get(e,
-				    "MessageId"));
-				break;
-			}
-		}
+		e = sqs_batch_entry(ok, want);
+		mid = json_string_value(json_object_get(e, "MessageId"));
 		if (mid != NULL) {
 			sent = json_pack("{s:s}", "message_id", mid);
 			if (json_is_string(json_object_get(e,
@@ -115,17 +108,12 @@ flush_batch(char *err, size_t errlen)
 		}
 		code = "not in the answer";
 		message = NULL;
-		json_array_foreach(failed, j, e) {
-			id = json_string_value(json_object_get(e, "Id"));
-			if (id != NULL && strcmp(id, want) == 0) {
-				code = json_string_value(json_object_get(e,
-				    "Code"));
-				message = json_string_value(json_object_get(e,
-				    "Message"));
-				if (code == NULL)
-					code = "failed";
-				break;
-			}
+		if ((e = sqs_batch_entry(failed, want)) != NULL) {
+			code = json_string_value(json_object_get(e, "Code"));
+			message = json_string_value(json_object_get(e,
+			    "Message"));
+			if (code == NULL)
+				code = "failed";
 		}
 		memset(&r, 0, sizeof(r));
 		r.obj = batch[i].obj;

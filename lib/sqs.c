@@ -464,3 +464,18 @@ sqs_endpoint_for(const char *explicit, const char *q)
 		return NULL;
 	return xstrndup(q, (size_t)(h - q) + n);
 }
+
+json_t *
+sqs_batch_entry(json_t *list, const char *id)
+{
+	const char *eid;
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(list, i, e) {
+		eid = json_string_value(json_object_get(e, "Id"));
+		if (eid != NULL && strcmp(eid, id) == 0)
+			return e;
+	}
+	return NULL;
+}

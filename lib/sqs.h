@@ -76,6 +76,10 @@ int sqs_query(struct sqs_client *c, const char *form, size_t len,
  * way botocore does (space as "+"). */
 void sqs_form_add(struct buf *b, const char *name, const char *value);
 
+/* The entry of a batch answer's Successful or Failed list whose Id is
+ * id, or NULL. */
+json_t *sqs_batch_entry(json_t *list, const char *id);
+
 /*
  * The endpoint to use for queue q when none is configured: the origin
  * (scheme://host[:port]) of q if it is an http(s) URL and neither
