@@ -747,6 +747,10 @@ main(int argc, char *argv[])
 	msg_prog = "job-fetch";
 	http_opts_init(&ho, msg_prog);
 	ho.idle_timeout = 1;	/* a big output may take long; a stall not */
+	/* fewer, bigger reads, writes and hash updates: about half the
+	 * system time on a 1 GiB output (1.5-2.2 s to 0.8-0.9 s); 8 x
+	 * 256 KiB at -j 8 */
+	ho.recv_buffer = 256 * 1024;
 	if ((e = getenv("JOB_API_URL")) != NULL && *e != '\0')
 		api = e;
 	while ((ch = getopt_long(argc, argv, "ehj:no:qV", longopts,

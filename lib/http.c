@@ -25,6 +25,7 @@ struct http_pool {
 	CURL **idle;		/* easy handles kept for reuse */
 	size_t nidle;
 	unsigned int seed;
+	atomic_int woken;	/* a wakeup is on its way to the poll */
 };
 
 void
@@ -84,9 +85,11 @@ http_xfer_release(struct http_xfer *x)
 {
 	struct http_pool *p = x->pool;
 
-	/* p and its multi handle outlive every transfer queued in it */
-	atomic_store_explicit(&x->held, 0, memory_order_release);
-	if (p != NULL)
+	/* p and its multi handle outlive every transfer queued in it; one
+	 * wakeup stands for every release until the poll has seen it (the
+	 * loop clears woken before it looks at held again) */
+	atomic_store(&x->held, 0);
+	if (p != NULL && !atomic_exchange(&p->woken, 1))
 		curl_multi_wakeup(p->multi);
 }
 
@@ -595,6 +598,8 @@ setup(struct http_pool *p, struct http_xfer *x, CURL *e)
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, p->o.user_agent);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (p->o.recv_buffer > 0)
+		curl_easy_setopt(e, CURLOPT_BUFFERSIZE, p->o.recv_buffer);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	/* redirects are ours: secret headers must not follow them */
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
@@ -844,6 +849,7 @@ http_pool_run(struct http_pool *p, int ms, int fd, char *err, size_t errlen)
 	w.events = CURL_WAIT_POLLIN;
 	mc = curl_multi_poll(p->multi, fd >= 0 ? &w : NULL, fd >= 0 ? 1 : 0,
 	    timeout, NULL);
+	atomic_store(&p->woken, 0);
 	if (mc == CURLM_OK)
 		mc = curl_multi_perform(p->multi, &running);
 	if (mc != CURLM_OK) {

@@ -27,6 +27,7 @@ struct http_opts {
 	long backoff_max_ms;	/* cap of one backoff (30000) */
 	long retry_after_max;	/* longest Retry-After obeyed, s (120) */
 	size_t body_max;	/* response bytes kept (1 MiB) */
+	long recv_buffer;	/* bytes read at once, 0: libcurl's 16 KiB */
 	const char *user_agent;	/* "tool/version (hookpipe)" */
 	int max_redirs;		/* GET redirects followed (10) */
 	/* told before each retry: why ("HTTP 503", curl's reason), the
