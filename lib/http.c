@@ -675,6 +675,7 @@ start(struct http_pool *p, struct http_xfer *x)
 	e = p->nidle > 0 ? p->idle[--p->nidle] : curl_easy_init();
 	x->err[0] = '\0';
 	x->curlerr[0] = '\0';
+	x->prev_code = x->code;
 	x->code = CURLE_OK;
 	x->stopped = 0;
 	x->status = 0;

@@ -98,6 +98,7 @@ struct http_xfer {
 	struct http_pool *pool;
 	CURL *easy;
 	CURLcode code;		/* curl's result of the last attempt */
+	CURLcode prev_code;	/* the attempt before (for prepare) */
 	char *hop;		/* URL of the current request */
 	int stopped;		/* the sink said -1 or 1 */
 	char *origin;		/* scheme://host:port of the first URL */

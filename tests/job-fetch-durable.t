@@ -149,4 +149,28 @@ else
 	skip "disk full: says why" "no tmpfs mount here"
 	skip "disk full: no record" "no tmpfs mount here"
 fi
+# outputs past 4 MiB are hashed by a thread reading the file back behind
+# the writes: the digest is still the bytes', across a resume (206) and
+# across a restart (a 200 after a cut), three at once
+N=12582912
+bigsum() { python3 -c 'import hashlib, sys
+b = hashlib.sha256(b"hookpipe").digest() * 2048
+n = int(sys.argv[1]); h = hashlib.sha256()
+h.update(b * (n // len(b))); h.update(b[:n % len(b)]); print(h.hexdigest())' "$1"; }
+W=$(bigsum $N)
+mkdir "$TMP/bigs"
+: >"$REQLOG"
+job big-$N bigcut-$N bigre-$N big-5000001 >"$TMP/bigs.ndjson"
+run job-fetch -j 3 --api "$U" --token-file "$TMP/tok" -o "$TMP/bigs" "$TMP/bigs.ndjson"
+is "big outputs: exit 0" "$RC" 0
+is "big outputs: records' sha256" "$(recs 'r["fetch"]["sha256"], r["fetch"]["bytes"]' | tr '\n' ' ')" "('$W', $N) ('$W', $N) ('$W', $N) ('$(bigsum 5000001)', 5000001) "
+is "big outputs: files' sha256" "$(cd "$TMP/bigs" && sha256sum big-$N bigcut-$N bigre-$N | cut -c1-64 | tr '\n' ' ')" "$W $W $W "
+is "big outputs: the cut one resumed with Range" "$(reqs 'r["path"] + " " + r["headers"].get("range", "-")' | grep bigcut)" "/v1/jobs/bigcut-$N/output -
+/v1/jobs/bigcut-$N/output bytes=$((N / 2))-"
+is "big outputs: a server that ignores Range: the file starts over" "$(reqs 'r["path"] + " " + r["headers"].get("range", "-")' | grep bigre)" "/v1/jobs/bigre-$N/output -
+/v1/jobs/bigre-$N/output bytes=$((N / 2))-
+/v1/jobs/bigre-$N/output -"
+like "big outputs: retries warned" "$ERR" "retry 1 of 3"
+is "big outputs: no temporary" "$(temps "$TMP/bigs")" 0
+
 done_testing

@@ -21,7 +21,10 @@ Routes (anything else: 200 {"ok":true,"n":<request count>}):
                           gone: 410, redir: 302 to PORT2 /signed/ID,
                           cut: the body is cut the first time, Range
                           honoured; slow: a body that trickles; big-N:
-                          N bytes; named/utf/evil: Content-Disposition
+                          N bytes; bigcut-N: N bytes cut at half the
+                          first time, Range honoured; bigre-N: cut the
+                          same way, then 200 and all N bytes again;
+                          named/utf/evil: Content-Disposition
   /signed/ID              storage: serves ID's output without a token
 """
 import hashlib
@@ -39,7 +42,7 @@ PORTS = []
 
 
 def output_of(jid):
-    if jid.startswith("big-"):
+    if jid.startswith("big"):
         return None
     return ("output of job %s\n" % jid).encode() * (
         4000 if jid in ("cut", "slow") else 1)
@@ -171,6 +174,15 @@ class H(BaseHTTPRequestHandler):
                        "filename*=UTF-8''r%C3%A9sum%C3%A9.txt"))
         if jid.startswith("big-"):
             return self.big(int(jid[4:]))
+        if jid.startswith("bigcut-") or jid.startswith("bigre-"):
+            n = int(jid.split("-", 1)[1])
+            rng = self.headers.get("Range")
+            if self.count(jid) == 1:
+                return self.big(n, cut=n // 2)
+            if jid.startswith("bigcut-") and rng and \
+                    rng.startswith("bytes=") and rng.endswith("-"):
+                return self.big(n, start=int(rng[6:-1]))
+            return self.big(n)
         data = output_of(jid)
         start = 0
         rng = self.headers.get("Range")
@@ -201,17 +213,26 @@ class H(BaseHTTPRequestHandler):
             return
         self.wfile.write(part)
 
-    def big(self, n):
+    def big(self, n, start=0, cut=None):
+        """N bytes of a 64 KiB pattern, from start (a 206); with cut,
+        only that many are sent before the connection drops"""
         block = hashlib.sha256(b"hookpipe").digest() * 2048  # 64 KiB
-        self.send_response(200)
+        self.send_response(206 if start else 200)
         self.send_header("Content-Type", "application/octet-stream")
-        self.send_header("Content-Length", str(n))
+        self.send_header("Content-Length", str(n - start))
+        if start:
+            self.send_header("Content-Range", "bytes %d-%d/%d" %
+                             (start, n - 1, n))
         self.end_headers()
-        left = n
-        while left > 0:
-            k = min(left, len(block))
-            self.wfile.write(block[:k])
-            left -= k
+        pos, end = start, n if cut is None else cut
+        while pos < end:
+            o = pos % len(block)
+            k = min(end - pos, len(block) - o)
+            self.wfile.write(block[o:o + k])
+            pos += k
+        if cut is not None:
+            self.wfile.flush()
+            self.close_connection = True
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = handle_any
 
