@@ -27,7 +27,8 @@ static const char usage[] =
     "usage: s3-put [-ehnqV] -b bucket [-k key] [-f file] [-j jobs] "
     "[-t seconds] [--content-type type] [--cache-control value] "
     "[--metadata k=v]... [--storage-class class] [--sse AES256|aws:kms] "
-    "[--sse-kms-key-id id] [--if-none-match] [--part-size bytes] "
+    "[--sse-kms-key-id id] [--if-none-match] [--no-checksum] "
+    "[--part-size bytes] "
     "[--multipart-threshold bytes] [--retries n] [--delete-source] "
     "[--endpoint url] [--errors file] [file ...]";
 
@@ -45,6 +46,7 @@ static const char usage[] =
 static const char *o_bucket, *o_key, *o_file = "{fetch.path}";
 static const char *o_ctype, *o_cache, *o_class, *o_sse, *o_kms, *o_endpoint;
 static int o_inm, o_delete, nflag, eflag;
+static int o_checksum = 1;	/* SHA-256 checksums S3 checks and keeps */
 static size_t o_psize = 8 * MIB, o_threshold = 8 * MIB;
 static int jobs = 4, retries = 4;
 static long timeout = 30;
@@ -80,6 +82,7 @@ static const char *kind_name[] = {
 
 struct part {
 	unsigned char md5[16];
+	char sha64[48];			/* its SHA-256 as S3 echoed it, or "" */
 	char *etag;			/* as S3 sent it, quotes included */
 	int done;
 };
@@ -122,6 +125,8 @@ struct req {
 	size_t len, off;
 	char sha[65];
 	char md5b64[32];
+	char sha64[48];			/* x-amz-checksum-sha256 */
+	char *sum;			/* the one the answer echoed */
 	CURL *e;
 	struct curl_slist *hl;
 	char errbuf[CURL_ERROR_SIZE];
@@ -330,6 +335,7 @@ req_free(struct req *q)
 		free(q->body);
 	free(q->etag);
 	free(q->vid);
+	free(q->sum);
 	free(q);
 }
 
@@ -364,13 +370,16 @@ header_cb(char *p, size_t size, size_t n, void *arg)
 		/* a new response (after 100 Continue): forget the last */
 		free(q->etag);
 		free(q->vid);
-		q->etag = q->vid = NULL;
+		free(q->sum);
+		q->etag = q->vid = q->sum = NULL;
 		return len;
 	}
 	if (len > 5 && strncasecmp(p, "ETag:", 5) == 0)
 		dst = &q->etag, k = 5;
 	else if (len > 17 && strncasecmp(p, "x-amz-version-id:", 17) == 0)
 		dst = &q->vid, k = 17;
+	else if (len > 22 && strncasecmp(p, "x-amz-checksum-sha256:", 22) == 0)
+		dst = &q->sum, k = 22;
 	else
 		return len;
 	while (l > k && (p[l - 1] == '\r' || p[l - 1] == '\n' ||
@@ -546,6 +555,21 @@ prep_stop(void)
 	nworkers = 0;
 }
 
+/* q's hex SHA-256 as base64, for x-amz-checksum-sha256 */
+static void
+sha_b64(struct req *q)
+{
+	unsigned char raw[32];
+	struct buf b = {0};
+	int i;
+
+	for (i = 0; i < 32; i++)
+		sscanf(q->sha + 2 * i, "%2hhx", &raw[i]);
+	sigv4_base64(&b, raw, 32);
+	snprintf(q->sha64, sizeof(q->sha64), "%s", b.p);
+	buf_free(&b);
+}
+
 /* hashes of a body: hex SHA-256 to sign, MD5 for Content-MD5 and ETags */
 static void
 hash_body(struct req *q, unsigned char md5[16])
@@ -564,6 +588,7 @@ hash_body(struct req *q, unsigned char md5[16])
 	sigv4_base64(&b, md5, 16);
 	snprintf(q->md5b64, sizeof(q->md5b64), "%s", b.p);
 	buf_free(&b);
+	sha_b64(q);
 }
 
 static int
@@ -616,15 +641,30 @@ req_start(struct req *q, char *err, size_t errlen)
 	case R_PUT:
 		nh = object_headers(u, h);
 		h[nh].name = "Content-MD5", h[nh++].value = q->md5b64;
+		if (o_checksum) {
+			h[nh].name = "x-amz-checksum-sha256",
+			    h[nh++].value = q->sha64;
+			h[nh].name = "x-amz-sdk-checksum-algorithm",
+			    h[nh++].value = "SHA256";
+		}
 		if (o_inm)
 			h[nh].name = "If-None-Match", h[nh++].value = "*";
 		break;
 	case R_CREATE:
 		nh = object_headers(u, h);
+		if (o_checksum)
+			h[nh].name = "x-amz-checksum-algorithm",
+			    h[nh++].value = "SHA256";
 		qs[nq].name = "uploads", qs[nq++].value = NULL;
 		break;
 	case R_PART:
 		h[nh].name = "Content-MD5", h[nh++].value = q->md5b64;
+		if (o_checksum) {
+			h[nh].name = "x-amz-checksum-sha256",
+			    h[nh++].value = q->sha64;
+			h[nh].name = "x-amz-sdk-checksum-algorithm",
+			    h[nh++].value = "SHA256";
+		}
 		snprintf(pn, sizeof(pn), "%d", q->partno);
 		qs[nq].name = "partNumber", qs[nq++].value = pn;
 		qs[nq].name = "uploadId", qs[nq++].value = u->upload_id;
@@ -889,9 +929,14 @@ send_complete(struct upload *u)
 
 	buf_adds(&b, "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com"
 	    "/doc/2006-03-01/\">");
-	for (i = 0; i < u->nparts; i++)
+	for (i = 0; i < u->nparts; i++) {
 		buf_addf(&b, "<Part><PartNumber>%zu</PartNumber><ETag>%s"
-		    "</ETag></Part>", i + 1, u->parts[i].etag);
+		    "</ETag>", i + 1, u->parts[i].etag);
+		if (u->parts[i].sha64[0] != '\0')
+			buf_addf(&b, "<ChecksumSHA256>%s</ChecksumSHA256>",
+			    u->parts[i].sha64);
+		buf_adds(&b, "</Part>");
+	}
 	buf_adds(&b, "</CompleteMultipartUpload>");
 	u->st = U_COMPLETE;
 	req_new(u, R_COMPLETE, 0, b.p, b.len);
@@ -1045,6 +1090,7 @@ prep_finish(struct req *q)
 	sigv4_base64(&b, q->md5, 16);
 	snprintf(q->md5b64, sizeof(q->md5b64), "%s", b.p);
 	buf_free(&b);
+	sha_b64(q);
 	if (req_start(q, err, sizeof(err)) < 0) {
 		ufail(u, EX_SYSTEM, "cannot sign the request: %s", err);
 		u->inflight--;
@@ -1468,6 +1514,16 @@ finished(struct req *q, CURLcode rc)
 				    u->s3url, q->partno, t, hex);
 			free(t);
 			p->etag = xstrdup(q->etag ? q->etag : "");
+			/* S3 checked the part's checksum and says so; the
+			 * complete must then list it (servers that do not
+			 * echo it, emulators, get the plain list) */
+			if (o_checksum && q->sum != NULL &&
+			    strcmp(q->sum, q->sha64) != 0)
+				ufail(u, EX_TEMPFAIL, "cannot put %s: part %d "
+				    "SHA-256 %s is not the one sent (%s)",
+				    u->s3url, q->partno, q->sum, q->sha64);
+			snprintf(p->sha64, sizeof(p->sha64), "%s",
+			    q->sum != NULL ? q->sum : "");
 			p->done = 1;
 			u->ndone++;
 		}
@@ -1749,6 +1805,7 @@ int
 main(int argc, char *argv[])
 {
 	enum { O_CTYPE = 256, O_CACHE, O_META, O_CLASS, O_SSE, O_KMS, O_INM,
+	    O_NOSUM,
 	    O_PSIZE, O_THRESH, O_DELETE, O_ENDPOINT, O_ERRORS, O_RETRIES };
 	static const struct option longopts[] = {
 		{"bucket", required_argument, NULL, 'b'},
@@ -1763,6 +1820,7 @@ main(int argc, char *argv[])
 		{"sse", required_argument, NULL, O_SSE},
 		{"sse-kms-key-id", required_argument, NULL, O_KMS},
 		{"if-none-match", no_argument, NULL, O_INM},
+		{"no-checksum", no_argument, NULL, O_NOSUM},
 		{"part-size", required_argument, NULL, O_PSIZE},
 		{"multipart-threshold", required_argument, NULL, O_THRESH},
 		{"retries", required_argument, NULL, O_RETRIES},
@@ -1801,6 +1859,7 @@ main(int argc, char *argv[])
 		case O_SSE: o_sse = optarg; break;
 		case O_KMS: o_kms = optarg; break;
 		case O_INM: o_inm = 1; break;
+		case O_NOSUM: o_checksum = 0; break;
 		case O_PSIZE:
 			set_size(&o_psize, optarg, PART_MIN, PART_MAX,
 			    "--part-size");

@@ -55,6 +55,26 @@ is "boto3 downloads match (SHA-256), no multipart upload left" "$got" \
     "$want
 0"
 
+# SHA-256 checksums S3 keeps with the object: of the whole body for a
+# single PUT, of the parts' SHA-256s for a multipart upload (AWS's
+# "composite" checksum); --no-checksum sends none
+b64sum() { python3 -c 'import base64, hashlib, sys
+d = open(sys.argv[1], "rb").read(); p = int(sys.argv[2])
+if p == 0:
+    h = hashlib.sha256(d).digest()
+else:
+    h = hashlib.sha256(b"".join(hashlib.sha256(d[i:i + p]).digest()
+                               for i in range(0, len(d), p))).digest()
+print(base64.b64encode(h).decode())' "$@"; }
+run s3-put -b bkt1 -k nosum.bin --no-checksum --multipart-threshold 5M \
+    --part-size 5M "$D/s5m_plus1"
+is "--no-checksum: exit 0" "$RC" 0
+is "checksums: single PUT, multipart, --no-checksum" \
+    "$($U checksum bkt1 sizes/s5m-1 big.bin nosum.bin)" \
+    "$(b64sum "$D/s5m-1" 0)
+$(b64sum "$D/s64m" 8388608)
+-"
+
 # keys: spaces, '//' ('+', '%' and non-ASCII: s3-put-keys.t, as moto
 # with signature checks rejects even botocore on those)
 printf 'k1' >"$D/k1"

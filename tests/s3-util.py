@@ -6,6 +6,9 @@ usage: s3-util.py mb BUCKET...          create buckets
        s3-util.py uploads BUCKET        multipart uploads in progress
        s3-util.py head BUCKET KEY       ContentType CacheControl Metadata
        s3-util.py keys BUCKET           the keys, one a line
+       s3-util.py checksum BUCKET KEY...
+                                        each object's ChecksumSHA256 ("-"
+                                        when none), a "-N" parts suffix cut
        s3-util.py presign METHOD BUCKET KEY EXPIRES YYYYmmddTHHMMSSZ
                                         botocore's presigned URL as of then
 Several commands may be given in one run, separated by "--" (one Python
@@ -74,6 +77,10 @@ def main(a):
                           "StorageClass": r.get("StorageClass"),
                           "SSE": r.get("ServerSideEncryption")},
                          sort_keys=True))
+    elif op == "checksum":
+        for k in a[2:]:
+            r = c.head_object(Bucket=a[1], Key=k, ChecksumMode="ENABLED")
+            print((r.get("ChecksumSHA256") or "-").split("-")[0] or "-")
     elif op == "keys":
         r = c.list_objects_v2(Bucket=a[1])
         for o in r.get("Contents", []):
