@@ -26,6 +26,7 @@ static const char usage[] =
 
 static const char *dir;
 static int dirfd_ = -1;
+static int anon_ok;	/* O_TMPFILE files, linked in by /proc/self/fd */
 static const char *api;
 static char *token;
 static struct curl_slist *secret;	/* --header-file */
@@ -57,7 +58,8 @@ static int nthreads;
 struct fetch {
 	char *id;
 	char *name;		/* from --name, or NULL until the headers */
-	char tmp[64];		/* the temporary file's name in dir */
+	char tmp[64];		/* the temporary file's name in dir, or ""
+				 * for an O_TMPFILE file (no name yet) */
 	int fd;
 	EVP_MD_CTX *md;
 	long long bytes;
@@ -344,7 +346,8 @@ drop(struct http_xfer *x, void *arg)
 		hash_quiesce(f);
 	if (f->fd >= 0) {
 		close(f->fd);
-		unlinkat(dirfd_, f->tmp, 0);
+		if (f->tmp[0] != '\0')
+			unlinkat(dirfd_, f->tmp, 0);
 	}
 	EVP_MD_CTX_free(f->md);
 	free(f->id);
@@ -360,7 +363,19 @@ prepare(struct http_xfer *x, CURL *e)
 	struct fetch *f = x->user;
 	int tries = 0;
 
-	/* a name of our own, O_EXCL: no mkostemp path building and no
+	/* a file with no name until it is complete (O_TMPFILE): nothing is
+	 * left behind by a crash, and the directory changes once per file
+	 * (the link), not twice (create, rename) */
+	if (f->fd < 0 && anon_ok) {
+		f->fd = openat(dirfd_, ".", O_TMPFILE | O_RDWR | O_CLOEXEC,
+		    0666);
+		if (f->fd >= 0)
+			f->tmp[0] = '\0';
+		else if (errno == EOPNOTSUPP || errno == EISDIR ||
+		    errno == EINVAL)
+			anon_ok = 0;	/* not here: named files */
+	}
+	/* else a name of our own, O_EXCL: no mkostemp path building and no
 	 * fchmod (the mode is 0666 less the umask, as for any new file) */
 	while (f->fd < 0) {
 		snprintf(f->tmp, sizeof(f->tmp), ".job-fetch.%ld.%lu",
@@ -625,10 +640,12 @@ syncer(void *arg)
 		e = 0;
 		if (fsync(f->fd) < 0)
 			e = errno;
-		if (close(f->fd) < 0 && e == 0)
+		/* a file with no name stays open for the link */
+		if (f->tmp[0] != '\0' && close(f->fd) < 0 && e == 0)
 			e = errno;
 		pthread_mutex_lock(&mu);
-		f->fd = -1;
+		if (f->tmp[0] != '\0')
+			f->fd = -1;
 		if (f->serr == 0)	/* a read back may have failed */
 			f->serr = e;
 		f->state = F_READY;
@@ -638,22 +655,75 @@ syncer(void *arg)
 	}
 }
 
-/* rename f's synced file into place (committer thread) */
+/* link f's synced nameless file in as f->final: over an existing file
+ * by way of a temporary name and a rename; closes it */
+static int
+link_in(struct fetch *f)
+{
+	static unsigned long n;
+	char fdp[64];
+	int e = 0, tries = 0;
+
+	snprintf(fdp, sizeof(fdp), "/proc/self/fd/%d", f->fd);
+	if (linkat(AT_FDCWD, fdp, dirfd_, f->final, AT_SYMLINK_FOLLOW) == 0)
+		goto out;
+	if (errno != EEXIST) {
+		e = errno;
+		snprintf(f->cerr, sizeof(f->cerr), "cannot link %s/%s: %s",
+		    dir, f->final, strerror(e));
+		goto out;
+	}
+	for (;;) {
+		snprintf(f->tmp, sizeof(f->tmp), ".job-fetch.%ld.c%lu",
+		    (long)getpid(), n++);
+		if (linkat(AT_FDCWD, fdp, dirfd_, f->tmp,
+		    AT_SYMLINK_FOLLOW) == 0)
+			break;
+		if (errno != EEXIST || ++tries > 100) {
+			e = errno;
+			snprintf(f->cerr, sizeof(f->cerr), "cannot link a "
+			    "file in %s: %s", dir, strerror(e));
+			f->tmp[0] = '\0';
+			goto out;
+		}
+	}
+	if (renameat(dirfd_, f->tmp, dirfd_, f->final) < 0) {
+		e = errno;
+		snprintf(f->cerr, sizeof(f->cerr), "cannot rename to %s/%s: "
+		    "%s", dir, f->final, strerror(e));
+		unlinkat(dirfd_, f->tmp, 0);
+	}
+out:
+	close(f->fd);
+	f->fd = -1;
+	return e == 0 ? C_OK : C_FAIL;
+}
+
+/* rename (or link) f's synced file into place (committer thread) */
 static int
 place(struct fetch *f)
 {
 	struct stat st;
 
+	if (f->fd >= 0 && (f->serr != 0 || (skip_existing &&
+	    fstatat(dirfd_, f->final, &st, 0) == 0))) {
+		close(f->fd);	/* nameless: nothing to remove */
+		f->fd = -1;
+	}
 	if (f->serr != 0) {
 		snprintf(f->cerr, sizeof(f->cerr), "cannot write %s/%s: %s",
 		    dir, f->final, strerror(f->serr));
-		unlinkat(dirfd_, f->tmp, 0);
+		if (f->tmp[0] != '\0')
+			unlinkat(dirfd_, f->tmp, 0);
 		return C_FAIL;
 	}
 	if (skip_existing && fstatat(dirfd_, f->final, &st, 0) == 0) {
-		unlinkat(dirfd_, f->tmp, 0);
+		if (f->tmp[0] != '\0')
+			unlinkat(dirfd_, f->tmp, 0);
 		return C_SKIPPED;
 	}
+	if (f->fd >= 0)
+		return link_in(f);
 	if (renameat(dirfd_, f->tmp, dirfd_, f->final) < 0) {
 		snprintf(f->cerr, sizeof(f->cerr), "cannot rename to %s/%s: "
 		    "%s", dir, f->final, strerror(errno));
@@ -978,6 +1048,11 @@ main(int argc, char *argv[])
 	} else if ((e = getenv("JOB_API_TOKEN")) != NULL && *e != '\0') {
 		token = xstrdup(e);
 	}
+	/* HOOKPIPE_NAMED_TEMP=1: named temporaries, as where there is no
+	 * O_TMPFILE (for the tests) */
+	e = getenv("HOOKPIPE_NAMED_TEMP");
+	anon_ok = access("/proc/self/fd", X_OK) == 0 &&
+	    (e == NULL || *e == '\0');
 	if ((dirfd_ = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		msg_die(EX_CONFIG, "cannot open directory %s: %s", dir,
 		    strerror(errno));

@@ -31,6 +31,10 @@ is "same name: exit 0" "$RC" 0
 is "same name: the last record's file" "$(sha256sum <"$TMP/dup/same" | cut -c1-64)" "$(want d6)"
 is "same name: the last record says so" "$(recs 'r["fetch"]["sha256"]' | tail -n 1)" "$(want d6)"
 is "same name: one file, no temporary" "$(ls -A "$TMP/dup" | tr '\n' ' ')" "same "
+rm -rf "$TMP/dup"; mkdir "$TMP/dup"
+run env HOOKPIPE_NAMED_TEMP=1 job-fetch -j 4 --api "$U" --token-file "$TMP/tok" -o "$TMP/dup" --name same "$TMP/dup.ndjson"
+is "same name, named temporaries: the last record's file" "$(sha256sum <"$TMP/dup/same" | cut -c1-64)" "$(want d6)"
+is "same name, named temporaries: one file, no temporary" "$(ls -A "$TMP/dup" | tr '\n' ' ')" "same "
 
 # --skip-existing within one run: the first is kept, the rest skipped
 mkdir "$TMP/skip"
@@ -40,21 +44,27 @@ is "skip in one run: the first written, the rest skipped" "$(recs 'r["fetch"].ge
 is "skip in one run: the first record's file" "$(sha256sum <"$TMP/skip/same" | cut -c1-64)" "$(want d1)"
 is "skip in one run: no temporary" "$(temps "$TMP/skip")" 0
 
-# the order of system calls: each file fsynced before its rename, each
-# record written after its rename and a directory fsync that followed it
+# the order of system calls: each file fsynced before its link or rename,
+# each record written after that and a directory fsync that followed it;
+# nameless (O_TMPFILE) files, and named temporaries as where the file
+# system has no O_TMPFILE (HOOKPIPE_NAMED_TEMP=1 forces that)
 if command -v strace >/dev/null 2>&1 &&
     strace -f -o /dev/null true 2>/dev/null; then
-	mkdir "$TMP/tr"
+	for mode in nameless named; do
+	rm -rf "$TMP/tr"; mkdir "$TMP/tr"
 	head -n 40 "$TMP/many.ndjson" >"$TMP/tr.ndjson"
+	nt=; [ $mode = named ] && nt=1
 	# LeakSanitizer cannot run under ptrace
 	run env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+	    HOOKPIPE_NAMED_TEMP=$nt \
 	    strace -f -qq -s 65536 -o "$TMP/strace" \
-	    -e trace=openat,fsync,renameat,write \
+	    -e trace=openat,fsync,renameat,linkat,write \
 	    job-fetch -j 8 --api "$U" --token-file "$TMP/tok" -o "$TMP/tr" "$TMP/tr.ndjson"
-	is "strace: exit 0" "$RC" 0
-	is "strace: durable before reported" "$(python3 - "$TMP/strace" "$TMP/tr" <<'PY'
+	is "strace ($mode files): exit 0" "$RC" 0
+	is "strace ($mode files): durable before reported" "$(python3 - "$TMP/strace" "$TMP/tr" $mode <<'PY'
 import re, sys
-log, d = sys.argv[1], sys.argv[2]
+log, d, mode = sys.argv[1], sys.argv[2], sys.argv[3]
+kinds = {"linkat": 0, "renameat": 0}
 dirfd, fdtmp, pend = None, {}, {}
 synced, renamed, dsync, problems, reported = set(), {}, [], [], 0
 line_re = re.compile(r'^(\d+) +(?:(\w+)\((.*?)(?: <unfinished \.\.\.>$|\) += (-?\d+)))')
@@ -86,6 +96,19 @@ for i, l in enumerate(open(log)):
         mt = re.search(r'"(\.job-fetch[^"]*)"', args)
         if mt and ret >= 0:
             fdtmp[str(ret)] = mt.group(1)
+        elif "O_TMPFILE" in args and ret >= 0:
+            fdtmp[str(ret)] = "nameless#%d" % i
+    if name in kinds:
+        kinds[name] += 1
+    if name == "linkat":
+        # a nameless file linked in: /proc/self/fd/N -> its name
+        mt = re.findall(r'"([^"]*)"', args)
+        src = fdtmp.get(mt[0].rsplit("/", 1)[1], "?")
+        if src not in synced:
+            problems.append("linked before its fsync: " + mt[1])
+        elif mt[1].startswith(".job-fetch"):
+            synced.add(mt[1])  # then renamed over the old file
+        renamed[mt[1]] = i
     elif name == "fsync":
         fd, tmp = args.split("|")
         if fd == dirfd:
@@ -107,12 +130,20 @@ for i, l in enumerate(open(log)):
                 problems.append("reported before a directory fsync: " + n)
 if reported != 40:
     problems.append("%d records seen, not 40" % reported)
+want = "linkat" if mode == "nameless" else "renameat"
+if kinds[want] != 40:
+    problems.append("%d %s calls, not 40: %s" % (kinds[want], want, kinds))
 print("\n".join(problems[:5]) or "ok")
 PY
 )" ok
+	is "strace ($mode files): no temporary" "$(temps "$TMP/tr")" 0
+	done
 else
-	skip "strace: exit 0" "no usable strace"
-	skip "strace: durable before reported" "no usable strace"
+	for mode in nameless named; do
+		skip "strace ($mode files): exit 0" "no usable strace"
+		skip "strace ($mode files): durable before reported" "no usable strace"
+		skip "strace ($mode files): no temporary" "no usable strace"
+	done
 fi
 
 # exit 7: a rename that fails (the name is a directory); the records
