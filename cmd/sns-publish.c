@@ -19,14 +19,10 @@ static const char usage[] =
 #define SNS_MAX 262144		/* bytes of a message with its attributes */
 #define SUBJECT_MAX 100
 
-struct attr {
-	char *name;
-	struct tmpl *t;
-};
 
 static struct sqs_client cl;
 static struct tmpl *ttopic, *tsubject, *tmessage;
-static struct attr *attrs;
+static struct sqs_attr *attrs;
 static size_t nattrs;
 
 static void
@@ -186,10 +182,9 @@ main(int argc, char *argv[])
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0}
 	};
-	const char *endpoint = NULL, *errors = NULL, *eq;
+	const char *endpoint = NULL, *errors = NULL;
 	struct nd_opts o;
 	char err[1024];
-	size_t i;
 	int c, rc;
 
 	msg_prog = "sns-publish";
@@ -201,18 +196,11 @@ main(int argc, char *argv[])
 		case O_SUBJECT: tsubject = compile("--subject", optarg); break;
 		case O_MESSAGE: tmessage = compile("--message", optarg); break;
 		case O_ATTR:
-			eq = strchr(optarg, '=');
-			if (eq == NULL || eq == optarg) {
-				msg_err("--attr: '%s' is not name=template",
-				    optarg);
+			if (sqs_attr_add(&attrs, &nattrs, optarg, err,
+			    sizeof(err)) == -1) {
+				msg_err("--attr: %s", err);
 				msg_usage(usage);
 			}
-			attrs = xrealloc(attrs, (nattrs + 1) *
-			    sizeof(*attrs));
-			attrs[nattrs].name = xstrndup(optarg,
-			    (size_t)(eq - optarg));
-			attrs[nattrs].t = compile("--attr", eq + 1);
-			nattrs++;
 			break;
 		case O_ENDPOINT: endpoint = optarg; break;
 		case O_ERRORS: errors = optarg; break;
@@ -233,11 +221,7 @@ main(int argc, char *argv[])
 		msg_die(EX_CONFIG, "%s", err);
 	cl.on_retry = on_retry;
 	rc = nd_run(argv + optind, argc - optind, publish_one, NULL, &o);
-	for (i = 0; i < nattrs; i++) {
-		free(attrs[i].name);
-		tmpl_free(attrs[i].t);
-	}
-	free(attrs);
+	sqs_attrs_free(attrs, nattrs);
 	tmpl_free(ttopic);
 	tmpl_free(tsubject);
 	tmpl_free(tmessage);

@@ -21,10 +21,6 @@ static const char usage[] =
 #define PAUSE_MS 10
 #define SQS_MAX 262144		/* bytes of one message, and of a batch */
 
-struct attr {
-	char *name;
-	struct tmpl *t;
-};
 
 /* a record waiting in the batch, with its message */
 struct item {
@@ -38,7 +34,7 @@ struct item {
 static struct sqs_client cl;
 static char *qurl;
 static struct tmpl *tbody, *tgroup, *tdedup;
-static struct attr *attrs;
+static struct sqs_attr *attrs;
 static size_t nattrs;
 static long delay = -1;
 static struct item batch[BATCH];
@@ -272,11 +268,10 @@ main(int argc, char *argv[])
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0}
 	};
-	const char *queue = NULL, *endpoint = NULL, *errors = NULL, *eq;
+	const char *queue = NULL, *endpoint = NULL, *errors = NULL;
 	char *ep;
 	struct nd_opts o;
 	char err[1024], *end;
-	size_t i;
 	int c, rc;
 
 	msg_prog = "sqs-send";
@@ -299,18 +294,11 @@ main(int argc, char *argv[])
 			}
 			break;
 		case O_ATTR:
-			eq = strchr(optarg, '=');
-			if (eq == NULL || eq == optarg) {
-				msg_err("--attr: '%s' is not name=template",
-				    optarg);
+			if (sqs_attr_add(&attrs, &nattrs, optarg, err,
+			    sizeof(err)) == -1) {
+				msg_err("--attr: %s", err);
 				msg_usage(usage);
 			}
-			attrs = xrealloc(attrs, (nattrs + 1) *
-			    sizeof(*attrs));
-			attrs[nattrs].name = xstrndup(optarg,
-			    (size_t)(eq - optarg));
-			attrs[nattrs].t = compile("--attr", eq + 1);
-			nattrs++;
 			break;
 		case O_ENDPOINT: endpoint = optarg; break;
 		case O_ERRORS: errors = optarg; break;
@@ -338,11 +326,7 @@ main(int argc, char *argv[])
 	o.idle = on_pause;
 	o.idle_ms = PAUSE_MS;
 	rc = nd_run(argv + optind, argc - optind, send_one, NULL, &o);
-	for (i = 0; i < nattrs; i++) {
-		free(attrs[i].name);
-		tmpl_free(attrs[i].t);
-	}
-	free(attrs);
+	sqs_attrs_free(attrs, nattrs);
 	tmpl_free(tbody);
 	tmpl_free(tgroup);
 	tmpl_free(tdedup);

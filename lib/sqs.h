@@ -9,6 +9,7 @@
 
 #include "aws.h"
 #include "nd.h"
+#include "tmpl.h"
 #include "xmem.h"
 
 /* Why the last request failed (sqs_client.fail). */
@@ -94,5 +95,17 @@ char *sqs_endpoint_for(const char *explicit, const char *q);
  */
 int sqs_queue_url(struct sqs_client *c, const char *q, char **url,
     char *err, size_t errlen);
+
+/* A message attribute of sqs-send and sns-publish: --attr NAME=TEMPLATE */
+struct sqs_attr {
+	char *name;
+	struct tmpl *t;
+};
+
+/* Append --attr's arg (NAME=TEMPLATE) to *a (*n of them).  Returns 0,
+ * or -1 with err (no "=", empty name, a bad template). */
+int sqs_attr_add(struct sqs_attr **a, size_t *n, const char *arg,
+    char *err, size_t errlen);
+void sqs_attrs_free(struct sqs_attr *a, size_t n);
 
 #endif

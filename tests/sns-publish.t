@@ -55,6 +55,9 @@ run sns-publish -e --topic "$t" --subject '{s}' "$TMP/subj"
 is "-e: exit 4" "$RC" 4
 run sns-publish --subject x
 is "no --topic: exit 2" "$RC" 2
+run sns-publish --topic "$t" --attr '=x'
+is "--attr with no name: exit 2" "$RC" 2
+like "--attr with no name: says why" "$ERR" "sns-publish: --attr: '=x' is not name=template"
 run env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY \
 	AWS_SHARED_CREDENTIALS_FILE=/nonexistent AWS_CONFIG_FILE=/nonexistent \
 	sns-publish --topic "$t" "$TMP/rec"

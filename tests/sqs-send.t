@@ -77,6 +77,12 @@ run sqs-send -q sq --delay 901
 is "--delay 901: exit 2" "$RC" 2
 run sqs-send --body x
 is "no -q: exit 2" "$RC" 2
+run sqs-send -q sq --attr 'noequals'
+is "--attr without =: exit 2" "$RC" 2
+like "--attr without =: says why" "$ERR" "sqs-send: --attr: 'noequals' is not name=template"
+run sqs-send -q sq --attr 'k={unclosed'
+is "--attr with a bad template: exit 2" "$RC" 2
+like "--attr with a bad template: says why" "$ERR" "sqs-send: --attr: "
 run noauth sqs-send -q sq "$TMP/f"
 is "no credentials: exit 3" "$RC" 3
 run sqs-send -q no-such-queue "$TMP/f"
