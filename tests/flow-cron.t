@@ -54,7 +54,7 @@ cron_run() {
 	pipe_start "run$1" env QUEUE=$q PROCESSOR=". $TMP/proc.sh" \
 	    ICONIK_URL=http://127.0.0.1:$IP ICONIK_APP_ID=app-1 \
 	    ICONIK_AUTH_TOKEN=tok-1 LOCK=$TMP/lock VISIBILITY=8 \
-	    WORK=$TMP/work sh scripts/examples/cron-queue.sh
+	    WORK=$TMP/work bash scripts/examples/cron-queue.sh
 	RUNS="$RUNS $PIPE_PID"
 }
 oks() { grep -c '^ok ' "$PLOG"; }

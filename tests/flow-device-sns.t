@@ -15,7 +15,7 @@ printf 'device-secret\n' >"$TMP/secret"
 LP=$(free_port)
 pipe_start device env TOPIC_ARN=$t LISTEN_PORT=$LP LOG=$TMP/published.ndjson \
     DEVICE_SECRET_FILE=$TMP/secret ERRORS=$TMP/failed.ndjson \
-    sh scripts/examples/device-sns.sh
+    bash scripts/examples/device-sns.sh
 P=$PIPE_PID
 ok "pipeline listening" wl_up "$LP"
 

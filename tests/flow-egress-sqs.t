@@ -19,13 +19,13 @@ keys_ge() { [ "$(nkeys)" -ge "$1" ]; }
 qempty() { [ "$(qcount)" = 0 ]; }
 
 LP=$(free_port)
-pipe_start edge env QUEUE=$q LISTEN_PORT=$LP sh scripts/examples/egress-sqs.sh edge
+pipe_start edge env QUEUE=$q LISTEN_PORT=$LP bash scripts/examples/egress-sqs.sh edge
 E=$PIPE_PID
 for w in 1 2; do
 	pipe_start "worker$w" env QUEUE=$q BUCKET=$B \
 	    JOB_API_URL=http://127.0.0.1:$PORT JOB_API_TOKEN=jobtoken \
 	    SPOOL=$TMP/spool$w VISIBILITY=30 \
-	    sh scripts/examples/egress-sqs.sh worker
+	    bash scripts/examples/egress-sqs.sh worker
 	eval "W$w=\$PIPE_PID"
 done
 ok "edge listening" wl_up "$LP"

@@ -13,7 +13,7 @@ want() { printf 'output of job %s\n' "$1" | sha256sum | cut -c1-64; }
 LP=$(free_port)
 pipe_start egress env BUCKET=$B JOB_API_URL=http://127.0.0.1:$PORT \
     JOB_API_TOKEN=jobtoken LISTEN_PORT=$LP SPOOL=$TMP/spool \
-    sh scripts/examples/egress.sh
+    bash scripts/examples/egress.sh
 P=$PIPE_PID
 ok "pipeline listening" wl_up "$LP"
 
@@ -59,11 +59,20 @@ like "expired job: reason kept for replay" \
     '^expired job-fetch .*expired or missing'
 like "expired job: said on stderr" "$(cat "$TMP/egress.err")" \
     'job-fetch: .*job expired is expired or missing'
+# a second pipeline on the same port: wh-listen cannot listen (7), the
+# other stages end at once with 0, and the script says 7 (pipefail: with
+# POSIX sh it was 0, and systemd would not have restarted the service)
+run env BUCKET=$B JOB_API_URL=http://127.0.0.1:$PORT JOB_API_TOKEN=jobtoken \
+    LISTEN_PORT=$LP SPOOL=$TMP/spool2 timeout 20 bash scripts/examples/egress.sh
+is "port taken: the script exits with wh-listen's 7" "$RC" 7
+like "port taken: says why" "$ERR" "wh-listen: cannot listen on 127.0.0.1 port $LP"
 # a duplicate after the first copy is stored, then the operator stops the
 # service: what was received is still fetched and uploaded
 is "late duplicate accepted" "$(hook "$LP" /jobs "$(ev j-2 job_complete)")" 200
 pipe_stop "$P"
-is "SIGTERM to wh-listen ends the whole pipeline, exit 0" "$PIPE_RC" 0
+# the expired job failed during the run: job-fetch ends with 1, and so
+# does the script (it is in fetch-failed.ndjson for a replay)
+is "SIGTERM to wh-listen ends the whole pipeline, exit 1 for the failed job" "$PIPE_RC" 1
 is "no process of the pipeline left" \
     "$(ps -o pid= -g "$P" 2>/dev/null | wc -l | tr -d ' ')" 0
 is "late duplicate uploaded before the end" \

@@ -28,7 +28,7 @@ up() {
 	pipe_start "iconik$1" env TMPDIR=$TMP/hd ICONIK_URL=http://127.0.0.1:$IP \
 	    ICONIK_APP_ID=app-1 ICONIK_AUTH_TOKEN=${2:-tok-1} STATE=$TMP/state.db \
 	    LISTEN_PORT=$LP ERRORS=$TMP/failed.ndjson \
-	    sh scripts/examples/iconik.sh
+	    bash scripts/examples/iconik.sh
 	P=$PIPE_PID
 	ok "pipeline $1 listening" wl_up "$LP"
 }

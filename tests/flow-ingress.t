@@ -19,7 +19,7 @@ posts() { grep -c '"POST"' "$REQLOG"; }
 has_posts() { [ "$(posts)" -ge "$1" ]; }
 
 pipe_start ingress env QUEUE=$q JOB_API_URL=http://127.0.0.1:$PORT \
-    JOB_API_TOKEN=jobtoken VISIBILITY=2 sh scripts/examples/ingress.sh
+    JOB_API_TOKEN=jobtoken VISIBILITY=2 bash scripts/examples/ingress.sh
 P=$PIPE_PID
 H put "$B" "in/clip 1.mp4" "in/b.mov"
 ok "two jobs started" wait_for 30 has_posts 2
@@ -53,7 +53,7 @@ is "records written for both, after deletion" \
 dead=$(free_port)
 pipe_start down env QUEUE=$q JOB_API_URL=http://127.0.0.1:$dead \
     JOB_API_TOKEN=jobtoken VISIBILITY=2 HOOKPIPE_BACKOFF=20 \
-    sh scripts/examples/ingress.sh
+    bash scripts/examples/ingress.sh
 P=$PIPE_PID
 H put "$B" "in/late.mp4"
 said() { grep -q 'wh-send: stdin:1: cannot send to http://127.0.0.1:[0-9]*/v1/jobs' "$TMP/down.err"; }
@@ -71,7 +71,7 @@ n=0
 while [ $n -lt 15 ] && [ "$(posts)" -lt 1 ]; do
 	n=$((n + 1))
 	run env QUEUE=$q JOB_API_URL=http://127.0.0.1:$PORT \
-	    JOB_API_TOKEN=jobtoken ONCE=1 timeout 60 sh scripts/examples/ingress.sh
+	    JOB_API_TOKEN=jobtoken ONCE=1 timeout 60 bash scripts/examples/ingress.sh
 	[ "$RC" = 0 ] || break
 	[ "$(posts)" -ge 1 ] || sleep 1
 done

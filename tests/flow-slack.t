@@ -11,7 +11,7 @@ unset SLACK_WEBHOOK_URL SLACK_BOT_TOKEN SLACK_CHANNEL SLACK_API_URL
 LP=$(free_port)
 pipe_start slack env SLACK_CHANNEL=C0123 SLACK_BOT_TOKEN=xoxb-good \
     SLACK_API_URL=http://127.0.0.1:$PORT/api LISTEN_PORT=$LP \
-    ERRORS=$TMP/slack-failed.ndjson sh scripts/examples/slack-notify.sh
+    ERRORS=$TMP/slack-failed.ndjson bash scripts/examples/slack-notify.sh
 P=$PIPE_PID
 ok "pipeline listening" wl_up "$LP"
 codes=$(hook "$LP" /events '{"id":"j-1","event":"job_complete","msg":"Output ready: 3 files"}')
@@ -45,7 +45,7 @@ is "stderr empty" "$(cat "$TMP/slack.err")" ""
 : >"$REQLOG"
 pipe_start slackwh env SLACK_WEBHOOK_URL=http://127.0.0.1:$PORT/services/T1/B1/secret \
     LISTEN_PORT=$LP ERRORS=$TMP/slack-failed.ndjson \
-    SLACK_TEXT='{body.event} {body.id}' sh scripts/examples/slack-notify.sh
+    SLACK_TEXT='{body.event} {body.id}' bash scripts/examples/slack-notify.sh
 P=$PIPE_PID
 ok "webhook pipeline listening" wl_up "$LP"
 hook "$LP" /events '{"id":"j-9","event":"job_complete","msg":"x"}' >/dev/null
@@ -59,7 +59,7 @@ is "record: ok" "$(recs 'r["slack"]' "$TMP/slackwh.out")" "{'ok': True}"
 pipe_stop "$P"
 pipe_start slackbad env SLACK_CHANNEL=C404 SLACK_BOT_TOKEN=xoxb-good \
     SLACK_API_URL=http://127.0.0.1:$PORT/api LISTEN_PORT=$LP \
-    ERRORS=$TMP/slack-failed.ndjson sh scripts/examples/slack-notify.sh
+    ERRORS=$TMP/slack-failed.ndjson bash scripts/examples/slack-notify.sh
 P=$PIPE_PID
 ok "pipeline listening again" wl_up "$LP"
 hook "$LP" /events '{"id":"j-5","event":"job_complete","msg":"y"}' >/dev/null

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # cron-queue.sh: run from cron (see crontab): take the messages pending in an
 # SQS queue, fetch the asset each one names from the media system's API
 # (iconik), hand it to a processor, and acknowledge (delete) a message only
@@ -40,7 +40,9 @@
 # a message taken stays invisible for VISIBILITY seconds, so no two runs
 # process one message at the same time as long as a run is shorter than
 # VISIBILITY.
-set -eu
+# a stage that fails fails the run, so cron and systemd see it (bash:
+# POSIX sh has no pipefail and reports only the last stage's status)
+set -eu -o pipefail
 : "${QUEUE:?QUEUE is not set}"
 : "${PROCESSOR:?PROCESSOR is not set}"
 : "${ICONIK_APP_ID:?ICONIK_APP_ID is not set}"

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # device-sns.sh: publish device readings, received as webhooks, to an SNS
 # topic, and record each published message's id.
 #
@@ -24,7 +24,9 @@
 #   an instance role: for sns-publish.
 # The SNS message is the reading itself (the webhook's body), with the
 # message attribute "device" for subscription filter policies.
-set -eu
+# a stage that fails fails the run, so cron and systemd see it (bash:
+# POSIX sh has no pipefail and reports only the last stage's status)
+set -eu -o pipefail
 : "${TOPIC_ARN:?TOPIC_ARN is not set}"
 LOG=${LOG:-/var/log/hookpipe/device-sns.ndjson}
 LISTEN_ADDR=${LISTEN_ADDR:-127.0.0.1}

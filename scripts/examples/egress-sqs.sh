@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # egress-sqs.sh edge|worker: the egress integration (egress.sh) split by an
 # SQS queue, to scale: one edge takes the webhooks and queues them; any
 # number of workers, on any machines, download and upload.
@@ -28,7 +28,9 @@
 #     ONCE          1: take what is queued and exit (for cron)
 #   AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, or a profile or
 #   an instance role: for sqs-send, sqs-poll, s3-put and sqs-delete.
-set -eu
+# a stage that fails fails the run, so cron and systemd see it (bash:
+# POSIX sh has no pipefail and reports only the last stage's status)
+set -eu -o pipefail
 : "${QUEUE:?QUEUE is not set}"
 case ${1:-} in
 edge)

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # egress.sh: copy each finished job's output to S3 before the platform
 # expires it.
 #
@@ -30,7 +30,9 @@
 # (named after wh-listen's delivery id) and a job always lands on the same
 # key with the same bytes.  Stop with SIGTERM to wh-listen (systemd does it):
 # what was received is still fetched and uploaded before the pipeline ends.
-set -eu
+# a stage that fails fails the run, so cron and systemd see it (bash:
+# POSIX sh has no pipefail and reports only the last stage's status)
+set -eu -o pipefail
 : "${BUCKET:?BUCKET is not set}"
 : "${JOB_API_URL:?JOB_API_URL is not set}"
 : "${JOB_API_TOKEN:?JOB_API_TOKEN is not set}"

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # iconik.sh: submit each new iconik asset for video analysis once its proxy
 # is ready, exactly once per asset.
 #
@@ -25,7 +25,9 @@
 #                       wh-send, default /var/spool/hookpipe/iconik-failed.ndjson
 # Submitted assets are written to standard output with iconik's answer
 # under "http".
-set -eu
+# a stage that fails fails the run, so cron and systemd see it (bash:
+# POSIX sh has no pipefail and reports only the last stage's status)
+set -eu -o pipefail
 : "${ICONIK_APP_ID:?ICONIK_APP_ID is not set}"
 : "${ICONIK_AUTH_TOKEN:?ICONIK_AUTH_TOKEN is not set}"
 ICONIK_URL=${ICONIK_URL:-https://app.iconik.io}

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # ingress.sh: start a job on the platform for each new object in an S3
 # bucket, handing it over as a presigned URL.
 #
@@ -31,7 +31,9 @@
 # tried again (set a redrive policy on the queue to park poison messages).
 # Started jobs are written to standard output with the platform's answer
 # under "http".
-set -eu
+# a stage that fails fails the run, so cron and systemd see it (bash:
+# POSIX sh has no pipefail and reports only the last stage's status)
+set -eu -o pipefail
 : "${QUEUE:?QUEUE is not set}"
 : "${JOB_API_URL:?JOB_API_URL is not set}"
 : "${JOB_API_TOKEN:?JOB_API_TOKEN is not set}"

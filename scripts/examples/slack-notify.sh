@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # slack-notify.sh: post the job platform's events to a Slack channel, with
 # the job id and the platform's message.
 #
@@ -22,7 +22,9 @@
 # Tokens and webhook URLs are read from the environment by slack-post and
 # never appear on a command line.  slack-post keeps to Slack's rate (one
 # message a second per channel, bursts of 3) and honours Retry-After.
-set -eu
+# a stage that fails fails the run, so cron and systemd see it (bash:
+# POSIX sh has no pipefail and reports only the last stage's status)
+set -eu -o pipefail
 if [ -z "${SLACK_CHANNEL:-}" ]; then
 	: "${SLACK_WEBHOOK_URL:?set SLACK_CHANNEL and SLACK_BOT_TOKEN, or SLACK_WEBHOOK_URL}"
 	set --
