@@ -124,6 +124,7 @@ struct req {
 	char *body;
 	size_t len, off;
 	char sha[65];
+	unsigned char sha256[32];	/* the same, raw */
 	char md5b64[32];
 	char sha64[48];			/* x-amz-checksum-sha256 */
 	char *sum;			/* the one the answer echoed */
@@ -481,6 +482,7 @@ prep_body(struct req *q)
 	}
 	sigv4_hash_final(&h);
 	memcpy(q->sha, h.sha256_hex, sizeof(q->sha));
+	memcpy(q->sha256, h.sha256_sum, sizeof(q->sha256));
 	memcpy(q->md5, h.md5_sum, sizeof(q->md5));
 }
 
@@ -555,17 +557,13 @@ prep_stop(void)
 	nworkers = 0;
 }
 
-/* q's hex SHA-256 as base64, for x-amz-checksum-sha256 */
+/* q's SHA-256 as base64, for x-amz-checksum-sha256 */
 static void
 sha_b64(struct req *q)
 {
-	unsigned char raw[32];
 	struct buf b = {0};
-	int i;
 
-	for (i = 0; i < 32; i++)
-		sscanf(q->sha + 2 * i, "%2hhx", &raw[i]);
-	sigv4_base64(&b, raw, 32);
+	sigv4_base64(&b, q->sha256, sizeof(q->sha256));
 	snprintf(q->sha64, sizeof(q->sha64), "%s", b.p);
 	buf_free(&b);
 }
@@ -584,6 +582,7 @@ hash_body(struct req *q, unsigned char md5[16])
 	sigv4_hash_update(&h, q->body, q->len);
 	sigv4_hash_final(&h);
 	memcpy(q->sha, h.sha256_hex, sizeof(q->sha));
+	memcpy(q->sha256, h.sha256_sum, sizeof(q->sha256));
 	memcpy(md5, h.md5_sum, 16);
 	sigv4_base64(&b, md5, 16);
 	snprintf(q->md5b64, sizeof(q->md5b64), "%s", b.p);
