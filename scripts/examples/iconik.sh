@@ -5,16 +5,29 @@
 #   iconik webhooks (assets, proxies) --> wh-listen
 #   | wh-route -c iconik.yaml (remember created assets; recall one, once,
 #     when its proxy is CLOSED)
-#   | wh-send POST {ICONIK_URL}/API/transcode/v1/videointel/assets/{id}/
+#   | wh-send POST {ICONIK_URL}/API/transcode/v1/analyze/assets/{id}/
 #
-# In iconik, add two webhooks to http(s)://this-host:PORT/iconik: event
-# type "assets", operation "create", and event type "proxies", operation
-# "update" (filter status="CLOSED" if you like).
+# In iconik, add two webhooks to http(s)://this-host:PORT/iconik: type
+# "assets", realm "entity", operation "create"; and type "assets", realm
+# "proxies", operation "update" (query status="CLOSED" if you like).
+# iconik posts {"event_type":"assets","realm":...,"operation":...,
+# "object_id": the asset's id, "data": {...}}.
 #
 # Settings, from the environment:
 #   ICONIK_APP_ID, ICONIK_AUTH_TOKEN  the App-ID and its token (required;
 #                       written to a private header file, never on argv)
 #   ICONIK_URL          default https://app.iconik.io
+#   ICONIK_ANALYZE_PATH the analysis call, a wh-send URL template after
+#                       ICONIK_URL; default
+#                       /API/transcode/v1/analyze/assets/{asset.id|url}/
+#                       (iconik's SDKs: "Start a job that sends an asset
+#                       for analysis", answered 201); the older
+#                       /API/transcode/v1/videointel/assets/{asset.id|url}/
+#                       of iconik's 2018 tutorial, or .../profiles/default/
+#                       for the default analysis profile
+#   ICONIK_ANALYZE_BODY its JSON body (an AnalyzeSchema), a wh-send
+#                       template: default '{{}}' (the empty object {});
+#                       '{{"force": true}}' analyses again
 #   STATE               the SQLite state file, default
 #                       /var/lib/hookpipe/iconik.db
 #   RULES               default: iconik.yaml next to this script
@@ -31,6 +44,8 @@ set -eu -o pipefail
 : "${ICONIK_APP_ID:?ICONIK_APP_ID is not set}"
 : "${ICONIK_AUTH_TOKEN:?ICONIK_AUTH_TOKEN is not set}"
 ICONIK_URL=${ICONIK_URL:-https://app.iconik.io}
+ICONIK_ANALYZE_PATH=${ICONIK_ANALYZE_PATH:-'/API/transcode/v1/analyze/assets/{asset.id|url}/'}
+ICONIK_ANALYZE_BODY=${ICONIK_ANALYZE_BODY:-'{{}}'}
 STATE=${STATE:-/var/lib/hookpipe/iconik.db}
 RULES=${RULES:-$(dirname "$0")/iconik.yaml}
 LISTEN_ADDR=${LISTEN_ADDR:-127.0.0.1}
@@ -47,8 +62,7 @@ trap 'exit 130' INT
 printf 'App-ID: %s\nAuth-Token: %s\n' "$ICONIK_APP_ID" \
     "$ICONIK_AUTH_TOKEN" >"$headers"
 
-# the body is an empty JSON object: "{{}}" is "{}" in a template
 wh-listen -a "$LISTEN_ADDR" -p "$LISTEN_PORT" --path "$HOOK_PATH" |
 	wh-route -c "$RULES" --state "$STATE" |
-	wh-send -u "$ICONIK_URL/API/transcode/v1/videointel/assets/{asset.id|url}/" \
-	    --header-file "$headers" -d '{{}}' --errors "$ERRORS"
+	wh-send -u "$ICONIK_URL$ICONIK_ANALYZE_PATH" \
+	    --header-file "$headers" -d "$ICONIK_ANALYZE_BODY" --errors "$ERRORS"
