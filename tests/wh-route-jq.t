@@ -19,7 +19,7 @@ while IFS='#' read -r args filter; do
 	fi
 done <<'CASES'
 -w body.data.status=CLOSED#.body.data.status == "CLOSED"
--w body.data.status=CLOSED -w 'body.size>1000' -w body.event_type=proxies#.body.data.status == "CLOSED" and (.body.size|type=="number") and .body.size > 1000 and .body.event_type == "proxies"
+-w body.data.status=CLOSED -w 'body.size>1000' -w body.realm=proxies#.body.data.status == "CLOSED" and (.body.size|type=="number") and .body.size > 1000 and .body.realm == "proxies"
 -w 'body.event~^job_(complete|failed)$'#(.body.event|type=="string") and (.body.event|test("^job_(complete|failed)$"))
 -w 'body.size<=100'#(.body.size|type=="number") and .body.size <= 100
 -w 'body.id?'#any(paths; . == ["body","id"])

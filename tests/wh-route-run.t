@@ -6,10 +6,10 @@ python3 scripts/gen-events 2000 3 > "$TMP/ev"
 cat > "$TMP/r.yaml" <<Y
 routes:
   - name: assets
-    when: {body.event_type: assets}
+    when: {body.event_type: assets, body.realm: entity}
     to: $TMP/assets.ndjson
   - name: proxies
-    when: {body.event_type: proxies}
+    when: {body.event_type: assets, body.realm: proxies}
     run: "jq -c '{p: .body.object_id, pad: (\"x\" * 20000)}'"
   - name: jobs
     when: {body.event: [job_complete, job_failed, job_started]}
@@ -19,7 +19,7 @@ Y
 run wh-route -c "$TMP/r.yaml" "$TMP/ev"
 is "children: exit 0" "$RC" 0
 is "children: nothing on stderr" "$ERR" ""
-want_p=$(jq -c 'select(.body.event_type=="proxies")' "$TMP/ev" | wc -l)
+want_p=$(jq -c 'select(.body.realm=="proxies")' "$TMP/ev" | wc -l)
 want_j=$(jq -c 'select(.body.event|tostring|test("^job_"))' "$TMP/ev" | wc -l)
 got_p=$(grep -c '^{"p":' "$TMP/out")
 got_j=$(grep -c '^{"j":' "$TMP/out")
@@ -31,7 +31,7 @@ if jq -e . "$TMP/out" > /dev/null 2>&1 &&
 else
 	fail "children: long lines from two children never interleave"
 fi
-want_a=$(jq -c 'select(.body.event_type=="assets") | .route="assets"' "$TMP/ev")
+want_a=$(jq -c 'select(.body.realm=="entity") | .route="assets"' "$TMP/ev")
 is "to: file gets its records with route" "$(cat "$TMP/assets.ndjson")" "$want_a"
 run wh-route -c "$TMP/r.yaml" "$TMP/ev"
 is "to: appends" "$(wc -l < "$TMP/assets.ndjson" | tr -d ' ')" \

@@ -6,11 +6,11 @@ cat > "$TMP/r.yaml" <<Y
 state: $TMP/state.db
 routes:
   - name: asset-created
-    when: {body.event_type: assets, body.operation: create}
-    remember: {key: "asset:{body.object_id}", value: {title: "{body.title}"}}
+    when: {body.event_type: assets, body.realm: entity, body.operation: create}
+    remember: {key: "asset:{body.object_id}", value: {title: "{body.data.title}"}}
     to: /dev/null
   - name: analyse
-    when: {body.event_type: proxies, body.data.status: CLOSED}
+    when: {body.event_type: assets, body.realm: proxies, body.data.status: CLOSED}
     recall: {key: "asset:{body.data.asset_id}", as: asset, forget: true}
   - name: short
     when: {kind: short}
@@ -21,8 +21,9 @@ routes:
     recall: {key: "s:{id}"}
 default: drop
 Y
-create() { printf '{"body":{"event_type":"assets","operation":"create","object_id":"%s","title":"%s"}}\n' "$1" "$2"; }
-closed() { printf '{"body":{"event_type":"proxies","data":{"status":"CLOSED","asset_id":"%s"}}}\n' "$1"; }
+# iconik's shapes (tests/data/iconik/), trimmed to the fields used here
+create() { printf '{"body":{"event_type":"assets","realm":"entity","operation":"create","object_id":"%s","data":{"id":"%s","title":"%s"}}}\n' "$1" "$1" "$2"; }
+closed() { printf '{"body":{"event_type":"assets","realm":"proxies","operation":"update","object_id":"%s","data":{"asset_id":"%s","status":"CLOSED"}}}\n' "$1" "$1"; }
 
 create A1 "first clip" | wh-route -c "$TMP/r.yaml"
 is "remember: nothing on stdout" "$?" 0

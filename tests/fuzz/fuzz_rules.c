@@ -7,7 +7,8 @@
 #include "xmem.h"
 
 static const char rec_text[] =
-    "{\"id\":\"e1\",\"body\":{\"event_type\":\"proxies\",\"data\":"
+    "{\"id\":\"e1\",\"body\":{\"event_type\":\"assets\","
+    "\"realm\":\"proxies\",\"data\":"
     "{\"status\":\"CLOSED\"},\"size\":1500,\"Records\":[{\"s3\":{\"key\":"
     "\"a b\"}}]},\"headers\":{\"x-hub-signature\":\"sha256=00\"}}";
 
