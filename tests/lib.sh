@@ -9,7 +9,7 @@ DATA=$HP_TOP/tests/data
 # the real interpreter first in PATH: a version manager's shim (pyenv)
 # costs a second or more per python3 call
 if [ -z "${HP_PYBIN:-}" ]; then
-	HP_PYBIN=$(python3 -c 'import os, sys; print(os.path.dirname(os.path.realpath(sys.executable)))' 2>/dev/null)
+	HP_PYBIN=$(sh "$HP_TOP/scripts/pybin")
 	export HP_PYBIN
 fi
 [ -n "$HP_PYBIN" ] && PATH=$HP_BUILD/bin:$HP_PYBIN:$PATH

@@ -12,10 +12,10 @@ dir=$TMP/peers
 mkdir -p "$TMP/fakebin"
 printf '#!/bin/sh\nexit 1\n' >"$TMP/fakebin/python3"
 chmod +x "$TMP/fakebin/python3"
-PATH=$TMP/fakebin:$PATH run sh scripts/peers start "$TMP/nomoto"
+PATH=$TMP/fakebin:$PATH HP_VENV=$TMP/novenv run sh scripts/peers start \
+    "$TMP/nomoto"
 is "no moto: exit 3" "$RC" 3
-like "no moto: says how to get it" "$ERR" \
-	"moto is missing: pip install 'moto\\[server\\]'"
+like "no moto: says how to get it" "$ERR" "moto is missing: run scripts/deps"
 
 sleep 30 &
 victim=$!
