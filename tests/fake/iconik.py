@@ -4,11 +4,12 @@
 usage: iconik.py PORT LOG
 
 Follows iconik's own SDKs: the iconik TypeScript client
-(bootsie123/iconik-typescript 2.0.0, openapi.json and
-typescript-client/TranscodeApi.md, AssetsApi.md; servers
-https://app.iconik.io/API/) and pythonik (NorthShoreAutomation/pythonik,
-pythonik/specs/transcode.py TranscodeSpec.analyze_asset,
-pythonik/models/transcode.py AnalyzeSchema).  Only these routes:
+(github.com/bootsie123/iconik-typescript, package 2.0.0, commit b9247c8:
+openapi.json, typescript-client/TranscodeApi.md and AssetsApi.md; server
+https://app.iconik.io/API/) and pythonik (github.com/NorthShoreAutomation/
+pythonik, the TranscodeSpec of pull request 84, commit 45c1093:
+pythonik/specs/transcode.py analyze_asset, pythonik/models/transcode.py
+AnalyzeSchema, pythonik/tests/test_transcode.py).  Only these routes:
 
   POST /API/transcode/v1/analyze/assets/{asset_id}/
   POST /API/transcode/v1/analyze/assets/{asset_id}/profiles/default/
@@ -16,7 +17,8 @@ pythonik/models/transcode.py AnalyzeSchema).  Only these routes:
        an AnalyzeSchema {"force": bool, "force_type": "OVERWRITE"|"APPEND"
        |null, "service_name": str}; 201 "Returns a definition of the
        started job" (the SDK gives it no schema: here a JobSchema of type
-       ANALYZE, {"id","object_id","object_type","type","status","title"});
+       ANALYZE, {"id","object_id","object_type","type","status","title"};
+       pythonik's own test mocks the call as 204 with no body);
        400 for a body that is not such an object.  (openapi.json marks the
        first deprecated in favour of .../profiles/default/; both answer.)
   GET  /API/assets/v1/assets/{asset_id}/
