@@ -8,7 +8,7 @@
 . tests/lib.sh
 . tests/fake/start.sh
 . tests/data/flow/common.sh
-PLAN=39
+PLAN=41
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
 IP=$(free_port)
 ILOG=$TMP/iconik.ndjson
@@ -157,5 +157,10 @@ is "no secret on stderr" "$(grep -c -e tok-wrong -e app-1 "$TMP/iconik5.err")" 0
 is "header file removed at exit" "$(ls -A "$TMP/hd")" ""
 is "the run fails, so cron and systemd see it" \
     "$([ "$PIPE_RC" -ne 0 ] && echo nonzero)" nonzero
+# the README's pipeline is this one: the same rules, the same route
+ok "README: the pipeline uses scripts/examples/iconik.yaml" \
+    grep -qF "wh-route -c scripts/examples/iconik.yaml --state" README.md
+ok "README: the pipeline calls the route tested here" \
+    grep -qF "wh-send -u \"https://app.iconik.io$AN/{asset.id|url}/\"" README.md
 [ "$T_N" -eq "$PLAN" ] || fail "plan: ran $T_N of $PLAN assertions"
 done_testing
