@@ -29,13 +29,14 @@ deps() {
 	    PIP_TIMEOUT=5 HP_PYTHON="$DEB" HP_VENV="$V" sh scripts/deps "$@"
 }
 
-if [ -f "$("$DEB" -c 'import sysconfig; print(sysconfig.get_path("stdlib"))')/EXTERNALLY-MANAGED" ]; then
+if [ -f "$("$DEB" -c 'import sysconfig; print(sysconfig.get_path("stdlib"))')/EXTERNALLY-MANAGED" ] &&
+    "$DEB" -m pip --version >/dev/null 2>&1; then
 	run env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null "$DEB" -m pip \
 	    install --no-index moto
 	like "the reason: Debian's pip refuses to install into its python3" \
 	    "$ERR" externally-managed-environment
 else
-	skip "the reason: Debian's pip refuses" "$DEB is not externally managed"
+	skip "the reason: Debian's pip refuses" "$DEB: no pip, or not externally managed"
 fi
 
 run deps --check
