@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <time.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,13 +25,24 @@ static const char usage[] =
     "usage: wh-route [-ehqVv] [--strict] [--errors file] [--state file] "
     "[-c file] [-w cond]... [file ...]";
 
+/* a record in a sink's buffer, reported if it does not get out whole */
+struct pend {
+	size_t end;		/* where its line ends in the buffer */
+	json_t *rec;		/* the input record, for --errors */
+	const char *src;
+	long lineno;
+};
+
 /* a child process or a file a route writes to */
 struct sink {
 	const char *name;	/* route name */
 	const char *target;	/* file name or command */
 	int fd;			/* file, or the child's stdin */
 	struct buf out;
+	struct pend *pend;	/* the records in out */
+	size_t npend, cappend;
 	int dead;
+	int errnum;		/* why it is dead */
 	pid_t pid;
 	int outfd;		/* the child's stdout, relayed by a thread */
 	pthread_t relay;
@@ -91,8 +103,9 @@ open_sinks(const char *file)
 		s->fd = -1;
 		if (rules.route[i].dest != RULES_FILE)
 			continue;
+		/* record data: 0600, or less if the umask says so */
 		s->fd = open(s->target, O_WRONLY | O_APPEND | O_CREAT |
-		    O_CLOEXEC, 0666);
+		    O_CLOEXEC, 0600);
 		if (s->fd < 0)
 			msg_die(EX_CONFIG, "%s:%d: route '%s': cannot open "
 			    "%s: %s", file, rules.route[i].line, s->name,
@@ -169,35 +182,101 @@ reap(struct sink *s)
 	return 1;
 }
 
+/* a line cut short by a full disk is taken back: the file keeps whole
+ * lines only (unless someone appended after it) */
+static void
+untear(struct sink *s, size_t torn)
+{
+	struct stat st;
+	off_t pos;
+
+	if (torn == 0 || fstat(s->fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return;
+	pos = lseek(s->fd, 0, SEEK_CUR);
+	if (pos < (off_t)torn || st.st_size != pos ||
+	    ftruncate(s->fd, pos - (off_t)torn) < 0)
+		msg_err("route %s: cannot take back a partial line at the "
+		    "end of %s", s->name, s->target);
+}
+
+/* the records from pend[k] on did not get out: each is reported */
+static void
+fail_pending(struct sink *s, size_t k, const char *why)
+{
+	struct nd_rec r;
+
+	for (; k < s->npend; k++) {
+		memset(&r, 0, sizeof(r));
+		r.obj = s->pend[k].rec;
+		r.src = s->pend[k].src;
+		r.lineno = s->pend[k].lineno;
+		nd_fail(&r, "route %s: %s, record not delivered", s->name,
+		    why);
+	}
+}
+
+static void
+drop_pending(struct sink *s)
+{
+	size_t k;
+
+	for (k = 0; k < s->npend; k++)
+		json_decref(s->pend[k].rec);
+	s->npend = 0;
+	buf_reset(&s->out);
+}
+
+/* why a sink's records do not get out */
+static const char *
+sink_why(const struct sink *s, char *m, size_t mlen)
+{
+	if (s->pid > 0 || s->started)
+		return "command stopped reading";
+	snprintf(m, mlen, "cannot write %s: %s", s->target,
+	    strerror(s->errnum));
+	return m;
+}
+
+/*
+ * Write the buffer out; on failure every record not written whole is
+ * reported on its own line.  A full disk (ENOSPC, EDQUOT) fails what was
+ * buffered and the next flush tries again; other errors end the sink.
+ */
 static int
 sink_flush(struct sink *s)
 {
-	size_t off = 0;
+	size_t off = 0, k;
 	ssize_t n;
+	char m[512];
 
-	while (off < s->out.len && !s->dead) {
+	while (off < s->out.len) {
 		n = write(s->fd, s->out.p + off, s->out.len - off);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
-			if (s->fd >= 0 && s->pid > 0) {
-				close(s->fd);
-				s->fd = -1;
-				reap(s);
-				msg_err("route %s: command stopped reading; "
-				    "its records are not delivered", s->name);
-			} else {
-				msg_err("route %s: cannot write %s: %s",
-				    s->name, s->target, strerror(errno));
-			}
-			s->dead = 1;
-			nd_set_status(EX_PARTIAL);
-		} else {
-			off += (size_t)n;
-		}
+		if (n < 0)
+			break;
+		off += (size_t)n;
 	}
-	buf_reset(&s->out);
-	return s->dead ? -1 : 0;
+	if (off == s->out.len) {
+		drop_pending(s);
+		return 0;
+	}
+	s->errnum = errno;
+	for (k = 0; k < s->npend && s->pend[k].end <= off; k++)
+		;
+	if (s->pid > 0) {
+		close(s->fd);
+		s->fd = -1;
+		reap(s);
+	} else {
+		untear(s, off - (k > 0 ? s->pend[k - 1].end : 0));
+	}
+	fail_pending(s, k, sink_why(s, m, sizeof(m)));
+	drop_pending(s);
+	if (s->pid > 0 || s->started || (s->errnum != ENOSPC &&
+	    s->errnum != EDQUOT))
+		s->dead = 1;
+	return -1;
 }
 
 static void
@@ -219,28 +298,37 @@ dump_cb(const char *p, size_t n, void *arg)
 }
 
 static int
-deliver(const struct rules_route *rt, struct sink *s, json_t *rec, char *err,
-    size_t errlen)
+deliver(const struct rules_route *rt, struct sink *s, struct nd_rec *r,
+    json_t *rec, char *err, size_t errlen)
 {
+	struct pend *p;
+	char m[512];
+
 	if (rt->dest == RULES_STDOUT) {
 		nd_write(rec);
 		return 0;
 	}
 	if (s->dead) {
-		snprintf(err, errlen, "route %s: %s is gone, record not "
-		    "delivered", rt->name, rt->dest == RULES_RUN ? "command" :
-		    "file");
+		snprintf(err, errlen, "route %s: %s, record not delivered",
+		    rt->name, sink_why(s, m, sizeof(m)));
 		return ND_FAIL;
 	}
 	if (rt->dest == RULES_RUN && !s->started)
 		start_child(s);
 	json_dump_callback(rec, dump_cb, &s->out, JSON_COMPACT);
 	buf_addc(&s->out, '\n');
-	if (s->out.len >= 64 * 1024 && sink_flush(s) < 0) {
-		snprintf(err, errlen, "route %s: record not delivered",
-		    rt->name);
-		return ND_FAIL;
+	if (s->npend == s->cappend) {
+		s->cappend = s->cappend ? 2 * s->cappend : 64;
+		s->pend = xrealloc(s->pend, s->cappend * sizeof(*s->pend));
 	}
+	p = &s->pend[s->npend++];
+	p->end = s->out.len;
+	p->rec = json_incref(r->obj);
+	p->src = r->src;
+	p->lineno = r->lineno;
+	/* a failed flush has reported this record with the others */
+	if (s->out.len >= 64 * 1024)
+		sink_flush(s);
 	return 0;
 }
 
@@ -330,7 +418,7 @@ route_one(struct nd_rec *r, void *arg, char *err, size_t errlen)
 			json_decref(out);
 			return ND_FAIL;
 		}
-		rc = deliver(rt, &sinks[i], out, err, errlen);
+		rc = deliver(rt, &sinks[i], r, out, err, errlen);
 		json_decref(out);
 		if (rc != 0)
 			return rc;

@@ -1,7 +1,10 @@
 /* state: a small persistent key-value store with expiry, on SQLite */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sqlite3.h>
 
 #include "state.h"
@@ -37,8 +40,18 @@ state_close(struct state *s)
 struct state *
 state_open(const char *path, char *err, size_t errlen)
 {
-	struct state *s = xcalloc(1, sizeof(*s));
+	struct state *s;
+	int fd;
 
+	/* it holds record data: created 0600 (less if the umask says so);
+	 * SQLite gives its -wal and -shm files the same mode */
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+		snprintf(err, errlen, "state: cannot open %s: %s", path,
+		    strerror(errno));
+		return NULL;
+	}
+	close(fd);
+	s = xcalloc(1, sizeof(*s));
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
 		dberr(s, "open the database", err, errlen);
