@@ -23,7 +23,10 @@
 
 static const char usage[] =
     "usage: wh-route [-ehqVv] [--strict] [--errors file] [--state file] "
-    "[-c file] [-w cond]... [file ...]";
+    "[--lease sec]\n"
+    "                [-c file] [-w cond]... [file ...]\n"
+    "       wh-route --settle --state file [-ehqV] [--errors file] "
+    "[file ...]";
 
 /* a record in a sink's buffer, reported if it does not get out whole */
 struct pend {
@@ -51,6 +54,7 @@ struct sink {
 
 static struct rules rules;
 static struct state *state;	/* remember/recall */
+static long lease = 300;	/* seconds a recall's claim holds */
 static struct sink *sinks;	/* one per route */
 static struct rules_cond **wconds;
 static size_t nw;
@@ -334,22 +338,31 @@ deliver(const struct rules_route *rt, struct sink *s, struct nd_rec *r,
 
 /* ---- per record ---- */
 
-/* recall: the stored value for the route's key, or NULL (no match) */
+/*
+ * recall: the stored value for the route's key, or NULL (no match).  With
+ * forget, the entry is claimed, not deleted: *claim is {"key", "id"} for
+ * the record to carry to wh-route --settle at the end of the pipeline.
+ */
 static int
-recall(const struct rules_route *rt, json_t *rec, json_t **val, char *err,
-    size_t errlen)
+recall(const struct rules_route *rt, json_t *rec, json_t **val,
+    json_t **claim, char *err, size_t errlen)
 {
 	struct buf key = {0};
-	char *v;
+	char *v, id[STATE_CLAIM_LEN];
 	int rc;
 
-	*val = NULL;
+	*val = *claim = NULL;
 	if (tmpl_render(rt->recall, rec, &key, err, errlen) < 0) {
 		buf_free(&key);
 		return -1;
 	}
-	rc = state_get(state, key.p, rt->forget, time(NULL), &v, err,
-	    errlen);
+	if (rt->forget)
+		rc = state_claim(state, key.p, lease, time(NULL), &v, id, err,
+		    errlen);
+	else
+		rc = state_get(state, key.p, time(NULL), &v, err, errlen);
+	if (rc == 0 && v != NULL && rt->forget)
+		*claim = json_pack("{s:s, s:s}", "key", key.p, "id", id);
 	buf_free(&key);
 	if (rc < 0)
 		return -1;
@@ -359,6 +372,28 @@ recall(const struct rules_route *rt, json_t *rec, json_t **val, char *err,
 			*val = json_string(v);
 		free(v);
 	}
+	return 0;
+}
+
+/* --settle: a record that made it to the end of the pipeline settles
+ * its claim; every record is passed on */
+static int
+settle_one(struct nd_rec *r, void *arg, char *err, size_t errlen)
+{
+	json_t *c = json_object_get(r->obj, "claim");
+	json_t *k = json_object_get(c, "key"), *id = json_object_get(c, "id");
+	int settled;
+
+	(void)arg;
+	if (c != NULL && (!json_is_string(k) || !json_is_string(id))) {
+		snprintf(err, errlen, "claim is not {\"key\": ..., \"id\": "
+		    "...}");
+		return ND_FAIL;
+	}
+	if (c != NULL && state_settle(state, json_string_value(k),
+	    json_string_value(id), &settled, err, errlen) < 0)
+		return ND_FAIL;
+	nd_write_raw(r->line, r->len);
 	return 0;
 }
 
@@ -388,7 +423,7 @@ route_one(struct nd_rec *r, void *arg, char *err, size_t errlen)
 {
 	size_t i;
 	int matched = 0, rc;
-	json_t *out, *got;
+	json_t *out, *got, *claim;
 
 	(void)arg;
 	for (i = 0; i < rules.n; i++) {
@@ -396,9 +431,9 @@ route_one(struct nd_rec *r, void *arg, char *err, size_t errlen)
 
 		if (!rules_match(rt->when, r->obj))
 			continue;
-		got = NULL;
+		got = claim = NULL;
 		if (rt->recall != NULL) {
-			if (recall(rt, r->obj, &got, err, errlen) < 0)
+			if (recall(rt, r->obj, &got, &claim, err, errlen) < 0)
 				return ND_FAIL;
 			if (got == NULL)
 				continue;	/* nothing remembered */
@@ -406,6 +441,8 @@ route_one(struct nd_rec *r, void *arg, char *err, size_t errlen)
 		matched = 1;
 		out = json_copy(r->obj);
 		json_object_set_new(out, "route", json_string(rt->name));
+		if (claim != NULL)
+			json_object_set_new(out, "claim", claim);
 		if (got != NULL && path_set(&rt->recall_as, out, got) < 0) {
 			snprintf(err, errlen, "route %s: cannot set %s",
 			    rt->name, rt->recall_as.text);
@@ -634,6 +671,32 @@ finish_children(void)
 	}
 }
 
+/* wh-route --settle --state file */
+static int
+settle_main(const char *statefile, int routing, const char *errors,
+    char **files, int nfiles, struct nd_opts *o)
+{
+	char err[1024];
+	int rc;
+
+	if (routing) {
+		msg_err("--settle goes without -c and -w");
+		msg_usage(usage);
+	}
+	if (statefile == NULL) {
+		msg_err("--settle needs the --state file");
+		msg_usage(usage);
+	}
+	if (errors != NULL && nd_errors_open(errors, err, sizeof(err)) < 0)
+		msg_die(EX_CONFIG, "%s", err);
+	if ((state = state_open(statefile, err, sizeof(err))) == NULL)
+		msg_die(EX_CONFIG, "cannot open state file %s: %s", statefile,
+		    err);
+	rc = nd_run(files, nfiles, settle_one, NULL, o);
+	state_close(state);
+	return rc;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -644,6 +707,8 @@ main(int argc, char *argv[])
 		{"errors", required_argument, NULL, 'E'},
 		{"strict", no_argument, NULL, 'S'},
 		{"state", required_argument, NULL, 's'},
+		{"lease", required_argument, NULL, 'L'},
+		{"settle", no_argument, NULL, 'T'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -651,9 +716,9 @@ main(int argc, char *argv[])
 	};
 	struct nd_opts o = {0};
 	const char *conf = NULL, *errors = NULL, *statefile = NULL;
-	char err[1024], *lit;
+	char err[1024], *lit, *end;
 	struct rules_cond *c;
-	int ch, rc;
+	int ch, rc, settle = 0;
 	size_t i;
 
 	msg_prog = "wh-route";
@@ -665,6 +730,17 @@ main(int argc, char *argv[])
 		case 'E': errors = optarg; break;
 		case 'S': strict = 1; break;
 		case 's': statefile = optarg; break;
+		case 'L':
+			errno = 0;
+			lease = strtol(optarg, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0' ||
+			    lease < 1 || lease > 30 * 86400) {
+				msg_err("--lease: '%s' is not a number from 1 "
+				    "to 2592000", optarg);
+				msg_usage(usage);
+			}
+			break;
+		case 'T': settle = 1; break;
 		case 'q': msg_quiet = 1; break;
 		case 'v': vflag = 1; break;
 		case 'w':
@@ -680,6 +756,9 @@ main(int argc, char *argv[])
 		default:  msg_usage(usage);
 		}
 	}
+	if (settle)
+		return settle_main(statefile, conf != NULL || nw > 0, errors,
+		    argv + optind, argc - optind, &o);
 	if (conf != NULL && nw > 0) {
 		msg_err("-c and -w do not go together");
 		msg_usage(usage);
