@@ -1,5 +1,6 @@
 /* conf: load a YAML (or JSON) config file into a jansson value */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,19 +9,21 @@
 #include "conf.h"
 #include "xmem.h"
 
-/* node → line table for conf_line(), for the last document loaded */
+/* node → line table for conf_line(), for the last document loaded: a
+ * hash table, so that a rules file of many routes loads in linear time */
 struct nline {
-	const json_t *node;
+	const json_t *node;	/* NULL: a free slot */
 	int line;
 };
 static struct nline *lines;
-static size_t nlines, caplines;
+static size_t nlines, caplines;	/* caplines: 0 or a power of two */
 
 /*
- * A document may stand for at most CONF_MAX_VALUES values and CONF_MAX_DEPTH
- * levels once its aliases are expanded: the loader shares an alias's value,
- * but whoever walks the result (rules compiled into conditions, templates)
- * walks every copy, and ten levels of ten aliases are 10^10 of them.
+ * Aliases may add at most CONF_MAX_VALUES values to a document, and it may
+ * be CONF_MAX_DEPTH levels deep with them expanded: the loader shares an
+ * alias's value, but whoever walks the result (rules compiled into
+ * conditions, templates) walks every copy, and ten levels of ten aliases
+ * are 10^10 of them.  Values written out cost bytes in the file.
  */
 #define CONF_MAX_VALUES	100000
 #define CONF_MAX_DEPTH	100
@@ -43,19 +46,50 @@ struct ctx {
 	size_t nanc;
 	int depth;
 	size_t values;		/* values so far, aliases expanded */
+	size_t aliased;		/* of those, added by aliases */
 	int height;		/* levels below the node just built */
 };
 
+static size_t
+slot(const json_t *node)
+{
+	size_t i = (size_t)(((uintptr_t)node >> 4) * 0x9E3779B97F4A7C15ull);
+
+	for (i &= caplines - 1; lines[i].node != NULL && lines[i].node != node;
+	    i = (i + 1) & (caplines - 1))
+		;
+	return i;
+}
+
+/* a node's first line is kept (an alias records its value again) */
 static void
 remember(const json_t *node, int line)
 {
-	if (nlines == caplines) {
-		caplines = caplines ? caplines * 2 : 64;
-		lines = xrealloc(lines, caplines * sizeof(*lines));
+	struct nline *old = lines;
+	size_t i, n = caplines;
+
+	if (2 * (nlines + 1) > caplines) {
+		caplines = caplines ? 2 * caplines : 256;
+		lines = xcalloc(caplines, sizeof(*lines));
+		for (i = 0; i < n; i++)
+			if (old[i].node != NULL)
+				lines[slot(old[i].node)] = old[i];
+		free(old);
 	}
-	lines[nlines].node = node;
-	lines[nlines].line = line;
+	i = slot(node);
+	if (lines[i].node != NULL)
+		return;
+	lines[i].node = node;
+	lines[i].line = line;
 	nlines++;
+}
+
+static void
+forget_lines(void)
+{
+	if (lines != NULL)
+		memset(lines, 0, caplines * sizeof(*lines));
+	nlines = 0;
 }
 
 int
@@ -63,10 +97,10 @@ conf_line(const json_t *node)
 {
 	size_t i;
 
-	for (i = 0; i < nlines; i++)
-		if (lines[i].node == node)
-			return lines[i].line;
-	return 0;
+	if (nlines == 0 || node == NULL)
+		return 0;
+	i = slot(node);
+	return lines[i].node != NULL ? lines[i].line : 0;
 }
 
 static int
@@ -131,7 +165,7 @@ too_big(struct ctx *c, int line)
 {
 	char what[128];
 
-	snprintf(what, sizeof(what), "more than %d values, aliases expanded",
+	snprintf(what, sizeof(what), "aliases add more than %d values",
 	    CONF_MAX_VALUES);
 	return fail(c, line, what);
 }
@@ -149,8 +183,9 @@ alias(struct ctx *c, int line, const char *name, json_t **v)
 		return fail(c, line, "unknown alias");
 	if (c->depth + c->anc[i].height - 1 > CONF_MAX_DEPTH)
 		return fail(c, line, "nested too deeply (aliases expanded)");
-	if (c->anc[i].weight > CONF_MAX_VALUES - c->values)
+	if (c->anc[i].weight > CONF_MAX_VALUES - c->aliased)
 		return too_big(c, line);
+	c->aliased += c->anc[i].weight;
 	c->values += c->anc[i].weight;
 	c->height = c->anc[i].height;
 	*v = json_incref(c->anc[i].val);
@@ -265,10 +300,8 @@ parse_node(struct ctx *c, yaml_event_t *ev, json_t **out)
 		yaml_event_delete(ev);
 		return fail(c, line, "nested too deeply");
 	}
-	if (ev->type != YAML_ALIAS_EVENT && ++c->values > CONF_MAX_VALUES) {
-		yaml_event_delete(ev);
-		return too_big(c, line);
-	}
+	if (ev->type != YAML_ALIAS_EVENT)
+		c->values++;
 	switch (ev->type) {
 	case YAML_SCALAR_EVENT:
 		if (ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
@@ -388,7 +421,7 @@ conf_loads(const char *text, size_t len, const char *name, json_t **out,
 	c.name = name;
 	c.err = err;
 	c.errlen = errlen;
-	nlines = 0;
+	forget_lines();
 	if (!yaml_parser_initialize(&c.p)) {
 		snprintf(err, errlen, "%s: cannot set up the YAML parser",
 		    name);
@@ -399,7 +432,7 @@ conf_loads(const char *text, size_t len, const char *name, json_t **out,
 	rc = load(&c, out);
 	ctx_done(&c);
 	if (rc < 0)
-		nlines = 0;
+		forget_lines();
 	return rc;
 }
 
