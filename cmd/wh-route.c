@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <time.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,7 +23,18 @@
 
 static const char usage[] =
     "usage: wh-route [-ehqVv] [--strict] [--errors file] [--state file] "
-    "[-c file] [-w cond]... [file ...]";
+    "[--lease sec]\n"
+    "                [-c file] [-w cond]... [file ...]\n"
+    "       wh-route --settle --state file [-ehqV] [--errors file] "
+    "[file ...]";
+
+/* a record in a sink's buffer, reported if it does not get out whole */
+struct pend {
+	size_t end;		/* where its line ends in the buffer */
+	json_t *rec;		/* the input record, for --errors */
+	const char *src;
+	long lineno;
+};
 
 /* a child process or a file a route writes to */
 struct sink {
@@ -30,7 +42,10 @@ struct sink {
 	const char *target;	/* file name or command */
 	int fd;			/* file, or the child's stdin */
 	struct buf out;
+	struct pend *pend;	/* the records in out */
+	size_t npend, cappend;
 	int dead;
+	int errnum;		/* why it is dead */
 	pid_t pid;
 	int outfd;		/* the child's stdout, relayed by a thread */
 	pthread_t relay;
@@ -39,6 +54,7 @@ struct sink {
 
 static struct rules rules;
 static struct state *state;	/* remember/recall */
+static long lease = 300;	/* seconds a recall's claim holds */
 static struct sink *sinks;	/* one per route */
 static struct rules_cond **wconds;
 static size_t nw;
@@ -91,8 +107,9 @@ open_sinks(const char *file)
 		s->fd = -1;
 		if (rules.route[i].dest != RULES_FILE)
 			continue;
+		/* record data: 0600, or less if the umask says so */
 		s->fd = open(s->target, O_WRONLY | O_APPEND | O_CREAT |
-		    O_CLOEXEC, 0666);
+		    O_CLOEXEC, 0600);
 		if (s->fd < 0)
 			msg_die(EX_CONFIG, "%s:%d: route '%s': cannot open "
 			    "%s: %s", file, rules.route[i].line, s->name,
@@ -169,35 +186,101 @@ reap(struct sink *s)
 	return 1;
 }
 
+/* a line cut short by a full disk is taken back: the file keeps whole
+ * lines only (unless someone appended after it) */
+static void
+untear(struct sink *s, size_t torn)
+{
+	struct stat st;
+	off_t pos;
+
+	if (torn == 0 || fstat(s->fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return;
+	pos = lseek(s->fd, 0, SEEK_CUR);
+	if (pos < (off_t)torn || st.st_size != pos ||
+	    ftruncate(s->fd, pos - (off_t)torn) < 0)
+		msg_err("route %s: cannot take back a partial line at the "
+		    "end of %s", s->name, s->target);
+}
+
+/* the records from pend[k] on did not get out: each is reported */
+static void
+fail_pending(struct sink *s, size_t k, const char *why)
+{
+	struct nd_rec r;
+
+	for (; k < s->npend; k++) {
+		memset(&r, 0, sizeof(r));
+		r.obj = s->pend[k].rec;
+		r.src = s->pend[k].src;
+		r.lineno = s->pend[k].lineno;
+		nd_fail(&r, "route %s: %s, record not delivered", s->name,
+		    why);
+	}
+}
+
+static void
+drop_pending(struct sink *s)
+{
+	size_t k;
+
+	for (k = 0; k < s->npend; k++)
+		json_decref(s->pend[k].rec);
+	s->npend = 0;
+	buf_reset(&s->out);
+}
+
+/* why a sink's records do not get out */
+static const char *
+sink_why(const struct sink *s, char *m, size_t mlen)
+{
+	if (s->pid > 0 || s->started)
+		return "command stopped reading";
+	snprintf(m, mlen, "cannot write %s: %s", s->target,
+	    strerror(s->errnum));
+	return m;
+}
+
+/*
+ * Write the buffer out; on failure every record not written whole is
+ * reported on its own line.  A full disk (ENOSPC, EDQUOT) fails what was
+ * buffered and the next flush tries again; other errors end the sink.
+ */
 static int
 sink_flush(struct sink *s)
 {
-	size_t off = 0;
+	size_t off = 0, k;
 	ssize_t n;
+	char m[512];
 
-	while (off < s->out.len && !s->dead) {
+	while (off < s->out.len) {
 		n = write(s->fd, s->out.p + off, s->out.len - off);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
-			if (s->fd >= 0 && s->pid > 0) {
-				close(s->fd);
-				s->fd = -1;
-				reap(s);
-				msg_err("route %s: command stopped reading; "
-				    "its records are not delivered", s->name);
-			} else {
-				msg_err("route %s: cannot write %s: %s",
-				    s->name, s->target, strerror(errno));
-			}
-			s->dead = 1;
-			nd_set_status(EX_PARTIAL);
-		} else {
-			off += (size_t)n;
-		}
+		if (n < 0)
+			break;
+		off += (size_t)n;
 	}
-	buf_reset(&s->out);
-	return s->dead ? -1 : 0;
+	if (off == s->out.len) {
+		drop_pending(s);
+		return 0;
+	}
+	s->errnum = errno;
+	for (k = 0; k < s->npend && s->pend[k].end <= off; k++)
+		;
+	if (s->pid > 0) {
+		close(s->fd);
+		s->fd = -1;
+		reap(s);
+	} else {
+		untear(s, off - (k > 0 ? s->pend[k - 1].end : 0));
+	}
+	fail_pending(s, k, sink_why(s, m, sizeof(m)));
+	drop_pending(s);
+	if (s->pid > 0 || s->started || (s->errnum != ENOSPC &&
+	    s->errnum != EDQUOT))
+		s->dead = 1;
+	return -1;
 }
 
 static void
@@ -219,49 +302,67 @@ dump_cb(const char *p, size_t n, void *arg)
 }
 
 static int
-deliver(const struct rules_route *rt, struct sink *s, json_t *rec, char *err,
-    size_t errlen)
+deliver(const struct rules_route *rt, struct sink *s, struct nd_rec *r,
+    json_t *rec, char *err, size_t errlen)
 {
+	struct pend *p;
+	char m[512];
+
 	if (rt->dest == RULES_STDOUT) {
 		nd_write(rec);
 		return 0;
 	}
 	if (s->dead) {
-		snprintf(err, errlen, "route %s: %s is gone, record not "
-		    "delivered", rt->name, rt->dest == RULES_RUN ? "command" :
-		    "file");
+		snprintf(err, errlen, "route %s: %s, record not delivered",
+		    rt->name, sink_why(s, m, sizeof(m)));
 		return ND_FAIL;
 	}
 	if (rt->dest == RULES_RUN && !s->started)
 		start_child(s);
 	json_dump_callback(rec, dump_cb, &s->out, JSON_COMPACT);
 	buf_addc(&s->out, '\n');
-	if (s->out.len >= 64 * 1024 && sink_flush(s) < 0) {
-		snprintf(err, errlen, "route %s: record not delivered",
-		    rt->name);
-		return ND_FAIL;
+	if (s->npend == s->cappend) {
+		s->cappend = s->cappend ? 2 * s->cappend : 64;
+		s->pend = xrealloc(s->pend, s->cappend * sizeof(*s->pend));
 	}
+	p = &s->pend[s->npend++];
+	p->end = s->out.len;
+	p->rec = json_incref(r->obj);
+	p->src = r->src;
+	p->lineno = r->lineno;
+	/* a failed flush has reported this record with the others */
+	if (s->out.len >= 64 * 1024)
+		sink_flush(s);
 	return 0;
 }
 
 /* ---- per record ---- */
 
-/* recall: the stored value for the route's key, or NULL (no match) */
+/*
+ * recall: the stored value for the route's key, or NULL (no match).  With
+ * forget, the entry is claimed, not deleted: *claim is {"key", "id"} for
+ * the record to carry to wh-route --settle at the end of the pipeline.
+ */
 static int
-recall(const struct rules_route *rt, json_t *rec, json_t **val, char *err,
-    size_t errlen)
+recall(const struct rules_route *rt, json_t *rec, json_t **val,
+    json_t **claim, char *err, size_t errlen)
 {
 	struct buf key = {0};
-	char *v;
+	char *v, id[STATE_CLAIM_LEN];
 	int rc;
 
-	*val = NULL;
+	*val = *claim = NULL;
 	if (tmpl_render(rt->recall, rec, &key, err, errlen) < 0) {
 		buf_free(&key);
 		return -1;
 	}
-	rc = state_get(state, key.p, rt->forget, time(NULL), &v, err,
-	    errlen);
+	if (rt->forget)
+		rc = state_claim(state, key.p, lease, time(NULL), &v, id, err,
+		    errlen);
+	else
+		rc = state_get(state, key.p, time(NULL), &v, err, errlen);
+	if (rc == 0 && v != NULL && rt->forget)
+		*claim = json_pack("{s:s, s:s}", "key", key.p, "id", id);
 	buf_free(&key);
 	if (rc < 0)
 		return -1;
@@ -271,6 +372,28 @@ recall(const struct rules_route *rt, json_t *rec, json_t **val, char *err,
 			*val = json_string(v);
 		free(v);
 	}
+	return 0;
+}
+
+/* --settle: a record that made it to the end of the pipeline settles
+ * its claim; every record is passed on */
+static int
+settle_one(struct nd_rec *r, void *arg, char *err, size_t errlen)
+{
+	json_t *c = json_object_get(r->obj, "claim");
+	json_t *k = json_object_get(c, "key"), *id = json_object_get(c, "id");
+	int settled;
+
+	(void)arg;
+	if (c != NULL && (!json_is_string(k) || !json_is_string(id))) {
+		snprintf(err, errlen, "claim is not {\"key\": ..., \"id\": "
+		    "...}");
+		return ND_FAIL;
+	}
+	if (c != NULL && state_settle(state, json_string_value(k),
+	    json_string_value(id), &settled, err, errlen) < 0)
+		return ND_FAIL;
+	nd_write_raw(r->line, r->len);
 	return 0;
 }
 
@@ -300,7 +423,7 @@ route_one(struct nd_rec *r, void *arg, char *err, size_t errlen)
 {
 	size_t i;
 	int matched = 0, rc;
-	json_t *out, *got;
+	json_t *out, *got, *claim;
 
 	(void)arg;
 	for (i = 0; i < rules.n; i++) {
@@ -308,9 +431,9 @@ route_one(struct nd_rec *r, void *arg, char *err, size_t errlen)
 
 		if (!rules_match(rt->when, r->obj))
 			continue;
-		got = NULL;
+		got = claim = NULL;
 		if (rt->recall != NULL) {
-			if (recall(rt, r->obj, &got, err, errlen) < 0)
+			if (recall(rt, r->obj, &got, &claim, err, errlen) < 0)
 				return ND_FAIL;
 			if (got == NULL)
 				continue;	/* nothing remembered */
@@ -318,6 +441,8 @@ route_one(struct nd_rec *r, void *arg, char *err, size_t errlen)
 		matched = 1;
 		out = json_copy(r->obj);
 		json_object_set_new(out, "route", json_string(rt->name));
+		if (claim != NULL)
+			json_object_set_new(out, "claim", claim);
 		if (got != NULL && path_set(&rt->recall_as, out, got) < 0) {
 			snprintf(err, errlen, "route %s: cannot set %s",
 			    rt->name, rt->recall_as.text);
@@ -330,7 +455,7 @@ route_one(struct nd_rec *r, void *arg, char *err, size_t errlen)
 			json_decref(out);
 			return ND_FAIL;
 		}
-		rc = deliver(rt, &sinks[i], out, err, errlen);
+		rc = deliver(rt, &sinks[i], r, out, err, errlen);
 		json_decref(out);
 		if (rc != 0)
 			return rc;
@@ -546,6 +671,32 @@ finish_children(void)
 	}
 }
 
+/* wh-route --settle --state file */
+static int
+settle_main(const char *statefile, int routing, const char *errors,
+    char **files, int nfiles, struct nd_opts *o)
+{
+	char err[1024];
+	int rc;
+
+	if (routing) {
+		msg_err("--settle goes without -c and -w");
+		msg_usage(usage);
+	}
+	if (statefile == NULL) {
+		msg_err("--settle needs the --state file");
+		msg_usage(usage);
+	}
+	if (errors != NULL && nd_errors_open(errors, err, sizeof(err)) < 0)
+		msg_die(EX_CONFIG, "%s", err);
+	if ((state = state_open(statefile, err, sizeof(err))) == NULL)
+		msg_die(EX_CONFIG, "cannot open state file %s: %s", statefile,
+		    err);
+	rc = nd_run(files, nfiles, settle_one, NULL, o);
+	state_close(state);
+	return rc;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -556,6 +707,8 @@ main(int argc, char *argv[])
 		{"errors", required_argument, NULL, 'E'},
 		{"strict", no_argument, NULL, 'S'},
 		{"state", required_argument, NULL, 's'},
+		{"lease", required_argument, NULL, 'L'},
+		{"settle", no_argument, NULL, 'T'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -563,9 +716,9 @@ main(int argc, char *argv[])
 	};
 	struct nd_opts o = {0};
 	const char *conf = NULL, *errors = NULL, *statefile = NULL;
-	char err[1024], *lit;
+	char err[1024], *lit, *end;
 	struct rules_cond *c;
-	int ch, rc;
+	int ch, rc, settle = 0;
 	size_t i;
 
 	msg_prog = "wh-route";
@@ -577,6 +730,17 @@ main(int argc, char *argv[])
 		case 'E': errors = optarg; break;
 		case 'S': strict = 1; break;
 		case 's': statefile = optarg; break;
+		case 'L':
+			errno = 0;
+			lease = strtol(optarg, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0' ||
+			    lease < 1 || lease > 30 * 86400) {
+				msg_err("--lease: '%s' is not a number from 1 "
+				    "to 2592000", optarg);
+				msg_usage(usage);
+			}
+			break;
+		case 'T': settle = 1; break;
 		case 'q': msg_quiet = 1; break;
 		case 'v': vflag = 1; break;
 		case 'w':
@@ -592,6 +756,9 @@ main(int argc, char *argv[])
 		default:  msg_usage(usage);
 		}
 	}
+	if (settle)
+		return settle_main(statefile, conf != NULL || nw > 0, errors,
+		    argv + optind, argc - optind, &o);
 	if (conf != NULL && nw > 0) {
 		msg_err("-c and -w do not go together");
 		msg_usage(usage);

@@ -1,5 +1,6 @@
 /* conf: load a YAML (or JSON) config file into a jansson value */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,18 +9,31 @@
 #include "conf.h"
 #include "xmem.h"
 
-/* node → line table for conf_line(), for the last document loaded */
+/* node → line table for conf_line(), for the last document loaded: a
+ * hash table, so that a rules file of many routes loads in linear time */
 struct nline {
-	const json_t *node;
+	const json_t *node;	/* NULL: a free slot */
 	int line;
 };
 static struct nline *lines;
-static size_t nlines, caplines;
+static size_t nlines, caplines;	/* caplines: 0 or a power of two */
+
+/*
+ * Aliases may add at most CONF_MAX_VALUES values to a document, and it may
+ * be CONF_MAX_DEPTH levels deep with them expanded: the loader shares an
+ * alias's value, but whoever walks the result (rules compiled into
+ * conditions, templates) walks every copy, and ten levels of ten aliases
+ * are 10^10 of them.  Values written out cost bytes in the file.
+ */
+#define CONF_MAX_VALUES	100000
+#define CONF_MAX_DEPTH	100
 
 /* anchors seen in the document, for aliases */
 struct anchor {
 	char *name;
 	json_t *val;
+	size_t weight;		/* values it stands for, expanded */
+	int height;		/* levels it adds, expanded */
 };
 
 struct ctx {
@@ -31,18 +45,51 @@ struct ctx {
 	struct anchor *anc;
 	size_t nanc;
 	int depth;
+	size_t values;		/* values so far, aliases expanded */
+	size_t aliased;		/* of those, added by aliases */
+	int height;		/* levels below the node just built */
 };
 
+static size_t
+slot(const json_t *node)
+{
+	size_t i = (size_t)(((uintptr_t)node >> 4) * 0x9E3779B97F4A7C15ull);
+
+	for (i &= caplines - 1; lines[i].node != NULL && lines[i].node != node;
+	    i = (i + 1) & (caplines - 1))
+		;
+	return i;
+}
+
+/* a node's first line is kept (an alias records its value again) */
 static void
 remember(const json_t *node, int line)
 {
-	if (nlines == caplines) {
-		caplines = caplines ? caplines * 2 : 64;
-		lines = xrealloc(lines, caplines * sizeof(*lines));
+	struct nline *old = lines;
+	size_t i, n = caplines;
+
+	if (2 * (nlines + 1) > caplines) {
+		caplines = caplines ? 2 * caplines : 256;
+		lines = xcalloc(caplines, sizeof(*lines));
+		for (i = 0; i < n; i++)
+			if (old[i].node != NULL)
+				lines[slot(old[i].node)] = old[i];
+		free(old);
 	}
-	lines[nlines].node = node;
-	lines[nlines].line = line;
+	i = slot(node);
+	if (lines[i].node != NULL)
+		return;
+	lines[i].node = node;
+	lines[i].line = line;
 	nlines++;
+}
+
+static void
+forget_lines(void)
+{
+	if (lines != NULL)
+		memset(lines, 0, caplines * sizeof(*lines));
+	nlines = 0;
 }
 
 int
@@ -50,10 +97,10 @@ conf_line(const json_t *node)
 {
 	size_t i;
 
-	for (i = 0; i < nlines; i++)
-		if (lines[i].node == node)
-			return lines[i].line;
-	return 0;
+	if (nlines == 0 || node == NULL)
+		return 0;
+	i = slot(node);
+	return lines[i].node != NULL ? lines[i].line : 0;
 }
 
 static int
@@ -100,14 +147,49 @@ plain_scalar(const char *s, size_t len)
 static int parse_node(struct ctx *c, yaml_event_t *ev, json_t **out);
 
 static void
-add_anchor(struct ctx *c, const yaml_char_t *name, json_t *val)
+add_anchor(struct ctx *c, const yaml_char_t *name, json_t *val,
+    size_t weight, int height)
 {
 	if (name == NULL)
 		return;
 	c->anc = xrealloc(c->anc, (c->nanc + 1) * sizeof(*c->anc));
 	c->anc[c->nanc].name = xstrdup((const char *)name);
 	c->anc[c->nanc].val = json_incref(val);
+	c->anc[c->nanc].weight = weight;
+	c->anc[c->nanc].height = height;
 	c->nanc++;
+}
+
+static int
+too_big(struct ctx *c, int line)
+{
+	char what[128];
+
+	snprintf(what, sizeof(what), "aliases add more than %d values",
+	    CONF_MAX_VALUES);
+	return fail(c, line, what);
+}
+
+/* an alias: the anchor's value, if the document stays within bounds */
+static int
+alias(struct ctx *c, int line, const char *name, json_t **v)
+{
+	size_t i;
+
+	for (i = c->nanc; i-- > 0; )
+		if (strcmp(c->anc[i].name, name) == 0)
+			break;
+	if (i == (size_t)-1)
+		return fail(c, line, "unknown alias");
+	if (c->depth + c->anc[i].height - 1 > CONF_MAX_DEPTH)
+		return fail(c, line, "nested too deeply (aliases expanded)");
+	if (c->anc[i].weight > CONF_MAX_VALUES - c->aliased)
+		return too_big(c, line);
+	c->aliased += c->anc[i].weight;
+	c->values += c->anc[i].weight;
+	c->height = c->anc[i].height;
+	*v = json_incref(c->anc[i].val);
+	return 0;
 }
 
 static int
@@ -134,14 +216,16 @@ next_event(struct ctx *c, yaml_event_t *ev)
 	return 0;
 }
 
+/* a mapping's entries into obj; *height: its levels, expanded */
 static int
-parse_mapping(struct ctx *c, json_t *obj)
+parse_mapping(struct ctx *c, json_t *obj, int *height)
 {
 	yaml_event_t ev;
 	json_t *val;
 	char key[1024];
 	int line;
 
+	*height = 1;
 	for (;;) {
 		if (next_event(c, &ev) < 0)
 			return -1;
@@ -176,16 +260,19 @@ parse_mapping(struct ctx *c, json_t *obj)
 			return -1;
 		if (parse_node(c, &ev, &val) < 0)
 			return -1;
+		if (c->height + 1 > *height)
+			*height = c->height + 1;
 		json_object_set_new(obj, key, val);
 	}
 }
 
 static int
-parse_sequence(struct ctx *c, json_t *arr)
+parse_sequence(struct ctx *c, json_t *arr, int *height)
 {
 	yaml_event_t ev;
 	json_t *val;
 
+	*height = 1;
 	for (;;) {
 		if (next_event(c, &ev) < 0)
 			return -1;
@@ -195,6 +282,8 @@ parse_sequence(struct ctx *c, json_t *arr)
 		}
 		if (parse_node(c, &ev, &val) < 0)
 			return -1;
+		if (c->height + 1 > *height)
+			*height = c->height + 1;
 		json_array_append_new(arr, val);
 	}
 }
@@ -203,14 +292,16 @@ parse_sequence(struct ctx *c, json_t *arr)
 static int
 parse_node(struct ctx *c, yaml_event_t *ev, json_t **out)
 {
-	int line = (int)ev->start_mark.line + 1, rc = 0;
-	size_t i;
+	int line = (int)ev->start_mark.line + 1, rc = 0, height = 0;
+	size_t before = c->values;
 	json_t *v = NULL;
 
-	if (++c->depth > 100) {
+	if (++c->depth > CONF_MAX_DEPTH) {
 		yaml_event_delete(ev);
 		return fail(c, line, "nested too deeply");
 	}
+	if (ev->type != YAML_ALIAS_EVENT)
+		c->values++;
 	switch (ev->type) {
 	case YAML_SCALAR_EVENT:
 		if (ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
@@ -223,30 +314,28 @@ parse_node(struct ctx *c, yaml_event_t *ev, json_t **out)
 		if (v == NULL)
 			rc = fail(c, line, "scalar is not valid UTF-8");
 		else
-			add_anchor(c, ev->data.scalar.anchor, v);
+			add_anchor(c, ev->data.scalar.anchor, v, 1, 1);
+		c->height = 1;
 		break;
 	case YAML_MAPPING_START_EVENT:
 		v = json_object();
-		rc = parse_mapping(c, v);
+		rc = parse_mapping(c, v, &height);
+		c->height = height;
 		/* only now: an alias inside would make a loop */
 		if (rc == 0)
-			add_anchor(c, ev->data.mapping_start.anchor, v);
+			add_anchor(c, ev->data.mapping_start.anchor, v,
+			    c->values - before, height);
 		break;
 	case YAML_SEQUENCE_START_EVENT:
 		v = json_array();
-		rc = parse_sequence(c, v);
+		rc = parse_sequence(c, v, &height);
+		c->height = height;
 		if (rc == 0)
-			add_anchor(c, ev->data.sequence_start.anchor, v);
+			add_anchor(c, ev->data.sequence_start.anchor, v,
+			    c->values - before, height);
 		break;
 	case YAML_ALIAS_EVENT:
-		for (i = c->nanc; i-- > 0; )
-			if (strcmp(c->anc[i].name,
-			    (const char *)ev->data.alias.anchor) == 0) {
-				v = json_incref(c->anc[i].val);
-				break;
-			}
-		if (v == NULL)
-			rc = fail(c, line, "unknown alias");
+		rc = alias(c, line, (const char *)ev->data.alias.anchor, &v);
 		break;
 	default:
 		rc = fail(c, line, "unexpected YAML event");
@@ -332,7 +421,7 @@ conf_loads(const char *text, size_t len, const char *name, json_t **out,
 	c.name = name;
 	c.err = err;
 	c.errlen = errlen;
-	nlines = 0;
+	forget_lines();
 	if (!yaml_parser_initialize(&c.p)) {
 		snprintf(err, errlen, "%s: cannot set up the YAML parser",
 		    name);
@@ -343,7 +432,7 @@ conf_loads(const char *text, size_t len, const char *name, json_t **out,
 	rc = load(&c, out);
 	ctx_done(&c);
 	if (rc < 0)
-		nlines = 0;
+		forget_lines();
 	return rc;
 }
 

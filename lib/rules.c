@@ -29,6 +29,7 @@ struct rctx {
 	const char *file;
 	char *err;
 	size_t errlen;
+	json_t *names;		/* route names so far: a hash, not a scan */
 };
 
 static int
@@ -750,10 +751,10 @@ load_route(struct rctx *x, struct rules *r, size_t i, const json_t *j)
 	v = json_object_get(j, "name");
 	if (!json_is_string(v) || json_string_length(v) == 0)
 		return rerr(x, j, "route %zu has no name", i + 1);
-	for (n = 0; n < r->n; n++)
-		if (strcmp(r->route[n].name, json_string_value(v)) == 0)
-			return rerr(x, v, "route name '%s' used twice",
-			    json_string_value(v));
+	if (json_object_get(x->names, json_string_value(v)) != NULL)
+		return rerr(x, v, "route name '%s' used twice",
+		    json_string_value(v));
+	json_object_set_new(x->names, json_string_value(v), json_true());
 	/* counted from here on, so rules_free() frees what follows */
 	rt->name = xstrdup(json_string_value(v));
 	r->n++;
@@ -826,17 +827,20 @@ load_doc(struct rctx *x, const json_t *doc, struct rules *r)
 		return rerr(x, list ? list : doc, "expected a list of routes "
 		    "(or a mapping with 'routes:')");
 	r->route = xcalloc(json_array_size(list) + 1, sizeof(*r->route));
+	x->names = json_object();
 	json_array_foreach(list, i, v)
 		if (load_route(x, r, i, v) < 0)
-			return -1;
-	return 0;
+			break;
+	json_decref(x->names);
+	x->names = NULL;
+	return i < json_array_size(list) ? -1 : 0;
 }
 
 int
 rules_loads(const char *text, size_t len, const char *name, struct rules *r,
     char *err, size_t errlen)
 {
-	struct rctx x = { name, err, errlen };
+	struct rctx x = { name, err, errlen, NULL };
 	json_t *doc;
 	int rc;
 
@@ -853,7 +857,7 @@ rules_loads(const char *text, size_t len, const char *name, struct rules *r,
 int
 rules_load(const char *file, struct rules *r, char *err, size_t errlen)
 {
-	struct rctx x = { file, err, errlen };
+	struct rctx x = { file, err, errlen, NULL };
 	json_t *doc;
 	int rc;
 

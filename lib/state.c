@@ -1,15 +1,20 @@
 /* state: a small persistent key-value store with expiry, on SQLite */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sqlite3.h>
+#include <openssl/rand.h>
 
+#include "sigv4.h"
 #include "state.h"
 #include "xmem.h"
 
 struct state {
 	sqlite3 *db;
-	sqlite3_stmt *put, *get, *del, *purge;
+	sqlite3_stmt *put, *get, *claim, *settle, *purge;
 	unsigned long ops;
 };
 
@@ -28,7 +33,8 @@ state_close(struct state *s)
 		return;
 	sqlite3_finalize(s->put);
 	sqlite3_finalize(s->get);
-	sqlite3_finalize(s->del);
+	sqlite3_finalize(s->claim);
+	sqlite3_finalize(s->settle);
 	sqlite3_finalize(s->purge);
 	sqlite3_close(s->db);
 	free(s);
@@ -37,8 +43,18 @@ state_close(struct state *s)
 struct state *
 state_open(const char *path, char *err, size_t errlen)
 {
-	struct state *s = xcalloc(1, sizeof(*s));
+	struct state *s;
+	int fd;
 
+	/* it holds record data: created 0600 (less if the umask says so);
+	 * SQLite gives its -wal and -shm files the same mode */
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+		snprintf(err, errlen, "state: cannot open %s: %s", path,
+		    strerror(errno));
+		return NULL;
+	}
+	close(fd);
+	s = xcalloc(1, sizeof(*s));
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
 		dberr(s, "open the database", err, errlen);
@@ -50,9 +66,19 @@ state_open(const char *path, char *err, size_t errlen)
 	if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL;"
 	    "PRAGMA synchronous=NORMAL;"
 	    "CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY,"
-	    " value TEXT NOT NULL, expires INTEGER NOT NULL);",
+	    " value TEXT NOT NULL, expires INTEGER NOT NULL,"
+	    " claim TEXT, lease INTEGER NOT NULL DEFAULT 0);",
 	    NULL, NULL, NULL) != SQLITE_OK) {
 		dberr(s, "set up the database", err, errlen);
+		goto bad;
+	}
+	/* a file from before claims: add their columns */
+	if (sqlite3_exec(s->db, "SELECT claim, lease FROM kv LIMIT 0", NULL,
+	    NULL, NULL) != SQLITE_OK && sqlite3_exec(s->db,
+	    "ALTER TABLE kv ADD COLUMN claim TEXT;"
+	    "ALTER TABLE kv ADD COLUMN lease INTEGER NOT NULL DEFAULT 0;",
+	    NULL, NULL, NULL) != SQLITE_OK) {
+		dberr(s, "add claims to the database", err, errlen);
 		goto bad;
 	}
 	if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO kv"
@@ -60,9 +86,12 @@ state_open(const char *path, char *err, size_t errlen)
 	    NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "SELECT value FROM kv WHERE key = ?1"
 	    " AND expires > ?2", -1, &s->get, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(s->db, "DELETE FROM kv WHERE key = ?1"
-	    " AND expires > ?2 RETURNING value", -1, &s->del,
+	    sqlite3_prepare_v2(s->db, "UPDATE kv SET claim = ?3, lease = ?4"
+	    " WHERE key = ?1 AND expires > ?2 AND (claim IS NULL OR"
+	    " lease <= ?2) RETURNING value", -1, &s->claim,
 	    NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, "DELETE FROM kv WHERE key = ?1"
+	    " AND claim = ?2", -1, &s->settle, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "DELETE FROM kv WHERE expires <= ?1",
 	    -1, &s->purge, NULL) != SQLITE_OK) {
 		dberr(s, "prepare statements", err, errlen);
@@ -103,20 +132,18 @@ state_put(struct state *s, const char *key, const char *value, long ttl,
 	return 0;
 }
 
-int
-state_get(struct state *s, const char *key, int forget, time_t now,
-    char **value, char *err, size_t errlen)
+/* step st (bound) to its end; the first row's text in *value if any */
+static int
+run_value(struct state *s, sqlite3_stmt *st, char **value, char *err,
+    size_t errlen)
 {
-	sqlite3_stmt *st = forget ? s->del : s->get;
 	int rc;
 
 	*value = NULL;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*value = xstrdup((const char *)sqlite3_column_text(st, 0));
-	/* step to the end so the DELETE is complete */
+	/* step to the end so an UPDATE is complete */
 	while (rc == SQLITE_ROW)
 		rc = sqlite3_step(st);
 	sqlite3_reset(st);
@@ -126,5 +153,50 @@ state_get(struct state *s, const char *key, int forget, time_t now,
 		*value = NULL;
 		return dberr(s, "look up a key", err, errlen);
 	}
+	return 0;
+}
+
+int
+state_get(struct state *s, const char *key, time_t now, char **value,
+    char *err, size_t errlen)
+{
+	sqlite3_bind_text(s->get, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s->get, 2, (sqlite3_int64)now);
+	return run_value(s, s->get, value, err, errlen);
+}
+
+int
+state_claim(struct state *s, const char *key, long lease, time_t now,
+    char **value, char claim[STATE_CLAIM_LEN], char *err, size_t errlen)
+{
+	unsigned char r[16];
+
+	if (RAND_bytes(r, sizeof(r)) != 1) {
+		snprintf(err, errlen, "state: cannot make a claim: no "
+		    "random bytes");
+		return -1;
+	}
+	sigv4_hex(claim, r, sizeof(r));
+	sqlite3_bind_text(s->claim, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s->claim, 2, (sqlite3_int64)now);
+	sqlite3_bind_text(s->claim, 3, claim, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s->claim, 4, (sqlite3_int64)now + lease);
+	return run_value(s, s->claim, value, err, errlen);
+}
+
+int
+state_settle(struct state *s, const char *key, const char *claim,
+    int *settled, char *err, size_t errlen)
+{
+	int rc;
+
+	sqlite3_bind_text(s->settle, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s->settle, 2, claim, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s->settle);
+	sqlite3_reset(s->settle);
+	sqlite3_clear_bindings(s->settle);
+	if (rc != SQLITE_DONE)
+		return dberr(s, "settle a claim", err, errlen);
+	*settled = sqlite3_changes(s->db) > 0;
 	return 0;
 }

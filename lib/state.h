@@ -15,11 +15,24 @@ int state_put(struct state *s, const char *key, const char *value,
     long ttl, time_t now, char *err, size_t errlen);
 /*
  * The unexpired value under key in *value (the caller frees it), or
- * *value = NULL when there is none.  With forget, the key is deleted in
- * the same transaction, so two readers never both get it.
+ * *value = NULL when there is none.  0, or -1 with err.
+ */
+int state_get(struct state *s, const char *key, time_t now, char **value,
+    char *err, size_t errlen);
+
+/*
+ * Claims: recall once, at least once.  state_claim is state_get for an
+ * entry nobody holds: it marks the entry with a new random claim (into
+ * claim, NUL terminated) held until now + lease, so a second claim
+ * before then finds nothing.  state_settle deletes the entry if it still
+ * carries that claim (*settled 1), once what was recalled is delivered;
+ * an entry never settled can be claimed again after its lease.
  * 0, or -1 with err.
  */
-int state_get(struct state *s, const char *key, int forget, time_t now,
-    char **value, char *err, size_t errlen);
+#define STATE_CLAIM_LEN	33
+int state_claim(struct state *s, const char *key, long lease, time_t now,
+    char **value, char claim[STATE_CLAIM_LEN], char *err, size_t errlen);
+int state_settle(struct state *s, const char *key, const char *claim,
+    int *settled, char *err, size_t errlen);
 
 #endif

@@ -1,7 +1,9 @@
 #!/bin/sh
 # fuzz targets: a short libFuzzer run of each tests/fuzz/NAME.c over a copy
 # of its seed corpus; a crash, leak, UB report or missing binary fails.
-# FUZZ_SECONDS (default 10) sets the time per target.
+# FUZZ_SECONDS (default 10) sets the time per target.  Memory is an oracle
+# too: an input past 1 GiB of RSS or one allocation past 256 MiB fails
+# (the seeds hold a billion-laughs rules file that once took 3 GB).
 . tests/lib.sh
 
 secs=${FUZZ_SECONDS:-10}
@@ -27,7 +29,7 @@ for src in "$HP_TOP"/tests/fuzz/*.c; do
 	seeds=$(ls "$TMP/$name/corpus" | wc -l | tr -d ' ')
 	# from $TMP, so nothing libFuzzer writes lands in the tree
 	(cd "$TMP" && "$bin" -max_total_time="$secs" -timeout=10 \
-	    -rss_limit_mb=2048 -artifact_prefix="$TMP/$name/art/" \
+	    -rss_limit_mb=1024 -malloc_limit_mb=256 -artifact_prefix="$TMP/$name/art/" \
 	    "$TMP/$name/corpus") >"$TMP/$name/log" 2>&1
 	rc=$?
 	runs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$TMP/$name/log")

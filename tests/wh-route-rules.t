@@ -71,4 +71,26 @@ printf -- '- {name: one, continue: true}\n- {name: two}\n- {name: three}\n' \
     > "$TMP/r5.yaml"
 echo '{}' | wh-route -c "$TMP/r5.yaml" > "$TMP/o5"
 is "continue" "$(jq -r .route "$TMP/o5" | tr '\n' ' ')" "one two "
+# a 667-byte file of aliases standing for 10^7 values: refused at once
+# (it took 3 GB to compile); the memory cap makes the old code fail fast
+# (not under ASan, which reserves terabytes of address space)
+cap="ulimit -v 1000000;"
+ldd "$(command -v wh-route)" 2>/dev/null | grep -q libasan && cap=
+run sh -c "$cap"' exec wh-route -c "$1" </dev/null' sh \
+    "$D/billion-laughs.yaml"
+is "billion laughs: exit 3" "$RC" 3
+like "  file, line and why" "$ERR" \
+    "billion-laughs.yaml:11: aliases add more than 100000 values$"
+# 40,000 routes load in linear time (each route's line and its name's
+# uniqueness were found by scanning all before it: 20,000 took 24 s)
+awk 'BEGIN { print "routes:"; for (i = 0; i < 40000; i++)
+	printf "  - {name: r%d, when: {a: %d}}\n", i, i }' > "$TMP/many.yaml"
+printf '{"a":39999}\n' > "$TMP/in39999"
+run timeout 30 wh-route -c "$TMP/many.yaml" "$TMP/in39999"
+is "40,000 routes: loaded in time, the last one matches" "$RC $OUT" \
+    '0 {"a":39999,"route":"r39999"}'
+printf -- '- {name: x}\n- {name: y}\n- {name: x}\n' > "$TMP/dup.yaml"
+run wh-route -c "$TMP/dup.yaml" </dev/null
+like "a name used twice: the second one's line" "$ERR" \
+    "dup.yaml:3: route name 'x' used twice$"
 done_testing

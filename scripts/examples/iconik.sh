@@ -6,6 +6,9 @@
 #   | wh-route -c iconik.yaml (remember created assets; recall one, once,
 #     when its proxy is CLOSED)
 #   | wh-send POST {ICONIK_URL}/API/transcode/v1/analyze/assets/{id}/
+#   | wh-route --settle (the asset got there: its claim is settled; an
+#     asset lost in a crash comes back when iconik sends the event again
+#     after the lease)
 #
 # In iconik, add two webhooks to http(s)://this-host:PORT/iconik: type
 # "assets", realm "entity", operation "create"; and type "assets", realm
@@ -65,4 +68,5 @@ printf 'App-ID: %s\nAuth-Token: %s\n' "$ICONIK_APP_ID" \
 wh-listen -a "$LISTEN_ADDR" -p "$LISTEN_PORT" --path "$HOOK_PATH" |
 	wh-route -c "$RULES" --state "$STATE" |
 	wh-send -u "$ICONIK_URL$ICONIK_ANALYZE_PATH" \
-	    --header-file "$headers" -d "$ICONIK_ANALYZE_BODY" --errors "$ERRORS"
+	    --header-file "$headers" -d "$ICONIK_ANALYZE_BODY" --errors "$ERRORS" |
+	wh-route --settle --state "$STATE"

@@ -419,6 +419,74 @@ test_file(void)
 	is_str(err, "/: Is a directory", "directory message");
 }
 
+/* billion laughs: level i is ten aliases of level i - 1; 10^levels */
+static void
+laughs(struct buf *b, int levels)
+{
+	char line[128];
+	int i;
+
+	buf_adds(b, "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+	for (i = 1; i < levels; i++) {
+		snprintf(line, sizeof(line), "a%d: &a%d [*a%d, *a%d, *a%d, "
+		    "*a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d]\n", i, i,
+		    i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1,
+		    i - 1, i - 1);
+		buf_adds(b, line);
+	}
+}
+
+/* aliases share values, but a walk of the result meets every copy: the
+ * expanded document is bounded in values and in depth */
+static void
+test_alias_bounds(void)
+{
+	struct buf b = {0};
+	json_t *v = NULL;
+	char err[512];
+	int i, rc;
+
+	laughs(&b, 7);
+	rc = conf_loads(b.p, b.len, "t.yaml", &v, err, sizeof(err));
+	ok(rc == -1, "10^7 values through aliases: refused");
+	is_str(err, "t.yaml:5: aliases add more than 100000 values",
+	    "  at the alias that goes past 100000");
+	if (rc == 0)
+		json_decref(v);
+	buf_free(&b);
+
+	/* 10^4 expanded values load */
+	laughs(&b, 4);
+	rc = conf_loads(b.p, b.len, "t.yaml", &v, err, sizeof(err));
+	ok(rc == 0, "10^4 values through aliases load: '%s'", rc ? err : "");
+	if (rc == 0)
+		json_decref(v);
+	buf_free(&b);
+
+	/* 41 levels under an anchor 40 deep, aliased 80 deep: 121 */
+	for (i = 0; i < 40; i++)
+		buf_adds(&b, "[");
+	buf_adds(&b, "&d [");
+	for (i = 0; i < 40; i++)
+		buf_adds(&b, "[");
+	for (i = 0; i < 40; i++)
+		buf_adds(&b, "]");
+	buf_adds(&b, "], ");
+	for (i = 0; i < 40; i++)
+		buf_adds(&b, "[");
+	buf_adds(&b, "*d");
+	for (i = 0; i < 80; i++)
+		buf_adds(&b, "]");
+	buf_adds(&b, "\n");
+	rc = conf_loads(b.p, b.len, "t.yaml", &v, err, sizeof(err));
+	ok(rc == -1, "an alias 121 levels deep once expanded: refused");
+	is_str(err, "t.yaml:1: nested too deeply (aliases expanded)",
+	    "  says why");
+	if (rc == 0)
+		json_decref(v);
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -430,6 +498,7 @@ main(void)
 	test_lines();
 	test_file();
 	test_recursive_alias();
+	test_alias_bounds();
 	rc = done_testing();
 	/* out before a leak checker's exit can drop it */
 	fflush(stdout);
