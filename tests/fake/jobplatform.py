@@ -46,7 +46,7 @@ Created jobs have no output until they complete, and they never do here
 ids add a fault (not the platform's behaviour, what a network and a
 storage redirect can do): redir: a 302 to its signed storage URL; cut:
 4000 lines, cut at half the first time, Range honoured; slow: 4000 lines
-that trickle; big-N: N bytes; bigcut-N: N bytes cut at half the first
+that trickle; trickle-S: the same over S seconds; big-N: N bytes; bigcut-N: N bytes cut at half the first
 time, Range honoured; bigre-N: cut the same way, then 200 and all N bytes
 again; named, utf, evil: a Content-Disposition filename.
 
@@ -107,7 +107,7 @@ def signed_url(jid):
 
 def output_of(jid):
     return ("output of job %s\n" % jid).encode() * (
-        4000 if jid in ("cut", "slow") else 1)
+        4000 if jid in ("cut", "slow") or jid.startswith("trickle-") else 1)
 
 
 class Output(fakebase.Base):
@@ -157,11 +157,13 @@ class Output(fakebase.Base):
             self.wfile.flush()
             self.close_connection = True
             return
-        if jid == "slow":
+        if jid == "slow" or jid.startswith("trickle-"):
+            pause = 0.05 if jid == "slow" else \
+                float(jid[8:]) / (len(part) / 4096.0)
             for i in range(0, len(part), 4096):
                 self.wfile.write(part[i:i + 4096])
                 self.wfile.flush()
-                time.sleep(0.05)
+                time.sleep(pause)
             return
         self.wfile.write(part)
 
