@@ -8,6 +8,7 @@
 . tests/fake/start.sh
 . tests/data/flow/common.sh
 
+plan 11
 moto_up
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
 HOOKPIPE_BACKOFF=50

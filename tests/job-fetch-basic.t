@@ -1,6 +1,7 @@
 #!/bin/sh
 # job-fetch: downloads, names, resume after a cut, redirects, errors
 . tests/lib.sh
+plan 48
 . tests/fake/start.sh
 start_fake
 U=$API

@@ -2,6 +2,7 @@
 # job-fetch: files synced and renamed in input order before they are
 # reported; local I/O failures (create, write, rename) exit 7
 . tests/lib.sh
+plan 40
 . tests/fake/start.sh
 start_fake
 U=$API

@@ -14,7 +14,6 @@ seed_jobs trickle-3 after
 want() { python3 -c 'import hashlib, sys; print(hashlib.sha256(sys.argv[1].encode() * int(sys.argv[2])).hexdigest())' "output of job $1
 " "${2:-1}"; }
 started() { grep -q '/v1/jobs/trickle-3/output' "$REQLOG"; }
-wait_until() { _n=0; while ! "$@"; do _n=$((_n + 1)); [ $_n -lt 200 ] || return 1; sleep 0.05; done; }
 
 # the input stays open (a live pipeline): job-fetch sees no end of input
 mkfifo "$TMP/in"
@@ -23,7 +22,7 @@ job-fetch -j 1 --api "$API" --token-file "$TMP/tok" -o "$TMP/o" \
 JF=$!
 exec 3>"$TMP/in"
 printf '{"body":{"id":"trickle-3"}}\n' >&3
-wait_until started
+eventually 20 started
 kill -TERM "$JF"
 s=$(date +%s)
 printf '{"body":{"id":"after"}}\n' >&3 2>/dev/null

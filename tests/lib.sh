@@ -96,6 +96,16 @@ sys.exit(1)
 PY
 }
 
+# eventually SECONDS CMD...: until CMD succeeds (polled every 50 ms); 1
+# when SECONDS passed: wait for an event, never for a time
+eventually() {
+	_ev_end=$(( $(date +%s) + $1 + 1 )); shift
+	until "$@" >/dev/null 2>&1; do
+		[ "$(date +%s)" -lt "$_ev_end" ] || return 1
+		sleep 0.05
+	done
+}
+
 # plan N: N assertions will follow, whatever branch runs
 plan() {
 	T_PLAN=$1

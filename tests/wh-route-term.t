@@ -4,7 +4,6 @@
 # and are waited for
 . tests/lib.sh
 plan 5
-wait_until() { _n=0; while ! "$@"; do _n=$((_n + 1)); [ $_n -lt 400 ] || return 1; sleep 0.05; done; }
 # the child takes a while per record (its work), and logs what it got
 cat >"$TMP/r.yaml" <<Y
 routes:
@@ -19,7 +18,7 @@ WR=$!
 exec 3>"$TMP/in"
 for i in 1 2 3; do printf '{"body":{"kind":"slow","n":%d}}\n' "$i" >&3; done
 gotone() { grep -q got "$TMP/child.log" 2>/dev/null; }
-wait_until gotone
+eventually 20 gotone
 kill -TERM "$WR"
 wait "$WR"
 RC=$?
