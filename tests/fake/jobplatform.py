@@ -10,7 +10,8 @@ ad32449451994ffc2627d52918f2b47762e50a2a (2020-04-27):
 
   every route    Authorization: Bearer <private_key> (Token.get_header);
                  the fake's one good key is "jobtoken"; a missing or other
-                 token: 401.  Errors are {"error":{"code","message"}}, the
+                 token: 401 (the library does not name the status; it
+                 raises APIError for any non-2xx and reads error.message).  Errors are {"error":{"code","message"}}, the
                  shape APIError.from_response reads.  The base is
                  {base_api_url}/v1.
   POST /v1/data/url       post_data_as_url: JSON {"signed_url","filename",
@@ -36,6 +37,9 @@ ad32449451994ffc2627d52918f2b47762e50a2a (2020-04-27):
   GET  /v1/jobs/ID/output-url  get_job_output_download_url: {"url": a
                           signed URL on STORAGE_PORT}
   anything else: 404
+Statuses the library does not name (it checks res.ok only) are chosen as
+HTTP has them: 400 for a malformed request, 404 unknown, 409 a start of a
+job that is not READY, 410 an expired output.
 
 Jobs that are COMPLETE (with an output) are the ids listed in JOBS_FILE,
 one per line, read at each request so a test can add some: "ID" is a
