@@ -6,6 +6,7 @@
 . tests/fake/start.sh
 . tests/data/flow/common.sh
 
+plan 12
 moto_up
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
 H() { py tests/sqs-helper.py "$@"; }

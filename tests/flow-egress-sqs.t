@@ -6,8 +6,10 @@
 . tests/fake/start.sh
 . tests/data/flow/common.sh
 
+plan 16
 moto_up
 start_fake
+seed_jobs s-1 s-2 s-3 s-4
 H() { py tests/sqs-helper.py "$@"; }
 q=$(H queue egress-jobs)
 B=egress-sqs-out
@@ -23,7 +25,7 @@ pipe_start edge env QUEUE=$q LISTEN_PORT=$LP bash scripts/examples/egress-sqs.sh
 E=$PIPE_PID
 for w in 1 2; do
 	pipe_start "worker$w" env QUEUE=$q BUCKET=$B \
-	    JOB_API_URL=http://127.0.0.1:$PORT JOB_API_TOKEN=jobtoken \
+	    JOB_API_URL=$API JOB_API_TOKEN=jobtoken \
 	    SPOOL=$TMP/spool$w VISIBILITY=30 \
 	    bash scripts/examples/egress-sqs.sh worker
 	eval "W$w=\$PIPE_PID"

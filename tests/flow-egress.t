@@ -5,13 +5,16 @@
 . tests/fake/start.sh
 . tests/data/flow/common.sh
 
+plan 21
 moto_up
 start_fake
+# the complete jobs the platform knows ("expired" is not one of them)
+seed_jobs j-1 j-2 redir
 B=egress-out
 py tests/s3-util.py mb "$B"
 want() { printf 'output of job %s\n' "$1" | sha256sum | cut -c1-64; }
 LP=$(free_port)
-pipe_start egress env BUCKET=$B JOB_API_URL=http://127.0.0.1:$PORT \
+pipe_start egress env BUCKET=$B JOB_API_URL=$API \
     JOB_API_TOKEN=jobtoken LISTEN_PORT=$LP SPOOL=$TMP/spool \
     bash scripts/examples/egress.sh
 P=$PIPE_PID
@@ -62,7 +65,7 @@ like "expired job: said on stderr" "$(cat "$TMP/egress.err")" \
 # a second pipeline on the same port: wh-listen cannot listen (7), the
 # other stages end at once with 0, and the script says 7 (pipefail: with
 # POSIX sh it was 0, and systemd would not have restarted the service)
-run env BUCKET=$B JOB_API_URL=http://127.0.0.1:$PORT JOB_API_TOKEN=jobtoken \
+run env BUCKET=$B JOB_API_URL=$API JOB_API_TOKEN=jobtoken \
     LISTEN_PORT=$LP SPOOL=$TMP/spool2 timeout 20 bash scripts/examples/egress.sh
 is "port taken: the script exits with wh-listen's 7" "$RC" 7
 like "port taken: says why" "$ERR" "wh-listen: cannot listen on 127.0.0.1 port $LP"

@@ -3,6 +3,7 @@
 # (scripts/examples/slack-notify.sh), to the fake Slack Web API and to a
 # fake incoming webhook
 . tests/lib.sh
+plan 18
 . tests/fake/start.sh
 . tests/data/flow/common.sh
 

@@ -1,21 +1,24 @@
 #!/bin/sh
 # job-fetch: downloads, names, resume after a cut, redirects, errors
 . tests/lib.sh
+plan 48
 . tests/fake/start.sh
 start_fake
-U=http://127.0.0.1:$PORT
+U=$API
 unset JOB_API_URL JOB_API_TOKEN
 echo jobtoken >"$TMP/tok"
 mkdir "$TMP/out.d"
 O=$TMP/out.d
 want() { python3 -c 'import hashlib, sys; print(hashlib.sha256(sys.argv[1].encode() * int(sys.argv[2])).hexdigest())' "output of job $1
 " "${2:-1}"; }
+# the jobs the platform knows (expired is not one: 404; gone has expired: 410)
+seed_jobs abc named utf evil redir cut slow a1 gone expired
 job() { printf '{"body":{"id":"%s","event":"job_complete"}}\n' "$@"; }
 
 job abc named utf evil redir >"$TMP/jobs.ndjson"
 run job-fetch --api "$U" --token-file "$TMP/tok" -o "$O" "$TMP/jobs.ndjson"
 is "exit 0" "$RC" 0
-is "GET with Bearer token" "$(reqs 'r["method"] + " " + r["path"] + " " + r["headers"].get("authorization", "-")' | sort)" "GET /signed/redir?sig=abc -
+is "GET with Bearer token" "$(reqs 'r["method"] + " " + r["path"].split("?")[0] + " " + r["headers"].get("authorization", "-")' | sort)" "GET /signed/redir -
 GET /v1/jobs/abc/output Bearer jobtoken
 GET /v1/jobs/evil/output Bearer jobtoken
 GET /v1/jobs/named/output Bearer jobtoken
@@ -28,6 +31,7 @@ ok "filename* preferred" test -f "$O/résumé.txt"
 is "hostile name sanitized, stays in the directory" "$(recs 'r["fetch"]["path"]' | sed -n 4p)" "$O/pa\"sswd"
 ok "nothing escaped" test ! -e "$TMP/etc"
 is "redirect to a signed URL, no token sent there" "$(recs 'r["fetch"]["url"]' | sed -n 5p)" "http://127.0.0.1:$PORT2/signed/redir"
+is "the signature stays out of the record" "$(recs '"sig=" in json.dumps(r)' | sort -u)" "False"
 is "the signed file" "$(sha256sum <"$O/redir" | cut -c1-64)" "$(want redir)"
 is "no temporary files left" "$(ls -A "$O" | grep -c '^\.job-fetch')" 0
 
@@ -50,10 +54,19 @@ is "--skip-existing: said so" "$(recs 'r["fetch"]["skipped"]')" "True"
 job named >"$TMP/in"; run job-fetch --api "$U" --token-file "$TMP/tok" -o "$O" --skip-existing <"$TMP/in"
 is "--skip-existing with the server's name" "$(recs 'r["fetch"]["path"], r["fetch"]["skipped"]')" "('$O/report 1.csv', True)"
 
-# --url for another platform, no token; --id
-printf '{"asset":"a1","u":"%s"}\n' "$U/signed/a1" >"$TMP/in"; run job-fetch --url '{u}' --id '{asset}' -o "$O" <"$TMP/in"
+# --url: the signed output-url the platform hands out (GET
+# /v1/jobs/ID/output-url, api-py's get_job_output_download_url), no token
+printf 'Authorization: Bearer jobtoken\n' >"$TMP/auth"
+printf '{"asset":"a1"}\n' | wh-send -X GET -u "$U/v1/jobs/{asset}/output-url" \
+    --header-file "$TMP/auth" >"$TMP/in"
+run job-fetch --url '{http.body.url}' --id '{asset}' -o "$O" <"$TMP/in"
 is "--url: exit 0" "$RC" 0
 is "--url: named after --id" "$(recs 'r["fetch"]["path"]')" "$O/a1"
+is "--url: the signed file" "$(sha256sum <"$O/a1" | cut -c1-64)" "$(want a1)"
+# the storage refuses an unsigned URL as S3 does (403): a refusal, exit 5
+printf '{"asset":"a2","u":"http://127.0.0.1:%s/signed/a1"}\n' "$PORT2" >"$TMP/in"
+run job-fetch --url '{u}' --id '{asset}' -o "$O" <"$TMP/in"
+is "--url unsigned: 403 refused, exit 5" "$RC" 5
 
 # expired and missing jobs are record errors
 job expired abc gone >"$TMP/exp.ndjson"
@@ -71,10 +84,22 @@ run job-fetch -j 1 --api "$U" --token-file "$TMP/bad" -o "$O" "$TMP/jobs.ndjson"
 is "401: exit 5" "$RC" 5
 is "401: one request" "$(wc -l <"$REQLOG" | tr -d ' ')" 1
 
-# a body that stalls longer than --timeout
-job slow >"$TMP/in"; run job-fetch --timeout 1 --retries 0 --url "$U/slow/3" --id slow -o "$O" <"$TMP/in"
+# no headers for longer than --timeout
+G=http://127.0.0.1:$PORT
+job slow >"$TMP/in"; run job-fetch --timeout 1 --retries 0 --url "$G/slow/3" --id slow -o "$O" <"$TMP/in"
 is "stall: exit 6" "$RC" 6
 is "stall: no file, no temporary" "$(ls -A "$O" | grep -c -e '^\.job-fetch' -e '^slow$')" 0
+# headers and half the body, then nothing (the server holds the
+# connection for 120 s): the documented stall timeout cuts it, each try
+: >"$REQLOG"
+s=$(date +%s)
+job half >"$TMP/in"; run job-fetch --timeout 2 --retries 1 --url "$G/stall/200000" --id half -o "$O" <"$TMP/in"
+e=$(date +%s)
+is "stall mid-body: exit 6" "$RC" 6
+is "stall mid-body: tried twice" "$(wc -l <"$REQLOG" | tr -d ' ')" 2
+ok "stall mid-body: cut by --timeout, not the server (took $((e - s)) s)" test $((e - s)) -lt 30
+like "stall mid-body: said" "$ERR" 'stdin:1: .*(timeout|timed out|stall)'
+is "stall mid-body: no file, no temporary" "$(ls -A "$O" | grep -c -e '^\.job-fetch' -e '^half$')" 0
 job slow >"$TMP/in"; run job-fetch --timeout 5 --api "$U" --token-file "$TMP/tok" -o "$O" <"$TMP/in"
 is "slow but moving: exit 0" "$RC" 0
 is "slow: whole file" "$(sha256sum <"$O/slow" | cut -c1-64)" "$(want slow 4000)"

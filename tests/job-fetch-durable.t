@@ -2,9 +2,13 @@
 # job-fetch: files synced and renamed in input order before they are
 # reported; local I/O failures (create, write, rename) exit 7
 . tests/lib.sh
+plan 40
 . tests/fake/start.sh
 start_fake
-U=http://127.0.0.1:$PORT
+U=$API
+# the complete jobs the platform knows
+seed_jobs $(seq 1 200 | sed 's/^/m/') d1 d2 d3 d4 d5 d6 r1 r2 r3 c1 \
+    big-1000000 big-12582912 bigcut-12582912 bigre-12582912 big-5000001
 unset JOB_API_URL JOB_API_TOKEN
 echo jobtoken >"$TMP/tok"
 want() { python3 -c 'import hashlib, sys; print(hashlib.sha256(sys.argv[1].encode()).hexdigest())' "output of job $1

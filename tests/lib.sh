@@ -1,5 +1,9 @@
 # tests/lib.sh: sourced by every tests/*.t (POSIX sh); prints TAP.
-# Usage: . tests/lib.sh; plan 3; ok "name" cmd...; check_eq ...; done_testing
+# Usage: . tests/lib.sh; plan 3; ok "name" cmd...; is ...; done_testing
+# The plan is printed first: a test that ends early, or a branch that never
+# runs its assertions, is a plan mismatch (scripts/runtests fails it), and
+# done_testing fails a count that differs from the plan.  skip_rest REASON
+# skips what is left of the plan (a peer that is not installed).
 set -u
 HP_TOP=${HP_TOP:-$(pwd)}
 HP_BUILD=${HP_BUILD:-$HP_TOP/build}
@@ -15,6 +19,7 @@ fi
 [ -n "$HP_PYBIN" ] && PATH=$HP_BUILD/bin:$HP_PYBIN:$PATH
 T_N=0
 T_FAILED=0
+T_PLAN=""
 # every test gets its own scratch folder, removed at exit
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/hookpipe-test.XXXXXX")
 T_CLEANUP=""
@@ -91,7 +96,34 @@ sys.exit(1)
 PY
 }
 
+# eventually SECONDS CMD...: until CMD succeeds (polled every 50 ms); 1
+# when SECONDS passed: wait for an event, never for a time
+eventually() {
+	_ev_end=$(( $(date +%s) + $1 + 1 )); shift
+	until "$@" >/dev/null 2>&1; do
+		[ "$(date +%s)" -lt "$_ev_end" ] || return 1
+		sleep 0.05
+	done
+}
+
+# plan N: N assertions will follow, whatever branch runs
+plan() {
+	T_PLAN=$1
+	echo "1..$T_PLAN"
+}
+
+skip_rest() {
+	while [ -n "$T_PLAN" ] && [ "$T_N" -lt "$T_PLAN" ]; do
+		skip "${0##*/}" "$1"
+	done
+}
+
 done_testing() {
-	echo "1..$T_N"
+	if [ -z "$T_PLAN" ]; then
+		echo "1..$T_N"
+	elif [ "$T_N" -ne "$T_PLAN" ]; then
+		echo "# planned $T_PLAN tests, ran $T_N"
+		return 1
+	fi
 	[ "$T_FAILED" -eq 0 ]
 }

@@ -14,6 +14,10 @@ RULE is MATCH:ACTION:COUNT.  MATCH is a substring of "METHOD PATH?QUERY"
 "200error" (HTTP 200 whose body is an S3 <Error>); COUNT is
 how many matching requests get the fault (0: all of them).  Headers,
 including Host, are forwarded unchanged so SigV4 signatures stay valid.
+
+ACTION "stall" reads half the request body, then reads and answers
+nothing more, the connection held open (120 s at most): an upload that
+stalls mid-body.
 """
 import http.client
 import http.server
@@ -22,6 +26,7 @@ import socketserver
 import struct
 import sys
 import threading
+import time
 
 upstream = sys.argv[1].split("//", 1)[1].rstrip("/")
 uhost, uport = upstream.rsplit(":", 1)
@@ -49,6 +54,18 @@ def fault_for(what):
     return None
 
 
+def stall_for(what):
+    """consume a matching "stall" rule first (fault_for never sees one
+    that is still active: it returns before)"""
+    with lock:
+        for r in rules:
+            if r["action"] == "stall" and r["match"] in what and \
+                    (r["all"] or r["left"] > 0):
+                r["left"] -= 1
+                return True
+    return False
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -56,6 +73,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
     def handle_any(self):
+        if stall_for("%s %s" % (self.command, self.path)):
+            return self.stall()
         n = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(n) if n else b""
         what = "%s %s" % (self.command, self.path)
@@ -111,6 +130,24 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(data)
         c.close()
+
+    def stall(self):
+        what = "%s %s" % (self.command, self.path)
+        n = int(self.headers.get("Content-Length") or 0)
+        self.rfile.read(n // 2)
+        log(what + " -> stall")
+        self.connection.settimeout(1)
+        end = time.monotonic() + 120
+        while time.monotonic() < end:
+            try:
+                if self.connection.recv(1, socket.MSG_PEEK) == b"":
+                    break
+            except socket.timeout:
+                continue
+            except OSError:
+                break
+            time.sleep(0.2)     # data waits in the buffer: not read
+        self.close_connection = True
 
     do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = handle_any
 

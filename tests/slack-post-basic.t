@@ -2,6 +2,7 @@
 # slack-post: incoming webhook and chat.postMessage against a fake Slack
 . tests/lib.sh
 . tests/fake/start.sh
+plan 43
 start_fake
 U=http://127.0.0.1:$PORT
 unset SLACK_WEBHOOK_URL SLACK_BOT_TOKEN SLACK_API_URL
@@ -40,6 +41,17 @@ is "webhook gone: exit 5" "$RC" 5
 like "channel_not_found reported" "$ERR" 'stdin:1: HTTP 404 .*channel_not_found'
 is "webhook gone: no more posts" "$(wc -l <"$REQLOG" | tr -d " ")" 1
 case "$ERR" in *sekrit*|*B1*) fail "webhook URL never printed";; *) pass "webhook URL never printed";; esac
+# ... and so does a revoked webhook (403 invalid_token) or an archived
+# channel (410 channel_is_archived), Slack's other refusals for good
+for w in forbidden:403:invalid_token archived:410:channel_is_archived; do
+	echo "$U/services/T1/B1/${w%%:*}" >"$TMP/whx"
+	: >"$REQLOG"
+	run slack-post -j 1 --webhook-file "$TMP/whx" -t x --errors "$TMP/whx.errs" <"$DATA/http/records.ndjson"
+	c=${w#*:}
+	is "webhook ${c%%:*}: exit 5" "$RC" 5
+	like "webhook ${c%%:*}: reported" "$ERR" "stdin:1: HTTP ${c%%:*} .*${c#*:}"
+	is "webhook ${c%%:*}: no more posts" "$(wc -l <"$REQLOG" | tr -d " ")" 1
+done
 
 # chat.postMessage
 : >"$REQLOG"

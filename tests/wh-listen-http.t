@@ -2,6 +2,7 @@
 # wh-listen against bad HTTP from a raw socket: each gets the right status
 # or is closed, and the server keeps serving
 . tests/lib.sh
+plan 29
 . tests/data/wh-listen/common.sh
 
 raw() { $PY tests/wh-listen-raw.py "$PORT" "$@"; }
@@ -40,7 +41,10 @@ alive slowloris
 # slowloris many at once does not starve others (max-conn above them)
 pids=""
 for k in 1 2 3 4 5 6; do raw slowloris 12 > "$TMP/slow.$k" & pids="$pids $!"; done
-sleep 0.5
+# connections established to wh-listen's port
+conns() { ss -Htn state established "( sport = :$PORT )" 2>/dev/null | wc -l; }
+six() { [ "$(conns)" -ge 6 ]; }
+ok "six slowloris clients connected" eventually 10 six
 alive "six slowloris clients"
 for p in $pids; do wait $p; done
 is "six slowloris clients all cut" "$(cat "$TMP"/slow.* | grep -c '^closed')" 6
@@ -51,14 +55,20 @@ is "exit 0 after all that" "$WL_RC" 0
 
 # --max-conn: connections beyond it wait (listen queue) until one closes
 listen --max-conn 2 -t 3
+# two connections held until told to let go (a file), 20 s at most
 $PY -c "
-import socket,time
-a=[socket.create_connection(('127.0.0.1',$PORT)) for i in range(2)]
-time.sleep(2.5)" &
+import os, socket, time
+a = [socket.create_connection(('127.0.0.1', $PORT)) for i in range(2)]
+open('$TMP/held', 'w').close()
+end = time.monotonic() + 20
+while not os.path.exists('$TMP/release') and time.monotonic() < end:
+    time.sleep(0.02)" &
 HOLD=$!
-sleep 0.5
+held() { [ -e "$TMP/held" ] && [ "$(conns)" -ge 2 ]; }
+ok "--max-conn 2: two connections held" eventually 10 held
 st=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 -d '{}' "$URL/x")
 like "--max-conn 2: a third connection is not served meanwhile" "$st" '^(000|503)$'
+: >"$TMP/release"
 st=$(curl -s -o /dev/null -w '%{http_code}' --max-time 8 -d '{}' "$URL/x")
 is "--max-conn: served once they close" "$st" 200
 wait $HOLD

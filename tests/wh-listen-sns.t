@@ -4,6 +4,7 @@
 # certificates fetched only from allowed https hosts; with a fake SNS
 # (tests/wh-listen-sns.py) serving a self-signed certificate
 . tests/lib.sh
+plan 72
 . tests/data/wh-listen/common.sh
 
 S=$TMP/sns

@@ -1,6 +1,7 @@
 #!/bin/sh
 # wh-send: requests made, records written, exit codes
 . tests/lib.sh
+plan 39
 . tests/fake/start.sh
 start_fake
 U=http://127.0.0.1:$PORT

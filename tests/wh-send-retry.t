@@ -1,6 +1,7 @@
 #!/bin/sh
 # wh-send: retries, Retry-After, POST not retried on 500
 . tests/lib.sh
+plan 24
 . tests/fake/start.sh
 start_fake
 U=http://127.0.0.1:$PORT
@@ -54,13 +55,19 @@ like "timeout reported" "$ERR" 'one.ndjson:1: cannot send to .*/slow/3: .*timed 
 
 # SIGTERM: what is in flight finishes, the status so far is kept
 seq 1 50 | sed 's/.*/{"n":&}/' >"$TMP/many.ndjson"
-( sleep 1; cat "$TMP/many.ndjson"; sleep 30 ) |
-    wh-send -j 2 -u "$U/slow/0.5" >"$TMP/out" 2>"$TMP/err" &
+# the input stays open (a FIFO held by fd 3): only the signal ends the run;
+# it comes once the first record is written, with others in flight
+mkfifo "$TMP/manyin"
+wh-send -j 2 -u "$U/slow/0.5" <"$TMP/manyin" >"$TMP/out" 2>"$TMP/err" &
 pid=$!
-sleep 2
+exec 3>"$TMP/manyin"
+cat "$TMP/many.ndjson" >&3
+first() { [ -s "$TMP/out" ]; }
+eventually 20 first
 kill -TERM $pid
 wait $pid
 RC=$?
+exec 3>&-
 n=$(wc -l <"$TMP/out" | tr -d ' ')
 is "SIGTERM: exit 1 (records not sent are reported)" "$RC" 1
 ok "SIGTERM: some records written" test "$n" -ge 1 -a "$n" -lt 50

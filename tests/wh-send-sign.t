@@ -1,6 +1,7 @@
 #!/bin/sh
 # wh-send --sign: the signatures a receiver checks, replay of captures
 . tests/lib.sh
+plan 14
 . tests/fake/start.sh
 start_fake
 U=http://127.0.0.1:$PORT

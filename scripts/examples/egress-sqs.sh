@@ -20,8 +20,10 @@
 #   worker:
 #     BUCKET        the S3 bucket for the outputs (required)
 #     KEY           object key template, default jobs/{body.id}/output
-#     JOB_API_URL, JOB_API_TOKEN  the platform (required; the token is read
-#                   by job-fetch from the environment)
+#     JOB_API_URL, JOB_API_TOKEN  the platform (required; the token is the
+#                   private key, read by job-fetch from the environment;
+#                   the download is GET /v1/jobs/{id}/output, voxel51/api-py's
+#                   download_job_output: see egress.sh)
 #     SPOOL         where outputs wait for their upload, default
 #                   /var/spool/hookpipe/egress
 #     VISIBILITY    seconds a taken message stays hidden, default 600

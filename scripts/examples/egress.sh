@@ -5,11 +5,23 @@
 #   job platform --POST {"id","event":"job_complete","msg"}--> wh-listen
 #   | wh-route (job_complete only) | job-fetch (download) | s3-put (upload)
 #
+# The download is the platform's client library's download_job_output
+# (voxel51/api-py, voxel51/users/api.py at ad32449, 2020-04-27):
+# GET {JOB_API_URL}/v1/jobs/{id}/output with "Authorization: Bearer
+# <private key>", following a redirect to signed storage without the
+# token; a job the platform does not know answers 404, an expired one 410
+# (job-fetch says "expired or missing" and the record goes to
+# fetch-failed.ndjson).  The library has no webhooks: the notification's
+# shape, {"id","event":"job_complete","msg"}, is this project's first
+# notes', so check it against your platform's (HOOK_PATH and the wh-route
+# rules are where to adapt it).
 # Settings, from the environment:
 #   BUCKET          the S3 bucket for the outputs (required)
 #   KEY             object key template, default jobs/{body.id}/output
 #   JOB_API_URL     the platform's API base, e.g. https://api.voxel51.com
-#   JOB_API_TOKEN   its API token (read by job-fetch; never on a command line)
+#   JOB_API_TOKEN   the API token's private key ("private_key" in the
+#                   library's api-token.json; read by job-fetch from the
+#                   environment, never on a command line)
 #   LISTEN_ADDR     address to listen on, default 127.0.0.1 (put a TLS
 #                   proxy in front, or see wh-listen --tls-cert)
 #   LISTEN_PORT     port, default 8080
