@@ -210,12 +210,16 @@ dump_cb(const char *p, size_t n, void *arg)
 	return 0;
 }
 
+/* rec, or when it is NULL the record as text (without "\n") */
 static int
-deliver(const struct rules_route *rt, struct sink *s, json_t *rec, char *err,
-    size_t errlen)
+deliver(const struct rules_route *rt, struct sink *s, json_t *rec,
+    const struct buf *text, char *err, size_t errlen)
 {
 	if (rt->dest == RULES_STDOUT) {
-		nd_write(rec);
+		if (rec != NULL)
+			nd_write(rec);
+		else
+			nd_write_raw(text->p, text->len);
 		return 0;
 	}
 	if (s->dead) {
@@ -226,7 +230,10 @@ deliver(const struct rules_route *rt, struct sink *s, json_t *rec, char *err,
 	}
 	if (rt->dest == RULES_RUN && !s->started)
 		start_child(s);
-	json_dump_callback(rec, dump_cb, &s->out, JSON_COMPACT);
+	if (rec != NULL)
+		json_dump_callback(rec, dump_cb, &s->out, JSON_COMPACT);
+	else
+		buf_add(&s->out, text->p, text->len);
 	buf_addc(&s->out, '\n');
 	if (s->out.len >= 64 * 1024 && sink_flush(s) < 0) {
 		snprintf(err, errlen, "route %s: record not delivered",
@@ -330,9 +337,48 @@ scan_path(const struct path *p, void *arg)
 	jscan_add(arg, p);
 }
 
+/*
+ * A route that only adds "route" to a line already as jansson writes it
+ * (lib/jscan's jscan_compact) adds it as text: the same bytes as the
+ * tree would give, without building one.  Returns 1 if it did.
+ */
+static int
+as_text(const struct rules_route *rt, size_t i, const struct nd_rec *r,
+    struct buf *text)
+{
+	static char **tail;	/* per route: "\"route\":NAME}" */
+	json_t *name;
+	char *s;
+
+	if (r->obj != NULL || rt->nset > 0 || rt->recall != NULL ||
+	    rt->remember != NULL || !jscan_compact(scan, r->line, r->len,
+	    "route"))
+		return 0;
+	if (tail == NULL)
+		tail = xcalloc(rules.n, sizeof(*tail));
+	if (tail[i] == NULL) {
+		name = json_string(rt->name);
+		s = json_dumps(name, JSON_ENCODE_ANY);
+		json_decref(name);
+		if (s == NULL)
+			return 0;
+		tail[i] = xstrdup("\"route\":");
+		tail[i] = xrealloc(tail[i], strlen(tail[i]) + strlen(s) + 2);
+		snprintf(tail[i] + 8, strlen(s) + 2, "%s}", s);
+		free(s);
+	}
+	buf_reset(text);
+	buf_add(text, r->line, r->len - 1);	/* all but its '}' */
+	if (r->len > 2)
+		buf_addc(text, ',');
+	buf_adds(text, tail[i]);
+	return 1;
+}
+
 static int
 route_one(struct nd_rec *r, void *arg, char *err, size_t errlen)
 {
+	static struct buf text;
 	size_t i;
 	int matched = 0, rc;
 	json_t *out, *got;
@@ -345,6 +391,15 @@ route_one(struct nd_rec *r, void *arg, char *err, size_t errlen)
 
 		if (!matches(rt->when, r))
 			continue;
+		if (as_text(rt, i, r, &text)) {
+			matched = 1;
+			if ((rc = deliver(rt, &sinks[i], NULL, &text, err,
+			    errlen)) != 0)
+				return rc;
+			if (!rt->cont)
+				break;
+			continue;
+		}
 		/* a match is rewritten: only now is the tree built */
 		if (r->obj == NULL &&
 		    (r->obj = nd_parse(r->line, r->len, err, errlen)) == NULL)
@@ -371,7 +426,7 @@ route_one(struct nd_rec *r, void *arg, char *err, size_t errlen)
 			json_decref(out);
 			return ND_FAIL;
 		}
-		rc = deliver(rt, &sinks[i], out, err, errlen);
+		rc = deliver(rt, &sinks[i], out, NULL, err, errlen);
 		json_decref(out);
 		if (rc != 0)
 			return rc;

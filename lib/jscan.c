@@ -51,6 +51,9 @@ struct jscan {
 	const char *line;
 	size_t len;
 	struct buf tmp;		/* an escaped key, decoded */
+	size_t kbase[JSCAN_MAX_DEPTH];	/* jscan_compact: each level's */
+	size_t (*keys)[2];	/*   first key in keys[]: offset, length */
+	size_t kcap;
 	const char *why;	/* the error, for jscan_line */
 };
 
@@ -76,6 +79,7 @@ jscan_free(struct jscan *s)
 		json_decref(s->node[i].val);
 	free(s->node);
 	free(s->slot);
+	free(s->keys);
 	buf_free(&s->tmp);
 	free(s);
 }
@@ -152,9 +156,11 @@ begin(struct jscan *s, int n, const char *p)
 	k->start = (size_t)(p - s->line);
 }
 
-static const char *
+static inline const char *
 ws(const char *p, const char *end)
 {
+	if (p < end && (unsigned char)*p > ' ')
+		return p;	/* compact JSON: the usual case */
 	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' ||
 	    *p == '\n'))
 		p++;
@@ -163,7 +169,7 @@ ws(const char *p, const char *end)
 
 /* skip the bytes a string holds as they are: not '"', '\\', < 0x20 or
  * >= 0x80 */
-static const char *
+static inline const char *
 plain(const char *p, const char *end)
 {
 #ifdef __SSE2__
@@ -270,15 +276,14 @@ uescape(struct jscan *s, const char *p, const char *end, long *cp)
 	return p;
 }
 
-/* a string at p (after its '"'): its end (after the closing '"'), or
- * NULL; *esc whether it had escapes, *nul whether one was \u0000 */
+/* the rest of a string from p, at its first escape or non-ASCII byte */
 static const char *
-string(struct jscan *s, const char *p, const char *end, int *esc, int *nul)
+string_slow(struct jscan *s, const char *p, const char *end, int *esc,
+    int *nul)
 {
 	size_t n;
 	long cp;
 
-	*esc = *nul = 0;
 	for (;;) {
 		p = plain(p, end);
 		if (p == end) {
@@ -300,7 +305,7 @@ string(struct jscan *s, const char *p, const char *end, int *esc, int *nul)
 					*nul = 1;
 				continue;
 			}
-			if (strchr("\"\\/bfnrt", *p) == NULL || *p == '\0') {
+			if (*p == '\0' || strchr("\"\\/bfnrt", *p) == NULL) {
 				s->why = "invalid escape";
 				return NULL;
 			}
@@ -318,6 +323,18 @@ string(struct jscan *s, const char *p, const char *end, int *esc, int *nul)
 		}
 		p += n;
 	}
+}
+
+/* a string at p (after its '"'): its end (after the closing '"'), or
+ * NULL; *esc whether it had escapes, *nul whether one was \u0000 */
+static inline const char *
+string(struct jscan *s, const char *p, const char *end, int *esc, int *nul)
+{
+	*esc = *nul = 0;
+	p = plain(p, end);
+	if (p < end && *p == '"')
+		return p + 1;
+	return string_slow(s, p, end, esc, nul);
 }
 
 static const char *
@@ -682,4 +699,126 @@ jscan_path(const struct path *p, void *arg)
 		if (s->slot[i].p == p)
 			return jscan_get(s, (int)i);
 	return NULL;
+}
+
+/* ---- is a line already as jansson would write it? ---- */
+
+/* whether the real [p, p+n) is as jansson's "%.17g" writes it */
+static int
+real_compact(const char *p, size_t n)
+{
+	char in[64], out[64], *e;
+	size_t i, j;
+
+	if (n >= sizeof(in))
+		return 0;
+	memcpy(in, p, n);
+	in[n] = '\0';
+	snprintf(out, sizeof(out), "%.17g", strtod(in, NULL));
+	if (strchr(out, '.') == NULL && strchr(out, 'e') == NULL)
+		memcpy(out + strlen(out), ".0", 3);	/* fits: %.17g < 30 */
+	if ((e = strchr(out, 'e')) != NULL) {
+		/* jansson drops an exponent's '+' and leading zeros */
+		i = j = (size_t)(e - out) + 1;
+		if (out[i] == '-')
+			out[j++] = out[i++];
+		else if (out[i] == '+')
+			i++;
+		while (out[i] == '0' && out[i + 1] != '\0')
+			i++;
+		memmove(out + j, out + i, strlen(out + i) + 1);
+	}
+	return strcmp(in, out) == 0;
+}
+
+/* whether the key [k, k+n) is among the keys of the object open since
+ * keys[base] */
+static int
+dup_key(const size_t (*keys)[2], size_t base, size_t nk, const char *line,
+    const char *k, size_t n)
+{
+	size_t i;
+
+	for (i = base; i < nk; i++)
+		if (keys[i][1] == n && memcmp(line + keys[i][0], k, n) == 0)
+			return 1;
+	return 0;
+}
+
+int
+jscan_compact(struct jscan *s, const char *line, size_t len, const char *key)
+{
+	const char *p = line, *end = line + len, *q;
+	size_t nk = 0, depth = 0, *base = s->kbase;
+	int inobj = 0, wantkey = 0, real;
+
+	while (p < end) {
+		switch (*p) {
+		case '{':
+			base[depth++] = nk;
+			inobj = wantkey = 1;
+			p++;
+			continue;
+		case '[':
+			base[depth++] = (size_t)-1;	/* an array */
+			inobj = wantkey = 0;
+			p++;
+			continue;
+		case '}': case ']':
+			if (base[--depth] != (size_t)-1)
+				nk = base[depth];
+			inobj = depth > 0 && base[depth - 1] != (size_t)-1;
+			wantkey = 0;
+			p++;
+			continue;
+		case ',':
+			wantkey = inobj;
+			p++;
+			continue;
+		case ':':
+			p++;
+			continue;
+		case '"':
+			for (q = p + 1; *q != '"'; q++)
+				if (*q == '\\' && strchr("\"\\bfnrt", *++q) ==
+				    NULL)
+					return 0;	/* \u, \/ */
+			if (wantkey) {
+				if (dup_key((const size_t (*)[2])s->keys,
+				    base[depth - 1], nk, line, p + 1,
+				    (size_t)(q - p - 1)) ||
+				    (depth == 1 && strlen(key) ==
+				    (size_t)(q - p - 1) && memcmp(key, p + 1,
+				    (size_t)(q - p - 1)) == 0))
+					return 0;
+				if (nk == s->kcap) {
+					s->kcap = s->kcap ? s->kcap * 2 : 64;
+					s->keys = xrealloc(s->keys, s->kcap *
+					    sizeof(*s->keys));
+				}
+				s->keys[nk][0] = (size_t)(p + 1 - line);
+				s->keys[nk++][1] = (size_t)(q - p - 1);
+				wantkey = 0;
+			}
+			p = q + 1;
+			continue;
+		case 't': p += 4; continue;
+		case 'f': p += 5; continue;
+		case 'n': p += 4; continue;
+		default:
+			break;
+		}
+		if (*p != '-' && (*p < '0' || *p > '9'))
+			return 0;	/* white space */
+		real = 0;
+		for (q = p; q < end && (*q == '-' || *q == '+' || *q == '.' ||
+		    *q == 'e' || *q == 'E' || (*q >= '0' && *q <= '9')); q++)
+			real |= *q == '.' || *q == 'e' || *q == 'E';
+		if ((size_t)(q - p) == 2 && p[0] == '-' && p[1] == '0')
+			return 0;	/* jansson writes 0 */
+		if (real && !real_compact(p, (size_t)(q - p)))
+			return 0;
+		p = q;
+	}
+	return 1;
 }

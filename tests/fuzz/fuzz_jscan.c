@@ -8,7 +8,8 @@
  * jansson again with JSON_DECODE_INT_AS_REAL (accept/reject only, no
  * values); a real beyond the double range ("real number overflow") is
  * not judged.  \u0000 is accepted in strings (JSON_ALLOW_NUL) and refused
- * in keys, as jansson does.
+ * in keys, as jansson does.  A line jscan_compact calls compact must be
+ * byte for byte jansson's JSON_COMPACT dump of it.
  *
  * Input: optional lines "#PATH\n" (field paths to look up, besides the
  * fixed ones below), then the JSON text.
@@ -91,6 +92,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fprintf(stderr, "path %s differs\n", p[i].text);
 			abort();
 		}
+	}
+	/* a line jscan calls compact is jansson's own dump of it */
+	if (rc == 0 && jscan_compact(s, in, len, "route")) {
+		t = json_dumps(v, JSON_COMPACT);
+		if (t == NULL || strlen(t) != len || memcmp(t, in, len) != 0 ||
+		    json_object_get(v, "route") != NULL) {
+			fprintf(stderr, "not compact: %s\n", t ? t : "?");
+			abort();
+		}
+		free(t);
 	}
 	json_decref(v);
 out:
