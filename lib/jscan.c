@@ -779,10 +779,14 @@ jscan_compact(struct jscan *s, const char *line, size_t len, const char *key)
 			p++;
 			continue;
 		case '"':
-			for (q = p + 1; *q != '"'; q++)
-				if (*q == '\\' && strchr("\"\\bfnrt", *++q) ==
-				    NULL)
+			for (q = plain(p + 1, end); *q != '"';
+			    q = plain(q, end))
+				if (*q != '\\')
+					q++;	/* UTF-8, checked already */
+				else if (strchr("\"\\bfnrt", *++q) == NULL)
 					return 0;	/* \u, \/ */
+				else
+					q++;
 			if (wantkey) {
 				if (dup_key((const size_t (*)[2])s->keys,
 				    base[depth - 1], nk, line, p + 1,
