@@ -14,7 +14,8 @@
  * control characters in strings, escapes as the RFC lists them and no
  * lone surrogate in \u escapes, nesting at most JSCAN_MAX_DEPTH values
  * deep, no \u0000 in an object key (jansson cannot hold one).  Unlike
- * jansson it takes numbers of any size: see jscan_get.
+ * jansson it takes numbers of any size (see jscan_get) and refuses a raw
+ * NUL byte after a number or literal (jansson's reader drops it).
  */
 #define JSCAN_MAX_DEPTH	2048	/* jansson's JSON_PARSER_MAX_DEPTH */
 

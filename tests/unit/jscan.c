@@ -170,6 +170,9 @@ main(void)
 	bad("{\"\\u0000\":1}", 12, "NUL byte in object key", "\\u0000 in a key");
 	bad("{\"a\":1}\0", 8, "end of file expected", "a NUL after the object");
 	bad("", 0, "premature end", "nothing");
+	/* jansson takes these (its reader drops a NUL it ungets) */
+	bad("{\"a\":1\0}", 8, "'}' expected", "a NUL after a number");
+	bad("{\"a\":true\0}", 11, "'}' expected", "a NUL after a literal");
 
 	t = nest(JSCAN_MAX_DEPTH - 2, 1);
 	good(t, "a value at depth 2048 (jansson's limit)");
