@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "jcanon.h"
 #include "jscan.h"
 #include "msg.h"
 #include "nd.h"
@@ -45,6 +46,7 @@ static struct rules_cond **wconds;
 static size_t nw;
 static int vflag, strict;
 static struct jscan *scan;	/* checks each line, finds the fields */
+static struct jcanon *canon;	/* is a matched line compact already */
 
 /* the state file, when a route remembers or recalls */
 static void
@@ -339,7 +341,7 @@ scan_path(const struct path *p, void *arg)
 
 /*
  * A route that only adds "route" to a line already as jansson writes it
- * (lib/jscan's jscan_compact) adds it as text: the same bytes as the
+ * (lib/jcanon) adds it as text: the same bytes as the
  * tree would give, without building one.  Returns 1 if it did.
  */
 static int
@@ -351,7 +353,7 @@ as_text(const struct rules_route *rt, size_t i, const struct nd_rec *r,
 	char *s;
 
 	if (r->obj != NULL || rt->nset > 0 || rt->recall != NULL ||
-	    rt->remember != NULL || !jscan_compact(scan, r->line, r->len,
+	    rt->remember != NULL || !jcanon_compact(canon, r->line, r->len,
 	    "route"))
 		return 0;
 	if (tail == NULL)
@@ -638,6 +640,7 @@ main(int argc, char *argv[])
 		msg_die(EX_CONFIG, "cannot load rules: %s", err);
 	for (i = 0; i < rules.n; i++)
 		rules_paths(rules.route[i].when, scan_path, scan);
+	canon = jcanon_new();
 	o.raw = !strict;
 	open_sinks(conf);
 	open_state(conf, statefile);

@@ -51,9 +51,6 @@ struct jscan {
 	const char *line;
 	size_t len;
 	struct buf tmp;		/* an escaped key, decoded */
-	size_t kbase[JSCAN_MAX_DEPTH];	/* jscan_compact: each level's */
-	size_t (*keys)[2];	/*   first key in keys[]: offset, length */
-	size_t kcap;
 	const char *why;	/* the error, for jscan_line */
 };
 
@@ -79,7 +76,6 @@ jscan_free(struct jscan *s)
 		json_decref(s->node[i].val);
 	free(s->node);
 	free(s->slot);
-	free(s->keys);
 	buf_free(&s->tmp);
 	free(s);
 }
@@ -192,6 +188,12 @@ plain(const char *p, const char *end)
 	    *p != '\\' && (unsigned char)*p < 0x80)
 		p++;
 	return p;
+}
+
+const char *
+jscan_plain(const char *p, const char *end)
+{
+	return plain(p, end);
 }
 
 /* the length of the UTF-8 sequence at p (RFC 3629: no overlong form, no
@@ -482,13 +484,41 @@ indexed(struct jscan *s, int n, long i)
 	return -1;
 }
 
+/* an object's key and its ':' at p; *n the node of its value, or -1 */
+static const char *
+key(struct jscan *s, const struct frame *f, const char *p, const char *end,
+    int *n)
+{
+	const char *k;
+	int esc, nul;
+
+	if (p == end || *p != '"') {
+		s->why = "string or '}' expected";
+		return NULL;
+	}
+	k = p + 1;
+	if ((p = string(s, k, end, &esc, &nul)) == NULL)
+		return NULL;
+	if (nul) {
+		s->why = "NUL byte in object key not supported";
+		return NULL;
+	}
+	*n = f->node >= 0 ? keyed(s, f->node, k, p - 1, esc) : -1;
+	p = ws(p, end);
+	if (p == end || *p != ':') {
+		s->why = "':' expected";
+		return NULL;
+	}
+	return p + 1;
+}
+
 /* a state machine over the line: at value, n is the value's node (or
  * -1 when no path goes there); stack[] the open containers */
 int
 jscan_line(struct jscan *s, const char *line, size_t len, char *err,
     size_t errlen)
 {
-	const char *p = line, *end = line + len, *k;
+	const char *p = line, *end = line + len;
 	struct frame *f = NULL;
 	size_t depth = 0;
 	const char *tok = line;
@@ -585,26 +615,9 @@ close:
 		s->node[f->node].end = (size_t)(p - line);
 	goto next;
 key:
-	p = ws(p, end);
-	if (p == end || *p != '"') {
-		s->why = "string or '}' expected";
+	tok = p = ws(p, end);
+	if ((p = key(s, f, p, end, &n)) == NULL)
 		goto bad;
-	}
-	tok = p;
-	k = p + 1;
-	if ((p = string(s, k, end, &esc, &nul)) == NULL)
-		goto bad;
-	if (nul) {
-		s->why = "NUL byte in object key not supported";
-		goto bad;
-	}
-	n = f->node >= 0 ? keyed(s, f->node, k, p - 1, esc) : -1;
-	p = ws(p, end);
-	if (p == end || *p != ':') {
-		s->why = "':' expected";
-		goto bad;
-	}
-	p++;
 	goto value;
 bad:
 	snprintf(err, errlen, "invalid JSON at column %zu: %s",
@@ -699,130 +712,4 @@ jscan_path(const struct path *p, void *arg)
 		if (s->slot[i].p == p)
 			return jscan_get(s, (int)i);
 	return NULL;
-}
-
-/* ---- is a line already as jansson would write it? ---- */
-
-/* whether the real [p, p+n) is as jansson's "%.17g" writes it */
-static int
-real_compact(const char *p, size_t n)
-{
-	char in[64], out[64], *e;
-	size_t i, j;
-
-	if (n >= sizeof(in))
-		return 0;
-	memcpy(in, p, n);
-	in[n] = '\0';
-	snprintf(out, sizeof(out), "%.17g", strtod(in, NULL));
-	if (strchr(out, '.') == NULL && strchr(out, 'e') == NULL)
-		memcpy(out + strlen(out), ".0", 3);	/* fits: %.17g < 30 */
-	if ((e = strchr(out, 'e')) != NULL) {
-		/* jansson drops an exponent's '+' and leading zeros */
-		i = j = (size_t)(e - out) + 1;
-		if (out[i] == '-')
-			out[j++] = out[i++];
-		else if (out[i] == '+')
-			i++;
-		while (out[i] == '0' && out[i + 1] != '\0')
-			i++;
-		memmove(out + j, out + i, strlen(out + i) + 1);
-	}
-	return strcmp(in, out) == 0;
-}
-
-/* whether the key [k, k+n) is among the keys of the object open since
- * keys[base] */
-static int
-dup_key(const size_t (*keys)[2], size_t base, size_t nk, const char *line,
-    const char *k, size_t n)
-{
-	size_t i;
-
-	for (i = base; i < nk; i++)
-		if (keys[i][1] == n && memcmp(line + keys[i][0], k, n) == 0)
-			return 1;
-	return 0;
-}
-
-int
-jscan_compact(struct jscan *s, const char *line, size_t len, const char *key)
-{
-	const char *p = line, *end = line + len, *q;
-	size_t nk = 0, depth = 0, *base = s->kbase;
-	int inobj = 0, wantkey = 0, real;
-
-	while (p < end) {
-		switch (*p) {
-		case '{':
-			base[depth++] = nk;
-			inobj = wantkey = 1;
-			p++;
-			continue;
-		case '[':
-			base[depth++] = (size_t)-1;	/* an array */
-			inobj = wantkey = 0;
-			p++;
-			continue;
-		case '}': case ']':
-			if (base[--depth] != (size_t)-1)
-				nk = base[depth];
-			inobj = depth > 0 && base[depth - 1] != (size_t)-1;
-			wantkey = 0;
-			p++;
-			continue;
-		case ',':
-			wantkey = inobj;
-			p++;
-			continue;
-		case ':':
-			p++;
-			continue;
-		case '"':
-			for (q = plain(p + 1, end); *q != '"';
-			    q = plain(q, end))
-				if (*q != '\\')
-					q++;	/* UTF-8, checked already */
-				else if (strchr("\"\\bfnrt", *++q) == NULL)
-					return 0;	/* \u, \/ */
-				else
-					q++;
-			if (wantkey) {
-				if (dup_key((const size_t (*)[2])s->keys,
-				    base[depth - 1], nk, line, p + 1,
-				    (size_t)(q - p - 1)) ||
-				    (depth == 1 && strlen(key) ==
-				    (size_t)(q - p - 1) && memcmp(key, p + 1,
-				    (size_t)(q - p - 1)) == 0))
-					return 0;
-				if (nk == s->kcap) {
-					s->kcap = s->kcap ? s->kcap * 2 : 64;
-					s->keys = xrealloc(s->keys, s->kcap *
-					    sizeof(*s->keys));
-				}
-				s->keys[nk][0] = (size_t)(p + 1 - line);
-				s->keys[nk++][1] = (size_t)(q - p - 1);
-				wantkey = 0;
-			}
-			p = q + 1;
-			continue;
-		case 't': p += 4; continue;
-		case 'f': p += 5; continue;
-		case 'n': p += 4; continue;
-		default:
-			break;
-		}
-		if (*p != '-' && (*p < '0' || *p > '9'))
-			return 0;	/* white space */
-		real = 0;
-		for (q = p; q < end && (*q == '-' || *q == '+' || *q == '.' ||
-		    *q == 'e' || *q == 'E' || (*q >= '0' && *q <= '9')); q++)
-			real |= *q == '.' || *q == 'e' || *q == 'E';
-		if ((size_t)(q - p) == 2 && p[0] == '-' && p[1] == '0')
-			return 0;	/* jansson writes 0 */
-		if (real && !real_compact(p, (size_t)(q - p)))
-			return 0;
-		p = q;
-	}
-	return 1;
 }

@@ -41,14 +41,10 @@ int jscan_line(struct jscan *s, const char *line, size_t len, char *err,
  * is parsed by jansson when asked for (NULL if jansson refuses it).
  */
 json_t *jscan_get(struct jscan *s, int slot);
-/*
- * Whether line (which jscan_line took) is byte for byte what jansson's
- * JSON_COMPACT dump of it would be, with no key "key" at the top: then a
- * field can be added as text, without a tree (wh-route's "route").
- */
-int jscan_compact(struct jscan *s, const char *line, size_t len,
-    const char *key);
 /* The same by the path given to jscan_add (for rules_match_get). */
 json_t *jscan_path(const struct path *p, void *s);
+/* The first byte from p that a string cannot hold as it is ('"', '\\',
+ * below 0x20, or UTF-8), or end. */
+const char *jscan_plain(const char *p, const char *end);
 
 #endif

@@ -10,7 +10,7 @@
  * not judged.  A raw NUL byte is refused: jansson takes one straight
  * after a number or literal (its reader drops a NUL it ungets), the RFC
  * nowhere.  \u0000 is accepted in strings (JSON_ALLOW_NUL) and refused
- * in keys, as jansson does.  A line jscan_compact calls compact must be
+ * in keys, as jansson does.  A line jcanon_compact calls compact must be
  * byte for byte jansson's JSON_COMPACT dump of it.
  *
  * Input: optional lines "#PATH\n" (field paths to look up, besides the
@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jcanon.h"
 #include "jscan.h"
 #include "path.h"
 
@@ -30,6 +31,8 @@ static const char *const fixed[] = {
 };
 #define NFIXED (sizeof(fixed) / sizeof(fixed[0]))
 #define MAXP (NFIXED + 4)
+
+static struct jcanon *canon;
 
 static int
 size_error(const json_error_t *je)
@@ -49,6 +52,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_t *v, *a, *b;
 	int rc, slot[MAXP];
 
+	if (canon == NULL)
+		canon = jcanon_new();
 	for (i = 0; i < NFIXED; i++)
 		if (path_compile(fixed[i], &p[np], err, sizeof(err)) == 0)
 			np++;
@@ -104,7 +109,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	/* a line jscan calls compact is jansson's own dump of it */
-	if (rc == 0 && jscan_compact(s, in, len, "route")) {
+	if (rc == 0 && jcanon_compact(canon, in, len, "route")) {
 		t = json_dumps(v, JSON_COMPACT);
 		if (t == NULL || strlen(t) != len || memcmp(t, in, len) != 0 ||
 		    json_object_get(v, "route") != NULL) {

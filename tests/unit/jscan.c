@@ -1,9 +1,10 @@
-/* unit tests for lib/jscan: what a line must be, the values it finds, and
- * when a line is already jansson's compact form */
+/* unit tests for lib/jscan (what a line must be, the values it finds)
+ * and lib/jcanon (when a line is already jansson's compact form) */
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
 
+#include "jcanon.h"
 #include "jscan.h"
 #include "path.h"
 #include "tap.h"
@@ -69,11 +70,13 @@ static int
 compact(const char *text)
 {
 	struct jscan *s = jscan_new();
+	struct jcanon *k = jcanon_new();
 	char err[512];
 	int c = jscan_line(s, text, strlen(text), err, sizeof(err)) == 0 &&
-	    jscan_compact(s, text, strlen(text), "route");
+	    jcanon_compact(k, text, strlen(text), "route");
 
 	jscan_free(s);
+	jcanon_free(k);
 	return c;
 }
 
