@@ -8,7 +8,7 @@
 . tests/lib.sh
 D=$DATA/wh-route
 ncls=13
-echo "1..$((ncls * 2 + 22))"
+echo "1..$((ncls * 2 + 27))"
 
 hit=$(sed -n 2p "$D/events.ndjson")	# status CLOSED: the filter's literal
 miss=$(sed -n 5p "$D/events.ndjson")	# status OPEN: not in it
@@ -63,11 +63,12 @@ while IFS='|' read -r name expr; do
 	done
 done < "$TMP/classes"
 
-for mode in w c strict; do
+for mode in w c strict c-strict; do
 	case $mode in
 	w) set -- -w body.data.status=CLOSED ;;
 	c) set -- -c "$TMP/r.yaml" ;;
 	strict) set -- --strict -w body.data.status=CLOSED ;;
+	c-strict) set -- --strict -c "$TMP/r.yaml" ;;
 	esac
 	run wh-route --errors "$TMP/errs.$mode" "$@" "$TMP/in"
 	is "$mode: exit 1" "$RC" 1
