@@ -13,6 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "jcanon.h"
+#include "jscan.h"
 #include "msg.h"
 #include "nd.h"
 #include "path.h"
@@ -32,6 +34,8 @@ static const char usage[] =
 struct pend {
 	size_t end;		/* where its line ends in the buffer */
 	json_t *rec;		/* the input record, for --errors */
+	char *line;		/* or its line, when no tree was built */
+	size_t len;
 	const char *src;
 	long lineno;
 };
@@ -59,16 +63,8 @@ static struct sink *sinks;	/* one per route */
 static struct rules_cond **wconds;
 static size_t nw;
 static int vflag, strict;
-/* -w pre-check: strings every matching line has */
-struct lit {
-	char *s;
-	size_t n;
-	size_t k;		/* the byte searched for first: the rarest */
-};
-static struct lit *lits;
-static size_t nlits;
-static unsigned long freq[256];	/* byte counts of the first lines */
-static long sampled;
+static struct jscan *scan;	/* checks each line, finds the fields */
+static struct jcanon *canon;	/* is a matched line compact already */
 
 /* the state file, when a route remembers or recalls */
 static void
@@ -208,14 +204,22 @@ static void
 fail_pending(struct sink *s, size_t k, const char *why)
 {
 	struct nd_rec r;
+	char m[256];
 
 	for (; k < s->npend; k++) {
 		memset(&r, 0, sizeof(r));
 		r.obj = s->pend[k].rec;
+		r.line = s->pend[k].line;
+		r.len = s->pend[k].len;
 		r.src = s->pend[k].src;
 		r.lineno = s->pend[k].lineno;
+		/* a line the scanner passed parses: --errors gets the record */
+		if (r.obj == NULL && r.line != NULL)
+			r.obj = nd_parse(r.line, r.len, m, sizeof(m));
 		nd_fail(&r, "route %s: %s, record not delivered", s->name,
 		    why);
+		if (s->pend[k].rec == NULL)
+			json_decref(r.obj);
 	}
 }
 
@@ -224,8 +228,10 @@ drop_pending(struct sink *s)
 {
 	size_t k;
 
-	for (k = 0; k < s->npend; k++)
+	for (k = 0; k < s->npend; k++) {
 		json_decref(s->pend[k].rec);
+		free(s->pend[k].line);
+	}
 	s->npend = 0;
 	buf_reset(&s->out);
 }
@@ -301,15 +307,19 @@ dump_cb(const char *p, size_t n, void *arg)
 	return 0;
 }
 
+/* rec, or when it is NULL the record as text (without "\n") */
 static int
 deliver(const struct rules_route *rt, struct sink *s, struct nd_rec *r,
-    json_t *rec, char *err, size_t errlen)
+    json_t *rec, const struct buf *text, char *err, size_t errlen)
 {
 	struct pend *p;
 	char m[512];
 
 	if (rt->dest == RULES_STDOUT) {
-		nd_write(rec);
+		if (rec != NULL)
+			nd_write(rec);
+		else
+			nd_write_raw(text->p, text->len);
 		return 0;
 	}
 	if (s->dead) {
@@ -319,7 +329,10 @@ deliver(const struct rules_route *rt, struct sink *s, struct nd_rec *r,
 	}
 	if (rt->dest == RULES_RUN && !s->started)
 		start_child(s);
-	json_dump_callback(rec, dump_cb, &s->out, JSON_COMPACT);
+	if (rec != NULL)
+		json_dump_callback(rec, dump_cb, &s->out, JSON_COMPACT);
+	else
+		buf_add(&s->out, text->p, text->len);
 	buf_addc(&s->out, '\n');
 	if (s->npend == s->cappend) {
 		s->cappend = s->cappend ? 2 * s->cappend : 64;
@@ -328,6 +341,9 @@ deliver(const struct rules_route *rt, struct sink *s, struct nd_rec *r,
 	p = &s->pend[s->npend++];
 	p->end = s->out.len;
 	p->rec = json_incref(r->obj);
+	/* a line matched as text is kept as text: no tree on the fast path */
+	p->line = r->obj == NULL ? xstrndup(r->line, r->len) : NULL;
+	p->len = r->len;
 	p->src = r->src;
 	p->lineno = r->lineno;
 	/* a failed flush has reported this record with the others */
@@ -418,19 +434,116 @@ out:
 	return rc;
 }
 
+/* ---- checking and matching a line ---- */
+
+/* a line jscan refused: in nd_parse's words, as other tools say it */
+static int
+bad_line(const struct nd_rec *r, char *err, size_t errlen)
+{
+	char why[1024];
+	json_t *v;
+
+	if ((v = nd_parse(r->line, r->len, why, sizeof(why))) != NULL)
+		json_decref(v);		/* jansson takes it: jscan's words */
+	else
+		snprintf(err, errlen, "%s", why);
+	return ND_FAIL;
+}
+
+/* check the line (unless jansson parsed it already); -1 if it is bad */
+static int
+check(struct nd_rec *r, char *err, size_t errlen)
+{
+	if (r->obj != NULL || jscan_line(scan, r->line, r->len, err,
+	    errlen) == 0)
+		return 0;
+	bad_line(r, err, errlen);
+	return -1;
+}
+
+/* whether the record satisfies c: from its tree if it has one, else
+ * from what jscan found in the line */
+static int
+matches(const struct rules_cond *c, const struct nd_rec *r)
+{
+	if (r->obj != NULL)
+		return rules_match(c, r->obj);
+	return rules_match_get(c, jscan_path, scan);
+}
+
+static void
+scan_path(const struct path *p, void *arg)
+{
+	jscan_add(arg, p);
+}
+
+/*
+ * A route that only adds "route" to a line already as jansson writes it
+ * (lib/jcanon) adds it as text: the same bytes as the
+ * tree would give, without building one.  Returns 1 if it did.
+ */
+static int
+as_text(const struct rules_route *rt, size_t i, const struct nd_rec *r,
+    struct buf *text)
+{
+	static char **tail;	/* per route: "\"route\":NAME}" */
+	json_t *name;
+	char *s;
+
+	if (r->obj != NULL || rt->nset > 0 || rt->recall != NULL ||
+	    rt->remember != NULL || !jcanon_compact(canon, r->line, r->len,
+	    "route"))
+		return 0;
+	if (tail == NULL)
+		tail = xcalloc(rules.n, sizeof(*tail));
+	if (tail[i] == NULL) {
+		name = json_string(rt->name);
+		s = json_dumps(name, JSON_ENCODE_ANY);
+		json_decref(name);
+		if (s == NULL)
+			return 0;
+		tail[i] = xstrdup("\"route\":");
+		tail[i] = xrealloc(tail[i], strlen(tail[i]) + strlen(s) + 2);
+		snprintf(tail[i] + 8, strlen(s) + 2, "%s}", s);
+		free(s);
+	}
+	buf_reset(text);
+	buf_add(text, r->line, r->len - 1);	/* all but its '}' */
+	if (r->len > 2)
+		buf_addc(text, ',');
+	buf_adds(text, tail[i]);
+	return 1;
+}
+
 static int
 route_one(struct nd_rec *r, void *arg, char *err, size_t errlen)
 {
+	static struct buf text;
 	size_t i;
 	int matched = 0, rc;
 	json_t *out, *got, *claim;
 
 	(void)arg;
+	if (check(r, err, errlen) < 0)
+		return ND_FAIL;
 	for (i = 0; i < rules.n; i++) {
 		const struct rules_route *rt = &rules.route[i];
 
-		if (!rules_match(rt->when, r->obj))
+		if (!matches(rt->when, r))
 			continue;
+		if (as_text(rt, i, r, &text)) {
+			matched = 1;
+			if ((rc = deliver(rt, &sinks[i], r, NULL, &text, err,
+			    errlen)) != 0)
+				return rc;
+			if (!rt->cont)
+				break;
+			continue;
+		}
+		/* a match is rewritten: only now is the tree built */
+		if (r->obj == NULL &&
+		    (r->obj = nd_parse(r->line, r->len, err, errlen)) == NULL)
+			return ND_FAIL;
 		got = claim = NULL;
 		if (rt->recall != NULL) {
 			if (recall(rt, r->obj, &got, &claim, err, errlen) < 0)
@@ -455,7 +568,7 @@ route_one(struct nd_rec *r, void *arg, char *err, size_t errlen)
 			json_decref(out);
 			return ND_FAIL;
 		}
-		rc = deliver(rt, &sinks[i], r, out, err, errlen);
+		rc = deliver(rt, &sinks[i], r, out, NULL, err, errlen);
 		json_decref(out);
 		if (rc != 0)
 			return rc;
@@ -471,98 +584,17 @@ route_one(struct nd_rec *r, void *arg, char *err, size_t errlen)
 	case RULES_DEF_DROP:
 		return 0;
 	default:
+		/* --errors keeps the record's fields, not the raw line */
+		if (r->obj == NULL)
+			r->obj = nd_parse(r->line, r->len, err, errlen);
 		snprintf(err, errlen, "no route matched");
 		return ND_FAIL;
 	}
 }
 
-/* whether line holds l: memchr (vectorised) for its rarest byte, then
- * memcmp; glibc's memmem is a byte-at-a-time loop */
-static int
-has_lit(const char *line, size_t len, const struct lit *l)
-{
-	const char *p, *end;
-
-	if (len < l->n)
-		return 0;
-	p = line + l->k;
-	end = line + len - (l->n - l->k) + 1;
-	while (p < end && (p = memchr(p, l->s[l->k], (size_t)(end - p))) !=
-	    NULL) {
-		if (memcmp(p - l->k, l->s, l->n) == 0)
-			return 1;
-		p++;
-	}
-	return 0;
-}
-
-/* whether a JSON escape "\u" could hide a literal */
-static int
-has_u_escape(const char *line, size_t len)
-{
-	const char *p = line, *end = line + len;
-
-	while ((p = memchr(p, '\\', (size_t)(end - p))) != NULL &&
-	    p + 1 < end) {
-		if (p[1] == 'u')
-			return 1;
-		p += 2;		/* skip the escaped byte, even a backslash */
-	}
-	return 0;
-}
-
-/* pick each literal's rarest byte from the first lines' byte counts */
-static void
-sample(const char *line, size_t len)
-{
-	size_t i, j;
-
-	for (i = 0; i < len; i++)
-		freq[(unsigned char)line[i]]++;
-	if (++sampled != 64)
-		return;
-	for (i = 0; i < nlits; i++)
-		for (j = 0; j < lits[i].n; j++)
-			if (freq[(unsigned char)lits[i].s[j]] <
-			    freq[(unsigned char)lits[i].s[lits[i].k]])
-				lits[i].k = j;
-}
-
-/* cheap test: a line that looks like an object and cannot match */
-static int
-cannot_match(const char *line, size_t len)
-{
-	struct lit t;
-	size_t i;
-
-	for (i = 0; i < len && (line[i] == ' ' || line[i] == '\t'); i++)
-		;
-	if (i == len || line[i] != '{')
-		return 0;
-	while (len > i && (line[len - 1] == ' ' || line[len - 1] == '\t'))
-		len--;
-	if (line[len - 1] != '}')
-		return 0;
-	if (sampled < 64)
-		sample(line, len);
-	for (i = 0; i < nlits; i++) {
-		if (has_lit(line, len, &lits[i]))
-			continue;
-		/* the literal that rules lines out is tried first next time */
-		if (i > 0) {
-			t = lits[i];
-			lits[i] = lits[i - 1];
-			lits[i - 1] = t;
-		}
-		/* unless an escape could hide the literal */
-		return !has_u_escape(line, len);
-	}
-	return 0;
-}
-
 /*
- * -w parses a record, tests it and drops it: jansson's many small
- * allocations then come from an arena emptied after each record.
+ * -w --strict parses a record, tests it and drops it: jansson's many
+ * small allocations then come from an arena emptied after each record.
  */
 struct block {
 	struct block *next;
@@ -632,17 +664,17 @@ filter_one(struct nd_rec *r, void *arg, char *err, size_t errlen)
 	int m = 1;
 
 	(void)arg;
-	if (!strict && cannot_match(r->line, r->len)) {
-		m = 0;
-	} else {
-		r->obj = nd_parse(r->line, r->len, err, errlen);
-		for (i = 0; i < nw && m && r->obj != NULL; i++)
-			m = rules_match(wconds[i], r->obj);
+	if (strict && (r->obj = nd_parse(r->line, r->len, err, errlen)) ==
+	    NULL)
+		return ND_FAIL;
+	if (check(r, err, errlen) < 0)
+		return ND_FAIL;
+	for (i = 0; i < nw && m; i++)
+		m = matches(wconds[i], r);
+	if (strict) {
 		json_decref(r->obj);
 		r->obj = NULL;	/* it lived in the arena */
 		arena_reset();
-		if (i == 0 && m)	/* did not parse */
-			return ND_FAIL;
 	}
 	if (m != vflag)
 		nd_write_raw(r->line, r->len);
@@ -716,7 +748,7 @@ main(int argc, char *argv[])
 	};
 	struct nd_opts o = {0};
 	const char *conf = NULL, *errors = NULL, *statefile = NULL;
-	char err[1024], *lit, *end;
+	char err[1024], *end;
 	struct rules_cond *c;
 	int ch, rc, settle = 0;
 	size_t i;
@@ -774,25 +806,24 @@ main(int argc, char *argv[])
 	if (errors != NULL && nd_errors_open(errors, err, sizeof(err)) < 0)
 		msg_die(EX_CONFIG, "%s", err);
 	nd_signals();
+	scan = jscan_new();
+	/* jscan checks each line; --strict has jansson parse it too */
+	o.raw = 1;
 	if (nw > 0) {
 		for (i = 0; i < nw; i++)
-			if ((lit = rules_literal(wconds[i])) != NULL) {
-				lits = xrealloc(lits, (nlits + 1) *
-				    sizeof(*lits));
-				lits[nlits].s = lit;
-				lits[nlits].n = strlen(lit);
-				/* until sampled: the middle, not a quote */
-				lits[nlits].k = lits[nlits].n / 2;
-				nlits++;
-			}
-		o.raw = 1;
+			rules_paths(wconds[i], scan_path, scan);
 		/* from here on jansson only parses and tests records */
-		json_set_alloc_funcs(arena_alloc, arena_free);
+		if (strict)
+			json_set_alloc_funcs(arena_alloc, arena_free);
 		return nd_run(argv + optind, argc - optind, filter_one, NULL,
 		    &o);
 	}
 	if (rules_load(conf, &rules, err, sizeof(err)) < 0)
 		msg_die(EX_CONFIG, "cannot load rules: %s", err);
+	for (i = 0; i < rules.n; i++)
+		rules_paths(rules.route[i].when, scan_path, scan);
+	canon = jcanon_new();
+	o.raw = !strict;
 	open_sinks(conf);
 	open_state(conf, statefile);
 	nd_on_flush(flush_sinks, NULL);

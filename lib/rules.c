@@ -143,8 +143,35 @@ compare(enum cop op, json_t *f, json_t *val)
 	}
 }
 
+static json_t *
+get_tree(const struct path *p, void *rec)
+{
+	return path_get(p, rec);
+}
+
 int
 rules_match(const struct rules_cond *c, json_t *rec)
+{
+	return rules_match_get(c, get_tree, rec);
+}
+
+void
+rules_paths(const struct rules_cond *c,
+    void (*fn)(const struct path *p, void *arg), void *arg)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->n; i++)
+		rules_paths(c->kid[i], fn, arg);
+	if (c->op != C_TRUE && c->op != C_ALL && c->op != C_ANY &&
+	    c->op != C_NOT)
+		fn(&c->path, arg);
+}
+
+int
+rules_match_get(const struct rules_cond *c, rules_get_fn get, void *arg)
 {
 	json_t *f;
 	size_t i;
@@ -155,20 +182,20 @@ rules_match(const struct rules_cond *c, json_t *rec)
 		return 1;
 	case C_ALL:
 		for (i = 0; i < c->n; i++)
-			if (!rules_match(c->kid[i], rec))
+			if (!rules_match_get(c->kid[i], get, arg))
 				return 0;
 		return 1;
 	case C_ANY:
 		for (i = 0; i < c->n; i++)
-			if (rules_match(c->kid[i], rec))
+			if (rules_match_get(c->kid[i], get, arg))
 				return 1;
 		return 0;
 	case C_NOT:
-		return !rules_match(c->kid[0], rec);
+		return !rules_match_get(c->kid[0], get, arg);
 	default:
 		break;
 	}
-	f = path_get(&c->path, rec);
+	f = get(&c->path, arg);
 	switch (c->op) {
 	case C_EXISTS:
 		return f != NULL;

@@ -17,6 +17,14 @@ struct rules_cond;	/* opaque: a condition tree */
 struct rules_cond *rules_where(const char *text, char *err, size_t errlen);
 /* Whether rec satisfies c. */
 int rules_match(const struct rules_cond *c, json_t *rec);
+/* The same where get(path, arg) gives each field (borrowed, NULL if
+ * missing): for records not parsed into a tree (lib/jscan). */
+typedef json_t *(*rules_get_fn)(const struct path *p, void *arg);
+int rules_match_get(const struct rules_cond *c, rules_get_fn get,
+    void *arg);
+/* Call fn for each field path c looks at. */
+void rules_paths(const struct rules_cond *c,
+    void (*fn)(const struct path *p, void *arg), void *arg);
 /* A string every line whose record matches c must contain (for a cheap
  * test before parsing), or NULL.  The caller frees it. */
 char *rules_literal(const struct rules_cond *c);
