@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bignum.h"
 #include "msg.h"
 #include "nd.h"
 #include "path.h"
@@ -21,7 +22,8 @@
 #include "xmem.h"
 
 static const char usage[] =
-    "usage: wh-route [-ehqVv] [--strict] [--errors file] [--state file] "
+    "usage: wh-route [-ehqVv] [--strict] [--errors file] "
+    "[--max-line bytes] [--state file] "
     "[-c file] [-w cond]... [file ...]";
 
 /* a child process or a file a route writes to */
@@ -109,12 +111,17 @@ relay(void *arg)
 	struct nd_reader r;
 	char *line;
 	size_t len;
+	int rc;
 
 	/* the child's lines go to our stdout whole, never mixed */
 	nd_reader_init(&r, s->outfd, s->name);
 	r.flush = ND_FLUSH_STDOUT;	/* the sinks are the main thread's */
-	while (nd_reader_next(&r, &line, &len) > 0)
-		nd_write_raw(line, len);
+	while ((rc = nd_reader_next(&r, &line, &len)) > 0)
+		if (rc == ND_LONG)
+			msg_err("%s:%ld: line longer than %zu bytes from the "
+			    "command, dropped", s->name, r.lineno, r.max);
+		else
+			nd_write_raw(line, len);
 	nd_reader_free(&r);
 	close(s->outfd);
 	return NULL;
@@ -234,7 +241,7 @@ deliver(const struct rules_route *rt, struct sink *s, json_t *rec, char *err,
 	}
 	if (rt->dest == RULES_RUN && !s->started)
 		start_child(s);
-	json_dump_callback(rec, dump_cb, &s->out, JSON_COMPACT);
+	bignum_dump(rec, JSON_COMPACT, dump_cb, &s->out);
 	buf_addc(&s->out, '\n');
 	if (s->out.len >= 64 * 1024 && sink_flush(s) < 0) {
 		snprintf(err, errlen, "route %s: record not delivered",
@@ -266,7 +273,7 @@ recall(const struct rules_route *rt, json_t *rec, json_t **val, char *err,
 	if (rc < 0)
 		return -1;
 	if (v != NULL) {
-		*val = json_loads(v, JSON_DECODE_ANY, NULL);
+		*val = bignum_loads(v, JSON_DECODE_ANY, NULL);
 		if (*val == NULL)
 			*val = json_string(v);
 		free(v);
@@ -286,7 +293,7 @@ remember(const struct rules_route *rt, json_t *rec, char *err, size_t errlen)
 		goto out;
 	if ((v = jtmpl_render(rt->rvalue, rec, err, errlen)) == NULL)
 		goto out;
-	text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	text = bignum_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 	json_decref(v);
 	rc = state_put(state, key.p, text, rt->ttl, time(NULL), err, errlen);
 	free(text);
@@ -554,6 +561,7 @@ main(int argc, char *argv[])
 		{"where", required_argument, NULL, 'w'},
 		{"invert", no_argument, NULL, 'v'},
 		{"errors", required_argument, NULL, 'E'},
+		ND_LONGOPT_MAX_LINE,
 		{"strict", no_argument, NULL, 'S'},
 		{"state", required_argument, NULL, 's'},
 		{"quiet", no_argument, NULL, 'q'},
@@ -575,6 +583,9 @@ main(int argc, char *argv[])
 		case 'c': conf = optarg; break;
 		case 'e': o.eflag = 1; break;
 		case 'E': errors = optarg; break;
+		case ND_OPT_MAX_LINE:
+			nd_max_line_opt(optarg, usage);
+			break;
 		case 'S': strict = 1; break;
 		case 's': statefile = optarg; break;
 		case 'q': msg_quiet = 1; break;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bignum.h"
 #include "conf.h"
 #include "rules.h"
 #include "xmem.h"
@@ -102,11 +103,38 @@ num_eq_text(json_t *f, json_t *val)
 	return r;
 }
 
+/* a number too big for jansson against a value: its digits as text */
+static int
+big_compare(const char *d, json_t *val, int *c)
+{
+	char *t;
+
+	if (json_is_string(val)) {
+		*c = strcmp(d, json_string_value(val));
+	} else if (json_is_number(val)) {
+		double a = strtod(d, NULL), b = json_number_value(val);
+
+		*c = a < b ? -1 : a > b;
+		if (*c == 0 && (t = json_dumps(val, JSON_ENCODE_ANY)) != NULL) {
+			*c = strcmp(d, t) != 0;
+			free(t);
+		}
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
 static int
 equal(json_t *f, json_t *val)
 {
+	const char *d;
+	int c;
+
 	if (f == NULL)
 		return 0;
+	if ((d = bignum_text(f, NULL)) != NULL)
+		return big_compare(d, val, &c) == 0 && c == 0;
 	if (json_is_number(f) && json_is_number(val))
 		return json_number_value(f) == json_number_value(val);
 	return json_equal(f, val) || num_eq_text(f, val);
@@ -119,7 +147,10 @@ compare(enum cop op, json_t *f, json_t *val)
 
 	if (f == NULL)
 		return 0;
-	if (json_is_number(val)) {
+	if (bignum_text(f, NULL) != NULL) {
+		if (big_compare(bignum_text(f, NULL), val, &c) < 0)
+			return 0;
+	} else if (json_is_number(val)) {
 		double a, b;
 
 		if (!json_is_number(f))
@@ -180,7 +211,8 @@ rules_match(const struct rules_cond *c, json_t *rec)
 	case C_RE:
 	case C_NRE:
 		m = f != NULL && json_is_string(f) &&
-		    regexec(&c->re, json_string_value(f), 0, NULL, 0) == 0;
+		    regexec(&c->re, bignum_text(f, NULL) ? bignum_text(f,
+		    NULL) : json_string_value(f), 0, NULL, 0) == 0;
 		return c->op == C_RE ? m : !m;
 	default:
 		return compare(c->op, f, c->val);
