@@ -127,6 +127,22 @@ test_tools(void)
 	c = rules_where("id<100", err, sizeof(err));
 	ok(c != NULL && !rules_match(c, v), "id<100 does not match");
 	rules_cond_free(c);
+	c = rules_where("id>18446744073709551614", err, sizeof(err));
+	ok(c != NULL && rules_match(c, v), "big against big: exactly, not as "
+	    "doubles (both are 2^64 as doubles)");
+	rules_cond_free(c);
+	c = rules_where("id<18446744073709551616", err, sizeof(err));
+	ok(c != NULL && rules_match(c, v), "and the other way");
+	rules_cond_free(c);
+	c = rules_where("id>-18446744073709551616", err, sizeof(err));
+	ok(c != NULL && rules_match(c, v), "a negative big number is less");
+	rules_cond_free(c);
+	c = rules_where("x.id>1e30", err, sizeof(err));
+	ok(c != NULL && rules_match(c, v), "against a real: as doubles");
+	rules_cond_free(c);
+	c = rules_where("id=\"18446744073709551615\"", err, sizeof(err));
+	ok(c != NULL && rules_match(c, v), "against the digits as a string");
+	rules_cond_free(c);
 	c = rules_where("x.id~^1234", err, sizeof(err));
 	ok(c != NULL && rules_match(c, v), "a regex sees the digits");
 	rules_cond_free(c);
