@@ -74,30 +74,18 @@ like "a string of \\u0000 and digits is refused, not changed" "$ERR" \
     'nul:1: invalid record: a string of \\u0000 and a number'
 
 # sqs-send | sqs-poll through moto
-for v in $(env | sed -n 's/^\(AWS_[A-Z0-9_]*\)=.*/\1/p'); do unset "$v"; done
-dir=$TMP/peers
-stop_peers() { sh scripts/peers stop "$dir" >/dev/null 2>&1; }
-at_exit stop_peers
-sh scripts/peers start "$dir" >"$TMP/peers.out" 2>&1
-case $? in
-0)
-	set -a
-	. "$dir/peers.env"
-	set +a
-	q=$("$PEERS_PYTHON" tests/sqs-helper.py queue bignum)
-	run sqs-send -q "$q" "$TMP/routed"
-	is "sqs-send: exit 0" "$RC" 0
-	ok "sqs-send: its output keeps the digits" has "$TMP/out"
-	run sqs-poll -q "$q" --once
-	is "sqs-poll: four messages" "$(grep -c . "$TMP/out")" 4
-	ok "sqs-poll: the bodies keep the digits" has "$TMP/out"
-	run sqs-send -q "$q" --body '{body.order_id}' "$TMP/routed"
-	run sqs-poll -q "$q" --once
-	is "sqs-send --body template: the digits as text" \
-	    "$(recs 'r["body"]' | sort)" \
-	    "$(for i in $IDS; do echo "$i"; done | sort)"
-	;;
-3) for i in 1 2 3 4 5 6 7; do skip "sqs with moto" "moto is not installed"; done ;;
-*) fail "start moto" "$(cat "$TMP/peers.out")" ;;
-esac
+. tests/data/flow/common.sh
+moto_up
+q=$("$PEERS_PYTHON" tests/sqs-helper.py queue bignum)
+run sqs-send -q "$q" "$TMP/routed"
+is "sqs-send: exit 0" "$RC" 0
+ok "sqs-send: its output keeps the digits" has "$TMP/out"
+run sqs-poll -q "$q" --once
+is "sqs-poll: four messages" "$(grep -c . "$TMP/out")" 4
+ok "sqs-poll: the bodies keep the digits" has "$TMP/out"
+run sqs-send -q "$q" --body '{body.order_id}' "$TMP/routed"
+run sqs-poll -q "$q" --once
+is "sqs-send --body template: the digits as text" \
+    "$(recs 'r["body"]' | sort)" \
+    "$(for i in $IDS; do echo "$i"; done | sort)"
 done_testing
