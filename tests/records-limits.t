@@ -61,7 +61,10 @@ like "100 MB line: refused at the default 64 MiB" "$(cat "$TMP/time")" \
     'stdin:2: line longer than 67108864 bytes'
 is "the lines around it sent" "$(grep -c '"request"' "$TMP/out")" 2
 kb=$(rss)
-ok "RSS under 100 MB ($kb kB)" test "$kb" -lt 100000
+case ${HP_BUILD:-} in
+*-san) skip "RSS under 100 MB ($kb kB)" "ASan keeps freed buffers" ;;
+*) ok "RSS under 100 MB ($kb kB)" test "$kb" -lt 100000 ;;
+esac
 gen | /usr/bin/time -v wh-route --max-line 1M -w 'n?' >"$TMP/out" 2>"$TMP/time"
 kb=$(rss)
 ok "--max-line 1M: RSS under 16 MB ($kb kB)" test "$kb" -lt 16000
