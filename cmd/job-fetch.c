@@ -22,7 +22,7 @@ static const char usage[] =
     "usage: job-fetch [-ehnqV] -o dir [--api url] [--token-file file] "
     "[--id id] [--url url] [--header-file file] [--name name] "
     "[--skip-existing] [-j jobs] [--timeout seconds] [--retries n] "
-    "[--errors file] [file ...]";
+    "[--errors file] [--max-line bytes] [file ...]";
 
 static const char *dir;
 static int dirfd_ = -1;
@@ -972,6 +972,7 @@ main(int argc, char *argv[])
 		{"timeout", required_argument, NULL, O_TIMEOUT},
 		{"retries", required_argument, NULL, O_RETRIES},
 		{"errors", required_argument, NULL, O_ERRORS},
+		ND_LONGOPT_MAX_LINE,
 		{"dry-run", no_argument, NULL, 'n'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
@@ -1018,6 +1019,9 @@ main(int argc, char *argv[])
 			ho.retries = (int)number(optarg, "--retries", 0, 100);
 			break;
 		case O_ERRORS: errors = optarg; break;
+		case ND_OPT_MAX_LINE:
+			nd_max_line_opt(optarg, usage);
+			break;
 		case 'e': o.eflag = 1; break;
 		case 'n': nflag = 1; break;
 		case 'q': msg_quiet = 1; break;

@@ -30,7 +30,7 @@ static const char usage[] =
     "[--sse-kms-key-id id] [--if-none-match] [--no-checksum] "
     "[--part-size bytes] "
     "[--multipart-threshold bytes] [--retries n] [--delete-source] "
-    "[--endpoint url] [--errors file] [file ...]";
+    "[--endpoint url] [--errors file] [--max-line bytes] [file ...]";
 
 #define MIB		(1024 * 1024)
 #define PART_MIN	((size_t)5 * MIB)
@@ -1254,10 +1254,15 @@ from_line(const char *line, size_t len, long lineno)
 	struct upload *u = upload_new();
 	char err[1024], *bucket = NULL, *key = NULL;
 
-	u->line = xstrndup(line, len);
+	u->line = xstrndup(line ? line : "", len);
 	u->len = len;
 	u->lineno = lineno;
 	u->st = U_DONE;
+	if (line == NULL) {
+		nd_too_long(err, sizeof(err));
+		ufail(u, eflag ? EX_DATA : EX_PARTIAL, "%s", err);
+		goto out;
+	}
 	if ((u->obj = nd_parse(line, len, err, sizeof(err))) == NULL) {
 		ufail(u, eflag ? EX_DATA : EX_PARTIAL, "%s", err);
 		goto out;
@@ -1330,9 +1335,9 @@ read_input(void)
 			input_done = 1;
 			return 0;
 		}
-		if (nd_blank(line, len))
+		if (rc != ND_LONG && nd_blank(line, len))
 			continue;
-		from_line(line, len, rd.lineno);
+		from_line(rc == ND_LONG ? NULL : line, len, rd.lineno);
 		return 1;
 	}
 	return 0;
@@ -1826,6 +1831,7 @@ main(int argc, char *argv[])
 		{"delete-source", no_argument, NULL, O_DELETE},
 		{"endpoint", required_argument, NULL, O_ENDPOINT},
 		{"errors", required_argument, NULL, O_ERRORS},
+		ND_LONGOPT_MAX_LINE,
 		{"dry-run", no_argument, NULL, 'n'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
@@ -1878,6 +1884,9 @@ main(int argc, char *argv[])
 		case O_DELETE: o_delete = 1; break;
 		case O_ENDPOINT: o_endpoint = optarg; break;
 		case O_ERRORS: errors = optarg; break;
+		case ND_OPT_MAX_LINE:
+			nd_max_line_opt(optarg, usage);
+			break;
 		case 'h': msg_help(usage);
 		case 'V': msg_version();
 		default:  msg_usage(usage);

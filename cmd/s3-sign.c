@@ -18,7 +18,8 @@
 
 static const char usage[] =
     "usage: s3-sign [-hqV] [-e seconds] [-m GET|PUT] [-b bucket] [-k key] "
-    "[--date time] [--endpoint url] [--errors file] [s3://bucket/key ...]";
+    "[--date time] [--endpoint url] [--errors file] [--max-line bytes] "
+    "[s3://bucket/key ...]";
 
 static long expires = 3600;
 static const char *method = "GET";
@@ -177,6 +178,7 @@ main(int argc, char *argv[])
 		{"date", required_argument, NULL, O_DATE},
 		{"endpoint", required_argument, NULL, O_ENDPOINT},
 		{"errors", required_argument, NULL, O_ERRORS},
+		ND_LONGOPT_MAX_LINE,
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -220,6 +222,9 @@ main(int argc, char *argv[])
 		case O_DATE: date = optarg; break;
 		case O_ENDPOINT: o_endpoint = optarg; break;
 		case O_ERRORS: errors = optarg; break;
+		case ND_OPT_MAX_LINE:
+			nd_max_line_opt(optarg, usage);
+			break;
 		case 'h': msg_help(usage);
 		case 'V': msg_version();
 		default:  msg_usage(usage);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bignum.h"
 #include "http.h"
 #include "msg.h"
 #include "nd.h"
@@ -15,7 +16,7 @@ static const char usage[] =
     "usage: slack-post [-ehnqV] [-t text] [--blocks file] "
     "[--webhook-file file | --token-file file --channel channel] "
     "[--api url] [--rate n] [--burst n] [-j jobs] [--timeout seconds] "
-    "[--retries n] [--errors file] [file ...]";
+    "[--retries n] [--errors file] [--max-line bytes] [file ...]";
 
 static char *webhook;		/* incoming webhook URL (a secret) */
 static char *token;		/* bot token (a secret) */
@@ -145,7 +146,7 @@ build(struct nd_rec *r, void *arg, char *err, size_t errlen)
 	x->headers = curl_slist_append(NULL,
 	    "Content-Type: application/json; charset=utf-8");
 	buf_reset(&b);
-	json_dump_callback(msg, dump_cb, &b, JSON_COMPACT);
+	bignum_dump(msg, JSON_COMPACT, dump_cb, &b);
 	x->body = b.p;
 	x->bodylen = b.len;
 	memset(&b, 0, sizeof(b));
@@ -224,7 +225,7 @@ done(struct nd_rec *r, struct http_xfer *x, void *arg, char *err,
 			json_array_append_new(h, json_string(
 			    "Authorization: ***"));
 		json_object_set_new(req, "headers", h);
-		json_object_set_new(req, "body", json_loadb(x->body,
+		json_object_set_new(req, "body", bignum_loadb(x->body,
 		    x->bodylen, 0, NULL));
 		json_object_set_new(out, "request", req);
 		nd_write(out);
@@ -342,6 +343,7 @@ main(int argc, char *argv[])
 		{"timeout", required_argument, NULL, O_TIMEOUT},
 		{"retries", required_argument, NULL, O_RETRIES},
 		{"errors", required_argument, NULL, O_ERRORS},
+		ND_LONGOPT_MAX_LINE,
 		{"dry-run", no_argument, NULL, 'n'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
@@ -388,6 +390,9 @@ main(int argc, char *argv[])
 			ho.retries = (int)number(optarg, "--retries", 0, 100);
 			break;
 		case O_ERRORS: errors = optarg; break;
+		case ND_OPT_MAX_LINE:
+			nd_max_line_opt(optarg, usage);
+			break;
 		case 'e': o.eflag = 1; break;
 		case 'n': nflag = 1; break;
 		case 'q': msg_quiet = 1; break;

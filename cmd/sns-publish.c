@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bignum.h"
 #include "msg.h"
 #include "nd.h"
 #include "sqs.h"
@@ -14,7 +15,7 @@
 static const char usage[] =
     "usage: sns-publish [-ehV] --topic arn [--subject template] "
     "[--message template] [--attr name=template]... [--endpoint url] "
-    "[--errors file] [file ...]";
+    "[--errors file] [--max-line bytes] [file ...]";
 
 #define SNS_MAX 262144		/* bytes of a message with its attributes */
 #define SUBJECT_MAX 100
@@ -82,7 +83,7 @@ publish_one(struct nd_rec *r, void *arg, char *err, size_t errlen)
 	if (tmessage != NULL)
 		message = render(tmessage, r->obj, err, errlen);
 	else
-		message = json_dumps(r->obj, JSON_COMPACT);
+		message = bignum_dumps(r->obj, JSON_COMPACT);
 	if (message == NULL)
 		goto out;
 	if (*message == '\0') {
@@ -178,6 +179,7 @@ main(int argc, char *argv[])
 		{"attr", required_argument, NULL, O_ATTR},
 		{"endpoint", required_argument, NULL, O_ENDPOINT},
 		{"errors", required_argument, NULL, O_ERRORS},
+		ND_LONGOPT_MAX_LINE,
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0}
@@ -204,6 +206,9 @@ main(int argc, char *argv[])
 			break;
 		case O_ENDPOINT: endpoint = optarg; break;
 		case O_ERRORS: errors = optarg; break;
+		case ND_OPT_MAX_LINE:
+			nd_max_line_opt(optarg, usage);
+			break;
 		case 'h': msg_help(usage);
 		case 'V': msg_version();
 		default: msg_usage(usage);

@@ -12,7 +12,7 @@
 
 static const char usage[] =
     "usage: sqs-delete [-ehV] [-q queue] [--endpoint url] "
-    "[--errors file] [file ...]";
+    "[--errors file] [--max-line bytes] [file ...]";
 
 #define BATCH 10
 #define PAUSE_MS 10
@@ -258,6 +258,7 @@ main(int argc, char *argv[])
 		{"queue", required_argument, NULL, 'q'},
 		{"endpoint", required_argument, NULL, O_ENDPOINT},
 		{"errors", required_argument, NULL, O_ERRORS},
+		ND_LONGOPT_MAX_LINE,
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0}
@@ -277,6 +278,9 @@ main(int argc, char *argv[])
 		case 'q': queue = optarg; break;
 		case O_ENDPOINT: endpoint = optarg; break;
 		case O_ERRORS: errors = optarg; break;
+		case ND_OPT_MAX_LINE:
+			nd_max_line_opt(optarg, usage);
+			break;
 		case 'h': msg_help(usage);
 		case 'V': msg_version();
 		default: msg_usage(usage);

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bignum.h"
 #include "msg.h"
 #include "nd.h"
 #include "sqs.h"
@@ -88,7 +89,7 @@ iso_ms(const char *ms)
 static json_t *
 body_value(const char *s)
 {
-	json_t *v = json_loads(s, 0, NULL);
+	json_t *v = bignum_loads(s, 0, NULL);
 
 	return v != NULL ? v : json_string(s);
 }

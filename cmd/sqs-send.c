@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bignum.h"
 #include "msg.h"
 #include "nd.h"
 #include "sqs.h"
@@ -15,7 +16,7 @@ static const char usage[] =
     "usage: sqs-send [-ehV] -q queue [--body template] "
     "[--group-id template] [--dedup-id template] [--delay sec] "
     "[--attr name=template]... [--endpoint url] [--errors file] "
-    "[file ...]";
+    "[--max-line bytes] [file ...]";
 
 #define BATCH 10
 #define PAUSE_MS 10
@@ -162,7 +163,7 @@ send_one(struct nd_rec *r, void *arg, char *err, size_t errlen)
 		if ((body = render(tbody, r->obj, err, errlen)) == NULL)
 			return ND_FAIL;
 	} else {
-		body = json_dumps(r->obj, JSON_COMPACT);
+		body = bignum_dumps(r->obj, JSON_COMPACT);
 	}
 	if (*body == '\0') {
 		free(body);
@@ -264,6 +265,7 @@ main(int argc, char *argv[])
 		{"attr", required_argument, NULL, O_ATTR},
 		{"endpoint", required_argument, NULL, O_ENDPOINT},
 		{"errors", required_argument, NULL, O_ERRORS},
+		ND_LONGOPT_MAX_LINE,
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0}
@@ -302,6 +304,9 @@ main(int argc, char *argv[])
 			break;
 		case O_ENDPOINT: endpoint = optarg; break;
 		case O_ERRORS: errors = optarg; break;
+		case ND_OPT_MAX_LINE:
+			nd_max_line_opt(optarg, usage);
+			break;
 		case 'h': msg_help(usage);
 		case 'V': msg_version();
 		default: msg_usage(usage);

@@ -28,6 +28,7 @@
 #include <openssl/sha.h>
 #include <openssl/x509.h>
 
+#include "bignum.h"
 #include "conf.h"
 #include "msg.h"
 #include "tmpl.h"
@@ -1204,7 +1205,7 @@ ack_line(const char *line, size_t len)
 	json_t *o, *id;
 	struct waiter *w;
 
-	if ((o = json_loadb(line, len, 0, &je)) == NULL)
+	if ((o = bignum_loadb(line, len, 0, &je)) == NULL)
 		return;
 	id = json_object_get(o, "id");
 	if (json_is_string(id)) {

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <openssl/rand.h>
 
+#include "bignum.h"
 #include "http.h"
 #include "msg.h"
 #include "nd.h"
@@ -21,7 +22,7 @@ static const char usage[] =
     "[--sign scheme --secret-file file] [--sign-id id] [--sign-header name] "
     "[--sign-prefix text] [--sign-encoding hex|base64] [-j jobs] "
     "[-t seconds] [--retries n] [--retry-all] [--max-body bytes] "
-    "[--errors file] [file ...]";
+    "[--errors file] [--max-line bytes] [file ...]";
 
 /* a -H option: the name and the value's template */
 struct hdr {
@@ -173,11 +174,10 @@ build(struct nd_rec *r, void *arg, char *err, size_t errlen)
 	} else if (bodyj != NULL) {
 		if ((v = jtmpl_render(bodyj, r->obj, err, errlen)) == NULL)
 			goto bad;
-		json_dump_callback(v, dump_cb, &b, JSON_COMPACT |
-		    JSON_ENCODE_ANY);
+		bignum_dump(v, JSON_COMPACT | JSON_ENCODE_ANY, dump_cb, &b);
 		json_decref(v);
 	} else {
-		json_dump_callback(r->obj, dump_cb, &b, JSON_COMPACT);
+		bignum_dump(r->obj, JSON_COMPACT, dump_cb, &b);
 	}
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
 		x->body = b.p ? b.p : xstrdup("");
@@ -265,7 +265,8 @@ body_value(const struct http_xfer *x)
 	if (x->resp.len == 0)
 		return json_string("");
 	if (!x->truncated)
-		v = json_loadb(x->resp.p, x->resp.len, JSON_DECODE_ANY, NULL);
+		v = bignum_loadb(x->resp.p, x->resp.len, JSON_DECODE_ANY,
+		    NULL);
 	if (v == NULL)
 		v = json_stringn(x->resp.p, x->resp.len);
 	if (v == NULL)
@@ -416,6 +417,7 @@ main(int argc, char *argv[])
 		{"retry-all", no_argument, NULL, O_RETRYALL},
 		{"max-body", required_argument, NULL, O_MAXBODY},
 		{"errors", required_argument, NULL, O_ERRORS},
+		ND_LONGOPT_MAX_LINE,
 		{"dry-run", no_argument, NULL, 'n'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
@@ -487,6 +489,9 @@ main(int argc, char *argv[])
 			    1L << 30);
 			break;
 		case O_ERRORS: errors = optarg; break;
+		case ND_OPT_MAX_LINE:
+			nd_max_line_opt(optarg, usage);
+			break;
 		case 'e': o.eflag = 1; break;
 		case 'n': nflag = 1; break;
 		case 'q': msg_quiet = 1; break;

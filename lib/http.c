@@ -988,7 +988,7 @@ run_one(int fd, const char *name, struct http_pool *p,
 				stop = EX_SYSTEM;
 				break;
 			}
-			if (nd_blank(line, len))
+			if (rc != ND_LONG && nd_blank(line, len))
 				continue;
 			it = xcalloc(1, sizeof(*it));
 			it->line = xstrndup(line, len);
@@ -996,8 +996,11 @@ run_one(int fd, const char *name, struct http_pool *p,
 			it->rec.len = len;
 			it->rec.src = name;
 			it->rec.lineno = r.lineno;
-			it->rec.obj = nd_parse(line, len, it->err,
-			    sizeof(it->err));
+			if (rc == ND_LONG)
+				nd_too_long(it->err, sizeof(it->err));
+			else
+				it->rec.obj = nd_parse(line, len, it->err,
+				    sizeof(it->err));
 			x = NULL;
 			if (it->rec.obj != NULL)
 				x = t->build(&it->rec, arg, it->err,

@@ -10,6 +10,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "bignum.h"
 #include "jscan.h"
 #include "xmem.h"
 
@@ -630,6 +631,7 @@ static json_t *
 num_value(const char *p, size_t n)
 {
 	char tmp[64], *big = NULL, *t = tmp;
+	json_error_t je;
 	json_t *v;
 	long long i;
 	double d;
@@ -648,11 +650,14 @@ num_value(const char *p, size_t n)
 		errno = 0;
 	}
 	d = strtod(t, NULL);
+	if (errno == ERANGE || strcspn(t, ".eE") == n) {
+		/* beyond int64 or a double: the exact text, as nd_parse
+		 * keeps it (bignum.h), so both compare it alike */
+		v = bignum_loadb(t, n, JSON_DECODE_ANY, &je);
+		free(big);
+		return v;
+	}
 	free(big);
-	if (d > DBL_MAX)
-		d = DBL_MAX;
-	else if (d < -DBL_MAX)
-		d = -DBL_MAX;
 	v = json_real(d);
 	return v;
 }

@@ -5,14 +5,17 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <openssl/evp.h>
 
+#include "bignum.h"
 #include "msg.h"
 #include "nd.h"
+#include "opt.h"
 #include "xmem.h"
 
 #define READ_CHUNK	(64 * 1024)
@@ -30,12 +33,47 @@ static struct {
 } hooks[16];
 static int nhooks;
 
+static size_t max_line;		/* 0: not yet known */
+
+void
+nd_max_line_opt(const char *arg, const char *usage)
+{
+	if (opt_size(arg, 1, SIZE_MAX / 2, &max_line) < 0) {
+		msg_err("bad --max-line '%s': a size in bytes, such as 64M",
+		    arg);
+		msg_usage(usage);
+	}
+}
+
+size_t
+nd_max_line(void)
+{
+	const char *e;
+
+	if (max_line != 0)
+		return max_line;
+	max_line = ND_MAX_LINE;
+	if ((e = getenv(ND_MAX_LINE_ENV)) != NULL && *e != '\0' &&
+	    opt_size(e, 1, SIZE_MAX / 2, &max_line) < 0)
+		msg_die(EX_CONFIG, "bad %s '%s': a size in bytes, such as 64M",
+		    ND_MAX_LINE_ENV, e);
+	return max_line;
+}
+
+void
+nd_too_long(char *err, size_t errlen)
+{
+	snprintf(err, errlen, "line longer than %zu bytes, skipped (see "
+	    "--max-line)", nd_max_line());
+}
+
 void
 nd_reader_init(struct nd_reader *r, int fd, const char *name)
 {
 	memset(r, 0, sizeof(*r));
 	r->fd = fd;
 	r->name = name;
+	r->max = nd_max_line();
 }
 
 void
@@ -43,6 +81,45 @@ nd_reader_free(struct nd_reader *r)
 {
 	free(r->buf);
 	r->buf = NULL;
+}
+
+/* an over-long line ends at nl (NULL: at end of input): drop it */
+static int
+long_line(struct nd_reader *r, const char *nl, char **line, size_t *len)
+{
+	r->start = nl != NULL ? (size_t)(nl - r->buf) + 1 : r->end;
+	r->scanned = 0;
+	r->skip = 0;
+	r->lineno++;
+	*line = (char *)"";
+	*len = 0;
+	return ND_LONG;
+}
+
+/* room for a read: the partial line to the front, the buffer grown to
+ * at most the limit and two chunks */
+static void
+make_room(struct nd_reader *r)
+{
+	size_t cap;
+
+	if (r->skip) {
+		/* nothing of an over-long line is kept */
+		r->start = r->end = r->scanned = 0;
+	} else if (r->start > 0) {
+		memmove(r->buf, r->buf + r->start, r->end - r->start);
+		r->end -= r->start;
+		r->start = 0;
+	}
+	if (r->cap - r->end < READ_CHUNK) {
+		cap = r->cap ? r->cap * 2 : 2 * READ_CHUNK;
+		if (cap > r->max + 2 * READ_CHUNK)
+			cap = r->max + 2 * READ_CHUNK;
+		if (cap > r->cap) {
+			r->buf = xrealloc(r->buf, cap);
+			r->cap = cap;
+		}
+	}
 }
 
 int
@@ -53,38 +130,39 @@ nd_reader_next(struct nd_reader *r, char **line, size_t *len)
 	size_t l;
 
 	for (;;) {
-		if (r->end > r->start &&
-		    (nl = memchr(r->buf + r->start, '\n',
-		    r->end - r->start)) != NULL) {
+		if (r->end - r->start > r->scanned &&
+		    (nl = memchr(r->buf + r->start + r->scanned, '\n',
+		    r->end - r->start - r->scanned)) != NULL) {
 			*line = r->buf + r->start;
 			l = (size_t)(nl - *line);
+			/* the limit counts the bytes before "\r\n" or "\n" */
+			if (r->skip || l > r->max + (l > 0 && nl[-1] == '\r'))
+				return long_line(r, nl, line, len);
 			r->start += l + 1;
+			r->scanned = 0;
 			goto found;
 		}
+		r->scanned = r->end - r->start;
 		if (r->eof) {
-			if (r->end == r->start)
+			if (r->end == r->start && !r->skip)
 				return 0;
+			l = r->end - r->start;
+			if (r->skip || l > r->max + (r->buf[r->end - 1] == '\r'))
+				return long_line(r, NULL, line, len);
 			/* a last line without "\n" */
 			*line = r->buf + r->start;
-			l = r->end - r->start;
 			if (r->end == r->cap) {
 				r->buf = xrealloc(r->buf, r->cap + 1);
 				r->cap++;
 				*line = r->buf + r->start;
 			}
 			r->start = r->end;
+			r->scanned = 0;
 			goto found;
 		}
-		/* make room: move the partial line to the front, then grow */
-		if (r->start > 0) {
-			memmove(r->buf, r->buf + r->start, r->end - r->start);
-			r->end -= r->start;
-			r->start = 0;
-		}
-		if (r->cap - r->end < READ_CHUNK) {
-			r->cap = r->cap ? r->cap * 2 : 2 * READ_CHUNK;
-			r->buf = xrealloc(r->buf, r->cap);
-		}
+		if (r->end - r->start > r->max + 1)	/* + 1: a "\r" */
+			r->skip = 1;
+		make_room(r);
 		/* the read may block: nothing may wait in a buffer meanwhile */
 		if (r->flush == ND_FLUSH_STDOUT)
 			nd_flush_stdout();
@@ -118,7 +196,11 @@ nd_parse(const char *line, size_t len, char *err, size_t errlen)
 	json_error_t je;
 	json_t *v;
 
-	v = json_loadb(line, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
+	v = bignum_loadb(line, len, JSON_DECODE_ANY, &je);
+	if (v == NULL && je.line < 0) {
+		snprintf(err, errlen, "invalid record: %s", je.text);
+		return NULL;
+	}
 	if (v == NULL) {
 		snprintf(err, errlen, "invalid JSON at column %d: %s",
 		    je.column > 0 ? je.column : je.position + 1, je.text);
@@ -210,7 +292,7 @@ void
 nd_write(const json_t *rec)
 {
 	nd_lock();
-	json_dump_callback(rec, dump_cb, &outb, JSON_COMPACT);
+	bignum_dump(rec, JSON_COMPACT, dump_cb, &outb);
 	buf_addc(&outb, '\n');
 	if (outb.len >= OUT_HIGH)
 		flush_locked();
@@ -234,9 +316,15 @@ nd_write_raw(const char *line, size_t len)
 int
 nd_errors_open(const char *path, char *err, size_t errlen)
 {
-	if ((errf = fopen(path, "a")) == NULL) {
+	int fd;
+
+	/* failed records hold what the records hold: for the owner only */
+	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+	    0600)) < 0 || (errf = fdopen(fd, "a")) == NULL) {
 		snprintf(err, errlen, "cannot open %s: %s", path,
 		    strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return -1;
 	}
 	return 0;
@@ -263,7 +351,7 @@ write_error_record(const struct nd_rec *r, const char *message)
 	struct buf b = {0};
 
 	rec = r->obj ? json_copy(r->obj) : json_object();
-	if (r->obj == NULL && r->line != NULL) {
+	if (r->obj == NULL && r->line != NULL && r->len > 0) {
 		json_t *s = json_stringn(r->line, r->len);
 
 		if (s != NULL) {
@@ -285,7 +373,7 @@ write_error_record(const struct nd_rec *r, const char *message)
 	if (e == NULL)	/* message not UTF-8 */
 		e = json_pack("{s:s}", "tool", msg_prog);
 	json_object_set_new(rec, "error", e);
-	json_dump_callback(rec, dump_cb, &b, JSON_COMPACT);
+	bignum_dump(rec, JSON_COMPACT, dump_cb, &b);
 	buf_addc(&b, '\n');
 	if (fwrite(b.p, 1, b.len, errf) != b.len || fflush(errf) != 0)
 		msg_err("cannot write to the errors file: %s",
@@ -395,7 +483,7 @@ run_fd(int fd, const char *name, nd_fn fn, void *arg, const struct nd_opts *o)
 		}
 		if (nd_stop || (rc = nd_reader_next(&r, &line, &len)) <= 0)
 			break;
-		if (nd_blank(line, len))
+		if (rc != ND_LONG && nd_blank(line, len))
 			continue;
 		memset(&rec, 0, sizeof(rec));
 		rec.line = line;
@@ -403,7 +491,10 @@ run_fd(int fd, const char *name, nd_fn fn, void *arg, const struct nd_opts *o)
 		rec.src = name;
 		rec.lineno = r.lineno;
 		err[0] = '\0';
-		if (!o->raw &&
+		if (rc == ND_LONG) {
+			nd_too_long(err, sizeof(err));
+			rc = ND_FAIL;
+		} else if (!o->raw &&
 		    (rec.obj = nd_parse(line, len, err, sizeof(err))) == NULL)
 			rc = ND_FAIL;
 		else

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <jansson.h>
 
-/* A line reader over one file descriptor; no limit on line length. */
+/* A line reader over one file descriptor, lines up to max bytes. */
 struct nd_reader {
 	int fd;
 	const char *name;	/* "stdin" or the file operand */
@@ -15,6 +15,9 @@ struct nd_reader {
 	size_t start, end, cap;
 	int eof;
 	int flush;		/* before a read: ND_FLUSH_ALL (0) or _STDOUT */
+	size_t max;		/* longest line, from nd_max_line() */
+	size_t scanned;		/* bytes after start known to have no "\n" */
+	int skip;		/* dropping an over-long line up to its "\n" */
 };
 
 #define ND_FLUSH_ALL	0	/* nd_flush(): stdout and the on_flush sinks */
@@ -25,11 +28,32 @@ void nd_reader_init(struct nd_reader *r, int fd, const char *name);
 /*
  * Return the next line in *line and *len without its "\n" or "\r\n", NUL
  * terminated (valid until the next call).  Blank lines are returned too.
- * Returns 1 for a line, 0 at end of file, -1 on a read error (errno set).
- * Before a read that may block, buffered output is written out (see
- * the flush field).
+ * Returns 1 for a line, 0 at end of file, -1 on a read error (errno set),
+ * ND_LONG for a line longer than r->max: it was read past and dropped,
+ * never held whole (*line is "", lineno counts it; nd_too_long() says
+ * it).  Before a read that may block, buffered output is written out
+ * (see the flush field).
  */
 int nd_reader_next(struct nd_reader *r, char **line, size_t *len);
+#define ND_LONG	2
+
+/*
+ * The line limit: --max-line, else $HOOKPIPE_MAX_LINE, else
+ * ND_MAX_LINE.  The default is above the largest payload the common
+ * senders document (GitHub: 25 MB) with room for JSON escaping, and
+ * bounds a reader's memory to a small multiple of it.
+ */
+#define ND_MAX_LINE	((size_t)64 << 20)
+#define ND_MAX_LINE_ENV	"HOOKPIPE_MAX_LINE"
+size_t nd_max_line(void);
+/* For getopt_long: the --max-line entry of a tool's long options, and
+ * its handler (a bad size: message and usage, exit 2). */
+#define ND_OPT_MAX_LINE	1000
+#define ND_LONGOPT_MAX_LINE \
+	{"max-line", required_argument, NULL, ND_OPT_MAX_LINE}
+void nd_max_line_opt(const char *arg, const char *usage);
+/* The message for an ND_LONG line. */
+void nd_too_long(char *err, size_t errlen);
 void nd_reader_free(struct nd_reader *r);
 /* Whether nd_reader_next would return without reading (a whole line is
  * buffered, or the input has ended). */
@@ -43,7 +67,8 @@ int nd_blank(const char *s, size_t n);
  */
 json_t *nd_parse(const char *line, size_t len, char *err, size_t errlen);
 
-/* Output: buffered stdout, written a whole line at a time. */
+/* Output (numbers too big for jansson written back as the digits read,
+ * see bignum.h): buffered stdout, written a whole line at a time. */
 void nd_write(const json_t *rec);		/* compact JSON and "\n" */
 void nd_write_raw(const char *line, size_t len);	/* adds "\n" */
 /* Write out what is buffered.  EPIPE ends the run quietly (nd_status());
@@ -57,7 +82,8 @@ void nd_on_flush(void (*fn)(void *), void *arg);
 void nd_lock(void);
 void nd_unlock(void);
 
-/* Failed records: "--errors FILE" appends them with an "error" field. */
+/* Failed records: "--errors FILE" appends them with an "error" field;
+ * a new file is made mode 0600 (less if the umask says so). */
 int nd_errors_open(const char *path, char *err, size_t errlen);
 
 /* Where a record came from, for messages. */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bignum.h"
 #include "conf.h"
 #include "rules.h"
 #include "xmem.h"
@@ -88,26 +89,101 @@ add_kid(struct rules_cond *c, struct rules_cond *k)
 
 /* ---- matching ---- */
 
+/*
+ * A number as JSON text in t[64]; 1, or 0 if it does not fit.  Into the
+ * caller's buffer: wh-route gives jansson an arena, so what json_dumps
+ * returns is no malloc()'s to free().
+ */
+static int
+num_text(json_t *v, char *t)
+{
+	size_t n = json_dumpb(v, t, 63, JSON_ENCODE_ANY);
+
+	if (n == 0 || n > 63)
+		return 0;
+	t[n] = '\0';
+	return 1;
+}
+
 static int
 num_eq_text(json_t *f, json_t *val)
 {
 	/* 123 matches "123": webhook senders disagree on ids' types */
-	char *t;
-	int r;
+	char t[64];
 
 	if (!json_is_string(f) || !json_is_number(val))
 		return 0;
-	t = json_dumps(val, JSON_ENCODE_ANY);
-	r = t != NULL && strcmp(t, json_string_value(f)) == 0;
-	free(t);
-	return r;
+	return num_text(val, t) && strcmp(t, json_string_value(f)) == 0;
 }
+
+/*
+ * Numbers too big for jansson (bignum.h) are compared by their text:
+ * v's text in *t (the digits, a string's value, a number as JSON in
+ * num[64]), and whether it is a number.  -1 for other types.
+ */
+static int
+big_text(json_t *v, const char **t, char *num)
+{
+	if ((*t = bignum_text(v, NULL)) != NULL)
+		return 1;
+	if (json_is_string(v)) {
+		*t = json_string_value(v);
+		return 0;
+	}
+	if (json_is_number(v) && num_text(v, num)) {
+		*t = num;
+		return 1;
+	}
+	return -1;
+}
+
+/* integers as text: exactly, by sign, length, digits */
+static int
+int_cmp(const char *a, const char *b)
+{
+	int na = *a == '-', nb = *b == '-', c;
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (na != nb)
+		return na ? -1 : 1;
+	c = la != lb ? (la < lb ? -1 : 1) : strcmp(a, b);
+	return na ? -c : c;
+}
+
+/* f against val when one is a big number: 0 with *c, or -1 (no order) */
+static int
+big_compare(json_t *f, json_t *val, int *c, int eq)
+{
+	const char *a, *b;
+	char na[64], nb[64];
+	int ka = big_text(f, &a, na), kb = big_text(val, &b, nb);
+
+	if (ka < 0 || kb < 0 || (!eq && ka != kb))
+		return -1;
+	if (eq || !ka)
+		*c = strcmp(a, b);
+	else if (strpbrk(a, ".eE") == NULL && strpbrk(b, ".eE") == NULL)
+		*c = int_cmp(a, b);
+	else {
+		double x = strtod(a, NULL), y = strtod(b, NULL);
+
+		*c = x < y ? -1 : x > y;
+	}
+	return 0;
+}
+
+#define IS_BIG(f, val) \
+	(bignum_text(f, NULL) != NULL || bignum_text(val, NULL) != NULL)
 
 static int
 equal(json_t *f, json_t *val)
 {
+	int c;
+
 	if (f == NULL)
 		return 0;
+	if (IS_BIG(f, val))
+		return big_compare(f, val, &c, 1) == 0 && c == 0;
 	if (json_is_number(f) && json_is_number(val))
 		return json_number_value(f) == json_number_value(val);
 	return json_equal(f, val) || num_eq_text(f, val);
@@ -120,7 +196,10 @@ compare(enum cop op, json_t *f, json_t *val)
 
 	if (f == NULL)
 		return 0;
-	if (json_is_number(val)) {
+	if (IS_BIG(f, val)) {
+		if (big_compare(f, val, &c, 0) < 0)
+			return 0;
+	} else if (json_is_number(val)) {
 		double a, b;
 
 		if (!json_is_number(f))
@@ -208,7 +287,8 @@ rules_match_get(const struct rules_cond *c, rules_get_fn get, void *arg)
 	case C_RE:
 	case C_NRE:
 		m = f != NULL && json_is_string(f) &&
-		    regexec(&c->re, json_string_value(f), 0, NULL, 0) == 0;
+		    regexec(&c->re, bignum_text(f, NULL) ? bignum_text(f,
+		    NULL) : json_string_value(f), 0, NULL, 0) == 0;
 		return c->op == C_RE ? m : !m;
 	default:
 		return compare(c->op, f, c->val);
@@ -291,7 +371,9 @@ typed_value(const char *s)
 {
 	json_t *v;
 
-	v = json_loads(s, JSON_DECODE_ANY, NULL);
+	v = bignum_loads(s, JSON_DECODE_ANY, NULL);
+	if (bignum_text(v, NULL) != NULL)
+		return v;
 	if (v != NULL && (json_is_number(v) || json_is_boolean(v) ||
 	    json_is_null(v) || (json_is_string(v) && *s == '"')))
 		return v;
@@ -396,6 +478,8 @@ rules_literal(const struct rules_cond *c)
 	const char *key = NULL;
 	size_t i;
 
+	if (c->op == C_EQ && bignum_text(c->val, NULL) != NULL)
+		return xstrdup(bignum_text(c->val, NULL));
 	if (c->op == C_EQ && json_is_string(c->val)) {
 		if (json_string_length(c->val) == 0 ||
 		    !plain_ascii(json_string_value(c->val)))

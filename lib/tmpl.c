@@ -7,6 +7,7 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "bignum.h"
 #include "path.h"
 #include "tmpl.h"
 
@@ -198,9 +199,9 @@ bad:
 static char *
 as_text(json_t *v)
 {
-	if (json_is_string(v))
+	if (json_is_string(v) && bignum_text(v, NULL) == NULL)
 		return xstrndup(json_string_value(v), json_string_length(v));
-	return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	return bignum_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 }
 
 static void
@@ -367,8 +368,8 @@ apply(const struct part *p, json_t *v, char *err, size_t errlen,
 			v = json_string(out);
 			continue;
 		}
-		s = f->f == F_JSON ?
-		    json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : as_text(v);
+		s = f->f != F_JSON ? as_text(v) :
+		    bignum_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 		buf_reset(&b);
 		switch (f->f) {
 		case F_URL:
@@ -463,11 +464,11 @@ tmpl_render(const struct tmpl *t, json_t *rec, struct buf *out, char *err,
 				    "field %s", t->src, p->path.text);
 			return -1;
 		}
-		if (json_is_string(v))
+		if (json_is_string(v) && bignum_text(v, NULL) == NULL)
 			buf_add(out, json_string_value(v),
 			    json_string_length(v));
 		else {
-			s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+			s = bignum_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 			buf_adds(out, s);
 			free(s);
 		}

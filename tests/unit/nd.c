@@ -524,6 +524,145 @@ test_memory(void)
 	nd_reader_free(&r);
 }
 
+/* ---- the line limit ---- */
+
+/* s through a pipe in chunks of k, read with lines up to max bytes:
+ * "lineno:text|" per line, "lineno:LONG|" per line over the limit */
+static char *
+limited(const char *s, size_t k, size_t max, size_t *cap)
+{
+	struct nd_reader r;
+	struct buf out = {0};
+	char *line;
+	size_t len;
+	pid_t pid;
+	int fd, rc;
+
+	fd = feeder(s, strlen(s), k, &pid);
+	nd_reader_init(&r, fd, "test");
+	r.max = max;
+	while ((rc = nd_reader_next(&r, &line, &len)) > 0)
+		buf_addf(&out, "%ld:%s|", r.lineno, rc == ND_LONG ? "LONG" :
+		    line);
+	buf_addf(&out, "rc=%d", rc);
+	*cap = r.cap;
+	nd_reader_free(&r);
+	close(fd);
+	reap(pid);
+	return out.p;
+}
+
+static void
+limit_is(const char *s, size_t max, const char *want, const char *name)
+{
+	static const size_t chunks[] = { 1, 3, 11, 65536 };
+	char n[256], *got;
+	size_t i, cap;
+
+	for (i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
+		got = limited(s, chunks[i], max, &cap);
+		snprintf(n, sizeof(n), "%s (writes of %zu)", name, chunks[i]);
+		is_str(got, want, n);
+		free(got);
+	}
+}
+
+/* the peak RSS in kB since peak_reset() (Linux: /proc/self/clear_refs) */
+static int
+peak_reset(void)
+{
+	int fd = open("/proc/self/clear_refs", O_WRONLY), rc;
+
+	rc = fd >= 0 && write(fd, "5", 1) == 1 ? 0 : -1;
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+static long
+peak_kb(void)
+{
+	char l[256];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f != NULL && fgets(l, sizeof(l), f) != NULL)
+		if (strncmp(l, "VmHWM:", 6) == 0)
+			kb = strtol(l + 6, NULL, 10);
+	if (f != NULL)
+		fclose(f);
+	return kb;
+}
+
+static void
+test_max_line(void)
+{
+	struct nd_reader r;
+	char *line, block[65536];
+	size_t len, maxcap = 0;
+	int pfd[2], rc, i, nlong = 0, nshort = 0, reset;
+	long longno = 0, lastno = 0, kb0, kb1;
+	pid_t pid;
+
+	ok(nd_max_line() == ND_MAX_LINE && ND_MAX_LINE == 64 << 20,
+	    "the default line limit is 64 MiB");
+	limit_is("0123456789\n01234567890\nab\n", 10,
+	    "1:0123456789|2:LONG|3:ab|rc=0", "a line one byte over is refused");
+	limit_is("0123456789\r\nx\r\n", 10, "1:0123456789|2:x|rc=0",
+	    "the limit does not count \"\\r\\n\"");
+	limit_is("ab\n0123456789012", 10, "1:ab|2:LONG|rc=0",
+	    "a long last line without \"\\n\"");
+	limit_is("0123456789012345678901234567890123456789\n\n{}", 10,
+	    "1:LONG|2:|3:{}|rc=0", "a line four times over, then more");
+	limit_is("01234567890", 10, "1:LONG|rc=0", "only a long line");
+
+	/* 100 MB in one line: skipped without being held */
+	memset(block, 'a', sizeof(block));
+	reset = peak_reset();
+	kb0 = peak_kb();
+	if (pipe(pfd) < 0) {
+		ok(0, "pipe: %s", strerror(errno));
+		return;
+	}
+	fflush(stdout);
+	if ((pid = fork()) == 0) {
+		close(pfd[0]);
+		if (write(pfd[1], "{\"n\":1}\n{\"a\":\"", 14) != 14)
+			_exit(1);
+		for (i = 0; i < 1600; i++)	/* 1600 * 64 KiB: 105 MB */
+			if (write(pfd[1], block, sizeof(block)) < 0)
+				_exit(1);
+		if (write(pfd[1], "\"}\n{\"n\":3}\n", 11) != 11)
+			_exit(1);
+		_exit(0);
+	}
+	close(pfd[1]);
+	nd_reader_init(&r, pfd[0], "generator");
+	r.max = 1 << 20;
+	while ((rc = nd_reader_next(&r, &line, &len)) > 0) {
+		if (rc == ND_LONG) {
+			nlong++;
+			longno = r.lineno;
+		} else if (len == 7 && line[0] == '{') {
+			nshort++;
+			lastno = r.lineno;
+		}
+		if (r.cap > maxcap)
+			maxcap = r.cap;
+	}
+	close(pfd[0]);
+	kb1 = peak_kb();
+	ok(rc == 0 && reap(pid) == 0, "read a 105 MB line from a pipe");
+	ok(nlong == 1 && longno == 2, "it is one long line, line 2");
+	ok(nshort == 2 && lastno == 3, "the lines around it come whole");
+	ok(maxcap <= (1 << 20) + 2 * 65536, "buffer stays at the limit: %zu "
+	    "bytes", maxcap);
+	ok(reset == 0 && kb0 > 0 && kb1 - kb0 < 8 * 1024,
+	    "peak RSS grew by less than 8 MB (%ld kB, from %ld kB)",
+	    kb1 - kb0, kb0);
+	nd_reader_free(&r);
+}
+
 static void
 parse_is(const char *line, size_t len, const char *want)
 {
@@ -598,10 +737,14 @@ test_parse(void)
 	parse_is(S("{\"a\":\"\\ud800\"}"), "invalid JSON at column 13: "
 	    "invalid Unicode '\\uD800' near '\"\\ud800\"'");
 	/* numbers jansson cannot hold */
-	parse_is(S("{\"a\":1e999}"), "invalid JSON at column 10: real number "
-	    "overflow near '1e999'");
-	parse_is(S("{\"a\":99999999999999999999}"), "invalid JSON at column "
-	    "25: too big integer near '99999999999999999999'");
+	/* numbers too big for jansson are taken (see tests/unit/bignum.c);
+	 * a syntax error after one is placed in the line as read */
+	parse_is(S("{\"a\":1e999,\"b\":x}"), "invalid JSON at column 16: "
+	    "invalid token near 'x'");
+	parse_is(S("{\"a\":99999999999999999999, \"b\":[1e999,-]}"),
+	    "invalid JSON at column 39: invalid token near '-'");
+	parse_is(S("{\"a\":\"\\u00001\"}"), "invalid record: a string of "
+	    "\\u0000 and a number, which stands for a big number here");
 	/* not objects */
 	parse_is(S("[1]"), "not a JSON object but an array");
 	parse_is(S("[]"), "not a JSON object but an array");
@@ -650,6 +793,7 @@ main(int argc, char **argv)
 	test_memory();
 	test_reader_shapes();
 	test_long_lines();
+	test_max_line();
 	test_random();
 	test_parse();
 	rc = done_testing();

@@ -1,0 +1,279 @@
+/* bignum: numbers jansson cannot hold (beyond 64 bits, past a double's
+ * range) kept as their exact text through parse, use and dump */
+#include <errno.h>
+#include <math.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bignum.h"
+#include "xmem.h"
+
+#define MARK_ESC	"\\u0000"	/* a marker's NUL as jansson dumps it */
+#define MARK_ADDED	8		/* "\u0000 and " around a token */
+
+/* whether this process made a marker: until then dumps need no pass */
+static atomic_int seen;
+
+static int
+isdig(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* the length of the JSON number that starts s, or 0 */
+static size_t
+numlen(const char *s, size_t n)
+{
+	size_t i = 0, d;
+
+	if (i < n && s[i] == '-')
+		i++;
+	if (i < n && s[i] == '0')
+		i++;
+	else if (i < n && s[i] >= '1' && s[i] <= '9')
+		while (i < n && isdig(s[i]))
+			i++;
+	else
+		return 0;
+	if (i + 1 < n && s[i] == '.' && isdig(s[i + 1]))
+		for (i += 2; i < n && isdig(s[i]); i++)
+			;
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		d = i + 1;
+		if (d < n && (s[d] == '+' || s[d] == '-'))
+			d++;
+		if (d < n && isdig(s[d]))
+			for (i = d + 1; i < n && isdig(s[i]); i++)
+				;
+	}
+	return i;
+}
+
+const char *
+bignum_text(const json_t *v, size_t *len)
+{
+	const char *s;
+	size_t n;
+
+	if (!json_is_string(v) || (n = json_string_length(v)) < 2)
+		return NULL;
+	s = json_string_value(v);
+	if (s[0] != '\0' || numlen(s + 1, n - 1) != n - 1)
+		return NULL;
+	if (len != NULL)
+		*len = n - 1;
+	return s + 1;
+}
+
+/* whether jansson refuses the number token t as too big (as it checks) */
+static int
+too_big(const char *t, size_t n)
+{
+	char small[64], *s = n < sizeof(small) ? small : xmalloc(n + 1);
+	int big;
+
+	memcpy(s, t, n);
+	s[n] = '\0';
+	errno = 0;
+	if (strpbrk(s, ".eE") != NULL) {
+		double d = strtod(s, NULL);
+
+		big = errno == ERANGE && isinf(d);
+	} else {
+		(void)strtoll(s, NULL, 10);
+		big = errno == ERANGE;
+	}
+	if (s != small)
+		free(s);
+	return big;
+}
+
+/*
+ * p with each too-big number token turned into a marker string, in out;
+ * where[] gets each marker's offset in out.  Returns the marker count.
+ */
+static size_t
+rewrite(const char *p, size_t n, struct buf *out, size_t **where)
+{
+	size_t i = 0, run = 0, k, nw = 0;
+
+	while (i < n) {
+		if (p[i] == '"') {
+			for (i++; i < n && p[i] != '"'; i += p[i] == '\\' ? 2 : 1)
+				;
+			i++;
+			continue;
+		}
+		if ((p[i] != '-' && !isdig(p[i])) ||
+		    (k = numlen(p + i, n - i)) == 0) {
+			i++;
+			continue;
+		}
+		if (too_big(p + i, k)) {
+			buf_add(out, p + run, i - run);
+			*where = xrealloc(*where, (nw + 1) * sizeof(**where));
+			(*where)[nw++] = out->len;
+			buf_adds(out, "\"" MARK_ESC);
+			buf_add(out, p + i, k);
+			buf_addc(out, '"');
+			run = i + k;
+		}
+		i += k;
+	}
+	if (run < n)
+		buf_add(out, p + run, n - run);
+	return nw;
+}
+
+/* an error in the rewritten text, placed back in the caller's text */
+static void
+unplace(json_error_t *je, const struct buf *b, const size_t *where, size_t nw)
+{
+	size_t i, pos = je->position > 0 ? (size_t)je->position : 0, sol;
+	int before = 0, online = 0;
+
+	for (sol = pos < b->len ? pos : b->len; sol > 0 && b->p[sol - 1] !=
+	    '\n'; sol--)
+		;
+	for (i = 0; i < nw && where[i] < pos; i++) {
+		before++;
+		online += where[i] >= sol;
+	}
+	je->position -= MARK_ADDED * before;
+	if (je->column > 0)
+		je->column -= MARK_ADDED * online;
+}
+
+static size_t
+count_markers(json_t *v)
+{
+	const char *k;
+	json_t *x;
+	size_t i, n = 0;
+
+	if (json_is_object(v))
+		json_object_foreach(v, k, x)
+			n += count_markers(x);
+	else if (json_is_array(v))
+		json_array_foreach(v, i, x)
+			n += count_markers(x);
+	else
+		n = bignum_text(v, NULL) != NULL;
+	return n;
+}
+
+json_t *
+bignum_loadb(const char *p, size_t n, size_t flags, json_error_t *je)
+{
+	struct buf b = {0};
+	size_t *where = NULL, nw = 0;
+	json_error_t mine;
+	json_t *v;
+
+	if (je == NULL)
+		je = &mine;
+	flags |= JSON_ALLOW_NUL;
+	v = json_loadb(p, n, flags, je);
+	if (v == NULL && json_error_code(je) == json_error_numeric_overflow &&
+	    (nw = rewrite(p, n, &b, &where)) > 0) {
+		if ((v = json_loadb(b.p, b.len, flags, je)) == NULL)
+			unplace(je, &b, where, nw);
+		else
+			atomic_store(&seen, 1);
+	}
+	/* only an escaped NUL can make a string that looks like a marker */
+	if (v != NULL && memmem(p, n, MARK_ESC, 6) != NULL &&
+	    count_markers(v) != nw) {
+		json_decref(v);
+		v = NULL;
+		memset(je, 0, sizeof(*je));
+		je->line = -1;
+		snprintf(je->text, sizeof(je->text), "a string of \\u0000 "
+		    "and a number, which stands for a big number here");
+	}
+	buf_free(&b);
+	free(where);
+	return v;
+}
+
+json_t *
+bignum_loads(const char *s, size_t flags, json_error_t *je)
+{
+	return bignum_loadb(s, strlen(s), flags, je);
+}
+
+/* whether the string that ends before s[i] is an object's key */
+static int
+is_key(const char *s, size_t n, size_t i)
+{
+	while (i < n && strchr(" \t\r\n", s[i]) != NULL && s[i] != '\0')
+		i++;
+	return i < n && s[i] == ':';
+}
+
+/* s as dumped by jansson, each marker value written as its bare number */
+static int
+unmark(const char *s, size_t n, json_dump_callback_t cb, void *arg)
+{
+	size_t i = 0, run = 0, j, k;
+
+	while (i < n) {
+		if (s[i] != '"') {
+			i++;
+			continue;
+		}
+		/* outside strings, a quote opens one */
+		if (n - i > 8 && memcmp(s + i + 1, MARK_ESC, 6) == 0 &&
+		    (k = numlen(s + i + 7, n - i - 7)) > 0 &&
+		    i + 7 + k < n && s[i + 7 + k] == '"' &&
+		    !is_key(s, n, i + 8 + k)) {
+			if (cb(s + run, i - run, arg) < 0 ||
+			    cb(s + i + 7, k, arg) < 0)
+				return -1;
+			i += 8 + k;
+			run = i;
+			continue;
+		}
+		for (j = i + 1; j < n && s[j] != '"'; j += s[j] == '\\' ? 2 : 1)
+			;
+		i = j + 1;
+	}
+	return run < n ? cb(s + run, n - run, arg) : 0;
+}
+
+static int
+to_buf(const char *p, size_t n, void *arg)
+{
+	buf_add(arg, p, n);
+	return 0;
+}
+
+int
+bignum_dump(const json_t *v, size_t flags, json_dump_callback_t cb,
+    void *arg)
+{
+	struct buf b = {0};
+	int rc;
+
+	if (!atomic_load(&seen))
+		return json_dump_callback(v, cb, arg, flags);
+	if ((rc = json_dump_callback(v, to_buf, &b, flags)) == 0)
+		rc = unmark(b.p ? b.p : "", b.len, cb, arg);
+	buf_free(&b);
+	return rc;
+}
+
+char *
+bignum_dumps(const json_t *v, size_t flags)
+{
+	struct buf b = {0};
+
+	if (bignum_dump(v, flags, to_buf, &b) < 0) {
+		buf_free(&b);
+		return NULL;
+	}
+	if (b.p == NULL)
+		buf_adds(&b, "");
+	return b.p;
+}
