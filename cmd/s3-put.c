@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "aws.h"
+#include "awsauth.h"
 #include "msg.h"
 #include "nd.h"
 #include "sigv4.h"
@@ -133,6 +134,7 @@ struct req {
 	char errbuf[CURL_ERROR_SIZE];
 	struct buf resp;
 	char *etag, *vid;
+	char date[64];			/* the answer's Date (clock skew) */
 	long status;
 	int attempt;
 	int64_t due;
@@ -373,6 +375,15 @@ header_cb(char *p, size_t size, size_t n, void *arg)
 		free(q->vid);
 		free(q->sum);
 		q->etag = q->vid = q->sum = NULL;
+		q->date[0] = '\0';
+		return len;
+	}
+	if (len > 5 && strncasecmp(p, "Date:", 5) == 0) {
+		for (k = 5; k < len && (p[k] == ' ' || p[k] == '\t'); k++)
+			;
+		snprintf(q->date, sizeof(q->date), "%.*s", (int)(len - k),
+		    p + k);
+		q->date[strcspn(q->date, "\r\n")] = '\0';
 		return len;
 	}
 	if (len > 5 && strncasecmp(p, "ETag:", 5) == 0)
@@ -625,7 +636,6 @@ req_start(struct req *q, char *err, size_t errlen)
 	struct upload *u = q->u;
 	struct sigv4_kv *h, qs[2];
 	struct sigv4_req r = {0};
-	struct sigv4_signer s = {0};
 	struct sigv4_out o = {0};
 	struct curl_slist *l;
 	char pn[16], aerr[512];
@@ -688,13 +698,8 @@ req_start(struct req *q, char *err, size_t errlen)
 	r.headers = h;
 	r.nheaders = nh;
 	r.payload_hash = q->sha[0] ? q->sha : SIGV4_EMPTY_SHA256;
-	s.key = creds.key;
-	s.secret = creds.secret;
-	s.token = creds.token;
-	s.region = region;
-	s.service = "s3";
-	s.flags = SIGV4_S3;
-	if (sigv4_sign(&s, &r, time(NULL), &o, err, errlen) < 0) {
+	if (awsauth_sign(&creds, region, "s3", SIGV4_S3, &r, &o, err,
+	    errlen) < 0) {
 		free(h);
 		return -1;
 	}
@@ -1381,7 +1386,8 @@ describe_error(const struct req *q, char *out, size_t n)
 	free(message);
 }
 
-/* whether S3's error code says "try again" */
+/* whether S3's error says "try again": a transient or throttling code,
+ * or a clock the answer's Date shows is off (signed again at retry) */
 static int
 temp_code(const struct req *q)
 {
@@ -1390,10 +1396,8 @@ temp_code(const struct req *q)
 
 	if (aws_xml_error(q->resp.p ? q->resp.p : "", q->resp.len, &code,
 	    &message) == 1 && code != NULL)
-		t = strcmp(code, "RequestTimeout") == 0 ||
-		    strcmp(code, "InternalError") == 0 ||
-		    strcmp(code, "SlowDown") == 0 ||
-		    strcmp(code, "ServiceUnavailable") == 0;
+		t = awsauth_temp_code(code) || awsauth_skewed(code,
+		    q->date[0] ? q->date : NULL);
 	free(code);
 	free(message);
 	return t;

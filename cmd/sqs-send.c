@@ -75,11 +75,23 @@ flush_batch(char *err, size_t errlen)
 	if (sqs_call(&cl, "SendMessageBatch", req, &resp, 0, 0, why,
 	    sizeof(why)) == -1) {
 		json_decref(req);
-		snprintf(err, errlen, "cannot send to %s: %s", qurl, why);
-		for (i = 0; i < nbatch; i++)
+		/* every record of the batch is reported, ready to replay */
+		for (i = 0; i < nbatch; i++) {
+			memset(&r, 0, sizeof(r));
+			r.obj = batch[i].obj;
+			r.src = batch[i].src;
+			r.lineno = batch[i].lineno;
+			nd_fail(&r, "cannot send: %s", why);
 			item_free(&batch[i]);
+		}
 		nbatch = batchsize = 0;
-		dead = cl.fail == SQS_FAIL_TEMP ? EX_TEMPFAIL : EX_REMOTE;
+		if (cl.fail == SQS_FAIL_TEMP) {
+			/* later batches may get through: go on */
+			nd_set_status(EX_TEMPFAIL);
+			return 0;
+		}
+		snprintf(err, errlen, "cannot send to %s: %s", qurl, why);
+		dead = EX_REMOTE;
 		return dead;
 	}
 	json_decref(req);

@@ -41,6 +41,7 @@ struct sqs_client {
 	int fail;		/* SQS_FAIL_* */
 	long status;		/* HTTP status, 0 if none */
 	char code[128];		/* AWS error code, "" if none */
+	char date[64];		/* the answer's Date header, "" if none */
 	struct buf resp;	/* response body */
 	char curlerr[CURL_ERROR_SIZE];
 };
@@ -91,7 +92,8 @@ char *sqs_endpoint_for(const char *explicit, const char *q);
 
 /*
  * The queue URL for q: q itself if it is an http(s) URL, else the answer
- * of GetQueueUrl (malloc'd into *url).  Returns 0, or -1 as sqs_call.
+ * of GetQueueUrl (malloc'd into *url).  Returns 0, or -1 as sqs_call;
+ * *c->stop cancels it (SQS_FAIL_CANCELED) while nothing has come.
  */
 int sqs_queue_url(struct sqs_client *c, const char *q, char **url,
     char *err, size_t errlen);
