@@ -444,6 +444,43 @@ sqs_queue_url(struct sqs_client *c, const char *q, char **url, char *err,
 	return 0;
 }
 
+int
+sqs_max_size(struct sqs_client *c, const char *qurl, long *max, char *err,
+    size_t errlen)
+{
+	json_t *req, *resp;
+	const char *v;
+	char *end;
+	long n = -1;
+	int rc;
+
+	req = json_pack("{s:s, s:[s]}", "QueueUrl", qurl, "AttributeNames",
+	    "MaximumMessageSize");
+	if (req == NULL) {
+		c->fail = SQS_FAIL_REMOTE;
+		return fail(err, errlen, "bad queue URL");
+	}
+	rc = sqs_call(c, "GetQueueAttributes", req, &resp, 0, 0, err, errlen);
+	json_decref(req);
+	if (rc == -1)
+		return -1;
+	v = json_string_value(json_object_get(json_object_get(resp,
+	    "Attributes"), "MaximumMessageSize"));
+	if (v != NULL) {
+		errno = 0;
+		n = strtol(v, &end, 10);
+		if (errno != 0 || end == v || *end != '\0')
+			n = -1;
+	}
+	json_decref(resp);
+	if (n < SQS_SIZE_MIN || n > SQS_SIZE_MAX) {
+		c->fail = SQS_FAIL_REMOTE;
+		return fail(err, errlen, "no MaximumMessageSize of %d to %d "
+		    "in the answer", SQS_SIZE_MIN, SQS_SIZE_MAX);
+	}
+	*max = n;
+	return 0;
+}
 
 char *
 sqs_endpoint_for(const char *explicit, const char *q)

@@ -3,7 +3,9 @@
 
 Run with $PEERS_PYTHON after sourcing peers.env (boto3 reads AWS_*).
 Commands (one per run, several with ';' between them is not supported):
-  queue NAME [VISIBILITY] [fifo]    create a queue, print its URL
+  queue NAME [VISIBILITY] [fifo|max=BYTES]
+                                    create a queue, print its URL
+                                    (max=: its MaximumMessageSize)
   send URL N [START]                send N messages {"i": k} in batches
   count URL                         visible + in flight + delayed
   drain URL WAIT                    receive until empty (no delete), print
@@ -36,6 +38,8 @@ def queue(args):
         attrs["VisibilityTimeout"] = args[1]
     if len(args) > 2 and args[2] == "fifo":
         attrs["FifoQueue"] = "true"
+    if len(args) > 2 and args[2].startswith("max="):
+        attrs["MaximumMessageSize"] = args[2][4:]
     print(sqs.create_queue(QueueName=name, Attributes=attrs)["QueueUrl"])
 
 
