@@ -107,6 +107,22 @@ run sqs-delete "$TMP/del.err"
 is "delete: the --errors file replayed: exit 0" "$RC" 0
 is "delete: replayed: queue empty" "$(H count "$q")" 0
 
+# ---- 13.10: SIGTERM with a batch pending: sqs-delete finishes it ----
+H send "$q" 3 100
+sqs-poll -q dq --once -n 3 >"$TMP/three" 2>/dev/null
+proxy 'AmazonSQS.DeleteMessageBatch:hold=3:1'
+{ cat "$TMP/three"; sleep 30; } |
+    sqs-delete --endpoint "$EP" >"$TMP/td.out" 2>"$TMP/td.err" &
+pid=$!	# a pipeline's $!: its last process, sqs-delete
+proxy_wait '-> held'
+kill -TERM $pid
+wait $pid
+is "TERM with a batch pending: exit 0" "$?" 0
+is "TERM with a batch pending: its 3 records written" \
+    "$(lines "$TMP/td.out")" 3
+is "TERM with a batch pending: nothing on stderr" "$(cat "$TMP/td.err")" ""
+is "TERM with a batch pending: the messages deleted" "$(H count "$q")" 0
+
 # ---- 12/13.11: a TERM while GetQueueUrl is pending: exit 0 ----
 proxy 'GetQueueUrl:hold=30:1'
 sqs-poll --endpoint "$EP" -q dq --wait 1 >"$TMP/gq.out" 2>"$TMP/gq.err" &
