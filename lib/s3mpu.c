@@ -1,6 +1,5 @@
 /* s3mpu: list and abort a bucket's incomplete multipart uploads */
 #include <errno.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,8 +35,8 @@ fail(char *err, size_t errlen, const char *fmt, ...)
 /* ---- the ListMultipartUploadsResult document ---- */
 
 struct lp {
-	XML_Parser p;
-	int depth, bad, root_ok, truncated;
+	struct aws_xml x;	/* first: aws_xml_parse's */
+	int depth, root_ok, truncated;
 	char *field;		/* element being read at depth 2 or 3 */
 	struct buf text;
 	struct s3mpu cur;
@@ -46,19 +45,11 @@ struct lp {
 	char *next_key, *next_id;
 };
 
-static const char *
-lname(const char *name)
-{
-	const char *s = strrchr(name, '|');
-
-	return s != NULL ? s + 1 : name;
-}
-
 static void XMLCALL
 l_start(void *arg, const XML_Char *name, const XML_Char **attrs)
 {
 	struct lp *l = arg;
-	const char *ln = lname(name);
+	const char *ln = aws_xml_local(name);
 
 	(void)attrs;
 	l->depth++;
@@ -92,7 +83,7 @@ static void XMLCALL
 l_end(void *arg, const XML_Char *name)
 {
 	struct lp *l = arg;
-	const char *ln = lname(name);
+	const char *ln = aws_xml_local(name);
 
 	if (l->depth == 3 && l->field != NULL) {
 		if (strcmp(ln, "Key") == 0)
@@ -126,21 +117,6 @@ l_end(void *arg, const XML_Char *name)
 	l->depth--;
 }
 
-/* S3 sends no DTD; refusing one rules out entity tricks */
-static void XMLCALL
-l_doctype(void *arg, const XML_Char *name, const XML_Char *sysid,
-    const XML_Char *pubid, int has_internal_subset)
-{
-	struct lp *l = arg;
-
-	(void)name;
-	(void)sysid;
-	(void)pubid;
-	(void)has_internal_subset;
-	l->bad = 1;
-	XML_StopParser(l->p, XML_FALSE);
-}
-
 int
 s3mpu_parse(const char *body, size_t len, struct s3mpu **u, size_t *n,
     char **next_key, char **next_id)
@@ -149,21 +125,12 @@ s3mpu_parse(const char *body, size_t len, struct s3mpu **u, size_t *n,
 	int rc = 0;
 
 	*next_key = *next_id = NULL;
-	if (len == 0 || len > INT_MAX)
-		return -1;
 	memset(&l, 0, sizeof(l));
 	l.u = u;
 	l.n = n;
-	if ((l.p = XML_ParserCreateNS(NULL, '|')) == NULL)
-		return -1;
-	XML_SetUserData(l.p, &l);
-	XML_SetElementHandler(l.p, l_start, l_end);
-	XML_SetCharacterDataHandler(l.p, l_text);
-	XML_SetStartDoctypeDeclHandler(l.p, l_doctype);
-	if (XML_Parse(l.p, body, (int)len, XML_TRUE) != XML_STATUS_OK ||
-	    l.bad || !l.root_ok)
+	if (aws_xml_parse(&l.x, body, len, l_start, l_end, l_text) == -1 ||
+	    !l.root_ok)
 		rc = -1;
-	XML_ParserFree(l.p);
 	s3mpu_free(&l.cur, 1);
 	free(l.field);
 	buf_free(&l.text);
@@ -221,17 +188,6 @@ on_header(char *p, size_t size, size_t n, void *arg)
 		date[strcspn(date, "\r\n")] = '\0';
 	}
 	return len;
-}
-
-static void
-nap(long ms)
-{
-	struct timespec ts;
-
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
 }
 
 /* One attempt; 0 with *status, or -1 with err (a transport error). */
@@ -337,8 +293,7 @@ call(struct s3mpu_ctx *c, const char *method, const struct aws_s3_loc *l,
 			c->temp = temp;
 			return fail(err, errlen, "%s", why);
 		}
-		nap(wait);
-		wait *= 2;
+		awsauth_backoff(&wait);
 	}
 }
 

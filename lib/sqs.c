@@ -144,17 +144,6 @@ sqs_close(struct sqs_client *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static void
-nap(long ms)
-{
-	struct timespec ts;
-
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
-
 /*
  * One signed POST with retries.  ctype and target (NULL for none) are
  * signed headers.  On a final answer that is not 2xx, c->code and err
@@ -331,12 +320,7 @@ post(struct sqs_client *c, const char *ctype, const char *target,
 		}
 		if (c->on_retry != NULL)
 			c->on_retry(why, attempt + 1, c->retries, wait_ms);
-		/* jitter: between half and all of the wait */
-		nap(wait_ms / 2 + (wait_ms > 1 ?
-		    (long)(random() % (wait_ms / 2 + 1)) : 0));
-		wait_ms *= 2;
-		if (wait_ms > 20000)
-			wait_ms = 20000;
+		awsauth_backoff(&wait_ms);
 	}
 	buf_free(&url);
 	buf_free(&line);
