@@ -17,8 +17,10 @@
 #include <jansson.h>
 
 #include "aws.h"
+#include "awsauth.h"
 #include "msg.h"
 #include "nd.h"
+#include "s3mpu.h"
 #include "sigv4.h"
 #include "tmpl.h"
 #include "xmem.h"
@@ -30,7 +32,9 @@ static const char usage[] =
     "[--sse-kms-key-id id] [--if-none-match] [--no-checksum] "
     "[--part-size bytes] "
     "[--multipart-threshold bytes] [--retries n] [--delete-source] "
-    "[--endpoint url] [--errors file] [--max-line bytes] [file ...]";
+    "[--endpoint url] [--errors file] [--max-line bytes] [file ...]\n"
+    "       s3-put [-n] -b bucket [-k prefix] "
+    "--list-uploads | --abort-stale age";
 
 #define MIB		(1024 * 1024)
 #define PART_MIN	((size_t)5 * MIB)
@@ -133,6 +137,7 @@ struct req {
 	char errbuf[CURL_ERROR_SIZE];
 	struct buf resp;
 	char *etag, *vid;
+	char date[64];			/* the answer's Date (clock skew) */
 	long status;
 	int attempt;
 	int64_t due;
@@ -373,6 +378,15 @@ header_cb(char *p, size_t size, size_t n, void *arg)
 		free(q->vid);
 		free(q->sum);
 		q->etag = q->vid = q->sum = NULL;
+		q->date[0] = '\0';
+		return len;
+	}
+	if (len > 5 && strncasecmp(p, "Date:", 5) == 0) {
+		for (k = 5; k < len && (p[k] == ' ' || p[k] == '\t'); k++)
+			;
+		snprintf(q->date, sizeof(q->date), "%.*s", (int)(len - k),
+		    p + k);
+		q->date[strcspn(q->date, "\r\n")] = '\0';
 		return len;
 	}
 	if (len > 5 && strncasecmp(p, "ETag:", 5) == 0)
@@ -625,7 +639,6 @@ req_start(struct req *q, char *err, size_t errlen)
 	struct upload *u = q->u;
 	struct sigv4_kv *h, qs[2];
 	struct sigv4_req r = {0};
-	struct sigv4_signer s = {0};
 	struct sigv4_out o = {0};
 	struct curl_slist *l;
 	char pn[16], aerr[512];
@@ -688,13 +701,8 @@ req_start(struct req *q, char *err, size_t errlen)
 	r.headers = h;
 	r.nheaders = nh;
 	r.payload_hash = q->sha[0] ? q->sha : SIGV4_EMPTY_SHA256;
-	s.key = creds.key;
-	s.secret = creds.secret;
-	s.token = creds.token;
-	s.region = region;
-	s.service = "s3";
-	s.flags = SIGV4_S3;
-	if (sigv4_sign(&s, &r, time(NULL), &o, err, errlen) < 0) {
+	if (awsauth_sign(&creds, region, "s3", SIGV4_S3, &r, &o, err,
+	    errlen) < 0) {
 		free(h);
 		return -1;
 	}
@@ -1386,7 +1394,8 @@ describe_error(const struct req *q, char *out, size_t n)
 	free(message);
 }
 
-/* whether S3's error code says "try again" */
+/* whether S3's error says "try again": a transient or throttling code,
+ * or a clock the answer's Date shows is off (signed again at retry) */
 static int
 temp_code(const struct req *q)
 {
@@ -1395,10 +1404,8 @@ temp_code(const struct req *q)
 
 	if (aws_xml_error(q->resp.p ? q->resp.p : "", q->resp.len, &code,
 	    &message) == 1 && code != NULL)
-		t = strcmp(code, "RequestTimeout") == 0 ||
-		    strcmp(code, "InternalError") == 0 ||
-		    strcmp(code, "SlowDown") == 0 ||
-		    strcmp(code, "ServiceUnavailable") == 0;
+		t = awsauth_temp_code(code) || awsauth_skewed(code,
+		    q->date[0] ? q->date : NULL);
 	free(code);
 	free(message);
 	return t;
@@ -1759,6 +1766,94 @@ loop(void)
 	return stopping > nd_status() ? stopping : nd_status();
 }
 
+/* an age: seconds, or a number with s, m, h or d */
+static long
+parse_age(const char *s)
+{
+	char *end;
+	long v, mul = 1;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*end == 's' || *end == 'm' || *end == 'h' || *end == 'd') {
+		mul = *end == 'm' ? 60 : *end == 'h' ? 3600 : *end == 'd' ?
+		    86400 : 1;
+		end++;
+	}
+	if (errno != 0 || end == s || *end != '\0' || v < 0 ||
+	    v > LONG_MAX / 86400) {
+		msg_err("bad --abort-stale '%s': an age such as 86400, 12h "
+		    "or 7d", s);
+		msg_usage(usage);
+	}
+	return v * mul;
+}
+
+/*
+ * --list-uploads, --abort-stale: the incomplete multipart uploads under
+ * the bucket and key prefix, one record each; with age >= 0, those
+ * initiated at least age seconds ago are aborted.
+ */
+static int
+uploads(long age)
+{
+	struct s3mpu_ctx c = {0};
+	struct s3mpu *u;
+	size_t n, i;
+	char err[1024];
+	json_t *rec;
+	int rc = 0, failed;
+
+	c.creds = &creds;
+	c.region = region;
+	c.endpoint = endpoint;
+	c.style = style;
+	c.timeout = timeout;
+	c.retries = retries;
+	c.backoff_ms = backoff_ms;
+	if (s3mpu_list(&c, o_bucket, o_key, &u, &n, err, sizeof(err)) < 0)
+		msg_die(c.temp ? EX_TEMPFAIL : EX_REMOTE, "cannot list the "
+		    "multipart uploads of s3://%s/%s: %s", o_bucket,
+		    o_key ? o_key : "", err);
+	for (i = 0; i < n && !nd_stop; i++) {
+		failed = 0;
+		if (age >= 0 && s3mpu_stale(&u[i], awsauth_now(), age)) {
+			if (nflag) {
+				/* dry run: say what would go */
+			} else if (s3mpu_abort(&c, o_bucket, &u[i], err,
+			    sizeof(err)) < 0) {
+				msg_err("cannot abort the upload of s3://%s/%s "
+				    "(upload ID %s): %s", o_bucket, u[i].key,
+				    u[i].upload_id, err);
+				nd_set_status(c.temp ? EX_TEMPFAIL :
+				    EX_PARTIAL);
+				failed = 1;
+			}
+			if (failed)
+				continue;
+		} else if (age >= 0) {
+			continue;	/* young: may still be under way */
+		}
+		rec = json_pack("{s:{s:s, s:s, s:s, s:s?, s:b}}", "s3_upload",
+		    "bucket", o_bucket, "key", u[i].key, "upload_id",
+		    u[i].upload_id, "initiated", u[i].initiated, "aborted",
+		    age >= 0 && !nflag);
+		if (rec == NULL) {
+			msg_err("cannot write the record of s3://%s/%s: not "
+			    "UTF-8", o_bucket, u[i].key);
+			nd_set_status(EX_PARTIAL);
+			continue;
+		}
+		nd_write(rec);
+		json_decref(rec);
+	}
+	s3mpu_free(u, n);
+	free(u);
+	nd_flush();
+	rc = nd_status();
+	return rc;
+}
+
 static void
 add_meta(const char *kv)
 {
@@ -1810,7 +1905,8 @@ main(int argc, char *argv[])
 {
 	enum { O_CTYPE = 256, O_CACHE, O_META, O_CLASS, O_SSE, O_KMS, O_INM,
 	    O_NOSUM,
-	    O_PSIZE, O_THRESH, O_DELETE, O_ENDPOINT, O_ERRORS, O_RETRIES };
+	    O_PSIZE, O_THRESH, O_DELETE, O_ENDPOINT, O_ERRORS, O_RETRIES,
+	    O_LIST, O_STALE };
 	static const struct option longopts[] = {
 		{"bucket", required_argument, NULL, 'b'},
 		{"key", required_argument, NULL, 'k'},
@@ -1832,6 +1928,8 @@ main(int argc, char *argv[])
 		{"endpoint", required_argument, NULL, O_ENDPOINT},
 		{"errors", required_argument, NULL, O_ERRORS},
 		ND_LONGOPT_MAX_LINE,
+		{"list-uploads", no_argument, NULL, O_LIST},
+		{"abort-stale", required_argument, NULL, O_STALE},
 		{"dry-run", no_argument, NULL, 'n'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
@@ -1842,6 +1940,8 @@ main(int argc, char *argv[])
 	char err[1024];
 	int ch, i, nstdin = 0;
 	long long thr;
+	long age = -1;
+	int list = 0;
 
 	msg_prog = "s3-put";
 	while ((ch = getopt_long(argc, argv, "b:ef:hj:k:nqt:V", longopts,
@@ -1884,9 +1984,9 @@ main(int argc, char *argv[])
 		case O_DELETE: o_delete = 1; break;
 		case O_ENDPOINT: o_endpoint = optarg; break;
 		case O_ERRORS: errors = optarg; break;
-		case ND_OPT_MAX_LINE:
-			nd_max_line_opt(optarg, usage);
-			break;
+    "[--endpoint url] [--errors file] [--max-line bytes] [file ...]\n"
+    "       s3-put [-n] -b bucket [-k prefix] "
+    "--list-uploads | --abort-stale age";
 		case 'h': msg_help(usage);
 		case 'V': msg_version();
 		default:  msg_usage(usage);
@@ -1895,6 +1995,10 @@ main(int argc, char *argv[])
 	operands = argv + optind;
 	noperands = argc - optind;
 	opmode = noperands > 0;
+	if ((list || age >= 0) && noperands > 0) {
+		msg_err("--list-uploads and --abort-stale take no files");
+		msg_usage(usage);
+	}
 	if (o_bucket == NULL) {
 		msg_err("give a bucket (-b)");
 		msg_usage(usage);
@@ -1921,7 +2025,7 @@ main(int argc, char *argv[])
 		msg_err("several files need a key prefix ending in / (-k)");
 		msg_usage(usage);
 	}
-	if (!opmode) {
+	if (!opmode && !list && age < 0) {
 		if ((t_bucket = tmpl_compile(o_bucket, err, sizeof(err))) ==
 		    NULL || (t_file = tmpl_compile(o_file, err,
 		    sizeof(err))) == NULL || (o_key != NULL &&
@@ -1958,8 +2062,18 @@ main(int argc, char *argv[])
 			    "the AWS config", cs);
 		free(cs);
 	}
-	if (!nflag && aws_creds_load(&creds, NULL, err, sizeof(err)) < 0)
+	if ((!nflag || list || age >= 0) &&
+	    aws_creds_load(&creds, NULL, err, sizeof(err)) < 0)
 		msg_die(EX_CONFIG, "no AWS credentials: %s", err);
+	if (list || age >= 0) {
+		nd_signals();
+		i = uploads(age);
+		aws_creds_free(&creds);
+		free(region);
+		free(endpoint);
+		curl_global_cleanup();
+		return i;
+	}
 	if ((multi = curl_multi_init()) == NULL)
 		msg_die(EX_SYSTEM, "cannot initialise libcurl");
 	curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)jobs);

@@ -129,8 +129,10 @@ publish_one(struct nd_rec *r, void *arg, char *err, size_t errlen)
 	}
 	if (sqs_query(&cl, form.p, form.len, why, sizeof(why)) == -1) {
 		snprintf(err, errlen, "cannot publish to %s: %s", topic, why);
+		/* a temporary failure fails this record, reported and
+		 * ready to replay; the next may get through */
 		if (cl.fail == SQS_FAIL_TEMP)
-			rc = EX_TEMPFAIL;
+			nd_set_status(EX_TEMPFAIL);
 		else if (fatal_code(cl.code))
 			rc = EX_REMOTE;
 		goto out;

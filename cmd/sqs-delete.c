@@ -107,14 +107,25 @@ flush_batch(char *err, size_t errlen)
 	    ents);
 	if (sqs_call(&cl, "DeleteMessageBatch", req, &resp, 0, 0, why,
 	    sizeof(why)) == -1) {
+		json_decref(req);
 		snprintf(err, errlen, "cannot delete messages from %s: %s",
 		    batch[0].queue, why);
-		json_decref(req);
-		/* the messages come back after their visibility timeout */
-		for (i = 0; i < nbatch; i++)
+		/* every record of the batch is reported; the messages come
+		 * back after their visibility timeout */
+		for (i = 0; i < nbatch; i++) {
+			for (k = 0; k < batch[i].n; k++)
+				held_fail(&batch[i].rec[k], "cannot delete "
+				    "its message: %s%s", why, "");
 			entry_free(&batch[i]);
+		}
 		nbatch = 0;
-		dead = cl.fail == SQS_FAIL_TEMP ? EX_TEMPFAIL : EX_REMOTE;
+		if (cl.fail == SQS_FAIL_TEMP) {
+			/* later batches may get through: go on */
+			nd_set_status(EX_TEMPFAIL);
+			err[0] = '\0';
+			return 0;
+		}
+		dead = EX_REMOTE;
 		return dead;
 	}
 	json_decref(req);
@@ -181,6 +192,11 @@ add_entry(struct entry *e, char *err, size_t errlen)
 	if (nbatch == BATCH || (nbatch > 0 &&
 	    strcmp(batch[0].queue, e->queue) != 0)) {
 		if ((rc = flush_batch(err, errlen)) != 0) {
+			/* stopping: the record in hand is reported by the
+			 * loop, the earlier parts of its message here */
+			for (i = 0; i + 1 < e->n; i++)
+				held_fail(&e->rec[i], "not deleted: %s%s",
+				    err, "");
 			entry_free(e);
 			return rc;
 		}

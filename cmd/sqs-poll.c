@@ -420,10 +420,17 @@ main(int argc, char *argv[])
 		msg_die(EX_CONFIG, "%s", err);
 	free(ep);
 	cl.on_retry = on_retry;
-	if (sqs_queue_url(&cl, queue, &qurl, err, sizeof(err)) == -1)
-		msg_die(fail_code(), "cannot find queue %s: %s", queue, err);
+	/* from here on a TERM ends the run with 0, GetQueueUrl included */
 	nd_signals();
 	cl.stop = &nd_stop;
+	if (sqs_queue_url(&cl, queue, &qurl, err, sizeof(err)) == -1) {
+		if (cl.fail == SQS_FAIL_CANCELED) {
+			sqs_close(&cl);
+			curl_global_cleanup();
+			return nd_status();
+		}
+		msg_die(fail_code(), "cannot find queue %s: %s", queue, err);
+	}
 	dels = json_array();
 	last = now_ms();
 	while (!nd_stop) {

@@ -20,7 +20,6 @@ static const char usage[] =
 
 #define BATCH 10
 #define PAUSE_MS 10
-#define SQS_MAX 262144		/* bytes of one message, and of a batch */
 
 
 /* a record waiting in the batch, with its message */
@@ -40,6 +39,7 @@ static size_t nattrs;
 static long delay = -1;
 static struct item batch[BATCH];
 static size_t nbatch, batchsize;
+static long maxsize = SQS_SIZE_OLD;	/* the queue's MaximumMessageSize */
 static int dead;
 
 static void
@@ -76,11 +76,23 @@ flush_batch(char *err, size_t errlen)
 	if (sqs_call(&cl, "SendMessageBatch", req, &resp, 0, 0, why,
 	    sizeof(why)) == -1) {
 		json_decref(req);
-		snprintf(err, errlen, "cannot send to %s: %s", qurl, why);
-		for (i = 0; i < nbatch; i++)
+		/* every record of the batch is reported, ready to replay */
+		for (i = 0; i < nbatch; i++) {
+			memset(&r, 0, sizeof(r));
+			r.obj = batch[i].obj;
+			r.src = batch[i].src;
+			r.lineno = batch[i].lineno;
+			nd_fail(&r, "cannot send: %s", why);
 			item_free(&batch[i]);
+		}
 		nbatch = batchsize = 0;
-		dead = cl.fail == SQS_FAIL_TEMP ? EX_TEMPFAIL : EX_REMOTE;
+		if (cl.fail == SQS_FAIL_TEMP) {
+			/* later batches may get through: go on */
+			nd_set_status(EX_TEMPFAIL);
+			return 0;
+		}
+		snprintf(err, errlen, "cannot send to %s: %s", qurl, why);
+		dead = EX_REMOTE;
 		return dead;
 	}
 	json_decref(req);
@@ -211,13 +223,13 @@ send_one(struct nd_rec *r, void *arg, char *err, size_t errlen)
 			free(s);
 		}
 	}
-	if (size > SQS_MAX) {
-		snprintf(err, errlen, "message is %zu bytes, over the SQS "
-		    "limit of %d (256 KiB)", size, SQS_MAX);
+	if (size > (size_t)maxsize) {
+		snprintf(err, errlen, "message is %zu bytes, over the queue's "
+		    "MaximumMessageSize of %ld", size, maxsize);
 		goto bad;
 	}
-	/* a batch holds 10 messages and 256 KiB in all */
-	if (nbatch == BATCH || batchsize + size > SQS_MAX) {
+	/* a batch holds 10 messages and 1 MiB in all */
+	if (nbatch == BATCH || batchsize + size > SQS_BATCH_MAX) {
 		if ((rc = flush_batch(err, errlen)) != 0) {
 			json_decref(entry);
 			return rc;
@@ -328,6 +340,12 @@ main(int argc, char *argv[])
 	if (sqs_queue_url(&cl, queue, &qurl, err, sizeof(err)) == -1)
 		msg_die(cl.fail == SQS_FAIL_TEMP ? EX_TEMPFAIL : EX_REMOTE,
 		    "cannot find queue %s: %s", queue, err);
+	if (sqs_max_size(&cl, qurl, &maxsize, err, sizeof(err)) == -1) {
+		/* no sqs:GetQueueAttributes: the limit every queue had */
+		msg_warn("cannot read the MaximumMessageSize of %s: %s; "
+		    "assuming %d bytes", qurl, err, SQS_SIZE_OLD);
+		maxsize = SQS_SIZE_OLD;
+	}
 	o.idle = on_pause;
 	o.idle_ms = PAUSE_MS;
 	rc = nd_run(argv + optind, argc - optind, send_one, NULL, &o);

@@ -1045,9 +1045,8 @@ aws_s3_etag_multipart(const unsigned char *md5s, size_t nparts, char *out,
 /* XML and JSON error bodies */
 
 struct xp {
-	XML_Parser p;
+	struct aws_xml x;	/* first: aws_xml_parse's */
 	int depth;
-	int bad;
 	char *root;
 	const char *want;	/* text mode: the element wanted */
 	char *found;
@@ -1058,8 +1057,8 @@ struct xp {
 	char *code, *message;
 };
 
-static const char *
-local_name(const char *name)
+const char *
+aws_xml_local(const char *name)
 {
 	const char *p = strrchr(name, '|');
 
@@ -1070,7 +1069,7 @@ static void XMLCALL
 x_start(void *arg, const XML_Char *name, const XML_Char **attrs)
 {
 	struct xp *x = arg;
-	const char *ln = local_name(name);
+	const char *ln = aws_xml_local(name);
 
 	(void)attrs;
 	x->depth++;
@@ -1135,7 +1134,7 @@ static void XMLCALL
 x_doctype(void *arg, const XML_Char *name, const XML_Char *sysid,
     const XML_Char *pubid, int has_internal_subset)
 {
-	struct xp *x = arg;
+	struct aws_xml *x = arg;
 
 	(void)name;
 	(void)sysid;
@@ -1145,9 +1144,10 @@ x_doctype(void *arg, const XML_Char *name, const XML_Char *sysid,
 	XML_StopParser(x->p, XML_FALSE);
 }
 
-/* Parse body into x; -1 if it is not well-formed XML. */
-static int
-xml_parse(struct xp *x, const char *body, size_t len)
+int
+aws_xml_parse(struct aws_xml *x, const char *body, size_t len,
+    XML_StartElementHandler start, XML_EndElementHandler end,
+    XML_CharacterDataHandler text)
 {
 	int rc = 0;
 
@@ -1159,18 +1159,26 @@ xml_parse(struct xp *x, const char *body, size_t len)
 	}
 	if (len == 0 || len > INT_MAX)
 		return -1;
+	x->bad = 0;
 	x->p = XML_ParserCreateNS(NULL, '|');
 	if (x->p == NULL)
 		return -1;
 	XML_SetUserData(x->p, x);
-	XML_SetElementHandler(x->p, x_start, x_end);
-	XML_SetCharacterDataHandler(x->p, x_text);
+	XML_SetElementHandler(x->p, start, end);
+	XML_SetCharacterDataHandler(x->p, text);
 	XML_SetStartDoctypeDeclHandler(x->p, x_doctype);
 	if (XML_Parse(x->p, body, (int)len, XML_TRUE) != XML_STATUS_OK ||
 	    x->bad)
 		rc = -1;
 	XML_ParserFree(x->p);
+	x->p = NULL;
 	return rc;
+}
+
+static int
+xml_parse(struct xp *x, const char *body, size_t len)
+{
+	return aws_xml_parse(&x->x, body, len, x_start, x_end, x_text);
 }
 
 static void

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include <expat.h>
+
 /*
  * Everything here reads the environment and the shared files the way the
  * AWS CLI does.  Files: AWS_SHARED_CREDENTIALS_FILE (~/.aws/credentials,
@@ -121,6 +123,24 @@ void aws_s3_etag_multipart(const unsigned char *md5s, size_t nparts,
  */
 int aws_xml_error(const char *body, size_t len, char **code,
     char **message);
+
+/*
+ * Parse an AWS XML body with expat, namespaces split as "uri|local",
+ * any DTD refused, leading blanks skipped (S3 sends some before a late
+ * <Error>).  x is the first member of the caller's state, which the
+ * handlers get as their argument.  Returns 0, or -1 if body is not
+ * well-formed XML or has a DTD.
+ */
+struct aws_xml {
+	XML_Parser p;
+	int bad;
+};
+int aws_xml_parse(struct aws_xml *x, const char *body, size_t len,
+    XML_StartElementHandler start, XML_EndElementHandler end,
+    XML_CharacterDataHandler text);
+
+/* The local part of an element name from aws_xml_parse ("Key"). */
+const char *aws_xml_local(const char *name);
 
 /*
  * Text of the first element called name at any depth, namespaces

@@ -3,9 +3,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "awsauth.h"
 #include "msg.h"
 #include "sigv4.h"
 #include "sqs.h"
@@ -33,6 +35,25 @@ write_cb(char *p, size_t size, size_t n, void *arg)
 {
 	buf_add(arg, p, size * n);
 	return size * n;
+}
+
+/* the answer's Date, for the clock skew correction (lib/awsauth) */
+static size_t
+header_cb(char *p, size_t size, size_t n, void *arg)
+{
+	struct sqs_client *c = arg;
+	size_t len = size * n, k = 5;
+
+	if (len >= 5 && strncmp(p, "HTTP/", 5) == 0)
+		c->date[0] = '\0';
+	else if (len > 5 && strncasecmp(p, "Date:", 5) == 0) {
+		while (k < len && (p[k] == ' ' || p[k] == '\t'))
+			k++;
+		snprintf(c->date, sizeof(c->date), "%.*s", (int)(len - k),
+		    p + k);
+		c->date[strcspn(c->date, "\r\n")] = '\0';
+	}
+	return len;
 }
 
 /* abort a long poll on SIGTERM, unless the answer has started to come */
@@ -123,35 +144,6 @@ sqs_close(struct sqs_client *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* AWS error codes that mean "later" even with a 4xx status */
-static int
-temp_code(const char *code)
-{
-	static const char *const t[] = {
-		"ThrottlingException", "Throttling", "RequestThrottled",
-		"ServiceUnavailable", "InternalError", "InternalFailure",
-		"RequestTimeout", "KmsThrottled", "SlowDown",
-		"RequestThrottledException", NULL
-	};
-	int i;
-
-	for (i = 0; t[i] != NULL; i++)
-		if (strcmp(code, t[i]) == 0)
-			return 1;
-	return 0;
-}
-
-static void
-nap(long ms)
-{
-	struct timespec ts;
-
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
-
 /*
  * One signed POST with retries.  ctype and target (NULL for none) are
  * signed headers.  On a final answer that is not 2xx, c->code and err
@@ -162,7 +154,6 @@ post(struct sqs_client *c, const char *ctype, const char *target,
     const char *body, size_t len, long wait, int abortable, char *err,
     size_t errlen)
 {
-	struct sigv4_signer s;
 	struct sigv4_req r;
 	struct sigv4_out o;
 	struct sigv4_kv hk[2];
@@ -190,12 +181,6 @@ post(struct sqs_client *c, const char *ctype, const char *target,
 			c->fail = SQS_FAIL_REMOTE;
 			return fail(err, errlen, "%s", why);
 		}
-		memset(&s, 0, sizeof(s));
-		s.key = c->creds.key;
-		s.secret = c->creds.secret;
-		s.token = c->creds.token;
-		s.region = c->region;
-		s.service = c->service;
 		hk[0].name = "Content-Type";
 		hk[0].value = ctype;
 		hk[1].name = "X-Amz-Target";
@@ -208,8 +193,8 @@ post(struct sqs_client *c, const char *ctype, const char *target,
 		r.nheaders = target != NULL ? 2 : 1;
 		r.payload_hash = hash;
 		memset(&o, 0, sizeof(o));
-		if (sigv4_sign(&s, &r, time(NULL), &o, why,
-		    sizeof(why)) == -1) {
+		if (awsauth_sign(&c->creds, c->region, c->service, 0, &r,
+		    &o, why, sizeof(why)) == -1) {
 			sigv4_out_free(&o);
 			buf_free(&url);
 			c->fail = SQS_FAIL_REMOTE;
@@ -246,6 +231,9 @@ post(struct sqs_client *c, const char *ctype, const char *target,
 		curl_easy_setopt(c->easy, CURLOPT_ERRORBUFFER, c->curlerr);
 		curl_easy_setopt(c->easy, CURLOPT_WRITEFUNCTION, write_cb);
 		curl_easy_setopt(c->easy, CURLOPT_WRITEDATA, &c->resp);
+		curl_easy_setopt(c->easy, CURLOPT_HEADERFUNCTION, header_cb);
+		curl_easy_setopt(c->easy, CURLOPT_HEADERDATA, c);
+		c->date[0] = '\0';
 		curl_easy_setopt(c->easy, CURLOPT_PROTOCOLS_STR, "http,https");
 		if (abortable && c->stop != NULL) {
 			curl_easy_setopt(c->easy, CURLOPT_NOPROGRESS, 0L);
@@ -307,8 +295,12 @@ post(struct sqs_client *c, const char *ctype, const char *target,
 			}
 			free(code);
 			free(message);
+			/* a clock the server says is off: signed again at
+			 * the corrected time by the retry */
 			temp = c->status == 408 || c->status == 429 ||
-			    c->status >= 500 || temp_code(c->code);
+			    c->status >= 500 || awsauth_temp_code(c->code) ||
+			    awsauth_skewed(c->code, c->date[0] ? c->date :
+			    NULL);
 			if (!temp) {
 				buf_free(&url);
 				buf_free(&line);
@@ -328,12 +320,7 @@ post(struct sqs_client *c, const char *ctype, const char *target,
 		}
 		if (c->on_retry != NULL)
 			c->on_retry(why, attempt + 1, c->retries, wait_ms);
-		/* jitter: between half and all of the wait */
-		nap(wait_ms / 2 + (wait_ms > 1 ?
-		    (long)(random() % (wait_ms / 2 + 1)) : 0));
-		wait_ms *= 2;
-		if (wait_ms > 20000)
-			wait_ms = 20000;
+		awsauth_backoff(&wait_ms);
 	}
 	buf_free(&url);
 	buf_free(&line);
@@ -425,7 +412,8 @@ sqs_queue_url(struct sqs_client *c, const char *q, char **url, char *err,
 		c->fail = SQS_FAIL_REMOTE;
 		return fail(err, errlen, "bad queue name");
 	}
-	rc = sqs_call(c, "GetQueueUrl", req, &resp, 0, 0, err, errlen);
+	/* abortable: a run told to stop need not wait for the answer */
+	rc = sqs_call(c, "GetQueueUrl", req, &resp, 0, 1, err, errlen);
 	json_decref(req);
 	if (rc == -1)
 		return -1;
@@ -440,6 +428,43 @@ sqs_queue_url(struct sqs_client *c, const char *q, char **url, char *err,
 	return 0;
 }
 
+int
+sqs_max_size(struct sqs_client *c, const char *qurl, long *max, char *err,
+    size_t errlen)
+{
+	json_t *req, *resp;
+	const char *v;
+	char *end;
+	long n = -1;
+	int rc;
+
+	req = json_pack("{s:s, s:[s]}", "QueueUrl", qurl, "AttributeNames",
+	    "MaximumMessageSize");
+	if (req == NULL) {
+		c->fail = SQS_FAIL_REMOTE;
+		return fail(err, errlen, "bad queue URL");
+	}
+	rc = sqs_call(c, "GetQueueAttributes", req, &resp, 0, 0, err, errlen);
+	json_decref(req);
+	if (rc == -1)
+		return -1;
+	v = json_string_value(json_object_get(json_object_get(resp,
+	    "Attributes"), "MaximumMessageSize"));
+	if (v != NULL) {
+		errno = 0;
+		n = strtol(v, &end, 10);
+		if (errno != 0 || end == v || *end != '\0')
+			n = -1;
+	}
+	json_decref(resp);
+	if (n < SQS_SIZE_MIN || n > SQS_SIZE_MAX) {
+		c->fail = SQS_FAIL_REMOTE;
+		return fail(err, errlen, "no MaximumMessageSize of %d to %d "
+		    "in the answer", SQS_SIZE_MIN, SQS_SIZE_MAX);
+	}
+	*max = n;
+	return 0;
+}
 
 char *
 sqs_endpoint_for(const char *explicit, const char *q)

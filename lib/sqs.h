@@ -12,6 +12,14 @@
 #include "tmpl.h"
 #include "xmem.h"
 
+/* SQS sizes: a queue's MaximumMessageSize is 1 KiB to 1 MiB (256 KiB
+ * before August 2025, still the limit a queue may keep); a batch holds
+ * 1 MiB in all. */
+#define SQS_SIZE_MIN	1024
+#define SQS_SIZE_MAX	1048576
+#define SQS_SIZE_OLD	262144
+#define SQS_BATCH_MAX	1048576
+
 /* Why the last request failed (sqs_client.fail). */
 enum {
 	SQS_FAIL_NONE,
@@ -41,6 +49,7 @@ struct sqs_client {
 	int fail;		/* SQS_FAIL_* */
 	long status;		/* HTTP status, 0 if none */
 	char code[128];		/* AWS error code, "" if none */
+	char date[64];		/* the answer's Date header, "" if none */
 	struct buf resp;	/* response body */
 	char curlerr[CURL_ERROR_SIZE];
 };
@@ -91,9 +100,18 @@ char *sqs_endpoint_for(const char *explicit, const char *q);
 
 /*
  * The queue URL for q: q itself if it is an http(s) URL, else the answer
- * of GetQueueUrl (malloc'd into *url).  Returns 0, or -1 as sqs_call.
+ * of GetQueueUrl (malloc'd into *url).  Returns 0, or -1 as sqs_call;
+ * *c->stop cancels it (SQS_FAIL_CANCELED) while nothing has come.
  */
 int sqs_queue_url(struct sqs_client *c, const char *q, char **url,
+    char *err, size_t errlen);
+
+/*
+ * The queue's MaximumMessageSize (GetQueueAttributes) into *max: SQS
+ * allows 1,024 to 1,048,576 bytes a message.  Returns 0, or -1 as
+ * sqs_call (also for an answer without a number in that range).
+ */
+int sqs_max_size(struct sqs_client *c, const char *qurl, long *max,
     char *err, size_t errlen);
 
 /* A message attribute of sqs-send and sns-publish: --attr NAME=TEMPLATE */

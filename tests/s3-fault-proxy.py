@@ -9,7 +9,8 @@ writes it to PORTFILE.  Every request is logged to LOGFILE as one line
 "METHOD PATH?QUERY -> STATUS" (or "-> reset").
 
 RULE is MATCH:ACTION:COUNT.  MATCH is a substring of "METHOD PATH?QUERY"
-(for instance "partNumber=2&"); ACTION is a status (500, 503), "reset"
+(for instance "partNumber=2&") or of the X-Amz-Target header (SQS's
+"AmazonSQS.GetQueueUrl"); ACTION is a status (500, 503), "reset"
 (close the connection with a TCP RST after reading the request) or
 "200error" (HTTP 200 whose body is an S3 <Error>); COUNT is
 how many matching requests get the fault (0: all of them).  Headers,
@@ -18,9 +19,27 @@ including Host, are forwarded unchanged so SigV4 signatures stay valid.
 ACTION "stall" reads half the request body, then reads and answers
 nothing more, the connection held open (120 s at most): an upload that
 stalls mid-body.
+
+Two more ACTIONs, whose error body has the shape of the request's
+protocol (SQS's JSON 1.0 by X-Amz-Target, SNS's query by a form body,
+else S3's XML <Error>):
+  STATUS=CODE   that status and AWS error code, e.g. 400=ThrottlingException
+                or 503=SlowDown (throttling with a 4xx, as SQS and SNS do)
+  skew          a server whose clock is an hour ahead: a request whose
+                X-Amz-Date is 5 minutes or more off that clock gets what
+                the service answers (S3: 403 RequestTimeTooSkewed; SQS:
+                400 InvalidSignatureException; SNS: 403
+                SignatureDoesNotMatch, "Signature expired") with the
+                server's Date; a request signed at its time is forwarded
+  hold=SECONDS  log "METHOD PATH?QUERY -> held" as soon as the request is
+                read, wait that long, then forward it (a slow answer a
+                test can act on when the log says it is pending)
 """
+import calendar
+import email.utils
 import http.client
 import http.server
+import json
 import socket
 import socketserver
 import struct
@@ -65,6 +84,66 @@ def stall_for(what):
                 return True
     return False
 
+SKEW = 3600
+
+
+def protocol(headers):
+    if (headers.get("X-Amz-Target") or "").startswith("AmazonSQS."):
+        return "json"
+    if "x-www-form-urlencoded" in (headers.get("Content-Type") or ""):
+        return "query"
+    return "s3"
+
+
+def error_body(proto, code, message, extra=""):
+    """(content type, body) of an AWS error in the request's protocol"""
+    if proto == "json":
+        t = {"InvalidSignatureException": "com.amazon.coral.service#",
+             "ThrottlingException": "com.amazon.coral.availability#"
+             }.get(code, "com.amazonaws.sqs#") + code
+        return ("application/x-amz-json-1.0",
+                json.dumps({"__type": t, "message": message}).encode())
+    if proto == "query":
+        return ("text/xml", (
+            "<ErrorResponse xmlns=\"http://sns.amazonaws.com/doc/"
+            "2010-03-31/\"><Error><Type>Sender</Type><Code>%s</Code>"
+            "<Message>%s</Message></Error><RequestId>00000000-0000-0000-"
+            "0000-000000000000</RequestId></ErrorResponse>"
+            % (code, message)).encode())
+    return ("application/xml", (
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>%s"
+        "</Code><Message>%s</Message>%s</Error>" % (code, message, extra)
+        ).encode())
+
+
+def skewed(headers):
+    """None if X-Amz-Date agrees with the server's clock, else the error"""
+    now = time.time() + SKEW
+    try:
+        t = calendar.timegm(time.strptime(headers.get("X-Amz-Date", ""),
+                                          "%Y%m%dT%H%M%SZ"))
+    except ValueError:
+        t = 0
+    if abs(now - t) < 300:
+        return None
+    proto = protocol(headers)
+    srv = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
+    if proto == "s3":
+        return 403, "RequestTimeTooSkewed", (
+            "The difference between the request time and the current "
+            "time is too large."), (
+            "<RequestTime>%s</RequestTime><ServerTime>%s</ServerTime>"
+            "<MaxAllowedSkewMilliseconds>900000"
+            "</MaxAllowedSkewMilliseconds>" %
+            (headers.get("X-Amz-Date", ""),
+             time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))))
+    msg = "Signature expired: %s is now earlier than %s (%s - 5 min.)" % (
+        headers.get("X-Amz-Date", ""),
+        time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now - 300)), srv)
+    if proto == "json":
+        return 400, "InvalidSignatureException", msg, ""
+    return 403, "SignatureDoesNotMatch", msg, ""
+
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -78,7 +157,32 @@ class Handler(http.server.BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(n) if n else b""
         what = "%s %s" % (self.command, self.path)
-        fault = fault_for(what)
+        fault = fault_for(what + " " + (self.headers.get("X-Amz-Target")
+                                         or ""))
+        if fault is not None and fault.startswith("hold="):
+            log(what + " -> held")
+            time.sleep(float(fault[5:]))
+            fault = None
+        if fault == "skew" or (fault is not None and "=" in fault):
+            if fault == "skew":
+                err = skewed(self.headers)
+                date = email.utils.formatdate(time.time() + SKEW,
+                                              usegmt=True)
+            else:
+                st, code = fault.split("=", 1)
+                err = (int(st), code, "injected " + code, "")
+                date = email.utils.formatdate(usegmt=True)
+            if err is not None:
+                ctype, msg = error_body(protocol(self.headers), *err[1:])
+                log("%s -> %d %s" % (what, err[0], err[1]))
+                self.send_response_only(err[0])
+                self.send_header("Date", date)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(msg)))
+                self.end_headers()
+                self.wfile.write(msg)
+                return
+            fault = None
         if fault == "reset":
             log(what + " -> reset")
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,

@@ -2,11 +2,11 @@
 # s3-put through a fault-injecting proxy in front of moto: failed parts
 # are retried on their own; a part that keeps failing aborts the upload
 . tests/lib.sh
+. tests/s3-fault-proxy.sh
 
 P=$TMP/peers
-PROXY_PID=
 stop_all() {
-	[ -n "$PROXY_PID" ] && kill "$PROXY_PID" 2>/dev/null
+	proxy_stop
 	sh scripts/peers stop "$P" >/dev/null 2>&1
 }
 if ! sh scripts/peers start "$P" >"$TMP/peers.out" 2>&1; then
@@ -21,21 +21,6 @@ U="$PY tests/s3-util.py"
 $U mb bkt1 || fail "create bucket"
 export HOOKPIPE_BACKOFF=10
 
-# proxy RULE...: (re)start the proxy with these faults; sets $EP, $LOG
-proxy() {
-	[ -n "$PROXY_PID" ] && kill "$PROXY_PID" 2>/dev/null
-	n=$((${n:-0} + 1))
-	LOG=$TMP/proxy$n.log
-	: >"$LOG"
-	rm -f "$TMP/port"
-	"$PY" tests/s3-fault-proxy.py "$MOTO_ENDPOINT" "$TMP/port" "$LOG" \
-	    "$@" 2>"$TMP/proxy$n.err" &
-	PROXY_PID=$!
-	i=0
-	while [ ! -s "$TMP/port" ] && [ $i -lt 200 ]; do
-		sleep 0.05; i=$((i + 1)); done
-	EP=http://127.0.0.1:$(cat "$TMP/port")
-}
 
 head -c $((21 * 1024 * 1024)) /dev/urandom >"$TMP/f21"
 h=$(sha256sum <"$TMP/f21" | cut -c1-64)

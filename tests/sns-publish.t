@@ -45,6 +45,21 @@ is "--message: exit 0" "$RC" 0
 run sqs-poll -q sn --once
 like "a message that is not JSON stays a string" "$OUT" '"body":"plain words"'
 
+# the SNS limit stays 256 KiB (moto enforces the same): exactly 262144
+# bytes are published, one more is refused before sending
+"$PEERS_PYTHON" -c 'import json
+print(json.dumps({"s": "x" * 262144}))
+print(json.dumps({"s": "y" * 262145}))' >"$TMP/big"
+run sns-publish --topic "$t" --message '{s}' --errors "$TMP/big.err" \
+	"$TMP/big"
+is "256 KiB: exit 1" "$RC" 1
+is "256 KiB: exactly 262144 bytes published" \
+	"$(printf '%s\n' "$OUT" | grep -c '"sns_published"')" 1
+like "256 KiB: one more refused" "$ERR" \
+	"big:2: message is 262145 bytes, over the SNS limit of 262144"
+is "256 KiB: the refused one in --errors" "$(wc -l <"$TMP/big.err" | tr -d ' ')" 1
+"$PEERS_PYTHON" tests/sqs-helper.py purge "$q" >/dev/null
+
 long=$(printf '%0101d' 0)
 printf '{"s":"%s"}\n{"s":"ok"}\n' "$long" >"$TMP/subj"
 run sns-publish --topic "$t" --subject '{s}' "$TMP/subj"

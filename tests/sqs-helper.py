@@ -3,13 +3,16 @@
 
 Run with $PEERS_PYTHON after sourcing peers.env (boto3 reads AWS_*).
 Commands (one per run, several with ';' between them is not supported):
-  queue NAME [VISIBILITY] [fifo]    create a queue, print its URL
+  queue NAME [VISIBILITY] [fifo|max=BYTES]
+                                    create a queue, print its URL
+                                    (max=: its MaximumMessageSize)
   send URL N [START]                send N messages {"i": k} in batches
   count URL                         visible + in flight + delayed
   drain URL WAIT                    receive until empty (no delete), print
                                     "i receive_count" per message, sorted
   purge URL                         delete every message
   s3 BUCKET QUEUE_URL               bucket whose ObjectCreated go to QUEUE
+  s3sns BUCKET TOPIC_ARN            bucket whose ObjectCreated go to TOPIC
   put BUCKET KEY [KEY...]           upload small objects
   topic NAME QUEUE_URL [raw]        topic with the queue subscribed
   attrs URL                         print ReceiveMessage of one message
@@ -36,6 +39,8 @@ def queue(args):
         attrs["VisibilityTimeout"] = args[1]
     if len(args) > 2 and args[2] == "fifo":
         attrs["FifoQueue"] = "true"
+    if len(args) > 2 and args[2].startswith("max="):
+        attrs["MaximumMessageSize"] = args[2][4:]
     print(sqs.create_queue(QueueName=name, Attributes=attrs)["QueueUrl"])
 
 
@@ -97,6 +102,15 @@ def s3(args):
             {"QueueArn": arn, "Events": ["s3:ObjectCreated:*"]}]})
 
 
+def s3sns(args):
+    bkt, arn = args
+    s3c = client("s3")
+    s3c.create_bucket(Bucket=bkt)
+    s3c.put_bucket_notification_configuration(
+        Bucket=bkt, NotificationConfiguration={"TopicConfigurations": [
+            {"TopicArn": arn, "Events": ["s3:ObjectCreated:*"]}]})
+
+
 def put(args):
     s3c = client("s3")
     for k in args[1:]:
@@ -134,7 +148,8 @@ def attrs(args):
 
 
 CMDS = {"queue": queue, "send": send, "count": count, "drain": drain,
-        "purge": purge, "s3": s3, "put": put, "topic": topic,
+        "purge": purge, "s3": s3, "s3sns": s3sns, "put": put,
+        "topic": topic,
         "attrs": attrs}
 
 if __name__ == "__main__":

@@ -93,9 +93,11 @@ q=$(H queue live)
 H send "$q" 3
 sqs-poll -q live --wait 20 >"$TMP/live" 2>"$TMP/live.err" &
 pid=$!
+# the event: the three records are out (the bound is only a safety net;
+# a TERM before them must give 0 too, see aws-faults.t)
 i=0
-while [ $i -lt 100 ] && [ "$(wc -l <"$TMP/live" | tr -d ' ')" -lt 3 ]; do
-	sleep 0.1
+while [ $i -lt 1200 ] && [ "$(wc -l <"$TMP/live" | tr -d ' ')" -lt 3 ]; do
+	sleep 0.05
 	i=$((i + 1))
 done
 is "records written while the next long poll waits" \
@@ -110,7 +112,16 @@ is "SIGTERM: nothing on stderr" "$(cat "$TMP/live.err")" ""
 sqs-poll -q empty --wait 3 --idle-exit 3 --lock "$TMP/lock" \
 	>"$TMP/first" 2>&1 &
 pid=$!
-sleep 1
+# the event: the first run holds the lock (its flock in /proc/locks;
+# trying the lock ourselves could make the first run find it taken)
+locked() {
+	[ -e "$1" ] && grep -q ":$(stat -c %i "$1") " /proc/locks
+}
+i=0
+while [ $i -lt 1200 ] && ! locked "$TMP/lock"; do
+	sleep 0.05
+	i=$((i + 1))
+done
 run timeout 10 sqs-poll -q empty --wait 3 --lock "$TMP/lock"
 is "--lock: second run exit 0" "$RC" 0
 like "--lock: says why" "$ERR" "^sqs-poll: .*/lock is locked"

@@ -89,4 +89,23 @@ sleep 2
 run sqs-poll -q s3q --once --s3-records
 is "SNS-wrapped test event: nothing written" "$RC:$OUT" "0:"
 is "SNS-wrapped test event: deleted" "$(H count "$q")" 0
+
+# ---- 13.6: S3 -> SNS -> SQS, the ObjectCreated events moto generates ----
+q2=$(H queue s3snsq)
+t=$(H topic s3-events "$q2")
+H s3sns hookpipe-s3sns "$t"
+H put hookpipe-s3sns "in/a b.txt" "in/c.txt"
+i=0
+while [ $i -lt 200 ] && [ "$(H count "$q2")" -lt 3 ]; do
+	sleep 0.1; i=$((i + 1)); done
+is "S3 -> SNS -> SQS: the test event and two ObjectCreated queued" \
+    "$(H count "$q2")" 3
+run sqs-poll -q s3snsq --once --s3-records
+is "S3 -> SNS -> SQS: exit 0" "$RC" 0
+is "S3 -> SNS -> SQS: one record per object, the test event skipped" \
+    "$(printf '%s\n' "$OUT" | grep -c '"s3":{"event":"ObjectCreated:Put"')" 2
+like "S3 -> SNS -> SQS: the key decoded, the SNS envelope named" "$OUT" \
+    "\"sns\":\\{\"topic_arn\":\"$t\".*\"s3\":\\{\"event\":\"ObjectCreated:Put\",\"bucket\":\"hookpipe-s3sns\",\"key\":\"in/a b.txt\",\"size\":6,"
+printf '%s\n' "$OUT" | sqs-delete >/dev/null
+is "S3 -> SNS -> SQS: deleted once handled" "$(H count "$q2")" 0
 done_testing

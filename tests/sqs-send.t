@@ -1,5 +1,7 @@
 #!/bin/sh
-# sqs-send: batches, templates, attributes, FIFO ids, the 256 KiB limit,
+# sqs-send: batches, templates, attributes, FIFO ids, the queue's
+# MaximumMessageSize (moto's default and AWS's since 2025: 1 MiB; a queue
+# may keep 256 KiB) and the 1 MiB batch,
 # exit codes; sns-publish: Publish, envelope unwrapped by sqs-poll
 . tests/lib.sh
 
@@ -59,12 +61,29 @@ print(json.dumps({"n": 1}))
 print(json.dumps({"n": 2, "big": "x" * 262144}))
 print(json.dumps({"n": 3, "big": "y" * 200000}))
 print(json.dumps({"n": 4, "big": "z" * 200000}))' >"$TMP/big"
-run sqs-send -q sq --delay 0 "$TMP/big"
-is "over 256 KiB: exit 1" "$RC" 1
-like "over 256 KiB: clear error" "$ERR" \
-	"^sqs-send: .*big:2: message is 262[0-9]* bytes, over the SQS limit of 262144"
-is "the others sent (the big ones in two batches)" \
+q256=$(H queue sq256 - max=262144)
+run sqs-send -q sq256 --delay 0 "$TMP/big"
+is "queue of 256 KiB: over it, exit 1" "$RC" 1
+like "queue of 256 KiB: clear error" "$ERR" \
+	"^sqs-send: .*big:2: message is 262[0-9]* bytes, over the queue's MaximumMessageSize of 262144"
+is "queue of 256 KiB: the others sent" \
 	"$(sed -n 's/^{"n":\([0-9]\).*/\1/p' "$TMP/out" | tr '\n' ' ')" "1 3 4 "
+H purge "$q256"
+# a queue of 1 MiB (moto's default, as AWS's): 256 KiB and more pass, a
+# batch holds up to 1 MiB, over 1 MiB is refused before sending
+H purge "$q"
+"$PEERS_PYTHON" -c 'import json
+print(json.dumps({"n": 1, "big": "a" * 300000}))
+print(json.dumps({"n": 2, "big": "b" * 1048576}))
+print(json.dumps({"n": 3, "big": "c" * 600000}))
+print(json.dumps({"n": 4, "big": "d" * 1048000}))' >"$TMP/mib"
+run sqs-send -q sq --delay 0 "$TMP/mib"
+is "queue of 1 MiB: one over it, exit 1" "$RC" 1
+like "queue of 1 MiB: over it refused" "$ERR" \
+	"^sqs-send: .*mib:2: message is 10485[0-9]* bytes, over the queue's MaximumMessageSize of 1048576"
+is "queue of 1 MiB: 300 KB, 600 KB and 1 MB sent" \
+	"$(sed -n 's/^{"n":\([0-9]\).*/\1/p' "$TMP/out" | tr '\n' ' ')" "1 3 4 "
+is "queue of 1 MiB: three messages in it" "$(H count "$q")" 3
 H purge "$q"
 
 printf '{"a":1}\n{"b":2}\n' >"$TMP/missing"
