@@ -1984,9 +1984,11 @@ main(int argc, char *argv[])
 		case O_DELETE: o_delete = 1; break;
 		case O_ENDPOINT: o_endpoint = optarg; break;
 		case O_ERRORS: errors = optarg; break;
-    "[--endpoint url] [--errors file] [--max-line bytes] [file ...]\n"
-    "       s3-put [-n] -b bucket [-k prefix] "
-    "--list-uploads | --abort-stale age";
+		case ND_OPT_MAX_LINE:
+			nd_max_line_opt(optarg, usage);
+			break;
+		case O_LIST: list = 1; break;
+		case O_STALE: age = parse_age(optarg); break;
 		case 'h': msg_help(usage);
 		case 'V': msg_version();
 		default:  msg_usage(usage);
