@@ -70,7 +70,8 @@ FUZZ_SECONDS ?= 60
 fuzz: fuzz-build
 	for f in $(FUZZ); do \
 		mkdir -p $(B)/corpus/$$f; \
-		$(B)/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) \
+		$(B)/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+			-rss_limit_mb=2048 -malloc_limit_mb=512 \
 			$(B)/corpus/$$f tests/fuzz/corpus/$$f || exit 1; \
 	done
 
