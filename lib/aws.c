@@ -542,13 +542,16 @@ creds_json(struct aws_creds *c, const struct buf *body, const char *source,
 	t = json_string_value(json_object_get(j, "Token"));
 	e = json_string_value(json_object_get(j, "Expiration"));
 	code = json_string_value(json_object_get(j, "Code"));
+	/* the service's text is quoted up to a line end: one line */
 	if (code != NULL && strcmp(code, "Success") != 0)
-		rc = fail(err, errlen, "%s: Code %s", url, code);
+		rc = fail(err, errlen, "%s: Code %.*s", url,
+		    (int)strcspn(code, "\r\n"), code);
 	else if (k == NULL || s == NULL || *k == '\0' || *s == '\0')
 		rc = fail(err, errlen, "%s: no AccessKeyId or "
 		    "SecretAccessKey in the answer", url);
 	else if (e != NULL && aws_parse_time(e, &exp) == -1)
-		rc = fail(err, errlen, "%s: bad Expiration %s", url, e);
+		rc = fail(err, errlen, "%s: bad Expiration %.*s", url,
+		    (int)strcspn(e, "\r\n"), e);
 	if (rc == 0) {
 		set_creds(c, k, s, t, source);
 		c->expires = exp;
