@@ -259,9 +259,14 @@ endpoint_ok(char **url, const char *from, const char *v, char *err,
 
 	if (u == NULL)
 		return fail(err, errlen, "cannot allocate memory");
+	/* curl also takes "http:/h" and "http:h"; who splits the URL at
+	 * "://" later (lib/sqs.c, the Host signed) does not */
 	if (curl_url_set(u, CURLUPART_URL, v, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) ||
+	    strncasecmp(v, scheme, strlen(scheme)) != 0 ||
+	    strncmp(v + strlen(scheme), "://", 3) != 0 ||
+	    v[strlen(scheme) + 3] == '/' ||
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
 	    *host == '\0' ||
 	    curl_url_get(u, CURLUPART_QUERY, &q, 0) == CURLUE_OK ||

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -99,8 +100,9 @@ check_endpoint(const char *service, const char *profile)
 	if (aws_endpoint(&url, service, NULL, NULL, profile, err,
 	    sizeof(err)) == 0) {
 		n = strlen(url);
-		if ((strncmp(url, "http://", 7) != 0 &&
-		    strncmp(url, "https://", 8) != 0) || url[n - 1] == '/')
+		if ((strncasecmp(url, "http://", 7) != 0 &&
+		    strncasecmp(url, "https://", 8) != 0) ||
+		    url[strcspn(url, ":") + 3] == '/' || url[n - 1] == '/')
 			abort();
 	} else if (url != NULL || err[0] == '\0' ||
 	    strchr(err, '\n') != NULL) {
