@@ -11,7 +11,7 @@
  * are lower case, sorted, unique and listed as the signed headers, with
  * trimmed values; the order of the query and of distinct headers
  * changes nothing; Authorization and the presigned URL carry the
- * signature.
+ * signature; an S3 key addressed by aws_s3_address is already canonical.
  */
 #include <ctype.h>
 #include <stdint.h>
@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "aws.h"
 #include "sigv4.h"
 #include "xmem.h"
 
@@ -337,6 +338,34 @@ check_order(const struct rq *q, int s3, int presign, const char *creq)
 	sigv4_out_free(&o);
 }
 
+/*
+ * An S3 key addressed by aws_s3_address is signed as it goes on the
+ * request line: its path is already canonical.
+ */
+static void
+check_s3_key(const struct rq *q, const char *key)
+{
+	struct aws_s3_loc loc;
+	struct sigv4_req r = q->r;
+	struct sigv4_out o;
+	char err[256];
+	const char *p;
+
+	if (aws_s3_address(&loc, "https://s3.us-east-1.amazonaws.com", "bkt",
+	    key, AWS_S3_AUTO, err, sizeof(err)) != 0)
+		return;
+	r.path = loc.path;
+	memset(&o, 0, sizeof(o));
+	if (sign(q, &r, 1, 0, &o) == 0) {
+		p = strchr(o.creq.p, '\n') + 1;
+		if (strncmp(p, loc.path, strlen(loc.path)) != 0 ||
+		    p[strlen(loc.path)] != '\n')
+			abort();
+	}
+	sigv4_out_free(&o);
+	aws_s3_loc_free(&loc);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -352,6 +381,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	text[size] = '\0';
 	if (parse(&q, text, strlen(text)) == 0) {
 		round_trip(q.r.path, 1);
+		check_s3_key(&q, q.r.path[0] == '/' ? q.r.path + 1 :
+		    q.r.path);
 		for (i = 0; i < q.r.nquery; i++) {
 			round_trip(q.r.query[i].name, 0);
 			if (q.r.query[i].value != NULL)
