@@ -68,11 +68,12 @@ fuzz-build: $(FUZZ:%=$(B)/fuzz/%)
 # long fuzzing runs by hand: make fuzz FUZZ_SECONDS=600; an input that
 # takes more memory than FUZZ_MEM says is a finding (a blow-up), as a crash
 FUZZ_SECONDS ?= 60
-FUZZ_MEM ?= -rss_limit_mb=1024 -malloc_limit_mb=256
+FUZZ_MEM ?= -rss_limit_mb=2048 -malloc_limit_mb=512
 fuzz: fuzz-build
 	for f in $(FUZZ); do \
 		mkdir -p $(B)/corpus/$$f; \
 		$(B)/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) $(FUZZ_MEM) \
+			-timeout=10 \
 			$(B)/corpus/$$f tests/fuzz/corpus/$$f || exit 1; \
 	done
 

@@ -259,9 +259,14 @@ endpoint_ok(char **url, const char *from, const char *v, char *err,
 
 	if (u == NULL)
 		return fail(err, errlen, "cannot allocate memory");
+	/* curl also takes "http:/h" and "http:h"; who splits the URL at
+	 * "://" later (lib/sqs.c, the Host signed) does not */
 	if (curl_url_set(u, CURLUPART_URL, v, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) ||
+	    strncasecmp(v, scheme, strlen(scheme)) != 0 ||
+	    strncmp(v + strlen(scheme), "://", 3) != 0 ||
+	    v[strlen(scheme) + 3] == '/' ||
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
 	    *host == '\0' ||
 	    curl_url_get(u, CURLUPART_QUERY, &q, 0) == CURLUE_OK ||
@@ -542,13 +547,16 @@ creds_json(struct aws_creds *c, const struct buf *body, const char *source,
 	t = json_string_value(json_object_get(j, "Token"));
 	e = json_string_value(json_object_get(j, "Expiration"));
 	code = json_string_value(json_object_get(j, "Code"));
+	/* the service's text is quoted up to a line end: one line */
 	if (code != NULL && strcmp(code, "Success") != 0)
-		rc = fail(err, errlen, "%s: Code %s", url, code);
+		rc = fail(err, errlen, "%s: Code %.*s", url,
+		    (int)strcspn(code, "\r\n"), code);
 	else if (k == NULL || s == NULL || *k == '\0' || *s == '\0')
 		rc = fail(err, errlen, "%s: no AccessKeyId or "
 		    "SecretAccessKey in the answer", url);
 	else if (e != NULL && aws_parse_time(e, &exp) == -1)
-		rc = fail(err, errlen, "%s: bad Expiration %s", url, e);
+		rc = fail(err, errlen, "%s: bad Expiration %.*s", url,
+		    (int)strcspn(e, "\r\n"), e);
 	if (rc == 0) {
 		set_creds(c, k, s, t, source);
 		c->expires = exp;

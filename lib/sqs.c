@@ -288,11 +288,11 @@ post(struct sqs_client *c, const char *ctype, const char *target,
 				    c->status, c->resp.len ? ": " : "",
 				    (int)(c->resp.len < 200 ? c->resp.len :
 				    200), c->resp.p ? c->resp.p : "");
-				for (got = 0; why[got] != '\0'; got++)
-					if (why[got] == '\n' ||
-					    why[got] == '\r')
-						why[got] = ' ';
 			}
+			/* the server's text goes on one line of stderr */
+			for (got = 0; why[got] != '\0'; got++)
+				if (why[got] == '\n' || why[got] == '\r')
+					why[got] = ' ';
 			free(code);
 			free(message);
 			/* a clock the server says is off: signed again at

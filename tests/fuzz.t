@@ -29,7 +29,8 @@ for src in "$HP_TOP"/tests/fuzz/*.c; do
 	seeds=$(ls "$TMP/$name/corpus" | wc -l | tr -d ' ')
 	# from $TMP, so nothing libFuzzer writes lands in the tree
 	(cd "$TMP" && "$bin" -max_total_time="$secs" -timeout=10 \
-	    -rss_limit_mb=1024 -malloc_limit_mb=256 -artifact_prefix="$TMP/$name/art/" \
+	    -rss_limit_mb=2048 -malloc_limit_mb=512 \
+	    -artifact_prefix="$TMP/$name/art/" \
 	    "$TMP/$name/corpus") >"$TMP/$name/log" 2>&1
 	rc=$?
 	runs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$TMP/$name/log")

@@ -240,6 +240,12 @@ endpoint(void)
 	    "ignore_configured_endpoint_urls in the profile");
 	endpoint_is("s3", "us-east-1", NULL, "bad", NULL,
 	    "ftp endpoint_url");
+	endpoint_is("s3", "us-east-1", "http:/i/127.0.0.1:4566/", NULL, NULL,
+	    "http:/host, which curl alone reads as a URL");
+	endpoint_is("s3", "us-east-1", "http:///127.0.0.1", NULL, NULL,
+	    "http:///host");
+	endpoint_is("s3", "us-east-1", "HTTP://127.0.0.1:4566/", NULL,
+	    "HTTP://127.0.0.1:4566", "upper-case scheme");
 	setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:5000/", 1);
 	endpoint_is("sqs", "us-east-1", NULL, "dev", "http://127.0.0.1:5000",
 	    "AWS_ENDPOINT_URL beats the config file");

@@ -1,0 +1,84 @@
+/*
+ * fuzz_awsxml: S3, SQS and SNS XML bodies (errors, initiate, complete,
+ * publish answers) through aws_xml_error and aws_xml_text (lib/aws.c,
+ * expat), and the same bytes as a JSON error through aws_json_error.
+ *
+ * Checks: the two XML entry points agree on what is XML; an error
+ * document found has an Error element, and its Code and Message exist
+ * as elements; blanks before and after the document change nothing
+ * (S3 keeps connections alive with leading blanks); a JSON error code
+ * is the part after the last '#'.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aws.h"
+#include "xmem.h"
+
+/* names the tools read: s3-put, sns-publish, lib/sqs.c */
+static const char *const names[] = { "Error", "Code", "Message", "UploadId",
+    "ETag", "MessageId", "Key" };
+#define NNAMES (sizeof(names) / sizeof(names[0]))
+
+static int
+same(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) ||
+	    (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static void
+json_check(const char *body, size_t len)
+{
+	char *code, *message;
+	int rc = aws_json_error(body, len, &code, &message);
+
+	if (rc == 1 ? code == NULL || strchr(code, '#') != NULL :
+	    code != NULL || message != NULL)
+		abort();
+	free(code);
+	free(message);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *body = (const char *)data;
+	char *code, *message, *c2, *m2, *t, *t2, *padded;
+	size_t i, plen;
+	int rc, rc2;
+
+	rc = aws_xml_error(body, size, &code, &message);
+	if (rc < -1 || rc > 1 || (rc != 1 && (code != NULL ||
+	    message != NULL)))
+		abort();
+	/* the same document with blanks around it */
+	plen = size + 8;
+	padded = xmalloc(plen);
+	memcpy(padded, " \r\n\t", 4);
+	memcpy(padded + 4, body, size);
+	memcpy(padded + 4 + size, "\n \r\n", 4);
+	rc2 = aws_xml_error(padded, plen, &c2, &m2);
+	if (rc2 != rc || !same(code, c2) || !same(message, m2))
+		abort();
+	free(c2);
+	free(m2);
+	for (i = 0; i < NNAMES; i++) {
+		t = aws_xml_text(body, size, names[i]);
+		t2 = aws_xml_text(padded, plen, names[i]);
+		if (!same(t, t2) || (t != NULL && rc == -1))
+			abort();
+		/* what the error parser found is there as an element */
+		if (rc == 1 && t == NULL && (i == 0 ||
+		    (i == 1 && code != NULL) || (i == 2 && message != NULL)))
+			abort();
+		free(t);
+		free(t2);
+	}
+	free(padded);
+	free(code);
+	free(message);
+	json_check(body, size);
+	return 0;
+}
