@@ -40,7 +40,9 @@ static const char usage[] =
     "\t[--verify scheme] [--secret-file file | --secret-env name]\n"
     "\t[--tolerance sec] [--sig-header name] [--sig-prefix text]\n"
     "\t[--sig-encoding hex|base64] [--ack-fifo fifo] [--ack-timeout sec]\n"
-    "\t[--tls-cert file --tls-key file] [--sns] [--sns-topic arn]";
+    "\t[--tls-cert file --tls-key file] [--sns] [--sns-topic arn]\n"
+    "\t[--keep-header name] [--redact-header name]\n"
+    "\t[--write-timeout sec] [--drain sec]";
 
 /* ---- settings ---------------------------------------------------------- */
 
@@ -72,6 +74,8 @@ static unsigned timeout_s = 10;
 static int ok_status = 200;
 static const char *ack_fifo;
 static double ack_timeout = 10;
+static double write_timeout = 5;	/* --write-timeout */
+static double drain_s = 10;		/* --drain */
 static const char *tls_cert, *tls_key;
 static char **sns_topics;	/* --sns-topic: the only topics accepted */
 static size_t nsns_topics;
@@ -945,11 +949,65 @@ note(struct MHD_Connection *mc, const char *method, const char *url,
 
 /* ---- the record -------------------------------------------------------- */
 
+/*
+ * Request headers that carry credentials, left out of records (and so of
+ * every file and log the records reach); --keep-header keeps one and
+ * --redact-header adds one.  Signatures (MACs) stay: they prove nothing
+ * without the secret and later stages may check them again.
+ */
+static const char *const secret_headers[] = {
+	"authorization", "proxy-authorization", "cookie", "set-cookie",
+	"x-api-key", "api-key", "x-auth-token", "x-access-token",
+	"x-amz-security-token", "x-gitlab-token",
+	"x-telegram-bot-api-secret-token", NULL
+};
+static char **keep_hdrs, **redact_hdrs;	/* lower case */
+static size_t nkeep_hdrs, nredact_hdrs;
+
+/* 1 if the lower-case header name is kept out of records. */
+static int
+hdr_secret(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < nkeep_hdrs; i++)
+		if (strcmp(keep_hdrs[i], name) == 0)
+			return 0;
+	for (i = 0; i < nredact_hdrs; i++)
+		if (strcmp(redact_hdrs[i], name) == 0)
+			return 1;
+	for (i = 0; secret_headers[i]; i++)
+		if (strcmp(secret_headers[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* A header name option's value, lower case, appended to *list. */
+static void
+hdr_list_add(char ***list, size_t *n, const char *name)
+{
+	char *s = xstrdup(name);
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if (s[i] >= 'A' && s[i] <= 'Z')
+			s[i] += 32;
+	*list = xrealloc(*list, (*n + 1) * sizeof(**list));
+	(*list)[(*n)++] = s;
+}
+
+/* The record's headers, and the names of those left out. */
+struct hdrs {
+	json_t *h;
+	json_t *gone;		/* array, NULL until one is left out */
+};
+
 static enum MHD_Result
 add_header(void *cls, enum MHD_ValueKind kind, const char *key,
     size_t klen, const char *val, size_t vlen)
 {
-	json_t *h = cls, *old;
+	struct hdrs *hs = cls;
+	json_t *h = hs->h, *old;
 	char name[256];
 	size_t i;
 
@@ -960,6 +1018,16 @@ add_header(void *cls, enum MHD_ValueKind kind, const char *key,
 		name[i] = key[i] >= 'A' && key[i] <= 'Z' ? key[i] + 32 :
 		    key[i];
 	name[klen] = '\0';
+	if (hdr_secret(name)) {
+		if (hs->gone == NULL)
+			hs->gone = json_array();
+		for (i = 0; i < json_array_size(hs->gone); i++)
+			if (strcmp(json_string_value(json_array_get(hs->gone,
+			    i)), name) == 0)
+				return MHD_YES;
+		json_array_append_new(hs->gone, json_string(name));
+		return MHD_YES;
+	}
 	if (val == NULL)
 		val = "", vlen = 0;
 	if ((old = json_object_get(h, name)) != NULL) {
@@ -1686,7 +1754,8 @@ finish(struct req *q, struct MHD_Connection *mc, const char *url,
 	const struct route *rt = q->rt;
 	char why[512], ip[INET6_ADDRSTRLEN + 8], uid[37], sid[128] = "";
 	const char *id, *stype;
-	json_t *rec, *body = NULL, *h, *qo;
+	json_t *rec, *body = NULL, *qo;
+	struct hdrs hs;
 	struct buf line = {0}, bj = {0};
 	int fresh = 0, rc, btype;
 	enum MHD_Result mr;
@@ -1804,10 +1873,13 @@ finish(struct req *q, struct MHD_Connection *mc, const char *url,
 		MHD_get_connection_values_n(mc, MHD_GET_ARGUMENT_KIND,
 		    add_query, qo);
 		json_object_set_new(rec, "query", qo);
-		h = json_object();
+		hs.h = json_object();
+		hs.gone = NULL;
 		MHD_get_connection_values_n(mc, MHD_HEADER_KIND, add_header,
-		    h);
-		json_object_set_new(rec, "headers", h);
+		    &hs);
+		json_object_set_new(rec, "headers", hs.h);
+		if (hs.gone)
+			json_object_set_new(rec, "headers_redacted", hs.gone);
 		json_object_set_new(rec, "remote_addr",
 		    json_string(remote_of(mc, ip, sizeof(ip))));
 		if (btype == 0) {
@@ -2035,7 +2107,8 @@ enum {
 	OPT_PATH = 256, OPT_BODY_ONLY, OPT_MAX_BODY, OPT_MAX_CONN, OPT_STATUS,
 	OPT_VERIFY, OPT_SECRET_FILE, OPT_SECRET_ENV, OPT_TOLERANCE, OPT_SIG_HEADER,
 	OPT_SIG_PREFIX, OPT_SIG_ENCODING, OPT_ACK_FIFO, OPT_ACK_TIMEOUT, OPT_TLS_CERT,
-	OPT_TLS_KEY, OPT_SNS, OPT_SNS_TOPIC
+	OPT_TLS_KEY, OPT_SNS, OPT_SNS_TOPIC,
+	OPT_KEEP_HEADER, OPT_REDACT_HEADER, OPT_WRITE_TIMEOUT, OPT_DRAIN
 };
 
 static const struct option longopts[] = {
@@ -2061,6 +2134,10 @@ static const struct option longopts[] = {
 	{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
 	{ "sns", no_argument, NULL, OPT_SNS },
 	{ "sns-topic", required_argument, NULL, OPT_SNS_TOPIC },
+	{ "keep-header", required_argument, NULL, OPT_KEEP_HEADER },
+	{ "redact-header", required_argument, NULL, OPT_REDACT_HEADER },
+	{ "write-timeout", required_argument, NULL, OPT_WRITE_TIMEOUT },
+	{ "drain", required_argument, NULL, OPT_DRAIN },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -2163,6 +2240,20 @@ main(int argc, char *argv[])
 			sns_topics = xrealloc(sns_topics, (nsns_topics + 1) *
 			    sizeof(*sns_topics));
 			sns_topics[nsns_topics++] = optarg;
+			break;
+		case OPT_KEEP_HEADER:
+			hdr_list_add(&keep_hdrs, &nkeep_hdrs, optarg);
+			break;
+		case OPT_REDACT_HEADER:
+			hdr_list_add(&redact_hdrs, &nredact_hdrs, optarg);
+			break;
+		case OPT_WRITE_TIMEOUT:
+			if (parse_secs(optarg, 0.001, 3600, &write_timeout) < 0)
+				bad_opt("write-timeout", optarg);
+			break;
+		case OPT_DRAIN:
+			if (parse_secs(optarg, 0, 3600, &drain_s) < 0)
+				bad_opt("drain", optarg);
 			break;
 		case 'h': msg_help(usage);
 		case 'V': msg_version();
