@@ -29,6 +29,7 @@
 #include <openssl/x509.h>
 
 #include "conf.h"
+#include "httpframe.h"
 #include "msg.h"
 #include "tmpl.h"
 #include "whsig.h"
@@ -945,6 +946,58 @@ note(struct MHD_Connection *mc, const char *method, const char *url,
 	msg_err("%s %s from %s: %d %s", method, b.p,
 	    remote_of(mc, ip, sizeof(ip)), status, why);
 	buf_free(&b);
+}
+
+/* The request's header fields, for httpframe. */
+struct fields {
+	struct httpframe_field *f;
+	size_t n, cap;
+};
+
+static enum MHD_Result
+add_field(void *cls, enum MHD_ValueKind kind, const char *key, size_t klen,
+    const char *val, size_t vlen)
+{
+	struct fields *fs = cls;
+
+	(void)kind;
+	if (fs->n == fs->cap) {
+		fs->cap = fs->cap ? 2 * fs->cap : 32;
+		fs->f = xrealloc(fs->f, fs->cap * sizeof(*fs->f));
+	}
+	fs->f[fs->n++] = (struct httpframe_field){ key, val ? val : "",
+	    klen, val ? vlen : 0 };
+	return MHD_YES;
+}
+
+/*
+ * 0, or the status refusing a request whose length a proxy in front
+ * could read otherwise: libmicrohttpd 0.9.75 (Debian 12) takes the first
+ * of two Content-Lengths, lets Transfer-Encoding win over Content-Length
+ * and keeps the connection, and cuts a header value at a NUL, all
+ * silently.  It keeps the header block in place (0.9.x), so what a NUL
+ * hid can be seen there.
+ */
+static int
+framing(struct MHD_Connection *mc, const char *method, const char *version,
+    char *why, size_t whylen)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct fields fs = { NULL, 0, 0 };
+	int st;
+
+	MHD_get_connection_values_n(mc, MHD_HEADER_KIND, add_field, &fs);
+	st = httpframe_check(fs.f, fs.n, version, why, whylen);
+	if (st == 0 && strncmp(MHD_get_version(), "0.9.", 4) == 0 &&
+	    (ci = MHD_get_connection_info(mc,
+	    MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE)) != NULL &&
+	    httpframe_hidden(fs.f, fs.n, method, ci->header_size)) {
+		snprintf(why, whylen, "a header field value with a NUL, or "
+		    "folded over lines (RFC 9110 5.5, RFC 9112 5.2)");
+		st = 400;
+	}
+	free(fs.f);
+	return st;
 }
 
 /* ---- the record -------------------------------------------------------- */
@@ -1962,10 +2015,10 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url,
 	struct req *q = *ctx;
 	const char *cl;
 	unsigned long long n;
-	char *end;
+	char *end, why[160];
+	int st;
 
 	(void)cls;
-	(void)version;
 	if (q == NULL) {
 		q = xcalloc(1, sizeof(*q));
 		*ctx = q;
@@ -1976,6 +2029,13 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url,
 		ci = MHD_get_connection_info(mc,
 		    MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 		q->c = ci ? ci->socket_context : NULL;
+		/* answered before the body: libmicrohttpd then closes */
+		if ((st = framing(mc, method, version, why, sizeof(why))) != 0) {
+			note(mc, method, url, st, why);
+			return reply(q, mc, st, st == MHD_HTTP_NOT_IMPLEMENTED ?
+			    "transfer coding not implemented\n" :
+			    "bad request framing\n", NULL);
+		}
 		if (strcmp(url, "/healthz") == 0) {
 			if (strcmp(method, "GET") && strcmp(method, "HEAD"))
 				return reply(q, mc,
