@@ -31,6 +31,7 @@
 #include "conf.h"
 #include "httpframe.h"
 #include "msg.h"
+#include "outq.h"
 #include "tmpl.h"
 #include "whsig.h"
 #include "xmem.h"
@@ -611,85 +612,28 @@ route_find(const struct config *c, const char *url)
 	return NULL;
 }
 
-/* ---- output: group commit ---------------------------------------------- */
+/* ---- output ------------------------------------------------------------ */
 
 /*
- * Lines of concurrent requests are gathered and written by whichever
- * request finds no write in progress; each request returns only once a
- * write(2) holding its whole line has completed, so a 2xx is never sent
- * for a line still in memory.  Memory is bounded by the requests in
- * flight, each of which waits here.
+ * Lines go out through lib/outq: written at once when the way is free,
+ * else queued, and never written once --write-timeout has passed for
+ * one not begun.  A request waits for its line suspended, so a reader
+ * that stops reading holds no server thread: /healthz and the other
+ * requests are still answered.
  */
-static pthread_mutex_t out_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t out_cv = PTHREAD_COND_INITIALIZER;
-static struct buf out_pend, out_spare;
-static uint64_t out_queued, out_done;
-static int out_busy;
-static volatile sig_atomic_t out_dead;	/* errno of the failed write */
-
-static int
-write_all(int fd, const char *p, size_t n)
+static void
+out_sleep(void *arg)
 {
-	ssize_t w;
-	struct pollfd pfd;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && errno == EAGAIN) {
-			pfd.fd = fd;
-			pfd.events = POLLOUT;
-			poll(&pfd, 1, -1);
-			continue;
-		}
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= w;
-	}
-	return 0;
+	MHD_suspend_connection(arg);
 }
 
-static int
-out_line(const char *line, size_t len)
+static void
+out_wake(void *arg)
 {
-	uint64_t me, upto;
-	struct buf w;
-	int rc;
-
-	pthread_mutex_lock(&out_mu);
-	if (out_dead) {
-		pthread_mutex_unlock(&out_mu);
-		return -1;
-	}
-	buf_add(&out_pend, line, len);
-	me = ++out_queued;
-	while (out_done < me && !out_dead) {
-		if (out_busy) {
-			pthread_cond_wait(&out_cv, &out_mu);
-			continue;
-		}
-		w = out_pend;
-		out_pend = out_spare;
-		upto = out_queued;
-		out_busy = 1;
-		pthread_mutex_unlock(&out_mu);
-		rc = write_all(STDOUT_FILENO, w.p, w.len);
-		pthread_mutex_lock(&out_mu);
-		buf_reset(&w);
-		out_spare = w;
-		out_busy = 0;
-		if (rc < 0)
-			out_dead = errno ? errno : EIO;
-		else
-			out_done = upto;
-		pthread_cond_broadcast(&out_cv);
-	}
-	rc = out_done >= me ? 0 : -1;
-	pthread_mutex_unlock(&out_mu);
-	return rc;
+	MHD_resume_connection(arg);
 }
+
+static const struct outq_ops out_ops = { out_sleep, out_wake };
 
 /* ---- replay memory ----------------------------------------------------- */
 
@@ -815,6 +759,8 @@ struct req {
 	int answered;		/* a response is queued */
 	int too_big;		/* body over --max-body: being dropped */
 	struct waiter *w;	/* --ack-fifo */
+	struct outq_line *o;	/* the record, once made */
+	int o_seen;		/* its fate has been acted on */
 	char at[32];
 };
 
@@ -1799,6 +1745,11 @@ get_hdr(void *arg, const char *name)
 	return MHD_lookup_connection_value(arg, MHD_HEADER_KIND, name);
 }
 
+static enum MHD_Result written(struct req *, struct MHD_Connection *,
+    const char *, const char *);
+static enum MHD_Result answer_ack(struct req *, struct MHD_Connection *,
+    const char *, const char *);
+
 /* The full request is in: check it, write its record, answer. */
 static enum MHD_Result
 finish(struct req *q, struct MHD_Connection *mc, const char *url,
@@ -1810,7 +1761,7 @@ finish(struct req *q, struct MHD_Connection *mc, const char *url,
 	json_t *rec, *body = NULL, *qo;
 	struct hdrs hs;
 	struct buf line = {0}, bj = {0};
-	int fresh = 0, rc, btype;
+	int fresh = 0, btype;
 	enum MHD_Result mr;
 
 	conn_busy(q->c, 1);
@@ -1961,10 +1912,29 @@ finish(struct req *q, struct MHD_Connection *mc, const char *url,
 	buf_free(&bj);
 	if (ack_fifo)
 		q->w = ack_add(mc, id);
-	rc = out_line(line.p, line.len);
-	buf_free(&line);
-	if (rc < 0) {
-		note(mc, method, url, 503, "stdout is closed");
+	q->o = outq_add(line.p, line.len, write_timeout, &out_ops, mc);
+	if (q->o == NULL)
+		msg_die(EX_SYSTEM, "cannot allocate memory");
+	if (outq_state(q->o) == OUTQ_QUEUED)
+		return MHD_YES;		/* suspended until its fate is known */
+	return written(q, mc, url, method);
+}
+
+/* The record was written, or could not be: answer, or wait for the ack. */
+static enum MHD_Result
+written(struct req *q, struct MHD_Connection *mc, const char *url,
+    const char *method)
+{
+	int st = outq_state(q->o);
+
+	if (st == OUTQ_QUEUED)
+		return MHD_YES;
+	q->o_seen = 1;
+	if (st != OUTQ_WRITTEN) {
+		note(mc, method, url, 503, st == OUTQ_FAILED ?
+		    "stdout is closed" : stopping ? "output stalled, "
+		    "stopping: not written" : "output stalled: not written "
+		    "within --write-timeout");
 		if (q->w) {
 			ack_free(q->w);
 			q->w = NULL;
@@ -1982,7 +1952,7 @@ finish(struct req *q, struct MHD_Connection *mc, const char *url,
 		return MHD_YES;
 	}
 	pthread_mutex_unlock(&ack_mu);
-	return MHD_YES;	/* settled already: answered on the next call */
+	return answer_ack(q, mc, url, method);	/* settled already */
 }
 
 /* After --ack-fifo's wait: 2xx if the id came back, else 504. */
@@ -2004,6 +1974,38 @@ answer_ack(struct req *q, struct MHD_Connection *mc, const char *url,
 	note(mc, method, url, 504, "no acknowledgement in time");
 	return reply(q, mc, MHD_HTTP_GATEWAY_TIMEOUT,
 	    "event written but not acknowledged in time\n", NULL);
+}
+
+/* /healthz: 200 ok, or 503 saying why records cannot be written now. */
+static enum MHD_Result
+health(struct req *q, struct MHD_Connection *mc)
+{
+	char text[128];
+	double stalled = outq_stalled();
+	int e = outq_dead();
+
+	if (e == 0 && stalled < 1) {
+		q->answered = 1;
+		return MHD_queue_response(mc, MHD_HTTP_OK, r_health);
+	}
+	if (e != 0)
+		snprintf(text, sizeof(text), "output failed: %s\n",
+		    strerror(e));
+	else
+		snprintf(text, sizeof(text), "output stalled: nothing "
+		    "written for %.0f s\n", stalled);
+	return reply(q, mc, MHD_HTTP_SERVICE_UNAVAILABLE, text, NULL);
+}
+
+static long
+in_flight(void)
+{
+	long n;
+
+	pthread_mutex_lock(&live_mu);
+	n = inflight;
+	pthread_mutex_unlock(&live_mu);
+	return n;
 }
 
 static enum MHD_Result
@@ -2041,8 +2043,7 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url,
 				return reply(q, mc,
 				    MHD_HTTP_METHOD_NOT_ALLOWED,
 				    "method not allowed\n", "GET, HEAD");
-			q->answered = 1;
-			return MHD_queue_response(mc, MHD_HTTP_OK, r_health);
+			return health(q, mc);
 		}
 		q->cf = config_get();
 		if ((q->rt = route_find(q->cf, url)) == NULL)
@@ -2051,7 +2052,7 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url,
 		if (strcmp(method, "POST") && strcmp(method, "PUT"))
 			return reply(q, mc, MHD_HTTP_METHOD_NOT_ALLOWED,
 			    "method not allowed\n", "POST, PUT");
-		if (out_dead)
+		if (outq_dead())
 			return reply(q, mc, MHD_HTTP_SERVICE_UNAVAILABLE,
 			    "cannot store the event\n", NULL);
 		cl = MHD_lookup_connection_value(mc, MHD_HEADER_KIND,
@@ -2072,6 +2073,8 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url,
 		*datalen = 0;	/* the rest of a refused body */
 		return MHD_YES;
 	}
+	if (q->o && !q->o_seen)
+		return written(q, mc, url, method);
 	if (q->w)
 		return answer_ack(q, mc, url, method);
 	if (*datalen > 0) {
@@ -2109,6 +2112,7 @@ on_done(void *cls, struct MHD_Connection *mc, void **ctx,
 	if (q == NULL)
 		return;
 	conn_busy(q->c, 0);
+	outq_done(q->o);
 	if (q->w)
 		ack_free(q->w);
 	if (q->cf)
@@ -2228,6 +2232,7 @@ main(int argc, char *argv[])
 	int c, lfd, sig;
 	double deadline;
 	struct config *cf;
+	struct waiter *w;
 	const char *mode;
 
 	msg_prog = "wh-listen";
@@ -2397,6 +2402,8 @@ main(int argc, char *argv[])
 	    MHD_RESPMEM_PERSISTENT);
 	MHD_add_response_header(r_health, "Content-Type", "text/plain");
 
+	if (outq_start(STDOUT_FILENO, err, sizeof(err)) < 0)
+		msg_die(EX_SYSTEM, "cannot write records: %s", err);
 	lfd = listen_on(addr, port);
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_ALLOW_SUSPEND_RESUME |
 	    MHD_USE_ERROR_LOG;
@@ -2459,7 +2466,7 @@ main(int argc, char *argv[])
 		struct timespec ts = { 0, 200 * 1000 * 1000 };
 
 		sig = sigtimedwait(&sigs, NULL, &ts);
-		if (out_dead)
+		if (outq_dead())
 			break;
 		if (sig == SIGHUP) {
 			if (cfile == NULL)
@@ -2476,25 +2483,35 @@ main(int argc, char *argv[])
 			break;
 	}
 
-	/* stop accepting, let requests in flight finish, then stop */
+	/*
+	 * Stop accepting and let the requests in flight finish, for --drain
+	 * seconds at most (a second signal cuts it short); then what is
+	 * still waiting to be written gets 503, and what waits for an ack
+	 * 504, before the server stops.
+	 */
 	stopping = 1;
 	lfd = MHD_quiesce_daemon(d);
 	if (lfd >= 0)
 		close(lfd);
-	deadline = now_mono() + timeout_s + (ack_fifo ? ack_timeout : 0) + 1;
-	for (;;) {
-		long live;
+	deadline = now_mono() + drain_s;
+	while (in_flight() > 0 && now_mono() < deadline && !outq_dead()) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
 
-		pthread_mutex_lock(&live_mu);
-		live = inflight;
-		pthread_mutex_unlock(&live_mu);
-		if (live == 0 || now_mono() > deadline)
+		sig = sigtimedwait(&sigs, NULL, &ts);
+		if (sig == SIGTERM || sig == SIGINT)
 			break;
-		usleep(10000);
 	}
+	outq_give_up();
+	pthread_mutex_lock(&ack_mu);
+	for (w = waiters.next; w != &waiters; w = w->next)
+		ack_settle(w, W_LATE);
+	pthread_mutex_unlock(&ack_mu);
+	deadline = now_mono() + 1;	/* for those answers to go out */
+	while (in_flight() > 0 && now_mono() < deadline)
+		usleep(10000);
 	MHD_stop_daemon(d);
-	if (out_dead) {
-		msg_err("cannot write records: %s", strerror(out_dead));
+	if (outq_dead()) {
+		msg_err("cannot write records: %s", strerror(outq_dead()));
 		return EX_SYSTEM;
 	}
 	return EX_OK;
