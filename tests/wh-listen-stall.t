@@ -7,7 +7,7 @@
 # too, and only SIGKILL ended it.
 . tests/lib.sh
 . tests/data/wh-listen/common.sh
-echo "1..37"
+echo "1..41"
 
 # stalled ARGS...: wh-listen writing to a FIFO that this shell opens on
 # fd 3 and does not read
@@ -165,5 +165,18 @@ like "... gone within --drain" "$GONE" '^[0-3]\.'
 cat <&3 > "$TMP/rec"
 jq -c . "$TMP/rec" > /dev/null 2>&1 && pass "long records: no torn line" || fail "long records: no torn line"
 same_as_2xx "$TMP/e" "$TMP/rec" "long records"
+
+# --- the same with a thread per connection
+WH_LISTEN_MODE=threads; export WH_LISTEN_MODE
+stalled --write-timeout 1 --drain 2
+unset WH_LISTEN_MODE
+load 1 30 > "$TMP/f"
+is "threads: all answered" "$(grep -vc ' 000 ' "$TMP/f")" 30
+like "threads: some 503" "$(grep -c ' 503 ' "$TMP/f")" '^[1-9]'
+kill -TERM "$WL_PID"
+gone 8
+like "threads: gone within --drain" "$GONE" '^[0-3]\.'
+cat <&3 > "$TMP/rec"
+same_as_2xx "$TMP/f" "$TMP/rec" "threads"
 exec 3<&-
 [ "$T_FAILED" -eq 0 ]
