@@ -937,7 +937,8 @@ framing(struct MHD_Connection *mc, const char *method, const char *version,
 	if (st == 0 && strncmp(MHD_get_version(), "0.9.", 4) == 0 &&
 	    (ci = MHD_get_connection_info(mc,
 	    MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE)) != NULL &&
-	    httpframe_hidden(fs.f, fs.n, method, ci->header_size)) {
+	    httpframe_hidden(fs.f, fs.n, method, ci->header_size,
+	    version + strlen(version))) {
 		snprintf(why, whylen, "a header field value with a NUL, or "
 		    "folded over lines (RFC 9110 5.5, RFC 9112 5.2)");
 		st = 400;

@@ -155,7 +155,7 @@ junk(uintptr_t a, uintptr_t b, size_t max)
 
 int
 httpframe_hidden(const struct httpframe_field *f, size_t n,
-    const char *block, size_t len)
+    const char *block, size_t len, const char *line_end)
 {
 	uintptr_t lo = (uintptr_t)block, hi = lo + len, v, end, next;
 	size_t i, inside = 0;
@@ -167,8 +167,14 @@ httpframe_hidden(const struct httpframe_field *f, size_t n,
 		v = (uintptr_t)f[i].name;
 		inside += v >= lo && v < hi;
 	}
-	if (inside == 0)
+	if (n > 0 && inside == 0)
 		return 0;	/* names kept elsewhere: another layout */
+	/* a line beginning with a NUL ended the header there */
+	end = (uintptr_t)line_end;
+	next = n > 0 ? (uintptr_t)f[0].name : hi;
+	if (end >= lo && end < next && next <= hi &&
+	    junk(end, next, n > 0 ? 2 : 4))
+		return 1;
 	for (i = 0; i < n; i++) {
 		end = (uintptr_t)f[i].value + f[i].vlen;
 		if (i + 1 == n) {

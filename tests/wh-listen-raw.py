@@ -72,6 +72,8 @@ SMUGGLE = {
     b"Content-Length: 2\r\n\r\n{}" + SECOND,
     "nul-in-last-value": H + b"Content-Length: 2\r\nX-A: a\x00\r\n\r\n{}"
     + SECOND,
+    # a line beginning with a NUL ended the server's header there
+    "nul-line": H + b"\x00X-A: a\r\nContent-Length: 2\r\n\r\n{}" + SECOND,
     "cr-in-value": H + b"X-A: a\rb\r\nContent-Length: 2\r\n\r\n{}" + SECOND,
     # RFC 9112 5.1: a proxy may take "Content-Length :" as the length
     "space-before-colon": H + b"Content-Length : 2\r\n\r\n{}" + SECOND,

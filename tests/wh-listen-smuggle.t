@@ -8,20 +8,20 @@
 # Transfer-Encoding: xchunked.
 . tests/lib.sh
 . tests/data/wh-listen/common.sh
-echo "1..34"
+echo "1..35"
 
 raw() { $PY tests/wh-listen-raw.py "$PORT" "$@"; }
 listen -t 5
 for c in two-lengths same-length-twice length-and-chunked chunked-and-length \
     xchunked chunked-then-other chunked-space chunked-http10 nul-in-value \
-    nul-in-last-value cr-in-value space-before-colon folded; do
+    nul-in-last-value nul-line cr-in-value space-before-colon folded; do
 	set -- $(raw $c)
 	is "$c: 400, connection closed, the second request unanswered" "$1 $2" "400 closed"
 done
 set -- $(raw gzip-chunked)
 is "gzip, chunked: 501, closed, the second request unanswered" "$1 $2" "501 closed"
 is "no record for any of them" "$(lines)" 0
-is "a line on stderr for each" "$(grep -c ' 40[0] \| 501 ' "$TMP/log")" 14
+is "a line on stderr for each" "$(grep -c ' 40[0] \| 501 ' "$TMP/log")" 15
 like "stderr says why: two lengths" "$(cat "$TMP/log")" \
     'POST /hook from 127.0.0.1: 400 Content-Length given 2 times'
 like "stderr says why: NUL" "$(cat "$TMP/log")" '400 a header field value with a NUL'
