@@ -920,9 +920,9 @@ add_field(void *cls, enum MHD_ValueKind kind, const char *key, size_t klen,
  * 0, or the status refusing a request whose length a proxy in front
  * could read otherwise: libmicrohttpd 0.9.75 (Debian 12) takes the first
  * of two Content-Lengths, lets Transfer-Encoding win over Content-Length
- * and keeps the connection, and cuts a header value at a NUL, all
- * silently.  It keeps the header block in place (0.9.x), so what a NUL
- * hid can be seen there.
+ * and keeps the connection, cuts a header value at a NUL and ends the
+ * header at a line beginning with one, all silently.  It keeps the
+ * header block in place (0.9.x), so what a NUL hid can be seen there.
  */
 static int
 framing(struct MHD_Connection *mc, const char *method, const char *version,
@@ -939,8 +939,9 @@ framing(struct MHD_Connection *mc, const char *method, const char *version,
 	    MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE)) != NULL &&
 	    httpframe_hidden(fs.f, fs.n, method, ci->header_size,
 	    version + strlen(version))) {
-		snprintf(why, whylen, "a header field value with a NUL, or "
-		    "folded over lines (RFC 9110 5.5, RFC 9112 5.2)");
+		snprintf(why, whylen, "a header field value with a NUL, a "
+		    "header line beginning with one, or a line folded (RFC "
+		    "9110 5.5, RFC 9112 5.2)");
 		st = 400;
 	}
 	free(fs.f);
