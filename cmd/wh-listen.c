@@ -635,6 +635,14 @@ out_wake(void *arg)
 
 static const struct outq_ops out_ops = { out_sleep, out_wake };
 
+/*
+ * With a thread per connection (WH_LISTEN_MODE=threads) a request blocks
+ * its own thread instead: libmicrohttpd 0.9.75 loses resumes there (every
+ * suspended thread waits on the one wake-up descriptor and whichever
+ * clears it leaves the others asleep; seen as requests never answered).
+ */
+static int per_conn;
+
 /* ---- replay memory ----------------------------------------------------- */
 
 /*
@@ -1914,11 +1922,15 @@ finish(struct req *q, struct MHD_Connection *mc, const char *url,
 	buf_free(&bj);
 	if (ack_fifo)
 		q->w = ack_add(mc, id);
-	q->o = outq_add(line.p, line.len, write_timeout, &out_ops, mc);
+	q->o = outq_add(line.p, line.len, write_timeout, per_conn ? NULL :
+	    &out_ops, mc);
 	if (q->o == NULL)
 		msg_die(EX_SYSTEM, "cannot allocate memory");
-	if (outq_state(q->o) == OUTQ_QUEUED)
-		return MHD_YES;		/* suspended until its fate is known */
+	if (outq_state(q->o) == OUTQ_QUEUED) {
+		if (!per_conn)
+			return MHD_YES;	/* suspended until its fate is known */
+		(void)outq_wait(q->o);	/* this connection's own thread */
+	}
 	return written(q, mc, url, method);
 }
 
@@ -2411,7 +2423,7 @@ main(int argc, char *argv[])
 	    MHD_USE_ERROR_LOG;
 	mode = getenv("WH_LISTEN_MODE");	/* for scripts/bench/listen */
 	if (mode && strcmp(mode, "threads") == 0)
-		flags |= MHD_USE_THREAD_PER_CONNECTION;
+		flags |= MHD_USE_THREAD_PER_CONNECTION, per_conn = 1;
 	else
 		flags |= MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TURBO;
 	if (tls_cert)

@@ -23,6 +23,7 @@ struct outq_line {
 	int state;
 	int refs;		/* the queue's and the caller's */
 	int asleep;
+	int left;		/* outq_done was called */
 	const struct outq_ops *ops;
 	void *arg;
 	struct outq_line *next;
@@ -65,6 +66,7 @@ settle(struct outq_line *l, int state)
 	if (l->state != OUTQ_QUEUED)
 		return;
 	l->state = state;
+	pthread_cond_broadcast(&cv);	/* for outq_wait */
 	if (l->asleep && l->ops) {
 		l->asleep = 0;
 		l->ops->wake(l->arg);
@@ -93,8 +95,7 @@ expire(double now, int all)
 	struct outq_line **pp = &head, *l;
 
 	while ((l = *pp) != NULL) {
-		if (l->off > 0 || (!all && now <= l->deadline &&
-		    l->ops != NULL)) {
+		if (l->off > 0 || (!all && now <= l->deadline && !l->left)) {
 			if (all || now > l->deadline)
 				settle(l, OUTQ_LATE);
 			pp = &l->next;
@@ -346,6 +347,19 @@ outq_state(struct outq_line *l)
 	return s;
 }
 
+int
+outq_wait(struct outq_line *l)
+{
+	int s;
+
+	pthread_mutex_lock(&mu);
+	while (l->state == OUTQ_QUEUED)
+		pthread_cond_wait(&cv, &mu);
+	s = l->state;
+	pthread_mutex_unlock(&mu);
+	return s;
+}
+
 void
 outq_done(struct outq_line *l)
 {
@@ -354,6 +368,7 @@ outq_done(struct outq_line *l)
 	pthread_mutex_lock(&mu);
 	l->ops = NULL;
 	l->asleep = 0;
+	l->left = 1;
 	unref(l);
 	pthread_mutex_unlock(&mu);
 }

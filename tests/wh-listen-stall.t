@@ -45,6 +45,7 @@ PY
 	[ "$t" = hung ] && kill -KILL "$WL_PID"
 	wait "$WL_PID"; WL_RC=$?; WL_PID=""
 	GONE=$t
+	echo "# gone in $t s"
 }
 # until_stalled: until /healthz says the output is stalled (10 s at most)
 until_stalled() {
