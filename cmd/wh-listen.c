@@ -30,7 +30,9 @@
 
 #include "bignum.h"
 #include "conf.h"
+#include "httpframe.h"
 #include "msg.h"
+#include "outq.h"
 #include "tmpl.h"
 #include "whsig.h"
 #include "xmem.h"
@@ -41,7 +43,9 @@ static const char usage[] =
     "\t[--verify scheme] [--secret-file file | --secret-env name]\n"
     "\t[--tolerance sec] [--sig-header name] [--sig-prefix text]\n"
     "\t[--sig-encoding hex|base64] [--ack-fifo fifo] [--ack-timeout sec]\n"
-    "\t[--tls-cert file --tls-key file] [--sns] [--sns-topic arn]";
+    "\t[--tls-cert file --tls-key file] [--sns] [--sns-topic arn]\n"
+    "\t[--keep-header name] [--redact-header name]\n"
+    "\t[--write-timeout sec] [--drain sec]";
 
 /* ---- settings ---------------------------------------------------------- */
 
@@ -73,6 +77,8 @@ static unsigned timeout_s = 10;
 static int ok_status = 200;
 static const char *ack_fifo;
 static double ack_timeout = 10;
+static double write_timeout = 5;	/* --write-timeout */
+static double drain_s = 10;		/* --drain */
 static const char *tls_cert, *tls_key;
 static char **sns_topics;	/* --sns-topic: the only topics accepted */
 static size_t nsns_topics;
@@ -607,85 +613,36 @@ route_find(const struct config *c, const char *url)
 	return NULL;
 }
 
-/* ---- output: group commit ---------------------------------------------- */
+/* ---- output ------------------------------------------------------------ */
 
 /*
- * Lines of concurrent requests are gathered and written by whichever
- * request finds no write in progress; each request returns only once a
- * write(2) holding its whole line has completed, so a 2xx is never sent
- * for a line still in memory.  Memory is bounded by the requests in
- * flight, each of which waits here.
+ * Lines go out through lib/outq: written at once when the way is free,
+ * else queued, and never written once --write-timeout has passed for
+ * one not begun.  A request waits for its line suspended, so a reader
+ * that stops reading holds no server thread: /healthz and the other
+ * requests are still answered.
  */
-static pthread_mutex_t out_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t out_cv = PTHREAD_COND_INITIALIZER;
-static struct buf out_pend, out_spare;
-static uint64_t out_queued, out_done;
-static int out_busy;
-static volatile sig_atomic_t out_dead;	/* errno of the failed write */
-
-static int
-write_all(int fd, const char *p, size_t n)
+static void
+out_sleep(void *arg)
 {
-	ssize_t w;
-	struct pollfd pfd;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && errno == EAGAIN) {
-			pfd.fd = fd;
-			pfd.events = POLLOUT;
-			poll(&pfd, 1, -1);
-			continue;
-		}
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= w;
-	}
-	return 0;
+	MHD_suspend_connection(arg);
 }
 
-static int
-out_line(const char *line, size_t len)
+static void
+out_wake(void *arg)
 {
-	uint64_t me, upto;
-	struct buf w;
-	int rc;
-
-	pthread_mutex_lock(&out_mu);
-	if (out_dead) {
-		pthread_mutex_unlock(&out_mu);
-		return -1;
-	}
-	buf_add(&out_pend, line, len);
-	me = ++out_queued;
-	while (out_done < me && !out_dead) {
-		if (out_busy) {
-			pthread_cond_wait(&out_cv, &out_mu);
-			continue;
-		}
-		w = out_pend;
-		out_pend = out_spare;
-		upto = out_queued;
-		out_busy = 1;
-		pthread_mutex_unlock(&out_mu);
-		rc = write_all(STDOUT_FILENO, w.p, w.len);
-		pthread_mutex_lock(&out_mu);
-		buf_reset(&w);
-		out_spare = w;
-		out_busy = 0;
-		if (rc < 0)
-			out_dead = errno ? errno : EIO;
-		else
-			out_done = upto;
-		pthread_cond_broadcast(&out_cv);
-	}
-	rc = out_done >= me ? 0 : -1;
-	pthread_mutex_unlock(&out_mu);
-	return rc;
+	MHD_resume_connection(arg);
 }
+
+static const struct outq_ops out_ops = { out_sleep, out_wake };
+
+/*
+ * With a thread per connection (WH_LISTEN_MODE=threads) a request blocks
+ * its own thread instead: libmicrohttpd 0.9.75 loses resumes there (every
+ * suspended thread waits on the one wake-up descriptor and whichever
+ * clears it leaves the others asleep; seen as requests never answered).
+ */
+static int per_conn;
 
 /* ---- replay memory ----------------------------------------------------- */
 
@@ -811,6 +768,8 @@ struct req {
 	int answered;		/* a response is queued */
 	int too_big;		/* body over --max-body: being dropped */
 	struct waiter *w;	/* --ack-fifo */
+	struct outq_line *o;	/* the record, once made */
+	int o_seen;		/* its fate has been acted on */
 	char at[32];
 };
 
@@ -944,13 +903,121 @@ note(struct MHD_Connection *mc, const char *method, const char *url,
 	buf_free(&b);
 }
 
+/* The request's header fields, for httpframe. */
+struct fields {
+	struct httpframe_field *f;
+	size_t n, cap;
+};
+
+static enum MHD_Result
+add_field(void *cls, enum MHD_ValueKind kind, const char *key, size_t klen,
+    const char *val, size_t vlen)
+{
+	struct fields *fs = cls;
+
+	(void)kind;
+	if (fs->n == fs->cap) {
+		fs->cap = fs->cap ? 2 * fs->cap : 32;
+		fs->f = xrealloc(fs->f, fs->cap * sizeof(*fs->f));
+	}
+	fs->f[fs->n++] = (struct httpframe_field){ key, val ? val : "",
+	    klen, val ? vlen : 0 };
+	return MHD_YES;
+}
+
+/*
+ * 0, or the status refusing a request whose length a proxy in front
+ * could read otherwise: libmicrohttpd 0.9.75 (Debian 12) takes the first
+ * of two Content-Lengths, lets Transfer-Encoding win over Content-Length
+ * and keeps the connection, cuts a header value at a NUL and ends the
+ * header at a line beginning with one, all silently.  It keeps the
+ * header block in place (0.9.x), so what a NUL hid can be seen there.
+ */
+static int
+framing(struct MHD_Connection *mc, const char *method, const char *version,
+    char *why, size_t whylen)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct fields fs = { NULL, 0, 0 };
+	int st;
+
+	MHD_get_connection_values_n(mc, MHD_HEADER_KIND, add_field, &fs);
+	st = httpframe_check(fs.f, fs.n, version, why, whylen);
+	if (st == 0 && strncmp(MHD_get_version(), "0.9.", 4) == 0 &&
+	    (ci = MHD_get_connection_info(mc,
+	    MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE)) != NULL &&
+	    httpframe_hidden(fs.f, fs.n, method, ci->header_size,
+	    version + strlen(version))) {
+		snprintf(why, whylen, "a header field value with a NUL, a "
+		    "header line beginning with one, or a line folded (RFC "
+		    "9110 5.5, RFC 9112 5.2)");
+		st = 400;
+	}
+	free(fs.f);
+	return st;
+}
+
 /* ---- the record -------------------------------------------------------- */
+
+/*
+ * Request headers that carry credentials, left out of records (and so of
+ * every file and log the records reach); --keep-header keeps one and
+ * --redact-header adds one.  Signatures (MACs) stay: they prove nothing
+ * without the secret and later stages may check them again.
+ */
+static const char *const secret_headers[] = {
+	"authorization", "proxy-authorization", "cookie", "set-cookie",
+	"x-api-key", "api-key", "x-auth-token", "x-access-token",
+	"x-amz-security-token", "x-gitlab-token",
+	"x-telegram-bot-api-secret-token", NULL
+};
+static char **keep_hdrs, **redact_hdrs;	/* lower case */
+static size_t nkeep_hdrs, nredact_hdrs;
+
+/* 1 if the lower-case header name is kept out of records. */
+static int
+hdr_secret(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < nkeep_hdrs; i++)
+		if (strcmp(keep_hdrs[i], name) == 0)
+			return 0;
+	for (i = 0; i < nredact_hdrs; i++)
+		if (strcmp(redact_hdrs[i], name) == 0)
+			return 1;
+	for (i = 0; secret_headers[i]; i++)
+		if (strcmp(secret_headers[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* A header name option's value, lower case, appended to *list. */
+static void
+hdr_list_add(char ***list, size_t *n, const char *name)
+{
+	char *s = xstrdup(name);
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if (s[i] >= 'A' && s[i] <= 'Z')
+			s[i] += 32;
+	*list = xrealloc(*list, (*n + 1) * sizeof(**list));
+	(*list)[(*n)++] = s;
+}
+
+/* The record's headers, and the names of those left out. */
+struct hdrs {
+	json_t *h;
+	json_t *gone;		/* array, NULL until one is left out */
+};
 
 static enum MHD_Result
 add_header(void *cls, enum MHD_ValueKind kind, const char *key,
     size_t klen, const char *val, size_t vlen)
 {
-	json_t *h = cls, *old;
+	struct hdrs *hs = cls;
+	json_t *h = hs->h, *old;
 	char name[256];
 	size_t i;
 
@@ -961,6 +1028,16 @@ add_header(void *cls, enum MHD_ValueKind kind, const char *key,
 		name[i] = key[i] >= 'A' && key[i] <= 'Z' ? key[i] + 32 :
 		    key[i];
 	name[klen] = '\0';
+	if (hdr_secret(name)) {
+		if (hs->gone == NULL)
+			hs->gone = json_array();
+		for (i = 0; i < json_array_size(hs->gone); i++)
+			if (strcmp(json_string_value(json_array_get(hs->gone,
+			    i)), name) == 0)
+				return MHD_YES;
+		json_array_append_new(hs->gone, json_string(name));
+		return MHD_YES;
+	}
 	if (val == NULL)
 		val = "", vlen = 0;
 	if ((old = json_object_get(h, name)) != NULL) {
@@ -1679,6 +1756,11 @@ get_hdr(void *arg, const char *name)
 	return MHD_lookup_connection_value(arg, MHD_HEADER_KIND, name);
 }
 
+static enum MHD_Result written(struct req *, struct MHD_Connection *,
+    const char *, const char *);
+static enum MHD_Result answer_ack(struct req *, struct MHD_Connection *,
+    const char *, const char *);
+
 /* The full request is in: check it, write its record, answer. */
 static enum MHD_Result
 finish(struct req *q, struct MHD_Connection *mc, const char *url,
@@ -1687,9 +1769,10 @@ finish(struct req *q, struct MHD_Connection *mc, const char *url,
 	const struct route *rt = q->rt;
 	char why[512], ip[INET6_ADDRSTRLEN + 8], uid[37], sid[128] = "";
 	const char *id, *stype;
-	json_t *rec, *body = NULL, *h, *qo;
+	json_t *rec, *body = NULL, *qo;
+	struct hdrs hs;
 	struct buf line = {0}, bj = {0};
-	int fresh = 0, rc, btype;
+	int fresh = 0, btype;
 	enum MHD_Result mr;
 
 	conn_busy(q->c, 1);
@@ -1805,10 +1888,13 @@ finish(struct req *q, struct MHD_Connection *mc, const char *url,
 		MHD_get_connection_values_n(mc, MHD_GET_ARGUMENT_KIND,
 		    add_query, qo);
 		json_object_set_new(rec, "query", qo);
-		h = json_object();
+		hs.h = json_object();
+		hs.gone = NULL;
 		MHD_get_connection_values_n(mc, MHD_HEADER_KIND, add_header,
-		    h);
-		json_object_set_new(rec, "headers", h);
+		    &hs);
+		json_object_set_new(rec, "headers", hs.h);
+		if (hs.gone)
+			json_object_set_new(rec, "headers_redacted", hs.gone);
 		json_object_set_new(rec, "remote_addr",
 		    json_string(remote_of(mc, ip, sizeof(ip))));
 		if (btype == 0) {
@@ -1837,10 +1923,33 @@ finish(struct req *q, struct MHD_Connection *mc, const char *url,
 	buf_free(&bj);
 	if (ack_fifo)
 		q->w = ack_add(mc, id);
-	rc = out_line(line.p, line.len);
-	buf_free(&line);
-	if (rc < 0) {
-		note(mc, method, url, 503, "stdout is closed");
+	q->o = outq_add(line.p, line.len, write_timeout, per_conn ? NULL :
+	    &out_ops, mc);
+	if (q->o == NULL)
+		msg_die(EX_SYSTEM, "cannot allocate memory");
+	if (outq_state(q->o) == OUTQ_QUEUED) {
+		if (!per_conn)
+			return MHD_YES;	/* suspended until its fate is known */
+		(void)outq_wait(q->o);	/* this connection's own thread */
+	}
+	return written(q, mc, url, method);
+}
+
+/* The record was written, or could not be: answer, or wait for the ack. */
+static enum MHD_Result
+written(struct req *q, struct MHD_Connection *mc, const char *url,
+    const char *method)
+{
+	int st = outq_state(q->o);
+
+	if (st == OUTQ_QUEUED)
+		return MHD_YES;
+	q->o_seen = 1;
+	if (st != OUTQ_WRITTEN) {
+		note(mc, method, url, 503, st == OUTQ_FAILED ?
+		    "stdout is closed" : stopping ? "output stalled, "
+		    "stopping: not written" : "output stalled: not written "
+		    "within --write-timeout");
 		if (q->w) {
 			ack_free(q->w);
 			q->w = NULL;
@@ -1858,7 +1967,7 @@ finish(struct req *q, struct MHD_Connection *mc, const char *url,
 		return MHD_YES;
 	}
 	pthread_mutex_unlock(&ack_mu);
-	return MHD_YES;	/* settled already: answered on the next call */
+	return answer_ack(q, mc, url, method);	/* settled already */
 }
 
 /* After --ack-fifo's wait: 2xx if the id came back, else 504. */
@@ -1882,6 +1991,38 @@ answer_ack(struct req *q, struct MHD_Connection *mc, const char *url,
 	    "event written but not acknowledged in time\n", NULL);
 }
 
+/* /healthz: 200 ok, or 503 saying why records cannot be written now. */
+static enum MHD_Result
+health(struct req *q, struct MHD_Connection *mc)
+{
+	char text[128];
+	double stalled = outq_stalled();
+	int e = outq_dead();
+
+	if (e == 0 && stalled < 1) {
+		q->answered = 1;
+		return MHD_queue_response(mc, MHD_HTTP_OK, r_health);
+	}
+	if (e != 0)
+		snprintf(text, sizeof(text), "output failed: %s\n",
+		    strerror(e));
+	else
+		snprintf(text, sizeof(text), "output stalled: nothing "
+		    "written for %.0f s\n", stalled);
+	return reply(q, mc, MHD_HTTP_SERVICE_UNAVAILABLE, text, NULL);
+}
+
+static long
+in_flight(void)
+{
+	long n;
+
+	pthread_mutex_lock(&live_mu);
+	n = inflight;
+	pthread_mutex_unlock(&live_mu);
+	return n;
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *mc, const char *url,
     const char *method, const char *version, const char *data,
@@ -1891,10 +2032,10 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url,
 	struct req *q = *ctx;
 	const char *cl;
 	unsigned long long n;
-	char *end;
+	char *end, why[160];
+	int st;
 
 	(void)cls;
-	(void)version;
 	if (q == NULL) {
 		q = xcalloc(1, sizeof(*q));
 		*ctx = q;
@@ -1905,13 +2046,19 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url,
 		ci = MHD_get_connection_info(mc,
 		    MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 		q->c = ci ? ci->socket_context : NULL;
+		/* answered before the body: libmicrohttpd then closes */
+		if ((st = framing(mc, method, version, why, sizeof(why))) != 0) {
+			note(mc, method, url, st, why);
+			return reply(q, mc, st, st == MHD_HTTP_NOT_IMPLEMENTED ?
+			    "transfer coding not implemented\n" :
+			    "bad request framing\n", NULL);
+		}
 		if (strcmp(url, "/healthz") == 0) {
 			if (strcmp(method, "GET") && strcmp(method, "HEAD"))
 				return reply(q, mc,
 				    MHD_HTTP_METHOD_NOT_ALLOWED,
 				    "method not allowed\n", "GET, HEAD");
-			q->answered = 1;
-			return MHD_queue_response(mc, MHD_HTTP_OK, r_health);
+			return health(q, mc);
 		}
 		q->cf = config_get();
 		if ((q->rt = route_find(q->cf, url)) == NULL)
@@ -1920,7 +2067,7 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url,
 		if (strcmp(method, "POST") && strcmp(method, "PUT"))
 			return reply(q, mc, MHD_HTTP_METHOD_NOT_ALLOWED,
 			    "method not allowed\n", "POST, PUT");
-		if (out_dead)
+		if (outq_dead())
 			return reply(q, mc, MHD_HTTP_SERVICE_UNAVAILABLE,
 			    "cannot store the event\n", NULL);
 		cl = MHD_lookup_connection_value(mc, MHD_HEADER_KIND,
@@ -1941,6 +2088,8 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url,
 		*datalen = 0;	/* the rest of a refused body */
 		return MHD_YES;
 	}
+	if (q->o && !q->o_seen)
+		return written(q, mc, url, method);
 	if (q->w)
 		return answer_ack(q, mc, url, method);
 	if (*datalen > 0) {
@@ -1978,6 +2127,7 @@ on_done(void *cls, struct MHD_Connection *mc, void **ctx,
 	if (q == NULL)
 		return;
 	conn_busy(q->c, 0);
+	outq_done(q->o);
 	if (q->w)
 		ack_free(q->w);
 	if (q->cf)
@@ -2036,7 +2186,8 @@ enum {
 	OPT_PATH = 256, OPT_BODY_ONLY, OPT_MAX_BODY, OPT_MAX_CONN, OPT_STATUS,
 	OPT_VERIFY, OPT_SECRET_FILE, OPT_SECRET_ENV, OPT_TOLERANCE, OPT_SIG_HEADER,
 	OPT_SIG_PREFIX, OPT_SIG_ENCODING, OPT_ACK_FIFO, OPT_ACK_TIMEOUT, OPT_TLS_CERT,
-	OPT_TLS_KEY, OPT_SNS, OPT_SNS_TOPIC
+	OPT_TLS_KEY, OPT_SNS, OPT_SNS_TOPIC,
+	OPT_KEEP_HEADER, OPT_REDACT_HEADER, OPT_WRITE_TIMEOUT, OPT_DRAIN
 };
 
 static const struct option longopts[] = {
@@ -2062,6 +2213,10 @@ static const struct option longopts[] = {
 	{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
 	{ "sns", no_argument, NULL, OPT_SNS },
 	{ "sns-topic", required_argument, NULL, OPT_SNS_TOPIC },
+	{ "keep-header", required_argument, NULL, OPT_KEEP_HEADER },
+	{ "redact-header", required_argument, NULL, OPT_REDACT_HEADER },
+	{ "write-timeout", required_argument, NULL, OPT_WRITE_TIMEOUT },
+	{ "drain", required_argument, NULL, OPT_DRAIN },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -2092,6 +2247,7 @@ main(int argc, char *argv[])
 	int c, lfd, sig;
 	double deadline;
 	struct config *cf;
+	struct waiter *w;
 	const char *mode;
 
 	msg_prog = "wh-listen";
@@ -2164,6 +2320,20 @@ main(int argc, char *argv[])
 			sns_topics = xrealloc(sns_topics, (nsns_topics + 1) *
 			    sizeof(*sns_topics));
 			sns_topics[nsns_topics++] = optarg;
+			break;
+		case OPT_KEEP_HEADER:
+			hdr_list_add(&keep_hdrs, &nkeep_hdrs, optarg);
+			break;
+		case OPT_REDACT_HEADER:
+			hdr_list_add(&redact_hdrs, &nredact_hdrs, optarg);
+			break;
+		case OPT_WRITE_TIMEOUT:
+			if (parse_secs(optarg, 0.001, 3600, &write_timeout) < 0)
+				bad_opt("write-timeout", optarg);
+			break;
+		case OPT_DRAIN:
+			if (parse_secs(optarg, 0, 3600, &drain_s) < 0)
+				bad_opt("drain", optarg);
 			break;
 		case 'h': msg_help(usage);
 		case 'V': msg_version();
@@ -2247,12 +2417,14 @@ main(int argc, char *argv[])
 	    MHD_RESPMEM_PERSISTENT);
 	MHD_add_response_header(r_health, "Content-Type", "text/plain");
 
+	if (outq_start(STDOUT_FILENO, err, sizeof(err)) < 0)
+		msg_die(EX_SYSTEM, "cannot write records: %s", err);
 	lfd = listen_on(addr, port);
 	flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_ALLOW_SUSPEND_RESUME |
 	    MHD_USE_ERROR_LOG;
 	mode = getenv("WH_LISTEN_MODE");	/* for scripts/bench/listen */
 	if (mode && strcmp(mode, "threads") == 0)
-		flags |= MHD_USE_THREAD_PER_CONNECTION;
+		flags |= MHD_USE_THREAD_PER_CONNECTION, per_conn = 1;
 	else
 		flags |= MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TURBO;
 	if (tls_cert)
@@ -2309,7 +2481,7 @@ main(int argc, char *argv[])
 		struct timespec ts = { 0, 200 * 1000 * 1000 };
 
 		sig = sigtimedwait(&sigs, NULL, &ts);
-		if (out_dead)
+		if (outq_dead())
 			break;
 		if (sig == SIGHUP) {
 			if (cfile == NULL)
@@ -2326,25 +2498,35 @@ main(int argc, char *argv[])
 			break;
 	}
 
-	/* stop accepting, let requests in flight finish, then stop */
+	/*
+	 * Stop accepting and let the requests in flight finish, for --drain
+	 * seconds at most (a second signal cuts it short); then what is
+	 * still waiting to be written gets 503, and what waits for an ack
+	 * 504, before the server stops.
+	 */
 	stopping = 1;
 	lfd = MHD_quiesce_daemon(d);
 	if (lfd >= 0)
 		close(lfd);
-	deadline = now_mono() + timeout_s + (ack_fifo ? ack_timeout : 0) + 1;
-	for (;;) {
-		long live;
+	deadline = now_mono() + drain_s;
+	while (in_flight() > 0 && now_mono() < deadline && !outq_dead()) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
 
-		pthread_mutex_lock(&live_mu);
-		live = inflight;
-		pthread_mutex_unlock(&live_mu);
-		if (live == 0 || now_mono() > deadline)
+		sig = sigtimedwait(&sigs, NULL, &ts);
+		if (sig == SIGTERM || sig == SIGINT)
 			break;
-		usleep(10000);
 	}
+	outq_give_up();
+	pthread_mutex_lock(&ack_mu);
+	for (w = waiters.next; w != &waiters; w = w->next)
+		ack_settle(w, W_LATE);
+	pthread_mutex_unlock(&ack_mu);
+	deadline = now_mono() + 1;	/* for those answers to go out */
+	while (in_flight() > 0 && now_mono() < deadline)
+		usleep(10000);
 	MHD_stop_daemon(d);
-	if (out_dead) {
-		msg_err("cannot write records: %s", strerror(out_dead));
+	if (outq_dead()) {
+		msg_err("cannot write records: %s", strerror(outq_dead()));
 		return EX_SYSTEM;
 	}
 	return EX_OK;
