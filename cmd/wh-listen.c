@@ -30,6 +30,7 @@
 
 #include "conf.h"
 #include "msg.h"
+#include "replay.h"
 #include "tmpl.h"
 #include "whsig.h"
 #include "xmem.h"
@@ -66,7 +67,10 @@ static const char *cfile;
 static char **paths;		/* --path, served with the default route */
 static size_t npaths;
 static int body_only;
+static int raw_body;		/* --raw-body: the bytes as received too */
 static size_t max_body = 1024 * 1024;
+static char big_note[112];	/* the 413's reason: which option raises it */
+static char big_msg[128];	/* and its body text */
 static unsigned max_conn = 512;
 static unsigned timeout_s = 10;
 static int ok_status = 200;
@@ -90,6 +94,16 @@ now_mono(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Wall-clock seconds: signed timestamps are on this clock */
+static double
+now_wall(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
@@ -689,101 +703,31 @@ out_line(const char *line, size_t len)
 /* ---- replay memory ----------------------------------------------------- */
 
 /*
- * Delivery ids seen inside the tolerance window, keyed by SHA-256 of
- * path and id: a fixed ring of DUP_MAX entries (oldest evicted first)
- * with a hash index, so memory stays bounded whatever senders do.
+ * Delivery ids already written, each remembered for as long as its
+ * signature could still verify (lib/replay; --replay-db keeps them in a
+ * file across restarts).
  */
-#define DUP_MAX 65536
-#define DUP_BUCKETS 131072
+static struct replay *replay;
+static const char *replay_db;
 
-struct dup {
-	unsigned char key[32];
-	double at;		/* monotonic seconds */
-	double ttl;
-	int32_t next;		/* bucket chain, -1 ends */
-	int used;
-};
-
-static pthread_mutex_t dup_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct dup *dups;
-static int32_t *dup_bucket;
-static uint32_t dup_head, dup_count;
-
-static uint32_t
-dup_hash(const unsigned char *k)
+/* Until when a replay of a delivery signed at ts (-1: none) could pass. */
+static double
+replay_until(const struct route *rt, long long ts)
 {
-	return ((uint32_t)k[0] << 24 | (uint32_t)k[1] << 16 |
-	    (uint32_t)k[2] << 8 | k[3]) % DUP_BUCKETS;
+	return (ts >= 0 ? (double)ts : now_wall()) + (double)rt->tolerance;
 }
 
-static void
-dup_unlink(uint32_t i)
-{
-	int32_t *pp = &dup_bucket[dup_hash(dups[i].key)];
-
-	while (*pp != -1 && *pp != (int32_t)i)
-		pp = &dups[*pp].next;
-	if (*pp == (int32_t)i)
-		*pp = dups[i].next;
-	dups[i].used = 0;
-}
-
-/*
- * Returns 1 if path+id was seen within its window, else records it and
- * returns 0.
- */
+/* 1 if path+id is a replay, 0 if new (now remembered), -1 on error. */
 static int
-dup_check(const char *path, const char *id, double ttl)
+replay_seen(const char *path, const char *id, double until)
 {
-	unsigned char k[32];
-	struct buf b = {0};
-	double now = now_mono();
-	int32_t i;
-	uint32_t slot;
+	char err[256];
+	int rc;
 
-	buf_add(&b, path, strlen(path) + 1);
-	buf_adds(&b, id);
-	SHA256((unsigned char *)b.p, b.len, k);
-	buf_free(&b);
-	pthread_mutex_lock(&dup_mu);
-	if (dups == NULL) {
-		dups = xcalloc(DUP_MAX, sizeof(*dups));
-		dup_bucket = xmalloc(DUP_BUCKETS * sizeof(*dup_bucket));
-		for (i = 0; i < DUP_BUCKETS; i++)
-			dup_bucket[i] = -1;
-	}
-	/* drop what has aged out at the old end of the ring */
-	while (dup_count > 0) {
-		slot = (dup_head + DUP_MAX - dup_count) % DUP_MAX;
-		if (!dups[slot].used) {
-			dup_count--;
-			continue;
-		}
-		if (now - dups[slot].at <= dups[slot].ttl)
-			break;
-		dup_unlink(slot);
-		dup_count--;
-	}
-	for (i = dup_bucket[dup_hash(k)]; i != -1; i = dups[i].next)
-		if (memcmp(dups[i].key, k, 32) == 0 &&
-		    now - dups[i].at <= dups[i].ttl) {
-			pthread_mutex_unlock(&dup_mu);
-			return 1;
-		}
-	slot = dup_head;
-	if (dups[slot].used)
-		dup_unlink(slot);
-	memcpy(dups[slot].key, k, 32);
-	dups[slot].at = now;
-	dups[slot].ttl = ttl;
-	dups[slot].used = 1;
-	dups[slot].next = dup_bucket[dup_hash(k)];
-	dup_bucket[dup_hash(k)] = slot;
-	dup_head = (dup_head + 1) % DUP_MAX;
-	if (dup_count < DUP_MAX)
-		dup_count++;
-	pthread_mutex_unlock(&dup_mu);
-	return 0;
+	if ((rc = replay_check(replay, path, id, until, now_wall(), err,
+	    sizeof(err))) < 0)
+		msg_warn("cannot check for a replay: %s", err);
+	return rc;
 }
 
 /* ---- connections and requests ------------------------------------------ */
@@ -1110,6 +1054,66 @@ json_compact(const char *p, size_t n, struct buf *out)
 	return (unsigned char)out->p[0];
 }
 
+/* A form as JSON text in bj; a payload field holding JSON is that JSON. */
+static void
+form_text(json_t *form, struct buf *bj)
+{
+	json_t *pl = json_object_get(form, "payload"), *rest;
+	struct buf pj = {0};
+	size_t at;
+	int t = 0;
+
+	/* GitHub's form deliveries (and Slack's interactions) send JSON so */
+	if (json_is_string(pl))
+		t = json_compact(json_string_value(pl), json_string_length(pl),
+		    &pj);
+	if (t != '{' && t != '[') {
+		json_dump_callback(form, dump_cb, bj, JSON_COMPACT);
+		buf_free(&pj);
+		return;
+	}
+	rest = json_copy(form);
+	json_object_del(rest, "payload");
+	buf_adds(bj, "{\"payload\":");
+	buf_add(bj, pj.p, pj.len);
+	if (json_object_size(rest) > 0) {
+		at = bj->len;
+		json_dump_callback(rest, dump_cb, bj, JSON_COMPACT);
+		bj->p[at] = ',';	/* its '{': the members follow */
+	} else
+		buf_addc(bj, '}');
+	json_decref(rest);
+	buf_free(&pj);
+}
+
+/*
+ * The body as JSON text in bj: JSON as json_compact keeps it; a form as
+ * an object (also returned in *form), its payload field decoded when it
+ * holds a JSON object or array; other UTF-8 as a string.  Returns the
+ * value's first byte, or 0 when the body is not UTF-8 (bj empty).
+ */
+static int
+body_decode(const struct buf *raw, struct MHD_Connection *mc,
+    struct buf *bj, json_t **form)
+{
+	int btype = json_compact(raw->p, raw->len, bj);
+	json_t *str;
+
+	if (btype == 0 && raw->len > 0 && is_form(mc) &&
+	    (*form = form_parse(raw->p, raw->len)) != NULL) {
+		form_text(*form, bj);
+		return '{';
+	}
+	if (btype == 0 && utf8_ok(raw->p, raw->len)) {
+		str = json_stringn(raw->p, raw->len);
+		json_dump_callback(str, dump_cb, bj, JSON_COMPACT |
+		    JSON_ENCODE_ANY);
+		json_decref(str);
+		return '"';
+	}
+	return btype;
+}
+
 static const char *const id_headers[] = {
 	"webhook-id", "svix-id", "x-github-delivery", "x-gitea-delivery",
 	"x-gitlab-event-uuid", "x-amz-sns-message-id",
@@ -1144,6 +1148,7 @@ sender_id(struct MHD_Connection *mc, const struct route *rt, json_t *body)
 /* A response held until its id comes back on the FIFO. */
 struct waiter {
 	char *id;
+	double until;		/* remembered as a replay until then */
 	struct MHD_Connection *mc;
 	int state;		/* W_WAIT, W_ACKED, W_LATE */
 	int suspended;
@@ -1154,14 +1159,15 @@ struct waiter {
 enum { W_WAIT, W_ACKED, W_LATE };
 
 static pthread_mutex_t ack_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct waiter waiters = { NULL, NULL, 0, 0, 0, &waiters, &waiters };
+static struct waiter waiters = { NULL, 0, NULL, 0, 0, 0, &waiters, &waiters };
 
 static struct waiter *
-ack_add(struct MHD_Connection *mc, const char *id)
+ack_add(struct MHD_Connection *mc, const char *id, double until)
 {
 	struct waiter *w = xcalloc(1, sizeof(*w));
 
 	w->id = xstrdup(id);
+	w->until = until;
 	w->mc = mc;
 	w->deadline = now_mono() + ack_timeout;
 	pthread_mutex_lock(&ack_mu);
@@ -1689,6 +1695,7 @@ finish(struct req *q, struct MHD_Connection *mc, const char *url,
 	json_t *rec, *body = NULL, *h, *qo;
 	struct buf line = {0}, bj = {0};
 	int fresh = 0, rc, btype;
+	long long signed_at = -1;
 	enum MHD_Result mr;
 
 	conn_busy(q->c, 1);
@@ -1728,26 +1735,15 @@ finish(struct req *q, struct MHD_Connection *mc, const char *url,
 		    "x-amz-sns-message-type) and no --verify scheme");
 		return reply(q, mc, MHD_HTTP_UNAUTHORIZED,
 		    "signature verification failed\n", NULL);
-	} else if (rt->verify && whsig_verify(&rt->w, get_hdr, mc, q->body.p,
-	    q->body.len, time(NULL), why, sizeof(why)) < 0) {
+	} else if (rt->verify && whsig_verify_ts(&rt->w, get_hdr, mc,
+	    q->body.p, q->body.len, time(NULL), &signed_at, why,
+	    sizeof(why)) < 0) {
 		note(mc, method, url, 401, why);
 		return reply(q, mc, MHD_HTTP_UNAUTHORIZED,
 		    "signature verification failed\n", NULL);
 	}
 	/* the body as compact JSON text in bj, parsed only when needed */
-	btype = json_compact(q->body.p, q->body.len, &bj);
-	if (btype == 0 && q->body.len > 0 && is_form(mc) &&
-	    (body = form_parse(q->body.p, q->body.len)) != NULL) {
-		json_dump_callback(body, dump_cb, &bj, JSON_COMPACT);
-		btype = '{';
-	} else if (btype == 0 && utf8_ok(q->body.p, q->body.len)) {
-		json_t *str = json_stringn(q->body.p, q->body.len);
-
-		json_dump_callback(str, dump_cb, &bj, JSON_COMPACT |
-		    JSON_ENCODE_ANY);
-		json_decref(str);
-		btype = '"';
-	}
+	btype = body_decode(&q->body, mc, &bj, &body);
 	if (btype == '{' && body == NULL && ((rt->verify &&
 	    (rt->w.scheme == WHSIG_STRIPE || rt->w.scheme == WHSIG_SLACK)) ||
 	    ((!rt->verify || rt->w.scheme == WHSIG_SLACK) &&
@@ -1787,9 +1783,13 @@ finish(struct req *q, struct MHD_Connection *mc, const char *url,
 		fresh = 1;
 	}
 	/* a replay: answered as before, written once (acked ones only) */
-	if (!fresh && !ack_fifo && dup_check(url, id, rt->tolerance)) {
+	if (!fresh && !ack_fifo && (rc = replay_seen(url, id,
+	    replay_until(rt, signed_at))) != 0) {
 		json_decref(body);
 		buf_free(&bj);
+		if (rc < 0)
+			return reply(q, mc, MHD_HTTP_SERVICE_UNAVAILABLE,
+			    "cannot store the event\n", NULL);
 		return reply(q, mc, ok_status, NULL, NULL);
 	}
 	if (body_only)
@@ -1810,7 +1810,12 @@ finish(struct req *q, struct MHD_Connection *mc, const char *url,
 		json_object_set_new(rec, "headers", h);
 		json_object_set_new(rec, "remote_addr",
 		    json_string(remote_of(mc, ip, sizeof(ip))));
-		if (btype == 0) {
+		if (raw_body && btype != 0 &&
+		    utf8_ok(q->body.p, q->body.len))
+			/* --raw-body: the bytes as signed, for checking again */
+			json_object_set_new(rec, "raw_body",
+			    json_stringn(q->body.p, q->body.len));
+		else if (btype == 0 || raw_body) {
 			/* not UTF-8: the bytes, base64 */
 			size_t n = 4 * ((q->body.len + 2) / 3) + 1;
 			unsigned char *b64 = xmalloc(n);
@@ -1832,10 +1837,11 @@ finish(struct req *q, struct MHD_Connection *mc, const char *url,
 		}
 	}
 	buf_addc(&line, '\n');
+	/* before body goes: a Stripe or Slack id points into it */
+	if (ack_fifo)
+		q->w = ack_add(mc, id, replay_until(rt, signed_at));
 	json_decref(body);
 	buf_free(&bj);
-	if (ack_fifo)
-		q->w = ack_add(mc, id);
 	rc = out_line(line.p, line.len);
 	buf_free(&line);
 	if (rc < 0) {
@@ -1873,7 +1879,7 @@ answer_ack(struct req *q, struct MHD_Connection *mc, const char *url,
 	if (state == W_WAIT)
 		return MHD_YES;
 	if (state == W_ACKED) {
-		(void)dup_check(url, q->w->id, q->rt->tolerance);
+		(void)replay_seen(url, q->w->id, q->w->until);
 		return reply(q, mc, ok_status, NULL, NULL);
 	}
 	note(mc, method, url, 504, "no acknowledgement in time");
@@ -1928,10 +1934,10 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url,
 			errno = 0;
 			n = strtoull(cl, &end, 10);
 			if (errno == 0 && end != cl && n > max_body) {
-				note(mc, method, url, 413, "body too large");
+				note(mc, method, url, 413, big_note);
 				return reply(q, mc,
 				    MHD_HTTP_CONTENT_TOO_LARGE,
-				    "body too large\n", NULL);
+				    big_msg, NULL);
 			}
 		}
 		return MHD_YES;
@@ -1958,9 +1964,9 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url,
 		return MHD_YES;
 	}
 	if (q->too_big) {
-		note(mc, method, url, 413, "body too large");
+		note(mc, method, url, 413, big_note);
 		return reply(q, mc, MHD_HTTP_CONTENT_TOO_LARGE,
-		    "body too large\n", NULL);
+		    big_msg, NULL);
 	}
 	return finish(q, mc, url, method);
 }
@@ -2035,7 +2041,8 @@ enum {
 	OPT_PATH = 256, OPT_BODY_ONLY, OPT_MAX_BODY, OPT_MAX_CONN, OPT_STATUS,
 	OPT_VERIFY, OPT_SECRET_FILE, OPT_SECRET_ENV, OPT_TOLERANCE, OPT_SIG_HEADER,
 	OPT_SIG_PREFIX, OPT_SIG_ENCODING, OPT_ACK_FIFO, OPT_ACK_TIMEOUT, OPT_TLS_CERT,
-	OPT_TLS_KEY, OPT_SNS, OPT_SNS_TOPIC
+	OPT_TLS_KEY, OPT_SNS, OPT_SNS_TOPIC,
+	OPT_RAW_BODY, OPT_REPLAY_DB
 };
 
 static const struct option longopts[] = {
@@ -2061,6 +2068,8 @@ static const struct option longopts[] = {
 	{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
 	{ "sns", no_argument, NULL, OPT_SNS },
 	{ "sns-topic", required_argument, NULL, OPT_SNS_TOPIC },
+	{ "raw-body", no_argument, NULL, OPT_RAW_BODY },
+	{ "replay-db", required_argument, NULL, OPT_REPLAY_DB },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -2164,6 +2173,8 @@ main(int argc, char *argv[])
 			    sizeof(*sns_topics));
 			sns_topics[nsns_topics++] = optarg;
 			break;
+		case OPT_RAW_BODY: raw_body = 1; break;
+		case OPT_REPLAY_DB: replay_db = optarg; break;
 		case 'h': msg_help(usage);
 		case 'V': msg_version();
 		default: msg_usage(usage);
@@ -2171,6 +2182,13 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		msg_usage(usage);
+	snprintf(big_note, sizeof(big_note), "body too large: over %zu bytes, "
+	    "the limit wh-listen --max-body raises", max_body);
+	snprintf(big_msg, sizeof(big_msg), "%s\n", big_note);
+	if (raw_body && body_only) {
+		msg_err("--raw-body adds a member: not with --body-only");
+		msg_usage(usage);
+	}
 	if ((tls_cert == NULL) != (tls_key == NULL)) {
 		msg_err("--tls-cert and --tls-key go together");
 		msg_usage(usage);
@@ -2211,6 +2229,8 @@ main(int argc, char *argv[])
 			    ack_fifo, errno ? strerror(errno) :
 			    "not a FIFO");
 	}
+	if ((replay = replay_open(replay_db, err, sizeof(err))) == NULL)
+		msg_die(EX_CONFIG, "cannot open the replay file %s", err);
 	if (fcntl(STDOUT_FILENO, F_GETFL) < 0)
 		msg_die(EX_SYSTEM, "cannot write records: stdout is closed");
 	if (nsns_topics > 0 && !dflt.sns && cfile == NULL) {
