@@ -717,15 +717,21 @@ replay_until(const struct route *rt, long long ts)
 	return (ts >= 0 ? (double)ts : now_wall()) + (double)rt->tolerance;
 }
 
-/* 1 if path+id is a replay, 0 if new (now remembered), -1 on error. */
+/*
+ * 1 if path+id is a replay, 0 if new, -1 on error.  A new id is
+ * remembered at once, or with --ack-fifo only once acknowledged (keep
+ * 0 then): one whose record was lost must be written again.
+ */
 static int
-replay_seen(const char *path, const char *id, double until)
+replay_seen(const char *path, const char *id, double until, int keep)
 {
 	char err[256];
 	int rc;
 
-	if ((rc = replay_check(replay, path, id, until, now_wall(), err,
-	    sizeof(err))) < 0)
+	rc = keep ? replay_check(replay, path, id, until, now_wall(), err,
+	    sizeof(err)) : replay_peek(replay, path, id, now_wall(), err,
+	    sizeof(err));
+	if (rc < 0)
 		msg_warn("cannot check for a replay: %s", err);
 	return rc;
 }
@@ -1782,9 +1788,10 @@ finish(struct req *q, struct MHD_Connection *mc, const char *url,
 		id = uid;
 		fresh = 1;
 	}
-	/* a replay: answered as before, written once (acked ones only) */
-	if (!fresh && !ack_fifo && (rc = replay_seen(url, id,
-	    replay_until(rt, signed_at))) != 0) {
+	/* a replay: answered as before, written once (with --ack-fifo, once
+	 * acknowledged) */
+	if (!fresh && (rc = replay_seen(url, id, replay_until(rt, signed_at),
+	    !ack_fifo)) != 0) {
 		json_decref(body);
 		buf_free(&bj);
 		if (rc < 0)
@@ -1879,7 +1886,7 @@ answer_ack(struct req *q, struct MHD_Connection *mc, const char *url,
 	if (state == W_WAIT)
 		return MHD_YES;
 	if (state == W_ACKED) {
-		(void)replay_seen(url, q->w->id, q->w->until);
+		(void)replay_seen(url, q->w->id, q->w->until, 1);
 		return reply(q, mc, ok_status, NULL, NULL);
 	}
 	note(mc, method, url, 504, "no acknowledgement in time");

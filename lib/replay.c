@@ -133,7 +133,7 @@ rp_unlink(struct replay *r, uint32_t i)
 
 static int
 mem_check(struct replay *r, const unsigned char *k, double until,
-    double now)
+    double now, int keep)
 {
 	int32_t i;
 	uint32_t slot;
@@ -151,6 +151,8 @@ mem_check(struct replay *r, const unsigned char *k, double until,
 		if (memcmp(r->ents[i].key, k, 32) == 0 &&
 		    now <= r->ents[i].until)
 			return 1;
+	if (!keep)
+		return 0;
 	slot = r->head;
 	if (r->ents[slot].used)
 		rp_unlink(r, slot);
@@ -167,7 +169,7 @@ mem_check(struct replay *r, const unsigned char *k, double until,
 
 static int
 db_check(struct replay *r, const unsigned char *k, double until,
-    double now, char *err, size_t errlen)
+    double now, int keep, char *err, size_t errlen)
 {
 	int rc;
 
@@ -188,6 +190,8 @@ db_check(struct replay *r, const unsigned char *k, double until,
 		return 1;
 	if (rc != SQLITE_DONE)
 		return fail(err, errlen, "replay file", sqlite3_errmsg(r->db));
+	if (!keep)
+		return 0;
 	sqlite3_bind_blob(r->put, 1, k, 32, SQLITE_STATIC);
 	sqlite3_bind_double(r->put, 2, until);
 	rc = sqlite3_step(r->put);
@@ -197,9 +201,9 @@ db_check(struct replay *r, const unsigned char *k, double until,
 	return 0;
 }
 
-int
-replay_check(struct replay *r, const char *scope, const char *id,
-    double until, double now, char *err, size_t errlen)
+static int
+check(struct replay *r, const char *scope, const char *id, double until,
+    double now, int keep, char *err, size_t errlen)
 {
 	unsigned char k[32];
 	struct buf b = {0};
@@ -210,8 +214,22 @@ replay_check(struct replay *r, const char *scope, const char *id,
 	SHA256((unsigned char *)b.p, b.len, k);
 	buf_free(&b);
 	pthread_mutex_lock(&r->mu);
-	rc = r->db ? db_check(r, k, until, now, err, errlen) :
-	    mem_check(r, k, until, now);
+	rc = r->db ? db_check(r, k, until, now, keep, err, errlen) :
+	    mem_check(r, k, until, now, keep);
 	pthread_mutex_unlock(&r->mu);
 	return rc;
+}
+
+int
+replay_check(struct replay *r, const char *scope, const char *id,
+    double until, double now, char *err, size_t errlen)
+{
+	return check(r, scope, id, until, now, 1, err, errlen);
+}
+
+int
+replay_peek(struct replay *r, const char *scope, const char *id,
+    double now, char *err, size_t errlen)
+{
+	return check(r, scope, id, 0, now, 0, err, errlen);
 }

@@ -24,4 +24,8 @@ void replay_close(struct replay *r);
 int replay_check(struct replay *r, const char *scope, const char *id,
     double until, double now, char *err, size_t errlen);
 
+/* replay_check without remembering: 1 for a replay, 0, or -1 with err. */
+int replay_peek(struct replay *r, const char *scope, const char *id,
+    double now, char *err, size_t errlen);
+
 #endif
