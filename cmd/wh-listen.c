@@ -2198,6 +2198,7 @@ main(int argc, char *argv[])
 		usleep(10000);
 	}
 	MHD_stop_daemon(d);
+	replay_close(replay);
 	if (out_dead) {
 		msg_err("cannot write records: %s", strerror(out_dead));
 		return EX_SYSTEM;

@@ -62,7 +62,10 @@ db_open(struct replay *r, const char *path, char *err, size_t errlen)
 		return fail(err, errlen, path, r->db ? sqlite3_errmsg(r->db) :
 		    "out of memory");
 	sqlite3_busy_timeout(r->db, 5000);
+	/* WAL and synchronous=NORMAL: no fsync a request; what a process
+	 * crash leaves is kept, a power loss may cost the last ids */
 	if (sqlite3_exec(r->db, "PRAGMA journal_mode=WAL;"
+	    "PRAGMA synchronous=NORMAL;"
 	    "CREATE TABLE IF NOT EXISTS replay (key BLOB PRIMARY KEY, "
 	    "until REAL NOT NULL) WITHOUT ROWID", NULL, NULL, NULL) !=
 	    SQLITE_OK ||
