@@ -301,7 +301,8 @@ verify_standard(const struct whsig *w, whsig_header_fn get, void *arg,
 	unsigned char want[MACLEN];
 	char tsbuf[32];
 	long long ts;
-	int found = 0, wellformed = 0, match = 0, tsn, svix = 0;
+	const char *pre = "webhook";	/* the header names' prefix */
+	int found = 0, wellformed = 0, match = 0, tsn;
 
 	/* Svix, the spec's origin, sends svix-* names: the svix library
 	 * takes either; a request uses one set, never a mix */
@@ -311,17 +312,15 @@ verify_standard(const struct whsig *w, whsig_header_fn get, void *arg,
 	} else if ((id = header(get, arg, "svix-id", &idlen)) != NULL) {
 		tsv = header(get, arg, "svix-timestamp", &tslen);
 		sig = header(get, arg, "svix-signature", &siglen);
-		svix = 1;
+		pre = "svix";
 	} else
 		return fail(why, whylen, "no webhook-id (or svix-id) header");
 	if (tsv == NULL)
-		return fail(why, whylen, "no %s-timestamp header",
-		    svix ? "svix" : "webhook");
+		return fail(why, whylen, "no %s-timestamp header", pre);
 	if (sig == NULL)
-		return fail(why, whylen, "no %s-signature header",
-		    svix ? "svix" : "webhook");
+		return fail(why, whylen, "no %s-signature header", pre);
 	if (parse_ts(tsv, tslen, &ts) < 0)
-		return fail(why, whylen, "malformed webhook-timestamp header");
+		return fail(why, whylen, "malformed %s-timestamp header", pre);
 	/* the libraries sign the parsed number, so "007" signs as "7" */
 	tsn = snprintf(tsbuf, sizeof(tsbuf), "%lld", ts);
 	if (hmac(w, (const struct piece[]){ { id, idlen }, { ".", 1 },
@@ -346,10 +345,10 @@ verify_standard(const struct whsig *w, whsig_header_fn get, void *arg,
 	OPENSSL_cleanse(want, sizeof(want));
 	if (!found)
 		return fail(why, whylen,
-		    "no v1 signature in webhook-signature header");
+		    "no v1 signature in %s-signature header", pre);
 	if (!match)
 		return fail(why, whylen, wellformed ? "signature mismatch" :
-		    "malformed signature in webhook-signature header");
+		    "malformed signature in %s-signature header", pre);
 	*tsp = ts;
 	return check_time(w, ts, now, 1, why, whylen);
 }
