@@ -711,11 +711,17 @@ out_line(const char *line, size_t len)
 static struct replay *replay;
 static const char *replay_db;
 
-/* Until when a replay of a delivery signed at ts (-1: none) could pass. */
+/*
+ * Until when a replay of a delivery signed at ts (-1: none) could pass:
+ * the check takes whole seconds, so ts + tolerance passes for all of
+ * that second.
+ */
 static double
 replay_until(const struct route *rt, long long ts)
 {
-	return (ts >= 0 ? (double)ts : now_wall()) + (double)rt->tolerance;
+	if (ts < 0)
+		return now_wall() + (double)rt->tolerance;
+	return (double)ts + (double)rt->tolerance + 1;
 }
 
 /*
