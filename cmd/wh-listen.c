@@ -33,7 +33,9 @@
 #include "httpframe.h"
 #include "msg.h"
 #include "outq.h"
+#include "replay.h"
 #include "tmpl.h"
+#include "whbody.h"
 #include "whsig.h"
 #include "xmem.h"
 
@@ -45,7 +47,7 @@ static const char usage[] =
     "\t[--sig-encoding hex|base64] [--ack-fifo fifo] [--ack-timeout sec]\n"
     "\t[--tls-cert file --tls-key file] [--sns] [--sns-topic arn]\n"
     "\t[--keep-header name] [--redact-header name]\n"
-    "\t[--write-timeout sec] [--drain sec]";
+	"\t[--write-timeout sec] [--drain sec] [--raw-body] [--replay-db file]";
 
 /* ---- settings ---------------------------------------------------------- */
 
@@ -71,7 +73,10 @@ static const char *cfile;
 static char **paths;		/* --path, served with the default route */
 static size_t npaths;
 static int body_only;
+static int raw_body;		/* --raw-body: the bytes as received too */
 static size_t max_body = 1024 * 1024;
+static char big_note[112];	/* the 413's reason: which option raises it */
+static char big_msg[128];	/* and its body text */
 static unsigned max_conn = 512;
 static unsigned timeout_s = 10;
 static int ok_status = 200;
@@ -97,6 +102,16 @@ now_mono(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Wall-clock seconds: signed timestamps are on this clock */
+static double
+now_wall(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
@@ -647,101 +662,43 @@ static int per_conn;
 /* ---- replay memory ----------------------------------------------------- */
 
 /*
- * Delivery ids seen inside the tolerance window, keyed by SHA-256 of
- * path and id: a fixed ring of DUP_MAX entries (oldest evicted first)
- * with a hash index, so memory stays bounded whatever senders do.
+ * Delivery ids already written, each remembered for as long as its
+ * signature could still verify (lib/replay; --replay-db keeps them in a
+ * file across restarts).
  */
-#define DUP_MAX 65536
-#define DUP_BUCKETS 131072
+static struct replay *replay;
+static const char *replay_db;
 
-struct dup {
-	unsigned char key[32];
-	double at;		/* monotonic seconds */
-	double ttl;
-	int32_t next;		/* bucket chain, -1 ends */
-	int used;
-};
-
-static pthread_mutex_t dup_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct dup *dups;
-static int32_t *dup_bucket;
-static uint32_t dup_head, dup_count;
-
-static uint32_t
-dup_hash(const unsigned char *k)
+/*
+ * Until when a replay of a delivery signed at ts (-1: none) could pass:
+ * the check takes whole seconds, so ts + tolerance passes for all of
+ * that second.
+ */
+static double
+replay_until(const struct route *rt, long long ts)
 {
-	return ((uint32_t)k[0] << 24 | (uint32_t)k[1] << 16 |
-	    (uint32_t)k[2] << 8 | k[3]) % DUP_BUCKETS;
-}
-
-static void
-dup_unlink(uint32_t i)
-{
-	int32_t *pp = &dup_bucket[dup_hash(dups[i].key)];
-
-	while (*pp != -1 && *pp != (int32_t)i)
-		pp = &dups[*pp].next;
-	if (*pp == (int32_t)i)
-		*pp = dups[i].next;
-	dups[i].used = 0;
+	if (ts < 0)
+		return now_wall() + (double)rt->tolerance;
+	return (double)ts + (double)rt->tolerance + 1;
 }
 
 /*
- * Returns 1 if path+id was seen within its window, else records it and
- * returns 0.
+ * 1 if path+id is a replay, 0 if new, -1 on error.  A new id is
+ * remembered at once, or with --ack-fifo only once acknowledged (keep
+ * 0 then): one whose record was lost must be written again.
  */
 static int
-dup_check(const char *path, const char *id, double ttl)
+replay_seen(const char *path, const char *id, double until, int keep)
 {
-	unsigned char k[32];
-	struct buf b = {0};
-	double now = now_mono();
-	int32_t i;
-	uint32_t slot;
+	char err[256];
+	int rc;
 
-	buf_add(&b, path, strlen(path) + 1);
-	buf_adds(&b, id);
-	SHA256((unsigned char *)b.p, b.len, k);
-	buf_free(&b);
-	pthread_mutex_lock(&dup_mu);
-	if (dups == NULL) {
-		dups = xcalloc(DUP_MAX, sizeof(*dups));
-		dup_bucket = xmalloc(DUP_BUCKETS * sizeof(*dup_bucket));
-		for (i = 0; i < DUP_BUCKETS; i++)
-			dup_bucket[i] = -1;
-	}
-	/* drop what has aged out at the old end of the ring */
-	while (dup_count > 0) {
-		slot = (dup_head + DUP_MAX - dup_count) % DUP_MAX;
-		if (!dups[slot].used) {
-			dup_count--;
-			continue;
-		}
-		if (now - dups[slot].at <= dups[slot].ttl)
-			break;
-		dup_unlink(slot);
-		dup_count--;
-	}
-	for (i = dup_bucket[dup_hash(k)]; i != -1; i = dups[i].next)
-		if (memcmp(dups[i].key, k, 32) == 0 &&
-		    now - dups[i].at <= dups[i].ttl) {
-			pthread_mutex_unlock(&dup_mu);
-			return 1;
-		}
-	slot = dup_head;
-	if (dups[slot].used)
-		dup_unlink(slot);
-	memcpy(dups[slot].key, k, 32);
-	dups[slot].at = now;
-	dups[slot].ttl = ttl;
-	dups[slot].used = 1;
-	dups[slot].next = dup_bucket[dup_hash(k)];
-	dup_bucket[dup_hash(k)] = slot;
-	dup_head = (dup_head + 1) % DUP_MAX;
-	if (dup_count < DUP_MAX)
-		dup_count++;
-	pthread_mutex_unlock(&dup_mu);
-	return 0;
+	rc = keep ? replay_check(replay, path, id, until, now_wall(), err,
+	    sizeof(err)) : replay_peek(replay, path, id, now_wall(), err,
+	    sizeof(err));
+	if (rc < 0)
+		msg_warn("cannot check for a replay: %s", err);
+	return rc;
 }
 
 /* ---- connections and requests ------------------------------------------ */
@@ -1054,26 +1011,6 @@ add_header(void *cls, enum MHD_ValueKind kind, const char *key,
 	return MHD_YES;
 }
 
-/* Add key=val to o; a key given again turns into an array of values. */
-static void
-add_arg(json_t *o, const char *k, json_t *v)
-{
-	json_t *old = json_object_get(o, k), *a;
-
-	if (old == NULL) {
-		json_object_set_new(o, k, v);
-		return;
-	}
-	if (json_is_array(old)) {
-		json_array_append_new(old, v);
-		return;
-	}
-	a = json_array();
-	json_array_append(a, old);
-	json_array_append_new(a, v);
-	json_object_set_new(o, k, a);
-}
-
 static enum MHD_Result
 add_query(void *cls, enum MHD_ValueKind kind, const char *key,
     size_t klen, const char *val, size_t vlen)
@@ -1082,69 +1019,10 @@ add_query(void *cls, enum MHD_ValueKind kind, const char *key,
 
 	(void)kind;
 	ks = jstr(key, klen);
-	add_arg(cls, json_string_value(ks), val ? jstr(val, vlen) :
+	whbody_add_arg(cls, json_string_value(ks), val ? jstr(val, vlen) :
 	    json_string(""));
 	json_decref(ks);
 	return MHD_YES;
-}
-
-/* Decode one form component ('+' is space); NULL if not UTF-8 after. */
-static json_t *
-form_part(const char *s, size_t n)
-{
-	struct buf b = {0};
-	json_t *v = NULL;
-
-	buf_adds(&b, "");
-	if (tmpl_form_decode(s, n, &b, 1) == 0 && utf8_ok(b.p, b.len))
-		v = json_stringn(b.p, b.len);
-	buf_free(&b);
-	return v;
-}
-
-/* application/x-www-form-urlencoded as an object, or NULL. */
-static json_t *
-form_parse(const char *s, size_t n)
-{
-	json_t *o = json_object(), *k, *v;
-	size_t i = 0, j, eq;
-
-	while (i < n) {
-		for (j = i; j < n && s[j] != '&'; j++)
-			;
-		if (j > i) {
-			for (eq = i; eq < j && s[eq] != '='; eq++)
-				;
-			k = form_part(s + i, eq - i);
-			v = eq < j ? form_part(s + eq + 1, j - eq - 1) :
-			    json_string("");
-			if (k == NULL || v == NULL) {
-				json_decref(k);
-				json_decref(v);
-				json_decref(o);
-				return NULL;
-			}
-			add_arg(o, json_string_value(k), v);
-			json_decref(k);
-		}
-		i = j + 1;
-	}
-	return o;
-}
-
-static int
-is_form(struct MHD_Connection *mc)
-{
-	const char *ct = MHD_lookup_connection_value(mc, MHD_HEADER_KIND,
-	    "Content-Type");
-	size_t n = strlen("application/x-www-form-urlencoded");
-
-	if (ct == NULL)
-		return 0;
-	while (*ct == ' ')
-		ct++;
-	return strncasecmp(ct, "application/x-www-form-urlencoded", n) == 0
-	    && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
 }
 
 static int
@@ -1152,40 +1030,6 @@ dump_cb(const char *p, size_t n, void *arg)
 {
 	buf_add(arg, p, n);
 	return 0;
-}
-
-/*
- * The body as JSON text on one line in out, checked by jansson.  Returns
- * the first byte of the value ('{', '[', '"', 't', 'f', 'n', '-' or a
- * digit), or 0 when the body is not one JSON value (out is then reset).
- * The text is kept as sent, so numbers keep their digits (big integers,
- * 0.1); line breaks can only stand between tokens in valid JSON, so they
- * become spaces.
- */
-static int
-json_compact(const char *p, size_t n, struct buf *out)
-{
-	json_error_t je;
-	json_t *v;
-	size_t i = 0, j;
-
-	/* as reals, integers of any size pass; the value is not kept */
-	v = json_loadb(p, n, JSON_DECODE_ANY | JSON_ALLOW_NUL |
-	    JSON_DECODE_INT_AS_REAL, &je);
-	buf_reset(out);
-	if (v == NULL)
-		return 0;
-	json_decref(v);
-	while (i < n && strchr(" \t\r\n", p[i]) != NULL && p[i] != '\0')
-		i++;
-	while (n > i && strchr(" \t\r\n", p[n - 1]) != NULL &&
-	    p[n - 1] != '\0')
-		n--;
-	buf_add(out, p + i, n - i);
-	for (j = 0; j < out->len; j++)
-		if (out->p[j] == '\n' || out->p[j] == '\r')
-			out->p[j] = ' ';
-	return (unsigned char)out->p[0];
 }
 
 static const char *const id_headers[] = {
@@ -1222,6 +1066,7 @@ sender_id(struct MHD_Connection *mc, const struct route *rt, json_t *body)
 /* A response held until its id comes back on the FIFO. */
 struct waiter {
 	char *id;
+	double until;		/* remembered as a replay until then */
 	struct MHD_Connection *mc;
 	int state;		/* W_WAIT, W_ACKED, W_LATE */
 	int suspended;
@@ -1232,14 +1077,15 @@ struct waiter {
 enum { W_WAIT, W_ACKED, W_LATE };
 
 static pthread_mutex_t ack_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct waiter waiters = { NULL, NULL, 0, 0, 0, &waiters, &waiters };
+static struct waiter waiters = { NULL, 0, NULL, 0, 0, 0, &waiters, &waiters };
 
 static struct waiter *
-ack_add(struct MHD_Connection *mc, const char *id)
+ack_add(struct MHD_Connection *mc, const char *id, double until)
 {
 	struct waiter *w = xcalloc(1, sizeof(*w));
 
 	w->id = xstrdup(id);
+	w->until = until;
 	w->mc = mc;
 	w->deadline = now_mono() + ack_timeout;
 	pthread_mutex_lock(&ack_mu);
@@ -1772,7 +1618,8 @@ finish(struct req *q, struct MHD_Connection *mc, const char *url,
 	json_t *rec, *body = NULL, *qo;
 	struct hdrs hs;
 	struct buf line = {0}, bj = {0};
-	int fresh = 0, btype;
+	int fresh = 0, rc, btype;
+	long long signed_at = -1;
 	enum MHD_Result mr;
 
 	conn_busy(q->c, 1);
@@ -1812,26 +1659,16 @@ finish(struct req *q, struct MHD_Connection *mc, const char *url,
 		    "x-amz-sns-message-type) and no --verify scheme");
 		return reply(q, mc, MHD_HTTP_UNAUTHORIZED,
 		    "signature verification failed\n", NULL);
-	} else if (rt->verify && whsig_verify(&rt->w, get_hdr, mc, q->body.p,
-	    q->body.len, time(NULL), why, sizeof(why)) < 0) {
+	} else if (rt->verify && whsig_verify_ts(&rt->w, get_hdr, mc,
+	    q->body.p, q->body.len, time(NULL), &signed_at, why,
+	    sizeof(why)) < 0) {
 		note(mc, method, url, 401, why);
 		return reply(q, mc, MHD_HTTP_UNAUTHORIZED,
 		    "signature verification failed\n", NULL);
 	}
 	/* the body as compact JSON text in bj, parsed only when needed */
-	btype = json_compact(q->body.p, q->body.len, &bj);
-	if (btype == 0 && q->body.len > 0 && is_form(mc) &&
-	    (body = form_parse(q->body.p, q->body.len)) != NULL) {
-		json_dump_callback(body, dump_cb, &bj, JSON_COMPACT);
-		btype = '{';
-	} else if (btype == 0 && utf8_ok(q->body.p, q->body.len)) {
-		json_t *str = json_stringn(q->body.p, q->body.len);
-
-		json_dump_callback(str, dump_cb, &bj, JSON_COMPACT |
-		    JSON_ENCODE_ANY);
-		json_decref(str);
-		btype = '"';
-	}
+	btype = whbody_decode(q->body.p, q->body.len, get_hdr(mc,
+	    "content-type"), &bj, &body);
 	if (btype == '{' && body == NULL && ((rt->verify &&
 	    (rt->w.scheme == WHSIG_STRIPE || rt->w.scheme == WHSIG_SLACK)) ||
 	    ((!rt->verify || rt->w.scheme == WHSIG_SLACK) &&
@@ -1870,10 +1707,15 @@ finish(struct req *q, struct MHD_Connection *mc, const char *url,
 		id = uid;
 		fresh = 1;
 	}
-	/* a replay: answered as before, written once (acked ones only) */
-	if (!fresh && !ack_fifo && dup_check(url, id, rt->tolerance)) {
+	/* a replay: answered as before, written once (with --ack-fifo, once
+	 * acknowledged) */
+	if (!fresh && (rc = replay_seen(url, id, replay_until(rt, signed_at),
+	    !ack_fifo)) != 0) {
 		json_decref(body);
 		buf_free(&bj);
+		if (rc < 0)
+			return reply(q, mc, MHD_HTTP_SERVICE_UNAVAILABLE,
+			    "cannot store the event\n", NULL);
 		return reply(q, mc, ok_status, NULL, NULL);
 	}
 	if (body_only)
@@ -1897,7 +1739,12 @@ finish(struct req *q, struct MHD_Connection *mc, const char *url,
 			json_object_set_new(rec, "headers_redacted", hs.gone);
 		json_object_set_new(rec, "remote_addr",
 		    json_string(remote_of(mc, ip, sizeof(ip))));
-		if (btype == 0) {
+		if (raw_body && btype != 0 &&
+		    utf8_ok(q->body.p, q->body.len))
+			/* --raw-body: the bytes as signed, for checking again */
+			json_object_set_new(rec, "raw_body",
+			    json_stringn(q->body.p, q->body.len));
+		else if (btype == 0 || raw_body) {
 			/* not UTF-8: the bytes, base64 */
 			size_t n = 4 * ((q->body.len + 2) / 3) + 1;
 			unsigned char *b64 = xmalloc(n);
@@ -1919,10 +1766,11 @@ finish(struct req *q, struct MHD_Connection *mc, const char *url,
 		}
 	}
 	buf_addc(&line, '\n');
+	/* before body goes: a Stripe or Slack id points into it */
+	if (ack_fifo)
+		q->w = ack_add(mc, id, replay_until(rt, signed_at));
 	json_decref(body);
 	buf_free(&bj);
-	if (ack_fifo)
-		q->w = ack_add(mc, id);
 	q->o = outq_add(line.p, line.len, write_timeout, per_conn ? NULL :
 	    &out_ops, mc);
 	if (q->o == NULL)
@@ -1983,7 +1831,7 @@ answer_ack(struct req *q, struct MHD_Connection *mc, const char *url,
 	if (state == W_WAIT)
 		return MHD_YES;
 	if (state == W_ACKED) {
-		(void)dup_check(url, q->w->id, q->rt->tolerance);
+		(void)replay_seen(url, q->w->id, q->w->until, 1);
 		return reply(q, mc, ok_status, NULL, NULL);
 	}
 	note(mc, method, url, 504, "no acknowledgement in time");
@@ -2076,10 +1924,10 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url,
 			errno = 0;
 			n = strtoull(cl, &end, 10);
 			if (errno == 0 && end != cl && n > max_body) {
-				note(mc, method, url, 413, "body too large");
+				note(mc, method, url, 413, big_note);
 				return reply(q, mc,
 				    MHD_HTTP_CONTENT_TOO_LARGE,
-				    "body too large\n", NULL);
+				    big_msg, NULL);
 			}
 		}
 		return MHD_YES;
@@ -2108,9 +1956,9 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url,
 		return MHD_YES;
 	}
 	if (q->too_big) {
-		note(mc, method, url, 413, "body too large");
+		note(mc, method, url, 413, big_note);
 		return reply(q, mc, MHD_HTTP_CONTENT_TOO_LARGE,
-		    "body too large\n", NULL);
+		    big_msg, NULL);
 	}
 	return finish(q, mc, url, method);
 }
@@ -2187,7 +2035,8 @@ enum {
 	OPT_VERIFY, OPT_SECRET_FILE, OPT_SECRET_ENV, OPT_TOLERANCE, OPT_SIG_HEADER,
 	OPT_SIG_PREFIX, OPT_SIG_ENCODING, OPT_ACK_FIFO, OPT_ACK_TIMEOUT, OPT_TLS_CERT,
 	OPT_TLS_KEY, OPT_SNS, OPT_SNS_TOPIC,
-	OPT_KEEP_HEADER, OPT_REDACT_HEADER, OPT_WRITE_TIMEOUT, OPT_DRAIN
+	OPT_KEEP_HEADER, OPT_REDACT_HEADER, OPT_WRITE_TIMEOUT, OPT_DRAIN,
+	OPT_RAW_BODY, OPT_REPLAY_DB
 };
 
 static const struct option longopts[] = {
@@ -2217,6 +2066,8 @@ static const struct option longopts[] = {
 	{ "redact-header", required_argument, NULL, OPT_REDACT_HEADER },
 	{ "write-timeout", required_argument, NULL, OPT_WRITE_TIMEOUT },
 	{ "drain", required_argument, NULL, OPT_DRAIN },
+	{ "raw-body", no_argument, NULL, OPT_RAW_BODY },
+	{ "replay-db", required_argument, NULL, OPT_REPLAY_DB },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -2335,6 +2186,8 @@ main(int argc, char *argv[])
 			if (parse_secs(optarg, 0, 3600, &drain_s) < 0)
 				bad_opt("drain", optarg);
 			break;
+		case OPT_RAW_BODY: raw_body = 1; break;
+		case OPT_REPLAY_DB: replay_db = optarg; break;
 		case 'h': msg_help(usage);
 		case 'V': msg_version();
 		default: msg_usage(usage);
@@ -2342,6 +2195,13 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		msg_usage(usage);
+	snprintf(big_note, sizeof(big_note), "body too large: over %zu bytes, "
+	    "the limit wh-listen --max-body raises", max_body);
+	snprintf(big_msg, sizeof(big_msg), "%s\n", big_note);
+	if (raw_body && body_only) {
+		msg_err("--raw-body adds a member: not with --body-only");
+		msg_usage(usage);
+	}
 	if ((tls_cert == NULL) != (tls_key == NULL)) {
 		msg_err("--tls-cert and --tls-key go together");
 		msg_usage(usage);
@@ -2382,6 +2242,8 @@ main(int argc, char *argv[])
 			    ack_fifo, errno ? strerror(errno) :
 			    "not a FIFO");
 	}
+	if ((replay = replay_open(replay_db, err, sizeof(err))) == NULL)
+		msg_die(EX_CONFIG, "cannot open the replay file %s", err);
 	if (fcntl(STDOUT_FILENO, F_GETFL) < 0)
 		msg_die(EX_SYSTEM, "cannot write records: stdout is closed");
 	if (nsns_topics > 0 && !dflt.sns && cfile == NULL) {
@@ -2525,6 +2387,7 @@ main(int argc, char *argv[])
 	while (in_flight() > 0 && now_mono() < deadline)
 		usleep(10000);
 	MHD_stop_daemon(d);
+	replay_close(replay);
 	if (outq_dead()) {
 		msg_err("cannot write records: %s", strerror(outq_dead()));
 		return EX_SYSTEM;

@@ -293,23 +293,34 @@ check_time(const struct whsig *w, long long ts, time_t now, int future,
 
 static int
 verify_standard(const struct whsig *w, whsig_header_fn get, void *arg,
-    const char *body, size_t len, time_t now, char *why, size_t whylen)
+    const char *body, size_t len, time_t now, long long *tsp, char *why,
+    size_t whylen)
 {
 	const char *id, *tsv, *sig, *end, *tok, *te, *comma, *s;
 	size_t idlen = 0, tslen = 0, siglen = 0;
 	unsigned char want[MACLEN];
 	char tsbuf[32];
 	long long ts;
+	const char *pre = "webhook";	/* the header names' prefix */
 	int found = 0, wellformed = 0, match = 0, tsn;
 
-	if ((id = header(get, arg, "webhook-id", &idlen)) == NULL)
-		return fail(why, whylen, "no webhook-id header");
-	if ((tsv = header(get, arg, "webhook-timestamp", &tslen)) == NULL)
-		return fail(why, whylen, "no webhook-timestamp header");
-	if ((sig = header(get, arg, "webhook-signature", &siglen)) == NULL)
-		return fail(why, whylen, "no webhook-signature header");
+	/* Svix, the spec's origin, sends svix-* names: the svix library
+	 * takes either; a request uses one set, never a mix */
+	if ((id = header(get, arg, "webhook-id", &idlen)) != NULL) {
+		tsv = header(get, arg, "webhook-timestamp", &tslen);
+		sig = header(get, arg, "webhook-signature", &siglen);
+	} else if ((id = header(get, arg, "svix-id", &idlen)) != NULL) {
+		tsv = header(get, arg, "svix-timestamp", &tslen);
+		sig = header(get, arg, "svix-signature", &siglen);
+		pre = "svix";
+	} else
+		return fail(why, whylen, "no webhook-id (or svix-id) header");
+	if (tsv == NULL)
+		return fail(why, whylen, "no %s-timestamp header", pre);
+	if (sig == NULL)
+		return fail(why, whylen, "no %s-signature header", pre);
 	if (parse_ts(tsv, tslen, &ts) < 0)
-		return fail(why, whylen, "malformed webhook-timestamp header");
+		return fail(why, whylen, "malformed %s-timestamp header", pre);
 	/* the libraries sign the parsed number, so "007" signs as "7" */
 	tsn = snprintf(tsbuf, sizeof(tsbuf), "%lld", ts);
 	if (hmac(w, (const struct piece[]){ { id, idlen }, { ".", 1 },
@@ -334,16 +345,18 @@ verify_standard(const struct whsig *w, whsig_header_fn get, void *arg,
 	OPENSSL_cleanse(want, sizeof(want));
 	if (!found)
 		return fail(why, whylen,
-		    "no v1 signature in webhook-signature header");
+		    "no v1 signature in %s-signature header", pre);
 	if (!match)
 		return fail(why, whylen, wellformed ? "signature mismatch" :
-		    "malformed signature in webhook-signature header");
+		    "malformed signature in %s-signature header", pre);
+	*tsp = ts;
 	return check_time(w, ts, now, 1, why, whylen);
 }
 
 static int
 verify_stripe(const struct whsig *w, whsig_header_fn get, void *arg,
-    const char *body, size_t len, time_t now, char *why, size_t whylen)
+    const char *body, size_t len, time_t now, long long *tsp, char *why,
+    size_t whylen)
 {
 	const char *sig, *end, *item, *ie, *eq, *v, *ve;
 	size_t siglen = 0;
@@ -402,12 +415,14 @@ verify_stripe(const struct whsig *w, whsig_header_fn get, void *arg,
 	if (!match)
 		return fail(why, whylen, wellformed ? "signature mismatch" :
 		    "malformed signature in Stripe-Signature header");
+	*tsp = ts;
 	return check_time(w, ts, now, 0, why, whylen);
 }
 
 static int
 verify_slack(const struct whsig *w, whsig_header_fn get, void *arg,
-    const char *body, size_t len, time_t now, char *why, size_t whylen)
+    const char *body, size_t len, time_t now, long long *tsp, char *why,
+    size_t whylen)
 {
 	const char *tsv, *sig;
 	size_t tslen = 0, siglen = 0;
@@ -435,6 +450,7 @@ verify_slack(const struct whsig *w, whsig_header_fn get, void *arg,
 	if (!match)
 		return fail(why, whylen, wellformed ? "signature mismatch" :
 		    "malformed signature in X-Slack-Signature header");
+	*tsp = ts;
 	return check_time(w, ts, now, 1, why, whylen);
 }
 
@@ -485,6 +501,18 @@ int
 whsig_verify(const struct whsig *w, whsig_header_fn get_header, void *arg,
     const char *body, size_t len, time_t now, char *why, size_t whylen)
 {
+	long long ts;
+
+	return whsig_verify_ts(w, get_header, arg, body, len, now, &ts, why,
+	    whylen);
+}
+
+int
+whsig_verify_ts(const struct whsig *w, whsig_header_fn get_header,
+    void *arg, const char *body, size_t len, time_t now, long long *ts,
+    char *why, size_t whylen)
+{
+	*ts = -1;
 	if (w->keylen == 0)
 		return fail(why, whylen, "no secret loaded");
 	if (body == NULL && len > 0)
@@ -492,13 +520,13 @@ whsig_verify(const struct whsig *w, whsig_header_fn get_header, void *arg,
 	switch (w->scheme) {
 	case WHSIG_STANDARD:
 		return verify_standard(w, get_header, arg, body, len, now,
-		    why, whylen);
+		    ts, why, whylen);
 	case WHSIG_STRIPE:
 		return verify_stripe(w, get_header, arg, body, len, now,
-		    why, whylen);
+		    ts, why, whylen);
 	case WHSIG_SLACK:
 		return verify_slack(w, get_header, arg, body, len, now,
-		    why, whylen);
+		    ts, why, whylen);
 	case WHSIG_GITHUB:
 	case WHSIG_HMAC_SHA256:
 		return verify_body(w, get_header, arg, body, len, why, whylen);

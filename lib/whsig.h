@@ -15,8 +15,10 @@
  *              libraries' format "raw").  Signed: "id.ts.body".  Headers
  *              webhook-id, webhook-timestamp, webhook-signature (a space
  *              separated list; any "v1,<base64>" entry may match, others
- *              such as "v1a," are ignored).  Timestamp within tolerance
- *              in both directions.
+ *              such as "v1a," are ignored); without webhook-id, Svix's
+ *              names svix-id, svix-timestamp, svix-signature, as the svix
+ *              library takes them.  Timestamp within tolerance in both
+ *              directions.
  * github       X-Hub-Signature-256: sha256=<hex>, over the body; key is
  *              the secret's bytes; no timestamp, so no replay check.
  * slack        X-Slack-Signature: v0=<hex> over "v0:ts:body" with
@@ -119,6 +121,15 @@ int whsig_set_header(struct whsig *w, const char *header, const char *prefix,
 int whsig_verify(const struct whsig *w, whsig_header_fn get_header,
     void *arg, const char *body, size_t len, time_t now, char *why,
     size_t whylen);
+
+/*
+ * whsig_verify, also setting *ts to the timestamp the signature covers
+ * (standard, slack, stripe), or to -1 for a scheme that signs none or a
+ * request refused before its timestamp was read.
+ */
+int whsig_verify_ts(const struct whsig *w, whsig_header_fn get_header,
+    void *arg, const char *body, size_t len, time_t now, long long *ts,
+    char *why, size_t whylen);
 
 /*
  * Sign a body sent at time ts, filling out with the headers to add:

@@ -6,6 +6,15 @@
 # side must verify the other's, and both must refuse a tampered body.
 # Needs node and the npm registry the first time (npm ci in tests/oracle);
 # when either is missing the test fails, it never skips.
+#
+# standard, github and stripe have official libraries.  slack and
+# hmac-sha256 have none on npm (outside the whole of Bolt), so sign.mjs
+# computes them with node:crypto from the published algorithm: those
+# comparisons show that two implementations written here agree, no more,
+# and are named "self-consistency".  What anchors them to the vendors is
+# the vectors below: Slack's own signed example, GitHub's for the hex
+# form, RFC 4231's for base64, each checked against whsig and against
+# the JavaScript side.
 . tests/lib.sh
 
 O=$HP_TOP/tests/oracle
@@ -34,7 +43,8 @@ if [ ! -d "$O/node_modules" ]; then
 	fi
 fi
 # the installed libraries are the pinned ones
-for p in standardwebhooks @octokit/webhooks-methods stripe; do
+for p in standardwebhooks @octokit/webhooks-methods stripe svix \
+    @octokit/webhooks-examples; do
 	want=$(node -e 'const d = require(process.argv[1]).dependencies;
 	    console.log(d[process.argv[2]])' "$O/package.json" "$p")
 	got=$(node -e 'console.log(require(process.argv[1]).version)' \
@@ -49,6 +59,11 @@ verdict() { cat "$1" 2>/dev/null || echo "no verdict"; }
 # the library side runs once per step for all cases, node being slow to start
 oracle() {
 	s=$1 conf=$2
+	# who signs on the JavaScript side
+	case $s in
+	slack|hmac-sha256) lib="JS written here (self-consistency)" ;;
+	*) lib="the library" ;;
+	esac
 	dirs=""
 	k=0
 	while [ $k -lt "$CASES" ]; do
@@ -70,10 +85,10 @@ oracle() {
 		run "$U" sign "$s" "$d/secret" "$d/body" "$(cat "$d/id")" "$ts"
 		cp "$TMP/out" "$d/c.h"
 		is "$what: whsig signs" "$RC:$ERR" "0:"
-		same_file "$what: same headers as the library" "$d/c.h" \
+		same_file "$what: same headers as $lib" "$d/c.h" \
 		    "$d/lib.h"
 		run "$U" verify "$s" "$d/secret" "$d/body" "$d/lib.h"
-		is "$what: whsig verifies the library's signature" \
+		is "$what: whsig verifies the signature of $lib" \
 		    "$RC:$ERR" "0:"
 		{ cat "$d/body"; printf x; } >"$d/body2"
 		run "$U" verify "$s" "$d/secret" "$d/body2" "$d/lib.h"
@@ -87,10 +102,10 @@ oracle() {
 	    fail "$s$conf: library verifies"
 	k=0
 	for d in $dirs; do
-		is "$s$conf #$k: library verifies whsig's signature" \
+		is "$s$conf #$k: $lib verifies whsig's signature" \
 		    "$(verdict "$d/c.h-body.verdict")" ok
 		v=$(verdict "$d/c.h-body2.verdict")
-		like "$s$conf #$k: library refuses a tampered body ($v)" \
+		like "$s$conf #$k: $lib refuses a tampered body ($v)" \
 		    "$v" '^(not verified|No (matching signature|signatures found))'
 		k=$((k + 1))
 	done
@@ -104,6 +119,44 @@ export WHSIG_HEADER WHSIG_PREFIX WHSIG_ENCODING
 oracle hmac-sha256 "-hex"
 WHSIG_HEADER=X-Signature WHSIG_PREFIX= WHSIG_ENCODING=base64
 oracle hmac-sha256 "-base64"
+
+# the vendors' vectors for the schemes without a library, through whsig
+# and through sign.mjs's JavaScript: Slack's signed example
+# (api.slack.com/authentication/verifying-requests-from-slack) ...
+d=$TMP/vec
+mkdir -p "$d"
+printf '8f742231b10e8888abcd99yyyzzz85a5' >"$d/sl.secret"
+printf '%s' 'token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c' >"$d/sl.body"
+printf '%s\n' 'X-Slack-Request-Timestamp: 1531420618' \
+    'X-Slack-Signature: v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503' \
+    >"$d/sl.h"
+run "$U" verify slack "$d/sl.secret" "$d/sl.body" "$d/sl.h" 1531420618
+is "vendor vector: whsig verifies Slack's example" "$RC:$ERR" "0:"
+run node "$O/sign.mjs" sign slack "$d/sl.secret" "$d/sl.body" x 1531420618
+is "vendor vector: the JS slack signer gives Slack's example" "$OUT" \
+    "$(cat "$d/sl.h")"
+# ... GitHub's (docs.github.com, validating webhook deliveries), hex ...
+printf "It's a Secret to Everybody" >"$d/gh.secret"
+printf 'Hello, World!' >"$d/gh.body"
+gh=sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17
+WHSIG_HEADER=X-Hub-Signature-256 WHSIG_PREFIX=sha256= WHSIG_ENCODING=hex
+run "$U" sign hmac-sha256 "$d/gh.secret" "$d/gh.body"
+is "vendor vector: whsig hmac-sha256 hex gives GitHub's example" "$OUT" \
+    "X-Hub-Signature-256: $gh"
+run node "$O/sign.mjs" sign hmac-sha256 "$d/gh.secret" "$d/gh.body" x 0
+is "vendor vector: the JS hmac-sha256 hex gives GitHub's example" "$OUT" \
+    "X-Hub-Signature-256: $gh"
+# ... and RFC 4231 test case 2 (HMAC-SHA256), base64 as Shopify sends it
+printf 'Jefe' >"$d/rfc.secret"
+printf 'what do ya want for nothing?' >"$d/rfc.body"
+# (the RFC's hex 5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58
+# b964ec3843, in base64)
+rfc=W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM=
+WHSIG_HEADER=X-Signature WHSIG_PREFIX= WHSIG_ENCODING=base64
+run "$U" sign hmac-sha256 "$d/rfc.secret" "$d/rfc.body"
+is "RFC 4231 vector: whsig hmac-sha256 base64" "$OUT" "X-Signature: $rfc"
+run node "$O/sign.mjs" sign hmac-sha256 "$d/rfc.secret" "$d/rfc.body" x 0
+is "RFC 4231 vector: the JS hmac-sha256 base64" "$OUT" "X-Signature: $rfc"
 
 # github with prefix sha256= and hex is hmac-sha256: octokit checks it
 d=$TMP/cross

@@ -19,8 +19,16 @@
 //       verify DIR/BODY with DIR/HEADERS; write "ok" or the reason to
 //       DIR/HEADERS-BODY.verdict.
 //
-// Libraries: standard = standardwebhooks, github = @octokit/webhooks-methods,
-// stripe = stripe (stripe.webhooks); slack has no official npm verifier
+//   node sign.mjs stripe-construct SECRETFILE BODYFILE HEADERSFILE
+//       stripe.webhooks.constructEvent on the body; print the event id.
+//   node sign.mjs github-form NAME
+//       print the @octokit/webhooks-examples payload NAME (e.g. push) as
+//       GitHub sends it form-encoded: payload=<the JSON, URL-encoded>.
+//
+// Libraries: standard = standardwebhooks, svix = svix (the standard scheme
+// with svix-id, svix-timestamp, svix-signature headers), github =
+// @octokit/webhooks-methods, stripe = stripe (stripe.webhooks); slack has
+// no official npm verifier
 // outside the whole of Bolt, so slack and the generic hmac-sha256 use
 // node:crypto, written from the published algorithm.  For hmac-sha256 the
 // environment gives WHSIG_HEADER, WHSIG_PREFIX, WHSIG_ENCODING.
@@ -35,6 +43,11 @@ import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 // each library is loaded only when its scheme is used: stripe is slow to load
 async function standardWebhook(secret) {
 	const { Webhook } = await import("standardwebhooks");
+	return new Webhook(secret);
+}
+
+async function svixWebhook(secret) {
+	const { Webhook } = await import("svix");
 	return new Webhook(secret);
 }
 
@@ -89,6 +102,12 @@ async function sign(scheme, secret, body, id, ts) {
 		    ["webhook-signature",
 		    wh.sign(id, new Date(ts * 1000), body)]];
 	}
+	case "svix": {
+		const wh = await svixWebhook(secret);
+		return [["svix-id", id], ["svix-timestamp", String(ts)],
+		    ["svix-signature",
+		    wh.sign(id, new Date(ts * 1000), body)]];
+	}
 	case "github":
 		return [["X-Hub-Signature-256",
 		    await (await octokit()).sign(secret, body)],
@@ -118,6 +137,9 @@ async function verify(scheme, secret, body, h) {
 	case "standard":
 		(await standardWebhook(secret)).verify(body, h,
 		    { jsonParse: false });
+		return true;
+	case "svix":
+		(await svixWebhook(secret)).verify(body, h);
 		return true;
 	case "github":
 		return (await octokit()).verify(secret, body,
@@ -164,6 +186,8 @@ function genSecret(scheme, n) {
 		const b64 = randomBytes(randomInt(24, 65)).toString("base64");
 		return n % 3 === 2 ? b64 : "whsec_" + b64;
 	}
+	case "svix":
+		return "whsec_" + randomBytes(24).toString("base64");
 	case "stripe":
 		return "whsec_" + randomText(32, alnum);
 	case "slack":
@@ -242,6 +266,30 @@ async function main(argv) {
 			process.stderr.write(`sign.mjs: ${e.message}\n`);
 		}
 		return 1;
+	}
+	if (cmd === "stripe-construct" && b !== undefined) {
+		// argv: SECRETFILE BODYFILE HEADERSFILE
+		try {
+			const ev = (await stripeWebhooks()).constructEvent(
+			    bodyOf(a), headersOf(b)["stripe-signature"],
+			    secretOf(scheme));
+			process.stdout.write(`${ev.id}\n`);
+			return 0;
+		} catch (e) {
+			process.stderr.write(`sign.mjs: ${e.message}\n`);
+			return 1;
+		}
+	}
+	if (cmd === "github-form" && scheme !== undefined) {
+		const ex = JSON.parse(readFileSync(new URL(
+		    "node_modules/@octokit/webhooks-examples/api.github.com/" +
+		    "index.json", import.meta.url), "utf8"));
+		const e = ex.find((x) => x.name === scheme);
+		if (!e)
+			throw new Error(`no example ${scheme}`);
+		process.stdout.write("payload=" +
+		    encodeURIComponent(JSON.stringify(e.examples[0])));
+		return 0;
 	}
 	if (cmd === "gen" && b !== undefined) {
 		gen(scheme, a, Number(b));

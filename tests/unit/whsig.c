@@ -210,9 +210,22 @@ test_standard(void)
 	ok(vfy(&w2, sw(SW_ID, SW_TS, SW_SIG), SW_BODY, time(NULL)) == 0,
 	    "standard: tolerance -1 skips the time check");
 
+	/* Svix's names for the same headers, as the svix library sends */
+	ok(vfy(&w, H("svix-id", SW_ID, "svix-timestamp", SW_TS,
+	    "svix-signature", SW_SIG), SW_BODY, now) == 0,
+	    "standard: the official vector under svix-* names (%s)", why);
+	refused(&w, H("svix-id", SW_ID, "webhook-timestamp", SW_TS,
+	    "webhook-signature", SW_SIG), SW_BODY, now,
+	    "no svix-timestamp header", "standard: svix-id with webhook-* "
+	    "others: one set, not a mix");
+	refused(&w, H("svix-id", SW_ID, "svix-timestamp", SW_TS,
+	    "svix-signature", "v1,abc"), SW_BODY, now,
+	    "malformed signature in svix-signature header",
+	    "standard: svix-signature named in the reason");
+
 	/* missing headers */
 	refused(&w, H("webhook-timestamp", SW_TS, "webhook-signature", SW_SIG,
-	    NULL, NULL), SW_BODY, now, "no webhook-id header",
+	    NULL, NULL), SW_BODY, now, "no webhook-id (or svix-id) header",
 	    "standard: no webhook-id");
 	refused(&w, H("webhook-id", SW_ID, "webhook-signature", SW_SIG,
 	    NULL, NULL), SW_BODY, now, "no webhook-timestamp header",

@@ -1,0 +1,181 @@
+/* whbody: a webhook request's body as the JSON text of a record */
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "tmpl.h"
+#include "whbody.h"
+#include "xmem.h"
+
+void
+whbody_add_arg(json_t *o, const char *k, json_t *v)
+{
+	json_t *old = json_object_get(o, k), *a;
+
+	if (old == NULL) {
+		json_object_set_new(o, k, v);
+		return;
+	}
+	if (json_is_array(old)) {
+		json_array_append_new(old, v);
+		return;
+	}
+	a = json_array();
+	json_array_append(a, old);
+	json_array_append_new(a, v);
+	json_object_set_new(o, k, a);
+}
+
+/* Decode one form component ('+' is space); NULL if not UTF-8 after. */
+static json_t *
+form_part(const char *s, size_t n)
+{
+	struct buf b = {0};
+	json_t *v = NULL;
+
+	/* json_stringn refuses what is not UTF-8 (RFC 3629, strict) */
+	buf_adds(&b, "");
+	if (tmpl_form_decode(s, n, &b, 1) == 0)
+		v = json_stringn(b.p, b.len);
+	buf_free(&b);
+	return v;
+}
+
+/* application/x-www-form-urlencoded as an object, or NULL. */
+static json_t *
+form_parse(const char *s, size_t n)
+{
+	json_t *o = json_object(), *k, *v;
+	size_t i = 0, j, eq;
+
+	while (i < n) {
+		for (j = i; j < n && s[j] != '&'; j++)
+			;
+		if (j > i) {
+			for (eq = i; eq < j && s[eq] != '='; eq++)
+				;
+			k = form_part(s + i, eq - i);
+			v = eq < j ? form_part(s + eq + 1, j - eq - 1) :
+			    json_string("");
+			if (k == NULL || v == NULL) {
+				json_decref(k);
+				json_decref(v);
+				json_decref(o);
+				return NULL;
+			}
+			whbody_add_arg(o, json_string_value(k), v);
+			json_decref(k);
+		}
+		i = j + 1;
+	}
+	return o;
+}
+
+static int
+is_form(const char *ct)
+{
+	size_t n = strlen("application/x-www-form-urlencoded");
+
+	if (ct == NULL)
+		return 0;
+	while (*ct == ' ')
+		ct++;
+	return strncasecmp(ct, "application/x-www-form-urlencoded", n) == 0
+	    && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+static int
+dump_cb(const char *p, size_t n, void *arg)
+{
+	buf_add(arg, p, n);
+	return 0;
+}
+
+/*
+ * The body as JSON text on one line in out, checked by jansson.  Returns
+ * the first byte of the value ('{', '[', '"', 't', 'f', 'n', '-' or a
+ * digit), or 0 when the body is not one JSON value (out is then reset).
+ * The text is kept as sent, so numbers keep their digits (big integers,
+ * 0.1); line breaks can only stand between tokens in valid JSON, so they
+ * become spaces.
+ */
+static int
+json_compact(const char *p, size_t n, struct buf *out)
+{
+	json_error_t je;
+	json_t *v;
+	size_t i = 0, j;
+
+	/* as reals, integers of any size pass; the value is not kept */
+	v = json_loadb(p, n, JSON_DECODE_ANY | JSON_ALLOW_NUL |
+	    JSON_DECODE_INT_AS_REAL, &je);
+	buf_reset(out);
+	if (v == NULL)
+		return 0;
+	json_decref(v);
+	while (i < n && strchr(" \t\r\n", p[i]) != NULL && p[i] != '\0')
+		i++;
+	while (n > i && strchr(" \t\r\n", p[n - 1]) != NULL &&
+	    p[n - 1] != '\0')
+		n--;
+	buf_add(out, p + i, n - i);
+	for (j = 0; j < out->len; j++)
+		if (out->p[j] == '\n' || out->p[j] == '\r')
+			out->p[j] = ' ';
+	return (unsigned char)out->p[0];
+}
+
+/* A form as JSON text in bj; a payload field holding JSON is that JSON. */
+static void
+form_text(json_t *form, struct buf *bj)
+{
+	json_t *pl = json_object_get(form, "payload"), *rest;
+	struct buf pj = {0};
+	size_t at;
+	int t = 0;
+
+	/* GitHub's form deliveries (and Slack's interactions) send JSON so */
+	if (json_is_string(pl))
+		t = json_compact(json_string_value(pl), json_string_length(pl),
+		    &pj);
+	if (t != '{' && t != '[') {
+		json_dump_callback(form, dump_cb, bj, JSON_COMPACT);
+		buf_free(&pj);
+		return;
+	}
+	rest = json_copy(form);
+	json_object_del(rest, "payload");
+	buf_adds(bj, "{\"payload\":");
+	buf_add(bj, pj.p, pj.len);
+	if (json_object_size(rest) > 0) {
+		at = bj->len;
+		json_dump_callback(rest, dump_cb, bj, JSON_COMPACT);
+		bj->p[at] = ',';	/* its '{': the members follow */
+	} else
+		buf_addc(bj, '}');
+	json_decref(rest);
+	buf_free(&pj);
+}
+
+int
+whbody_decode(const char *p, size_t n, const char *content_type,
+    struct buf *out, json_t **form)
+{
+	int btype = json_compact(p, n, out);
+	json_t *str;
+
+	if (btype == 0 && n > 0 && is_form(content_type) &&
+	    (*form = form_parse(p, n)) != NULL) {
+		form_text(*form, out);
+		return '{';
+	}
+	/* json_stringn refuses what is not UTF-8 */
+	if (btype == 0 && (str = json_stringn(p, n)) != NULL) {
+		json_dump_callback(str, dump_cb, out, JSON_COMPACT |
+		    JSON_ENCODE_ANY);
+		json_decref(str);
+		return '"';
+	}
+	return btype;
+}
