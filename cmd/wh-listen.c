@@ -47,7 +47,7 @@ static const char usage[] =
     "\t[--sig-encoding hex|base64] [--ack-fifo fifo] [--ack-timeout sec]\n"
     "\t[--tls-cert file --tls-key file] [--sns] [--sns-topic arn]\n"
     "\t[--keep-header name] [--redact-header name]\n"
-	"\t[--write-timeout sec] [--drain sec] [--raw-body] [--replay-db file]";
+    "\t[--write-timeout sec] [--drain sec] [--raw-body] [--replay-db file]";
 
 /* ---- settings ---------------------------------------------------------- */
 
