@@ -3,6 +3,7 @@
 # server on 127.0.0.1 (tests/aws-fake-meta.py), through the driver mode of
 # the aws unit binary (see the top of tests/unit/aws.c)
 . tests/lib.sh
+plan 39
 
 bin=$HP_BUILD/unit/aws
 # nothing of the caller's AWS setup may leak in

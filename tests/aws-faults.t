@@ -5,6 +5,7 @@
 # 4xx status is retried and ends in exit 6, not 5; a batch whose request
 # keeps failing reports every record it held (stderr and --errors)
 . tests/lib.sh
+plan 36
 . tests/s3-fault-proxy.sh
 
 for v in $(env | sed -n 's/^\(AWS_[A-Z0-9_]*\)=.*/\1/p'); do unset "$v"; done

@@ -7,16 +7,17 @@
 # the environment.  No network: the index is a closed port on 127.0.0.1.
 . tests/lib.sh
 PLAN=17
+plan $PLAN
 DEB=${HP_DEBIAN_PYTHON:-/usr/bin/python3}
 if [ ! -x "$DEB" ] || "$DEB" -c 'import moto' 2>/dev/null ||
     ! "$DEB" -c 'import venv' 2>/dev/null; then
-	skip "deps.t" "no $DEB without moto and with venv"
+	skip_rest "no $DEB without moto and with venv"
 	done_testing
 	exit 0
 fi
 # the Debian packages must be there already: this test installs none
 if ! sh scripts/deps --check >/dev/null 2>&1; then
-	skip "deps.t" "scripts/deps --check fails: run scripts/deps first"
+	skip_rest "scripts/deps --check fails: run scripts/deps first"
 	done_testing
 	exit 0
 fi
@@ -71,6 +72,7 @@ ok "again: the environment was kept" test -e "$V/kept"
 : >"$V/.hookpipe-ok"
 cat >"$TMP/py.t" <<'T'
 . tests/lib.sh
+plan 1
 is "python3" "$(command -v python3)" "$HP_VENV/bin/python3"
 done_testing
 T

@@ -6,6 +6,7 @@
 # restarts and duplicate deliveries; nothing for any other asset
 # (scripts/examples/iconik.sh; tests/fake/iconik.py follows iconik's SDKs)
 . tests/lib.sh
+plan 41
 . tests/fake/start.sh
 . tests/data/flow/common.sh
 PLAN=41

@@ -5,6 +5,7 @@
 # too: an input past 1 GiB of RSS or one allocation past 256 MiB fails
 # (the seeds hold a billion-laughs rules file that once took 3 GB).
 . tests/lib.sh
+plan $(ls "$HP_TOP"/tests/fuzz/*.c | wc -l)
 
 secs=${FUZZ_SECONDS:-10}
 # recoverable UBSan checks stop the run too, so UB counts as a crash

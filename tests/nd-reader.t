@@ -2,6 +2,7 @@
 # lib/nd as a process: the reader on nasty stdin, nd_run's exit codes,
 # messages, --errors, file operands, EPIPE and flushing (driver: unit/nd)
 . tests/lib.sh
+plan 38
 
 ND=$HP_BUILD/unit/nd
 if [ ! -x "$ND" ]; then

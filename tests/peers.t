@@ -2,6 +2,7 @@
 # peers: scripts/peers starts moto with a real IAM key that signed requests
 # (curl --aws-sigv4, the aws CLI) must use, and stops it without leftovers
 . tests/lib.sh
+plan 30
 
 # only the peers.env of this test counts
 for v in $(env | sed -n 's/^\(AWS_[A-Z0-9_]*\)=.*/\1/p'); do unset "$v"; done
@@ -32,7 +33,7 @@ stop_peers() { sh scripts/peers stop "$dir" >/dev/null 2>&1; }
 at_exit stop_peers
 run sh scripts/peers start "$dir"
 if [ "$RC" -eq 3 ]; then
-	skip "moto checks" "moto is not installed"
+	skip_rest "moto is not installed"
 	done_testing
 	exit
 fi

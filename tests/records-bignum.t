@@ -4,6 +4,7 @@
 # with their digits as sent: wh-listen | wh-route -w | wh-send to the fake
 # on 127.0.0.1, templates, --errors, and sqs-send | sqs-poll with moto
 . tests/lib.sh
+plan 24
 . tests/fake/start.sh
 start_fake
 U=http://127.0.0.1:$PORT

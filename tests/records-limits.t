@@ -3,6 +3,7 @@
 # that reads records, memory bounded for a 100 MB line; --errors files
 # created 0600 under the umask
 . tests/lib.sh
+plan 50
 
 TOOLS="job-fetch s3-put s3-sign slack-post sns-publish sqs-delete sqs-send wh-route wh-send"
 for t in $TOOLS; do

@@ -2,6 +2,7 @@
 # s3-put against moto with SigV4 checking: sizes, stream, keys, records,
 # options, and every exit status
 . tests/lib.sh
+plan 59
 
 P=$TMP/peers
 stop_peers() { sh scripts/peers stop "$P" >/dev/null 2>&1; }

@@ -2,6 +2,7 @@
 # s3-put through a fault-injecting proxy in front of moto: failed parts
 # are retried on their own; a part that keeps failing aborts the upload
 . tests/lib.sh
+plan 22
 . tests/s3-fault-proxy.sh
 
 P=$TMP/peers

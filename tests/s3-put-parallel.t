@@ -3,6 +3,7 @@
 # file at its own offset: the same file at -j 1, 3 and 8, from a file and
 # a stream, must give the same bytes (a file: the same parts and ETags)
 . tests/lib.sh
+plan 15
 
 P=$TMP/peers
 stop_peers() { sh scripts/peers stop "$P" >/dev/null 2>&1; }

@@ -7,6 +7,7 @@
 # The prefixes have no "/": moto 5.2 refuses the signature of a
 # ListMultipartUploads whose prefix has one, boto3's own included.
 . tests/lib.sh
+plan 20
 . tests/s3-fault-proxy.sh
 
 for v in $(env | sed -n 's/^\(AWS_[A-Z0-9_]*\)=.*/\1/p'); do unset "$v"; done

@@ -2,6 +2,7 @@
 # s3-sign: presigned URLs equal botocore's for the same inputs and time;
 # record mode, options and exit statuses (no server needed)
 . tests/lib.sh
+plan 20
 
 export AWS_ACCESS_KEY_ID=AKIDEXAMPLE
 export AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY

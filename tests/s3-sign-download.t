@@ -5,6 +5,7 @@
 # uploads of keys that moto's checker rejects even from botocore
 # (non-ASCII, '+', '%'): their round trip is checked here.
 . tests/lib.sh
+plan 14
 
 PY=$(python3 -c 'import importlib.util as u, sys
 sys.exit(1) if u.find_spec("moto") is None else print(sys.executable)' \

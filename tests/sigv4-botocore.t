@@ -4,6 +4,7 @@
 # SNS and a generic service); the driver mode is described atop
 # tests/unit/sigv4.c, the cases in tests/sigv4-botocore.py
 . tests/lib.sh
+plan 55
 
 bin=$HP_BUILD/unit/sigv4
 if [ ! -x "$bin" ]; then

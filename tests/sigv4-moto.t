@@ -3,6 +3,7 @@
 # tests/unit/sigv4.c) and sent with curl are accepted by moto, the one
 # local peer that verifies SigV4 (scripts/peers); wrong ones are not
 . tests/lib.sh
+plan 14
 
 bin=$HP_BUILD/unit/sigv4
 for v in $(env | sed -n 's/^\(AWS_[A-Z0-9_]*\)=.*/\1/p'); do unset "$v"; done

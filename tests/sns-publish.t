@@ -2,6 +2,7 @@
 # sns-publish to a topic a queue subscribes to; sqs-poll unwraps the SNS
 # envelope (--raw keeps it); exit codes
 . tests/lib.sh
+plan 22
 
 for v in $(env | sed -n 's/^\(AWS_[A-Z0-9_]*\)=.*/\1/p'); do unset "$v"; done
 dir=$TMP/peers

@@ -2,6 +2,7 @@
 # sqs-delete: batches flushed when input pauses, Failed[] per record, exit
 # codes; kill -9 of the consumer pipeline loses nothing
 . tests/lib.sh
+plan 23
 
 for v in $(env | sed -n 's/^\(AWS_[A-Z0-9_]*\)=.*/\1/p'); do unset "$v"; done
 dir=$TMP/peers

@@ -2,6 +2,7 @@
 # sqs-poll | sqs-delete against moto (SigV4 checked): every message once,
 # dropped records come back, --once, -n, --delete, --lock, SIGTERM, exits
 . tests/lib.sh
+plan 41
 
 for v in $(env | sed -n 's/^\(AWS_[A-Z0-9_]*\)=.*/\1/p'); do unset "$v"; done
 dir=$TMP/peers

@@ -2,6 +2,7 @@
 # sqs-poll --s3-records: S3 -> SQS notifications in moto, decoded keys, the
 # test event deleted and skipped; sqs-delete waits for every part
 . tests/lib.sh
+plan 23
 
 for v in $(env | sed -n 's/^\(AWS_[A-Z0-9_]*\)=.*/\1/p'); do unset "$v"; done
 dir=$TMP/peers

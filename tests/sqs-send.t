@@ -4,6 +4,7 @@
 # may keep 256 KiB) and the 1 MiB batch,
 # exit codes; sns-publish: Publish, envelope unwrapped by sqs-poll
 . tests/lib.sh
+plan 33
 
 for v in $(env | sed -n 's/^\(AWS_[A-Z0-9_]*\)=.*/\1/p'); do unset "$v"; done
 dir=$TMP/peers

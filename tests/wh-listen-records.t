@@ -1,6 +1,7 @@
 #!/bin/sh
 # wh-listen: the records written, paths, methods, limits, options, exit codes
 . tests/lib.sh
+plan 59
 . tests/data/wh-listen/common.sh
 
 listen --path /hook --path /slack

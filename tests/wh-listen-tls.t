@@ -1,6 +1,7 @@
 #!/bin/sh
 # wh-listen --tls-cert/--tls-key: HTTPS
 . tests/lib.sh
+plan 7
 . tests/data/wh-listen/common.sh
 
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \

@@ -1,6 +1,7 @@
 #!/bin/sh
 # wh-route: every exit status, bad records, bad rules with file:line
 . tests/lib.sh
+plan 38
 
 printf '{"a":1}\nnot json\n[1]\n{"a":1,\n\n{"a":2}\n' > "$TMP/bad"
 run wh-route -w a=1 "$TMP/bad"

@@ -1,6 +1,7 @@
 #!/bin/sh
 # wh-route -w against jq -c 'select(...)' on generated events: same lines out
 . tests/lib.sh
+plan 17
 python3 scripts/gen-events 3000 7 > "$TMP/ev" || exit 1
 
 # wh-route arguments | the same test in jq

@@ -1,6 +1,7 @@
 #!/bin/sh
 # wh-route -c: golden output of a rules file, defaults, set, continue
 . tests/lib.sh
+plan 18
 D=$DATA/wh-route
 
 run wh-route -c "$D/routes.yaml" "$D/events.ndjson"

@@ -1,6 +1,7 @@
 #!/bin/sh
 # wh-route destinations: to: FILE (and a FIFO), run: COMMAND children
 . tests/lib.sh
+plan 15
 
 python3 scripts/gen-events 2000 3 > "$TMP/ev"
 cat > "$TMP/r.yaml" <<Y

@@ -1,6 +1,7 @@
 #!/bin/sh
 # wh-route remember/recall: state across events and restarts, expiry, once
 . tests/lib.sh
+plan 15
 
 cat > "$TMP/r.yaml" <<Y
 state: $TMP/state.db

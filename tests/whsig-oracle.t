@@ -16,6 +16,7 @@
 # form, RFC 4231's for base64, each checked against whsig and against
 # the JavaScript side.
 . tests/lib.sh
+plan 230
 
 O=$HP_TOP/tests/oracle
 U=$HP_BUILD/unit/whsig
