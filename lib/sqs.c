@@ -279,9 +279,15 @@ post(struct sqs_client *c, const char *ctype, const char *target,
 			if (got == 1 && code != NULL) {
 				snprintf(c->code, sizeof(c->code), "%s",
 				    code);
-				snprintf(why, sizeof(why), "%s%s%s", code,
-				    message ? ": " : "",
-				    message ? message : "");
+				if (code[0] == '\0' && message == NULL)
+					/* an empty code: still a reason */
+					snprintf(why, sizeof(why), "HTTP %ld: "
+					    "an error with an empty code",
+					    c->status);
+				else
+					snprintf(why, sizeof(why), "%s%s%s",
+					    code, message ? ": " : "",
+					    message ? message : "");
 			} else {
 				/* not an AWS error document: show a bit */
 				snprintf(why, sizeof(why), "HTTP %ld%s%.*s",
