@@ -42,7 +42,16 @@ MANS = $(wildcard man/*.1 man/*.5 man/*.7)
 
 all: $(BINS)
 
-$(B)/lib/%.o: lib/%.c $(LIB_HDR)
+# every package pkg-config must know, checked once: a missing one stops
+# the build with its name, not with a compiler error about a header
+$(B)/.pkgs:
+	@mkdir -p $(@D)
+	@for p in $(PKGS); do pkg-config --exists $$p || { \
+		echo "make: pkg-config does not know $$p (run: make deps)" >&2; \
+		miss=1; }; done; [ -z "$$miss" ]
+	@touch $@
+
+$(B)/lib/%.o: lib/%.c $(LIB_HDR) | $(B)/.pkgs
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN) $(HP_CFLAGS) -c -o $@ $<
 
@@ -81,7 +90,7 @@ FUZZ_CC = clang -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
 	-fno-sanitize-recover=undefined $(HP_CFLAGS)
 FUZZ_OBJ = $(LIB_SRC:lib/%.c=$(B)/fuzz/lib/%.o)
 
-$(B)/fuzz/lib/%.o: lib/%.c $(LIB_HDR)
+$(B)/fuzz/lib/%.o: lib/%.c $(LIB_HDR) | $(B)/.pkgs
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -c -o $@ $<
 
