@@ -17,6 +17,23 @@ HP_CFLAGS = -std=c11 -Wall -Wextra -D_GNU_SOURCE -Ilib \
 	$$(pkg-config --cflags $(PKGS) 2>/dev/null)
 HP_LIBS = -Wl,--as-needed $$(pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 
+# what each tool links (mblaze-style lines): a tool takes only the
+# packages its code uses; a new tool adds its line here
+LIBS_job-fetch = libcurl jansson libcrypto
+LIBS_s3-put = libcurl jansson libcrypto expat
+LIBS_s3-sign = libcurl jansson libcrypto expat
+LIBS_slack-post = libcurl jansson libcrypto
+LIBS_sns-publish = libcurl jansson libcrypto expat
+LIBS_sqs-delete = libcurl jansson libcrypto expat
+LIBS_sqs-poll = libcurl jansson libcrypto expat
+LIBS_sqs-send = libcurl jansson libcrypto expat
+LIBS_wh-listen = libcurl jansson yaml-0.1 libcrypto libmicrohttpd sqlite3
+LIBS_wh-route = jansson yaml-0.1 libcrypto sqlite3
+LIBS_wh-send = libcurl jansson libcrypto
+tool_libs = -Wl,--as-needed \
+	$$(pkg-config --libs $(or $(LIBS_$(1)),$(error no LIBS_$(1) line in the Makefile))) \
+	-lpthread -lm
+
 ifeq ($(SANITIZE),1)
 B = build-san
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -62,7 +79,7 @@ $(B)/lib/libhookpipe.a: $(LIB_OBJ)
 $(B)/bin/%: cmd/%.c $(B)/lib/libhookpipe.a $(LIB_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN) $(HP_CFLAGS) -o $@ $< $(B)/lib/libhookpipe.a \
-		$(LDFLAGS) $(HP_LIBS)
+		$(LDFLAGS) $(call tool_libs,$*)
 
 $(B)/cmd/%.o: cmd/%.c $(LIB_HDR) $(wildcard cmd/*/*.h)
 	@mkdir -p $(@D)
@@ -73,7 +90,7 @@ $(B)/bin/$(1): $(patsubst %.c,$(B)/%.o,$(wildcard cmd/$(1)/*.c)) \
     $(B)/lib/libhookpipe.a
 	@mkdir -p $$(@D)
 	$$(CC) $$(CFLAGS) $$(SAN) -o $$@ $$(filter %.o,$$^) \
-		$(B)/lib/libhookpipe.a $$(LDFLAGS) $$(HP_LIBS)
+		$(B)/lib/libhookpipe.a $$(LDFLAGS) $(call tool_libs,$(1))
 endef
 $(foreach t,$(DIR_TOOLS),$(eval $(call DIR_TOOL,$(t))))
 
