@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <openssl/evp.h>
 
+#include "cdisp.h"
 #include "http.h"
 #include "msg.h"
 #include "nd.h"
@@ -232,83 +233,6 @@ pct(struct buf *b, const char *s)
 	}
 }
 
-/* a file name that stays in dir: the last path part, no control
- * characters, no leading dot; NULL if nothing is left */
-static char *
-sanitize(const char *s)
-{
-	const char *p;
-	struct buf b = {0};
-
-	for (p = s; *p != '\0'; p++)
-		if (*p == '/' || *p == '\\')
-			s = p + 1;
-	for (p = s; *p != '\0' && b.len < 200; p++) {
-		unsigned char c = (unsigned char)*p;
-
-		if (c < 0x20 || c == 0x7f)
-			continue;
-		buf_addc(&b, b.len == 0 && c == '.' ? '_' : (char)c);
-	}
-	if (b.len == 0) {
-		buf_free(&b);
-		return NULL;
-	}
-	return b.p;
-}
-
-static int
-hexval(int c)
-{
-	return isdigit(c) ? c - '0' : isxdigit(c) ? tolower(c) - 'a' + 10 : -1;
-}
-
-/* the filename of a Content-Disposition: filename*= (RFC 6266, UTF-8)
- * first, else filename= (a token or a quoted string) */
-static char *
-disposition_name(const char *v)
-{
-	const char *p, *q;
-	struct buf b = {0};
-	int h, l;
-
-	if ((p = strcasestr(v, "filename*=")) != NULL) {
-		p += 10;
-		if (strncasecmp(p, "UTF-8''", 7) == 0) {
-			for (p += 7; *p != '\0' && *p != ';' && *p != ' ';
-			    p++) {
-				if (*p == '%' && (h = hexval((unsigned char)
-				    p[1])) >= 0 && (l = hexval((unsigned char)
-				    p[2])) >= 0) {
-					buf_addc(&b, h * 16 + l);
-					p += 2;
-				} else {
-					buf_addc(&b, *p);
-				}
-			}
-			if (b.len > 0)
-				return b.p;
-		}
-	}
-	for (q = v; (p = strcasestr(q, "filename=")) != NULL; q = p + 9)
-		if (p == v || p[-1] == ';' || p[-1] == ' ')
-			break;
-	if (p == NULL)
-		return NULL;
-	p += 9;
-	if (*p == '"') {
-		for (p++; *p != '\0' && *p != '"'; p++) {
-			if (*p == '\\' && p[1] != '\0')
-				p++;
-			buf_addc(&b, *p);
-		}
-	} else {
-		for (; *p != '\0' && *p != ';' && *p != ' '; p++)
-			buf_addc(&b, *p);
-	}
-	return b.p;
-}
-
 static int
 exists(const char *name)
 {
@@ -321,16 +245,17 @@ exists(const char *name)
 static char *
 final_name(struct fetch *f, struct http_xfer *x)
 {
-	char *n = NULL, *d;
+	char *n = NULL, *d, err[128];
 
 	if (f->name != NULL)
 		return xstrdup(f->name);
-	if (x->cdisp != NULL && (d = disposition_name(x->cdisp)) != NULL) {
-		n = sanitize(d);
+	if (x->cdisp != NULL &&
+	    cdisp_filename(x->cdisp, &d, err, sizeof(err)) == 0) {
+		(void)cdisp_safe_name(d, &n, err, sizeof(err));
 		free(d);
 	}
 	if (n == NULL)
-		n = sanitize(f->id);
+		(void)cdisp_safe_name(f->id, &n, err, sizeof(err));
 	return n ? n : xstrdup("output");
 }
 
@@ -519,7 +444,8 @@ build(struct nd_rec *r, void *arg, char *err, size_t errlen)
 	if (namet != NULL) {
 		if (tmpl_render(namet, r->obj, &b, err, errlen) < 0)
 			goto bad;
-		if ((f->name = sanitize(b.p ? b.p : "")) == NULL) {
+		if (cdisp_safe_name(b.p ? b.p : "", &f->name, err,
+		    errlen) < 0) {
 			snprintf(err, errlen, "name template '%s' gave no "
 			    "usable name", tmpl_text(namet));
 			goto bad;
