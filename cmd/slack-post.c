@@ -9,6 +9,7 @@
 #include "http.h"
 #include "msg.h"
 #include "nd.h"
+#include "slackresp.h"
 #include "tmpl.h"
 #include "xmem.h"
 
@@ -172,44 +173,13 @@ drop(struct http_xfer *x, void *arg)
 	free(x->user);
 }
 
-/* API errors that no later message can escape: stop the run */
-static int
-fatal_api_error(const char *e)
-{
-	static const char *const list[] = {
-		"invalid_auth", "not_authed", "account_inactive",
-		"token_revoked", "token_expired", "missing_scope",
-		"no_permission", "not_allowed_token_type", "ekm_access_denied"
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(list) / sizeof(list[0]); i++)
-		if (strcmp(e, list[i]) == 0)
-			return 1;
-	return 0;
-}
-
-/* the response body as one short line */
-static void
-body_line(const struct http_xfer *x, char *out, size_t len)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < x->resp.len && n + 1 < len && i < 100; i++) {
-		unsigned char c = (unsigned char)x->resp.p[i];
-
-		out[n++] = c < 0x20 || c == 0x7f ? ' ' : (char)c;
-	}
-	out[n] = '\0';
-}
-
 static int
 done(struct nd_rec *r, struct http_xfer *x, void *arg, char *err,
     size_t errlen)
 {
-	char why[512], text[128], *show;
-	json_t *out, *s, *resp = NULL, *v;
-	const char *e;
+	char why[512], reason[1024], *show;
+	struct slackresp sr = {0};
+	json_t *out, *s;
 	int rc = 0;
 
 	(void)arg;
@@ -239,52 +209,28 @@ done(struct nd_rec *r, struct http_xfer *x, void *arg, char *err,
 		rc = ND_FAIL;
 		goto out;
 	}
-	body_line(x, text, sizeof(text));
-	if (webhook != NULL) {
-		/* success is 200 and the plain text "ok" */
-		if (x->status == 200 && x->resp.len == 2 &&
-		    memcmp(x->resp.p, "ok", 2) == 0) {
-			json_object_set_new(out, "slack",
-			    json_pack("{s:b}", "ok", 1));
-			nd_write(out);
-			goto out;
-		}
-		snprintf(err, errlen, "HTTP %ld from %s: %s", x->status, show,
-		    text[0] ? text : "(no body)");
-		if (http_status_temp(x->status))
+	if (slackresp_parse(webhook != NULL, x->status, x->resp.p,
+	    x->resp.len, &sr, reason, sizeof(reason)) < 0) {
+		if (sr.kind == SLACKRESP_API)
+			snprintf(err, errlen, "Slack refused the message to "
+			    "%s: %s", (char *)x->user, reason);
+		else
+			snprintf(err, errlen, "HTTP %ld from %s: %s",
+			    x->status, show, reason);
+		if (sr.temp)
 			nd_set_status(EX_TEMPFAIL);
-		/* the webhook itself is revoked, archived or forbidden */
-		rc = x->status == 403 || x->status == 404 ||
-		    x->status == 410 ? EX_REMOTE : ND_FAIL;
+		rc = sr.fatal ? EX_REMOTE : ND_FAIL;
 		goto out;
 	}
-	if (x->status == 200)
-		resp = json_loadb(x->resp.p ? x->resp.p : "", x->resp.len, 0,
-		    NULL);
-	if (!json_is_object(resp)) {
-		snprintf(err, errlen, "HTTP %ld from %s: %s", x->status, show,
-		    text[0] ? text : "(no body)");
-		if (http_status_temp(x->status))
-			nd_set_status(EX_TEMPFAIL);
-		rc = x->status == 401 || x->status == 403 ? EX_REMOTE :
-		    ND_FAIL;
-		goto out;
-	}
-	if (!json_is_true(json_object_get(resp, "ok"))) {
-		v = json_object_get(resp, "error");
-		e = json_is_string(v) ? json_string_value(v) : "unknown";
-		snprintf(err, errlen, "Slack refused the message to %s: %s",
-		    (char *)x->user, e);
-		rc = fatal_api_error(e) ? EX_REMOTE : ND_FAIL;
-		goto out;
-	}
-	s = json_pack("{s:b, s:O?, s:O?}", "ok", 1, "ts",
-	    json_object_get(resp, "ts"), "channel",
-	    json_object_get(resp, "channel"));
+	if (webhook != NULL)
+		s = json_pack("{s:b}", "ok", 1);
+	else
+		s = json_pack("{s:b, s:O?, s:O?}", "ok", 1, "ts", sr.ts,
+		    "channel", sr.channel);
 	json_object_set_new(out, "slack", s);
 	nd_write(out);
 out:
-	json_decref(resp);
+	slackresp_free(&sr);
 	json_decref(out);
 	free(show);
 	return rc;
