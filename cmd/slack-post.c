@@ -273,8 +273,14 @@ enum {
 	O_RATE, O_BURST, O_TIMEOUT, O_RETRIES, O_ERRORS
 };
 
-int
-main(int argc, char *argv[])
+/* the options as given */
+struct args {
+	const char *text, *blocks, *whfile, *tokfile, *channel, *errors;
+};
+
+static void
+parse_args(int argc, char *argv[], struct http_opts *ho, struct nd_opts *o,
+    struct args *a)
 {
 	static const struct option longopts[] = {
 		{"text", required_argument, NULL, 't'},
@@ -296,50 +302,35 @@ main(int argc, char *argv[])
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0}
 	};
-	struct http_opts ho;
-	struct http_pool *pool;
-	struct http_tool tool = { build, done, drop };
-	struct nd_opts o = {0};
-	const char *text = NULL, *blocks = NULL, *whfile = NULL;
-	const char *tokfile = NULL, *channel = NULL, *errors = NULL, *e;
-	char err[1024], *esc;
-	json_error_t je;
-	json_t *j;
-	int ch, rc;
+	int ch;
 
-	msg_prog = "slack-post";
-	http_opts_init(&ho, msg_prog);
-	ho.jobs = 1;	/* messages in a channel keep their order */
-	ho.no_retry_5xx = 1;	/* posts are not idempotent */
-	if ((e = getenv("SLACK_API_URL")) != NULL && *e != '\0')
-		api = (char *)e;
 	while ((ch = getopt_long(argc, argv, "ehj:nqt:V", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
-		case 't': text = optarg; break;
-		case O_BLOCKS: blocks = optarg; break;
-		case O_WEBHOOKFILE: whfile = optarg; break;
-		case O_TOKENFILE: tokfile = optarg; break;
-		case O_CHANNEL: channel = optarg; break;
+		case 't': a->text = optarg; break;
+		case O_BLOCKS: a->blocks = optarg; break;
+		case O_WEBHOOKFILE: a->whfile = optarg; break;
+		case O_TOKENFILE: a->tokfile = optarg; break;
+		case O_CHANNEL: a->channel = optarg; break;
 		case O_API: api = optarg; break;
 		case O_RATE: rate = number(optarg, "--rate", 0.001, 1000);
 			break;
 		case O_BURST:
 			burst = (int)number(optarg, "--burst", 1, 1000);
 			break;
-		case 'j': ho.jobs = (int)number(optarg, "-j", 1, 256); break;
+		case 'j': ho->jobs = (int)number(optarg, "-j", 1, 256); break;
 		case O_TIMEOUT:
-			ho.timeout = (long)number(optarg, "--timeout", 1,
+			ho->timeout = (long)number(optarg, "--timeout", 1,
 			    86400);
 			break;
 		case O_RETRIES:
-			ho.retries = (int)number(optarg, "--retries", 0, 100);
+			ho->retries = (int)number(optarg, "--retries", 0, 100);
 			break;
-		case O_ERRORS: errors = optarg; break;
+		case O_ERRORS: a->errors = optarg; break;
 		case ND_OPT_MAX_LINE:
 			nd_max_line_opt(optarg, usage);
 			break;
-		case 'e': o.eflag = 1; break;
+		case 'e': o->eflag = 1; break;
 		case 'n': nflag = 1; break;
 		case 'q': msg_quiet = 1; break;
 		case 'h': msg_help(usage);
@@ -347,51 +338,71 @@ main(int argc, char *argv[])
 		default:  msg_usage(usage);
 		}
 	}
-	if (text == NULL && blocks == NULL) {
+	if (a->text == NULL && a->blocks == NULL) {
 		msg_err("give the message: -t text or --blocks file");
 		msg_usage(usage);
 	}
-	if (whfile != NULL && (tokfile != NULL || channel != NULL)) {
+	if (a->whfile != NULL && (a->tokfile != NULL || a->channel != NULL)) {
 		msg_err("--webhook-file does not go with --token-file or "
 		    "--channel");
 		msg_usage(usage);
 	}
-	if (text != NULL) {
-		esc = escape_values(text);
+}
+
+/* the text, channel and blocks templates */
+static void
+compile_message(const struct args *a)
+{
+	char err[1024], *esc;
+	json_error_t je;
+	json_t *j;
+
+	if (a->text != NULL) {
+		esc = escape_values(a->text);
 		textt = tmpl_compile(esc, err, sizeof(err));
 		free(esc);
 		if (textt == NULL) {
 			/* report the template as typed */
-			if ((textt = tmpl_compile(text, err, sizeof(err))) ==
-			    NULL)
+			if ((textt = tmpl_compile(a->text, err,
+			    sizeof(err))) == NULL)
 				msg_err("%s", err);
 			else
 				msg_err("template '%s': bad expression",
-				    text);
+				    a->text);
 			msg_usage(usage);
 		}
 	}
-	if (channel != NULL &&
-	    (chant = tmpl_compile(channel, err, sizeof(err))) == NULL) {
+	if (a->channel != NULL &&
+	    (chant = tmpl_compile(a->channel, err, sizeof(err))) == NULL) {
 		msg_err("%s", err);
 		msg_usage(usage);
 	}
-	if (blocks != NULL) {
-		if ((j = json_load_file(blocks, JSON_DECODE_ANY, &je)) == NULL)
+	if (a->blocks != NULL) {
+		if ((j = json_load_file(a->blocks, JSON_DECODE_ANY, &je)) ==
+		    NULL)
 			msg_die(EX_CONFIG, "cannot load %s: line %d: %s",
-			    blocks, je.line, je.text);
+			    a->blocks, je.line, je.text);
 		if (!json_is_array(j) && !json_is_object(j))
 			msg_die(EX_CONFIG, "%s: blocks must be an array or a "
-			    "message object", blocks);
+			    "message object", a->blocks);
 		if ((blocksj = jtmpl_compile(j, err, sizeof(err))) == NULL)
-			msg_die(EX_CONFIG, "%s: %s", blocks, err);
+			msg_die(EX_CONFIG, "%s: %s", a->blocks, err);
 		json_decref(j);
 	}
-	if (channel == NULL && tokfile == NULL)
-		webhook = secret_from(whfile, "SLACK_WEBHOOK_URL",
+}
+
+/* the webhook URL, else the bot token and the API */
+static void
+load_secrets(const struct args *a)
+{
+	char err[1024];
+
+	if (a->channel == NULL && a->tokfile == NULL)
+		webhook = secret_from(a->whfile, "SLACK_WEBHOOK_URL",
 		    "webhook URL");
 	if (webhook == NULL) {
-		token = secret_from(tokfile, "SLACK_BOT_TOKEN", "bot token");
+		token = secret_from(a->tokfile, "SLACK_BOT_TOKEN",
+		    "bot token");
 		if (token == NULL)
 			msg_die(EX_CONFIG, "no Slack webhook or token: set "
 			    "SLACK_WEBHOOK_URL or SLACK_BOT_TOKEN, or give "
@@ -404,7 +415,30 @@ main(int argc, char *argv[])
 		/* never quote the webhook URL: it is the secret */
 		msg_die(EX_CONFIG, "the webhook URL is not an http(s) URL");
 	}
-	if (errors != NULL && nd_errors_open(errors, err, sizeof(err)) < 0)
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct http_opts ho;
+	struct http_pool *pool;
+	struct http_tool tool = { build, done, drop };
+	struct nd_opts o = {0};
+	struct args a = {0};
+	const char *e;
+	char err[1024];
+	int rc;
+
+	msg_prog = "slack-post";
+	http_opts_init(&ho, msg_prog);
+	ho.jobs = 1;	/* messages in a channel keep their order */
+	ho.no_retry_5xx = 1;	/* posts are not idempotent */
+	if ((e = getenv("SLACK_API_URL")) != NULL && *e != '\0')
+		api = (char *)e;
+	parse_args(argc, argv, &ho, &o, &a);
+	compile_message(&a);
+	load_secrets(&a);
+	if (a.errors != NULL && nd_errors_open(a.errors, err, sizeof(err)) < 0)
 		msg_die(EX_CONFIG, "%s", err);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 		msg_die(EX_SYSTEM, "cannot start libcurl");
