@@ -90,7 +90,7 @@ $(B)/bin/$(1): $(patsubst %.c,$(B)/%.o,$(wildcard cmd/$(1)/*.c)) \
     $(B)/lib/libhookpipe.a
 	@mkdir -p $$(@D)
 	$$(CC) $$(CFLAGS) $$(SAN) -o $$@ $$(filter %.o,$$^) \
-		$(B)/lib/libhookpipe.a $$(LDFLAGS) $(call tool_libs,$(1))
+		$(B)/lib/libhookpipe.a $$(LDFLAGS) $$(call tool_libs,$(1))
 endef
 $(foreach t,$(DIR_TOOLS),$(eval $(call DIR_TOOL,$(t))))
 
