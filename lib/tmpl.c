@@ -204,8 +204,8 @@ as_text(json_t *v)
 	return bignum_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 }
 
-static void
-pct(struct buf *b, const char *s, int keep_slash)
+void
+tmpl_url_encode(struct buf *b, const char *s, int keep_slash)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	unsigned char c;
@@ -373,10 +373,10 @@ apply(const struct part *p, json_t *v, char *err, size_t errlen,
 		buf_reset(&b);
 		switch (f->f) {
 		case F_URL:
-			pct(&b, s, 0);
+			tmpl_url_encode(&b, s, 0);
 			break;
 		case F_PATH:
-			pct(&b, s, 1);
+			tmpl_url_encode(&b, s, 1);
 			break;
 		case F_JSON:
 			buf_adds(&b, s);
