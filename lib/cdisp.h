@@ -8,10 +8,9 @@
 
 /*
  * The filename parameter of the Content-Disposition value v, as sent:
- * filename*=UTF-8'[language]'... (percent-decoded; a decoded %00 ends
- * the name)
- * first, else filename= (a token, or a quoted string with \-escapes);
- * whitespace after '=' is allowed.
+ * filename*=UTF-8'[language]'... first (percent-decoded; a decoded %00
+ * ends the name), else filename= (a token, or a quoted string with
+ * \-escapes); whitespace after '=' is allowed.
  * Returns 0 with *name allocated (not yet safe to use as a path: see
  * cdisp_safe_name), or -1 with err if v names no file.
  */
