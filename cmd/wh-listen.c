@@ -20,13 +20,10 @@
 #include <jansson.h>
 #include <microhttpd.h>
 #include <curl/curl.h>
-#include <openssl/bio.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
-#include <openssl/x509.h>
 
 #include "bignum.h"
 #include "conf.h"
@@ -34,6 +31,7 @@
 #include "msg.h"
 #include "outq.h"
 #include "replay.h"
+#include "snsverify.h"
 #include "tmpl.h"
 #include "whbody.h"
 #include "whsig.h"
@@ -87,8 +85,9 @@ static double drain_s = 10;		/* --drain */
 static const char *tls_cert, *tls_key;
 static char **sns_topics;	/* --sns-topic: the only topics accepted */
 static size_t nsns_topics;
-static const char *sns_hosts;	/* WH_LISTEN_SNS_HOSTS, for tests */
-static const char *sns_ca;	/* WH_LISTEN_SNS_CA or CURL_CA_BUNDLE */
+/* hosts: WH_LISTEN_SNS_HOSTS, for tests; ca_file: WH_LISTEN_SNS_CA or
+ * CURL_CA_BUNDLE; topics: --sns-topic */
+static struct sns_config sns_cfg;
 static struct route dflt;	/* command-line verification */
 
 static pthread_mutex_t cf_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -1195,367 +1194,27 @@ watch_main(void *arg)
 	return NULL;
 }
 
-/* ---- --sns: Amazon SNS HTTP(S) subscriptions --------------------------- */
+/* ---- --sns: Amazon SNS HTTP(S) subscriptions (lib/snsverify) ---------- */
 
-/*
- * SNS signs each message with RSA (SHA1 for SignatureVersion 1, SHA256
- * for 2) and names the signing certificate's URL; only https URLs on
- * sns.<region>.amazonaws.com(.cn) are fetched, so a forged message can
- * neither make us fetch from elsewhere (SSRF) nor bring its own key.
- */
-#define SNS_CERT_MAX 16		/* certificates cached, by URL */
-#define SNS_CERT_TTL 86400.0	/* seconds before one is fetched again */
-#define SNS_GET_MAX 65536	/* bytes of a certificate or confirmation */
-
-struct sns_cert {
-	char *url;
-	EVP_PKEY *key;
-	double at;
-};
-
-static pthread_mutex_t sns_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct sns_cert sns_certs[SNS_CERT_MAX];
-static unsigned sns_next;
-
-static int
-sns_alnum(int c)
+/* sns_cfg from the environment and --sns-topic */
+static void
+sns_setup(void)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9');
-}
-
-/* 1 if host h (n bytes) may serve SNS certificates and confirmations. */
-static int
-sns_host_ok(const char *h, size_t n)
-{
-	const char *p, *e;
-	size_t i, len;
-
-	if (sns_hosts != NULL) {
-		/* the test setting replaces the pattern, not adds to it */
-		for (p = sns_hosts;; p = e + 1) {
-			e = strchr(p, ',');
-			len = e ? (size_t)(e - p) : strlen(p);
-			if (len == n && n > 0 && strncasecmp(p, h, n) == 0)
-				return 1;
-			if (e == NULL)
-				return 0;
-		}
-	}
-	/* ^sns\.[a-zA-Z0-9-]{3,}\.amazonaws\.com(\.cn)?$ */
-	if (n < 4 || strncasecmp(h, "sns.", 4) != 0)
-		return 0;
-	h += 4, n -= 4;
-	for (i = 0; i < n && (sns_alnum(h[i]) || h[i] == '-'); i++)
-		;
-	if (i < 3)
-		return 0;
-	h += i, n -= i;
-	return (n == 14 && strncasecmp(h, ".amazonaws.com", 14) == 0) ||
-	    (n == 17 && strncasecmp(h, ".amazonaws.com.cn", 17) == 0);
-}
-
-/*
- * 1 if url is https on an allowed host, with no user part, at most a
- * numeric port, and (pem) a path ending in .pem with no query.
- */
-static int
-sns_url_ok(const char *url, int pem)
-{
-	const char *a, *end, *colon, *path;
-	size_t i, n;
-
-	for (i = 0; url[i]; i++)
-		if ((unsigned char)url[i] <= 0x20 || url[i] >= 0x7f ||
-		    url[i] == '\\')
-			return 0;
-	if (strncasecmp(url, "https://", 8) != 0)
-		return 0;
-	a = url + 8;
-	end = a + strcspn(a, "/?#");
-	if (memchr(a, '@', end - a) != NULL)
-		return 0;
-	colon = memchr(a, ':', end - a);
-	if (colon != NULL) {
-		n = end - colon - 1;
-		if (n < 1 || n > 5 || strspn(colon + 1, "0123456789") != n)
-			return 0;
-	} else
-		colon = end;
-	if (!sns_host_ok(a, colon - a))
-		return 0;
-	if (!pem)
-		return 1;
-	path = end;
-	n = strlen(path);
-	return *path == '/' && strcspn(path, "?#") == n && n >= 5 &&
-	    strcmp(path + n - 4, ".pem") == 0;
-}
-
-static size_t
-sns_write(char *p, size_t size, size_t nmemb, void *arg)
-{
-	struct buf *b = arg;
-
-	if (size * nmemb > SNS_GET_MAX - b->len)
-		return 0;	/* curl fails the transfer: too large */
-	buf_add(b, p, size * nmemb);
-	return size * nmemb;
-}
-
-/* GET url (https only, no redirects) into out; 0, or -1 with err. */
-static int
-sns_get(const char *url, struct buf *out, char *err, size_t errlen)
-{
-	char eb[CURL_ERROR_SIZE] = "";
-	CURLcode rc;
-	long code = 0;
-	CURL *e;
-
-	if ((e = curl_easy_init()) == NULL) {
-		snprintf(err, errlen, "cannot start a transfer");
-		return -1;
-	}
-	curl_easy_setopt(e, CURLOPT_URL, url);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https");
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 5L);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT, 10L);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, eb);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "wh-listen (hookpipe)");
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, sns_write);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, out);
-	if (sns_ca != NULL)
-		curl_easy_setopt(e, CURLOPT_CAINFO, sns_ca);
-	rc = curl_easy_perform(e);
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
-	curl_easy_cleanup(e);
-	if (rc != CURLE_OK) {
-		snprintf(err, errlen, "%s", rc == CURLE_WRITE_ERROR ?
-		    "response too large" : eb[0] ? eb :
-		    curl_easy_strerror(rc));
-		return -1;
-	}
-	if (code < 200 || code > 299) {
-		snprintf(err, errlen, "HTTP %ld", code);
-		return -1;
-	}
-	return 0;
-}
-
-/* The public key of the certificate at url, fetched or cached; or NULL. */
-static EVP_PKEY *
-sns_key(const char *url, char *err, size_t errlen)
-{
-	struct buf pem = {0};
-	struct sns_cert *c;
-	EVP_PKEY *k = NULL;
-	X509 *x = NULL;
-	BIO *bio;
-	double now = now_mono();
-	unsigned i;
-
-	pthread_mutex_lock(&sns_mu);
-	for (i = 0; i < SNS_CERT_MAX; i++) {
-		c = &sns_certs[i];
-		if (c->url && strcmp(c->url, url) == 0 &&
-		    now - c->at < SNS_CERT_TTL) {
-			EVP_PKEY_up_ref(c->key);
-			k = c->key;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&sns_mu);
-	if (k != NULL)
-		return k;
-	if (sns_get(url, &pem, err, errlen) < 0) {
-		buf_free(&pem);
-		return NULL;
-	}
-	bio = BIO_new_mem_buf(pem.p, (int)pem.len);
-	if (bio != NULL)
-		x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
-	BIO_free(bio);
-	buf_free(&pem);
-	if (x == NULL) {
-		snprintf(err, errlen, "no PEM certificate at the URL");
-		return NULL;
-	}
-	if (X509_cmp_current_time(X509_get0_notBefore(x)) >= 0 ||
-	    X509_cmp_current_time(X509_get0_notAfter(x)) <= 0) {
-		snprintf(err, errlen, "certificate expired or not yet valid");
-		X509_free(x);
-		return NULL;
-	}
-	k = X509_get_pubkey(x);
-	X509_free(x);
-	if (k == NULL || EVP_PKEY_base_id(k) != EVP_PKEY_RSA) {
-		snprintf(err, errlen, "certificate key is not RSA");
-		EVP_PKEY_free(k);
-		return NULL;
-	}
-	pthread_mutex_lock(&sns_mu);
-	c = &sns_certs[sns_next++ % SNS_CERT_MAX];	/* oldest goes */
-	free(c->url);
-	EVP_PKEY_free(c->key);
-	c->url = xstrdup(url);
-	c->key = k;
-	c->at = now;
-	EVP_PKEY_up_ref(k);
-	pthread_mutex_unlock(&sns_mu);
-	return k;
-}
-
-static const char *
-sns_str(json_t *m, const char *key)
-{
-	json_t *v = json_object_get(m, key);
-
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-/*
- * Check the SNS message in body, of the type its header gives: the
- * topic, the URLs and the RSA signature.  Returns the parsed message, or
- * NULL with why.
- */
-static json_t *
-sns_verify(const struct buf *body, const char *htype, char *why,
-    size_t whylen)
-{
-	static const char *const knote[] = { "Message", "MessageId",
-	    "Subject", "Timestamp", "TopicArn", "Type", NULL };
-	static const char *const kconf[] = { "Message", "MessageId",
-	    "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type", NULL };
-	const char *const *keys;
-	const char *type, *ver, *topic, *sig, *cert, *su;
-	unsigned char *raw = NULL;
-	struct buf tbs = {0};
-	json_error_t je;
-	EVP_ENCODE_CTX *dc = NULL;
-	EVP_MD_CTX *mc = NULL;
-	EVP_PKEY *k = NULL;
-	const EVP_MD *md;
-	json_t *m, *v;
-	char e[CURL_ERROR_SIZE + 64];
-	int n, tail, ok = 0;
-	size_t i;
-
-	m = json_loadb(body->p, body->len, 0, &je);
-	if (!json_is_object(m)) {
-		snprintf(why, whylen, "SNS message is not a JSON object");
-		goto out;
-	}
-	type = sns_str(m, "Type");
-	if (type == NULL || strcmp(type, htype) != 0) {
-		snprintf(why, whylen, "SNS Type does not match "
-		    "x-amz-sns-message-type");
-		goto out;
-	}
-	if (strcmp(type, "Notification") == 0)
-		keys = knote;
-	else if (strcmp(type, "SubscriptionConfirmation") == 0 ||
-	    strcmp(type, "UnsubscribeConfirmation") == 0)
-		keys = kconf;
-	else {
-		snprintf(why, whylen, "unknown SNS message type");
-		goto out;
-	}
-	ver = sns_str(m, "SignatureVersion");
-	if (ver != NULL && strcmp(ver, "1") == 0)
-		md = EVP_sha1();
-	else if (ver != NULL && strcmp(ver, "2") == 0)
-		md = EVP_sha256();
-	else {
-		snprintf(why, whylen, "SNS SignatureVersion is not 1 or 2");
-		goto out;
-	}
-	/* "Key\nValue\n" for each key in SNS's order (SPECS.md 1.5) */
-	for (i = 0; keys[i]; i++) {
-		v = json_object_get(m, keys[i]);
-		if ((v == NULL || json_is_null(v)) &&
-		    strcmp(keys[i], "Subject") == 0)
-			continue;
-		if (!json_is_string(v)) {
-			snprintf(why, whylen, "SNS message without %s",
-			    keys[i]);
-			goto out;
-		}
-		buf_adds(&tbs, keys[i]);
-		buf_addc(&tbs, '\n');
-		buf_add(&tbs, json_string_value(v), json_string_length(v));
-		buf_addc(&tbs, '\n');
-	}
-	topic = sns_str(m, "TopicArn");
-	if (nsns_topics > 0) {
-		for (i = 0; i < nsns_topics; i++)
-			if (strcmp(sns_topics[i], topic) == 0)
-				break;
-		if (i == nsns_topics) {
-			snprintf(why, whylen, "SNS topic is not one of "
-			    "--sns-topic");
-			goto out;
-		}
-	}
-	sig = sns_str(m, "Signature");
-	cert = sns_str(m, "SigningCertURL");
-	if (sig == NULL || cert == NULL) {
-		snprintf(why, whylen, "SNS message without Signature or "
-		    "SigningCertURL");
-		goto out;
-	}
-	if (!sns_url_ok(cert, 1)) {
-		snprintf(why, whylen, "SNS SigningCertURL is not an https "
-		    ".pem URL on an SNS host");
-		goto out;
-	}
-	su = sns_str(m, "SubscribeURL");
-	if (strcmp(type, "SubscriptionConfirmation") == 0 &&
-	    !sns_url_ok(su, 0)) {
-		snprintf(why, whylen, "SNS SubscribeURL is not an https URL "
-		    "on an SNS host");
-		goto out;
-	}
-	/* base64, possibly wrapped: the decoder takes line breaks */
-	n = (int)strlen(sig);
-	raw = xmalloc((size_t)n + 80);
-	dc = EVP_ENCODE_CTX_new();
-	if (dc == NULL)
-		msg_die(EX_SYSTEM, "cannot allocate a decoder");
-	EVP_DecodeInit(dc);
-	if (EVP_DecodeUpdate(dc, raw, &n, (const unsigned char *)sig,
-	    n) < 0 || EVP_DecodeFinal(dc, raw + n, &tail) != 1 ||
-	    n + tail == 0) {
-		snprintf(why, whylen, "SNS Signature is not base64");
-		goto out;
-	}
-	n += tail;
-	if ((k = sns_key(cert, e, sizeof(e))) == NULL) {
-		snprintf(why, whylen, "cannot get the SNS certificate: %s",
-		    e);
-		goto out;
-	}
-	if ((mc = EVP_MD_CTX_new()) == NULL)
-		msg_die(EX_SYSTEM, "cannot allocate a digest");
-	if (EVP_DigestVerifyInit(mc, NULL, md, NULL, k) == 1 &&
-	    EVP_DigestVerify(mc, raw, n, (unsigned char *)tbs.p,
-	    tbs.len) == 1)
-		ok = 1;
-	else
-		snprintf(why, whylen, "SNS signature mismatch");
-out:
-	EVP_MD_CTX_free(mc);
-	EVP_PKEY_free(k);
-	EVP_ENCODE_CTX_free(dc);
-	free(raw);
-	buf_free(&tbs);
-	if (!ok) {
-		json_decref(m);
-		return NULL;
-	}
-	return m;
+	if ((sns_cfg.ca_file = getenv("WH_LISTEN_SNS_CA")) == NULL ||
+	    *sns_cfg.ca_file == '\0')
+		sns_cfg.ca_file = getenv("CURL_CA_BUNDLE");
+	if (sns_cfg.ca_file != NULL && *sns_cfg.ca_file == '\0')
+		sns_cfg.ca_file = NULL;
+	if ((sns_cfg.hosts = getenv("WH_LISTEN_SNS_HOSTS")) != NULL &&
+	    *sns_cfg.hosts == '\0')
+		sns_cfg.hosts = NULL;
+	if (sns_cfg.hosts != NULL)
+		msg_warn("WH_LISTEN_SNS_HOSTS is set: SNS certificates and "
+		    "confirmations are fetched from %s only, a test setting",
+		    sns_cfg.hosts);
+	sns_cfg.topics = (const char *const *)sns_topics;
+	sns_cfg.ntopics = nsns_topics;
+	sns_cfg.cache = sns_cache_new();
 }
 
 /*
@@ -1565,10 +1224,10 @@ out:
  */
 static enum MHD_Result
 sns_confirm(struct req *q, struct MHD_Connection *mc, const char *url,
-    const char *method, json_t *m)
+    const char *method, const struct sns_msg *m)
 {
-	const char *type = sns_str(m, "Type");
-	const char *topic = sns_str(m, "TopicArn");
+	const char *type = m->type;
+	const char *topic = m->topic;
 	char e[CURL_ERROR_SIZE + 64], why[CURL_ERROR_SIZE + 600];
 	struct buf b = {0};
 	int rc;
@@ -1579,7 +1238,7 @@ sns_confirm(struct req *q, struct MHD_Connection *mc, const char *url,
 		note(mc, method, url, MHD_HTTP_OK, why);
 		return reply(q, mc, MHD_HTTP_OK, NULL, NULL);
 	}
-	rc = sns_get(sns_str(m, "SubscribeURL"), &b, e, sizeof(e));
+	rc = sns_get(sns_cfg.ca_file, m->subscribe_url, &b, e, sizeof(e));
 	buf_free(&b);
 	if (rc < 0) {
 		snprintf(why, sizeof(why), "cannot confirm the SNS "
@@ -1628,32 +1287,32 @@ finish(struct req *q, struct MHD_Connection *mc, const char *url,
 	stype = rt->sns ? get_hdr(mc, "x-amz-sns-message-type") : NULL;
 	if (stype != NULL) {
 		/* SNS signs with RSA, not with --verify's scheme */
-		json_t *m = sns_verify(&q->body, stype, why, sizeof(why));
-		const char *mid, *hid;
+		struct sns_msg m;
+		const char *hid;
 
-		if (m == NULL) {
+		if (sns_verify(&sns_cfg, q->body.p, q->body.len, stype,
+		    time(NULL), &m, why, sizeof(why)) != SNS_OK) {
 			note(mc, method, url, 401, why);
 			return reply(q, mc, MHD_HTTP_UNAUTHORIZED,
 			    "signature verification failed\n", NULL);
 		}
 		if (strcmp(stype, "Notification") != 0) {
-			mr = sns_confirm(q, mc, url, method, m);
-			json_decref(m);
+			mr = sns_confirm(q, mc, url, method, &m);
+			sns_msg_free(&m);
 			return mr;
 		}
 		/* the id must be the signed one, or replays pass as new */
-		mid = sns_str(m, "MessageId");
 		hid = get_hdr(mc, "x-amz-sns-message-id");
-		if (*mid == '\0' || strlen(mid) >= sizeof(sid) ||
-		    (hid != NULL && strcmp(hid, mid) != 0)) {
-			json_decref(m);
+		if (*m.message_id == '\0' || strlen(m.message_id) >= sizeof(sid) ||
+		    (hid != NULL && strcmp(hid, m.message_id) != 0)) {
+			sns_msg_free(&m);
 			note(mc, method, url, 401, "x-amz-sns-message-id "
 			    "does not match the signed MessageId");
 			return reply(q, mc, MHD_HTTP_UNAUTHORIZED,
 			    "signature verification failed\n", NULL);
 		}
-		snprintf(sid, sizeof(sid), "%s", mid);
-		json_decref(m);
+		snprintf(sid, sizeof(sid), "%s", m.message_id);
+		sns_msg_free(&m);
 	} else if (rt->sns && !rt->verify) {
 		note(mc, method, url, 401, "not an SNS message (no "
 		    "x-amz-sns-message-type) and no --verify scheme");
@@ -2253,17 +1912,7 @@ main(int argc, char *argv[])
 	/* before any thread: curl_global_init is not safe alongside them */
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		msg_die(EX_SYSTEM, "cannot initialise libcurl");
-	if ((sns_ca = getenv("WH_LISTEN_SNS_CA")) == NULL || *sns_ca == '\0')
-		sns_ca = getenv("CURL_CA_BUNDLE");
-	if (sns_ca != NULL && *sns_ca == '\0')
-		sns_ca = NULL;
-	if ((sns_hosts = getenv("WH_LISTEN_SNS_HOSTS")) != NULL &&
-	    *sns_hosts == '\0')
-		sns_hosts = NULL;
-	if (sns_hosts != NULL)
-		msg_warn("WH_LISTEN_SNS_HOSTS is set: SNS certificates and "
-		    "confirmations are fetched from %s only, a test setting",
-		    sns_hosts);
+	sns_setup();
 
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&sigs);
