@@ -11,10 +11,10 @@
 #include <unistd.h>
 
 #include "bignum.h"
+#include "enc.h"
 #include "msg.h"
 #include "nd.h"
 #include "sqs.h"
-#include "tmpl.h"
 #include "xmem.h"
 
 static const char usage[] =
@@ -101,7 +101,7 @@ form_decode(const char *s)
 	struct buf b = {0};
 	json_t *v;
 
-	tmpl_form_decode(s, strlen(s), &b, 0);
+	enc_form_decode(s, strlen(s), &b, 0);
 	v = json_stringn(b.p ? b.p : "", b.len);
 	buf_free(&b);
 	return v;

@@ -20,6 +20,7 @@
 #include <openssl/evp.h>
 
 #include "aws.h"
+#include "enc.h"
 #include "sigv4.h"
 #include "xmem.h"
 
@@ -811,7 +812,7 @@ creds_imds(struct aws_creds *c, char *err, size_t errlen)
 		fail(err, errlen, "%s: HTTP %ld", url.p, status);
 		goto out;
 	}
-	sigv4_uri_encode(&role, body.p, strcspn(body.p, "\r\n"), 0);
+	enc_pct(&role, body.p, strcspn(body.p, "\r\n"), 0);
 	buf_free(&body);
 	buf_adds(&url, role.p);
 	if (fetch("GET", url.p, hl, IMDS_TIMEOUT_MS, &status, &body, err,
@@ -1009,11 +1010,11 @@ aws_s3_address(struct aws_s3_loc *l, const char *endpoint, const char *bucket,
 	buf_add(&p, path, n);
 	if (bucket != NULL && l->path_style) {
 		buf_addc(&p, '/');
-		sigv4_uri_encode(&p, bucket, strlen(bucket), 0);
+		enc_pct(&p, bucket, strlen(bucket), 0);
 	}
 	if (key != NULL) {
 		buf_addc(&p, '/');
-		sigv4_uri_encode(&p, key, strlen(key), 1);
+		enc_pct(&p, key, strlen(key), 1);
 	}
 	if (p.len == 0)
 		buf_addc(&p, '/');
@@ -1045,7 +1046,7 @@ aws_s3_etag_multipart(const unsigned char *md5s, size_t nparts, char *out,
 	char hex[33];
 
 	EVP_Digest(md5s, 16 * nparts, md, &mdlen, EVP_md5(), NULL);
-	sigv4_hex(hex, md, sizeof md);
+	enc_hex(hex, md, sizeof md);
 	snprintf(out, outlen, "%s-%zu", hex, nparts);
 }
 

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <openssl/evp.h>
 
 #include "bignum.h"
+#include "enc.h"
 #include "msg.h"
 #include "nd.h"
 #include "opt.h"
@@ -358,13 +358,12 @@ write_error_record(const struct nd_rec *r, const char *message)
 			json_object_set_new(rec, "raw", s);
 		} else {
 			/* not UTF-8: keep the bytes anyway */
-			char *b64 = xmalloc(4 * (r->len / 3 + 1) + 1);
+			struct buf b64 = {0};
 
-			EVP_EncodeBlock((unsigned char *)b64,
-			    (const unsigned char *)r->line, (int)r->len);
+			enc_base64(&b64, r->line, r->len, ENC_B64);
 			json_object_set_new(rec, "raw_base64",
-			    json_string(b64));
-			free(b64);
+			    json_string(b64.p));
+			buf_free(&b64);
 		}
 	}
 	e = json_pack("{s:s, s:s?, s:s, s:I}", "tool", msg_prog, "message",

@@ -32,13 +32,6 @@ int tmpl_render(const struct tmpl *t, json_t *rec, struct buf *out,
  * else NULL.  Used by JSON templates. */
 json_t *tmpl_value(const struct tmpl *t, json_t *rec, int *missing);
 
-/*
- * Decode application/x-www-form-urlencoded text ('+' is a space, %XX a
- * byte), n bytes at s, appending to out.  A '%' without two hex digits
- * after it is kept as it is, or with strict makes it fail (-1).
- */
-int tmpl_form_decode(const char *s, size_t n, struct buf *out, int strict);
-
 /* JSON templates: every string inside is a template; a string that is
  * exactly "{path}" becomes the value with its JSON type. */
 struct jtmpl;
