@@ -15,6 +15,7 @@
 #include "msg.h"
 #include "nd.h"
 #include "sqs.h"
+#include "sys.h"
 #include "xmem.h"
 
 static const char usage[] =
@@ -344,15 +345,6 @@ take_lock(const char *file)
 	/* fd stays open: the lock lasts as long as the process */
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -432,12 +424,12 @@ main(int argc, char *argv[])
 		msg_die(fail_code(), "cannot find queue %s: %s", queue, err);
 	}
 	dels = json_array();
-	last = now_ms();
+	last = sys_now_ms();
 	while (!nd_stop) {
 		w = wait_s;
 		if (idle_exit > 0) {
-			left = (idle_exit * 1000 - (now_ms() - last) + 999) /
-			    1000;
+			left = (idle_exit * 1000 - (sys_now_ms() - last) +
+			    999) / 1000;
 			if (left <= 0)
 				break;
 			if (left < w)
@@ -477,7 +469,7 @@ main(int argc, char *argv[])
 			break;
 		}
 		if (n > 0)
-			last = now_ms();
+			last = sys_now_ms();
 		if ((once && n == 0) || (maxn > 0 && got >= maxn))
 			break;
 	}

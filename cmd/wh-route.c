@@ -21,6 +21,7 @@
 #include "path.h"
 #include "rules.h"
 #include "state.h"
+#include "sys.h"
 #include "tmpl.h"
 #include "xmem.h"
 
@@ -261,19 +262,10 @@ sink_why(const struct sink *s, char *m, size_t mlen)
 static int
 sink_flush(struct sink *s)
 {
-	size_t off = 0, k;
-	ssize_t n;
+	size_t off, k;
 	char m[512];
 
-	while (off < s->out.len) {
-		n = write(s->fd, s->out.p + off, s->out.len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			break;
-		off += (size_t)n;
-	}
-	if (off == s->out.len) {
+	if (sys_write_all(s->fd, s->out.p, s->out.len, &off) == 0) {
 		drop_pending(s);
 		return 0;
 	}

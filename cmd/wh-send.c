@@ -12,6 +12,7 @@
 #include "http.h"
 #include "msg.h"
 #include "nd.h"
+#include "sys.h"
 #include "tmpl.h"
 #include "whsig.h"
 #include "xmem.h"
@@ -372,20 +373,11 @@ method_ok(const char *m)
 static char *
 read_file(const char *path, size_t *len, int code)
 {
-	FILE *f = fopen(path, "r");
-	struct buf b = {0};
-	char chunk[4096];
-	size_t n;
+	char err[1024], *s;
 
-	if (f == NULL)
-		msg_die(code, "cannot open %s: %s", path, strerror(errno));
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_add(&b, chunk, n);
-	if (ferror(f))
-		msg_die(code, "cannot read %s: %s", path, strerror(errno));
-	fclose(f);
-	*len = b.len;
-	return b.p ? b.p : xstrdup("");
+	if ((s = sys_slurp(path, 0, len, err, sizeof(err))) == NULL)
+		msg_die(code, "%s", err);
+	return s;
 }
 
 enum {

@@ -22,6 +22,7 @@
 #include "aws.h"
 #include "enc.h"
 #include "sigv4.h"
+#include "sys.h"
 #include "xmem.h"
 
 #define CONTAINER_HOST "http://169.254.170.2"
@@ -653,23 +654,15 @@ container_token(char **tok, char *err, size_t errlen)
 	const char *file = env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
 	const char *v = env("AWS_CONTAINER_AUTHORIZATION_TOKEN");
 	struct buf b = { 0 };
-	char tmp[1024];
-	size_t n;
-	FILE *f;
 
 	*tok = NULL;
 	if (file == NULL && v == NULL)
 		return 0;
-	buf_adds(&b, "");
 	if (file != NULL) {
-		if ((f = fopen(file, "r")) == NULL)
-			return fail(err, errlen, "cannot open %s: %s", file,
-			    strerror(errno));
-		while ((n = fread(tmp, 1, sizeof tmp, f)) > 0 &&
-		    b.len < FETCH_MAX)
-			buf_add(&b, tmp, n);
-		fclose(f);
-		OPENSSL_cleanse(tmp, sizeof tmp);
+		if ((b.p = sys_slurp(file, FETCH_MAX, &b.len, err,
+		    errlen)) == NULL)
+			return -1;
+		b.cap = b.len + 1;
 		/* one final newline is an editor's, not the token's */
 		if (b.len > 0 && b.p[b.len - 1] == '\n')
 			b.p[--b.len] = '\0';

@@ -16,6 +16,7 @@
 #include "msg.h"
 #include "nd.h"
 #include "opt.h"
+#include "sys.h"
 #include "xmem.h"
 
 #define READ_CHUNK	(64 * 1024)
@@ -240,22 +241,13 @@ dump_cb(const char *p, size_t n, void *arg)
 static void
 flush_locked(void)
 {
-	size_t off = 0;
-	ssize_t n;
-
-	while (off < outb.len) {
-		n = write(STDOUT_FILENO, outb.p + off, outb.len - off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EPIPE) {
-				/* the reader went away: end quietly */
-				_exit(status);
-			}
-			msg_err("cannot write to stdout: %s", strerror(errno));
-			_exit(EX_SYSTEM);
+	if (sys_write_all(STDOUT_FILENO, outb.p, outb.len, NULL) < 0) {
+		if (errno == EPIPE) {
+			/* the reader went away: end quietly */
+			_exit(status);
 		}
-		off += (size_t)n;
+		msg_err("cannot write to stdout: %s", strerror(errno));
+		_exit(EX_SYSTEM);
 	}
 	buf_reset(&outb);
 }
