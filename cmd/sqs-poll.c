@@ -14,6 +14,7 @@
 #include "enc.h"
 #include "msg.h"
 #include "nd.h"
+#include "opt.h"
 #include "sqs.h"
 #include "sys.h"
 #include "xmem.h"
@@ -38,14 +39,11 @@ static json_t *dels;
 static long
 num_arg(const char *opt, const char *s, long lo, long hi)
 {
-	char *end;
+	char err[256];
 	long v;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi) {
-		msg_err("%s: '%s' is not a number from %ld to %ld", opt, s,
-		    lo, hi);
+	if (opt_long(opt, s, lo, hi, &v, err, sizeof(err)) < 0) {
+		msg_err("%s", err);
 		msg_usage(usage);
 	}
 	return v;

@@ -12,6 +12,7 @@
 #include "http.h"
 #include "msg.h"
 #include "nd.h"
+#include "opt.h"
 #include "sys.h"
 #include "tmpl.h"
 #include "whsig.h"
@@ -347,13 +348,24 @@ done(struct nd_rec *r, struct http_xfer *x, void *arg, char *err,
 static long
 number(const char *s, const char *what, long lo, long hi)
 {
-	char *end;
+	char err[256];
 	long v;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi) {
-		msg_err("%s must be a number from %ld to %ld", what, lo, hi);
+	if (opt_long(what, s, lo, hi, &v, err, sizeof(err)) < 0) {
+		msg_err("%s", err);
+		msg_usage(usage);
+	}
+	return v;
+}
+
+static size_t
+size_arg(const char *s, const char *what, size_t lo, size_t hi)
+{
+	char err[256];
+	size_t v;
+
+	if (opt_size(what, s, lo, hi, &v, err, sizeof(err)) < 0) {
+		msg_err("%s", err);
 		msg_usage(usage);
 	}
 	return v;
@@ -477,7 +489,7 @@ main(int argc, char *argv[])
 			break;
 		case O_RETRYALL: ho.retry_all = 1; break;
 		case O_MAXBODY:
-			ho.body_max = (size_t)number(optarg, "--max-body", 0,
+			ho.body_max = size_arg(optarg, "--max-body", 0,
 			    1L << 30);
 			break;
 		case O_ERRORS: errors = optarg; break;

@@ -39,9 +39,11 @@ static size_t max_line;		/* 0: not yet known */
 void
 nd_max_line_opt(const char *arg, const char *usage)
 {
-	if (opt_size(arg, 1, SIZE_MAX / 2, &max_line) < 0) {
-		msg_err("bad --max-line '%s': a size in bytes, such as 64M",
-		    arg);
+	char err[256];
+
+	if (opt_size("--max-line", arg, 1, SIZE_MAX / 2, &max_line, err,
+	    sizeof(err)) < 0) {
+		msg_err("%s", err);
 		msg_usage(usage);
 	}
 }
@@ -50,14 +52,15 @@ size_t
 nd_max_line(void)
 {
 	const char *e;
+	char err[256];
 
 	if (max_line != 0)
 		return max_line;
 	max_line = ND_MAX_LINE;
 	if ((e = getenv(ND_MAX_LINE_ENV)) != NULL && *e != '\0' &&
-	    opt_size(e, 1, SIZE_MAX / 2, &max_line) < 0)
-		msg_die(EX_CONFIG, "bad %s '%s': a size in bytes, such as 64M",
-		    ND_MAX_LINE_ENV, e);
+	    opt_size(ND_MAX_LINE_ENV, e, 1, SIZE_MAX / 2, &max_line, err,
+	    sizeof(err)) < 0)
+		msg_die(EX_CONFIG, "%s", err);
 	return max_line;
 }
 
