@@ -56,34 +56,12 @@ slurp(const char *path)
 	return b.p;
 }
 
-static int
-hexv(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static char *
 decode(const char *s, size_t n)
 {
 	struct buf b = { 0 };
-	size_t i;
 
-	buf_adds(&b, "");
-	for (i = 0; i < n; i++) {
-		if (s[i] == '%' && i + 2 < n && hexv(s[i + 1]) >= 0 &&
-		    hexv(s[i + 2]) >= 0) {
-			buf_addc(&b, hexv(s[i + 1]) * 16 + hexv(s[i + 2]));
-			i += 2;
-		} else {
-			buf_addc(&b, s[i]);
-		}
-	}
+	enc_unpct(&b, s, n);
 	return b.p;
 }
 
