@@ -12,6 +12,7 @@
 #include "aws.h"
 #include "msg.h"
 #include "nd.h"
+#include "opt.h"
 #include "sigv4.h"
 #include "tmpl.h"
 #include "xmem.h"
@@ -187,7 +188,7 @@ main(int argc, char *argv[])
 	const char *o_bucket = "{s3.bucket}", *o_key = "{s3.key}";
 	const char *o_endpoint = NULL, *errors = NULL, *date = NULL;
 	struct nd_opts o = {0};
-	char err[1024], *end, *cs;
+	char err[1024], *cs;
 	int ch, rc;
 
 	msg_prog = "s3-sign";
@@ -195,12 +196,10 @@ main(int argc, char *argv[])
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'e':
-			errno = 0;
-			expires = strtol(optarg, &end, 10);
-			if (errno != 0 || end == optarg || *end != '\0' ||
-			    expires < 1 || expires > SIGV4_EXPIRES_MAX) {
-				msg_err("bad expiry '%s': 1 to %d seconds",
-				    optarg, SIGV4_EXPIRES_MAX);
+			if (opt_long("--expires", optarg, 1,
+			    SIGV4_EXPIRES_MAX, &expires, err,
+			    sizeof(err)) < 0) {
+				msg_err("%s", err);
 				msg_usage(usage);
 			}
 			break;

@@ -11,10 +11,12 @@
 #include <unistd.h>
 
 #include "bignum.h"
+#include "enc.h"
 #include "msg.h"
 #include "nd.h"
+#include "opt.h"
 #include "sqs.h"
-#include "tmpl.h"
+#include "sys.h"
 #include "xmem.h"
 
 static const char usage[] =
@@ -37,14 +39,11 @@ static json_t *dels;
 static long
 num_arg(const char *opt, const char *s, long lo, long hi)
 {
-	char *end;
+	char err[256];
 	long v;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi) {
-		msg_err("%s: '%s' is not a number from %ld to %ld", opt, s,
-		    lo, hi);
+	if (opt_long(opt, s, lo, hi, &v, err, sizeof(err)) < 0) {
+		msg_err("%s", err);
 		msg_usage(usage);
 	}
 	return v;
@@ -101,7 +100,7 @@ form_decode(const char *s)
 	struct buf b = {0};
 	json_t *v;
 
-	tmpl_form_decode(s, strlen(s), &b, 0);
+	enc_form_decode(s, strlen(s), &b, 0);
 	v = json_stringn(b.p ? b.p : "", b.len);
 	buf_free(&b);
 	return v;
@@ -344,15 +343,6 @@ take_lock(const char *file)
 	/* fd stays open: the lock lasts as long as the process */
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -432,12 +422,12 @@ main(int argc, char *argv[])
 		msg_die(fail_code(), "cannot find queue %s: %s", queue, err);
 	}
 	dels = json_array();
-	last = now_ms();
+	last = sys_now_ms();
 	while (!nd_stop) {
 		w = wait_s;
 		if (idle_exit > 0) {
-			left = (idle_exit * 1000 - (now_ms() - last) + 999) /
-			    1000;
+			left = (idle_exit * 1000 - (sys_now_ms() - last) +
+			    999) / 1000;
 			if (left <= 0)
 				break;
 			if (left < w)
@@ -477,7 +467,7 @@ main(int argc, char *argv[])
 			break;
 		}
 		if (n > 0)
-			last = now_ms();
+			last = sys_now_ms();
 		if ((once && n == 0) || (maxn > 0 && got >= maxn))
 			break;
 	}

@@ -8,6 +8,7 @@
 #include "bignum.h"
 #include "msg.h"
 #include "nd.h"
+#include "opt.h"
 #include "sqs.h"
 #include "tmpl.h"
 #include "xmem.h"
@@ -285,7 +286,7 @@ main(int argc, char *argv[])
 	const char *queue = NULL, *endpoint = NULL, *errors = NULL;
 	char *ep;
 	struct nd_opts o;
-	char err[1024], *end;
+	char err[1024];
 	int c, rc;
 
 	msg_prog = "sqs-send";
@@ -298,12 +299,9 @@ main(int argc, char *argv[])
 		case O_GROUP: tgroup = compile("--group-id", optarg); break;
 		case O_DEDUP: tdedup = compile("--dedup-id", optarg); break;
 		case O_DELAY:
-			errno = 0;
-			delay = strtol(optarg, &end, 10);
-			if (errno != 0 || end == optarg || *end != '\0' ||
-			    delay < 0 || delay > 900) {
-				msg_err("--delay: '%s' is not a number from "
-				    "0 to 900", optarg);
+			if (opt_long("--delay", optarg, 0, 900, &delay, err,
+			    sizeof(err)) < 0) {
+				msg_err("%s", err);
 				msg_usage(usage);
 			}
 			break;

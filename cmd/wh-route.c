@@ -18,9 +18,11 @@
 #include "jscan.h"
 #include "msg.h"
 #include "nd.h"
+#include "opt.h"
 #include "path.h"
 #include "rules.h"
 #include "state.h"
+#include "sys.h"
 #include "tmpl.h"
 #include "xmem.h"
 
@@ -261,19 +263,10 @@ sink_why(const struct sink *s, char *m, size_t mlen)
 static int
 sink_flush(struct sink *s)
 {
-	size_t off = 0, k;
-	ssize_t n;
+	size_t off, k;
 	char m[512];
 
-	while (off < s->out.len) {
-		n = write(s->fd, s->out.p + off, s->out.len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			break;
-		off += (size_t)n;
-	}
-	if (off == s->out.len) {
+	if (sys_write_all(s->fd, s->out.p, s->out.len, &off) == 0) {
 		drop_pending(s);
 		return 0;
 	}
@@ -764,7 +757,7 @@ main(int argc, char *argv[])
 	};
 	struct nd_opts o = {0};
 	const char *conf = NULL, *errors = NULL, *statefile = NULL;
-	char err[1024], *end;
+	char err[1024];
 	struct rules_cond *c;
 	int ch, rc, settle = 0;
 	size_t i;
@@ -782,12 +775,9 @@ main(int argc, char *argv[])
 		case 'S': strict = 1; break;
 		case 's': statefile = optarg; break;
 		case 'L':
-			errno = 0;
-			lease = strtol(optarg, &end, 10);
-			if (errno != 0 || end == optarg || *end != '\0' ||
-			    lease < 1 || lease > 30 * 86400) {
-				msg_err("--lease: '%s' is not a number from 1 "
-				    "to 2592000", optarg);
+			if (opt_long("--lease", optarg, 1, 30 * 86400, &lease,
+			    err, sizeof(err)) < 0) {
+				msg_err("%s", err);
 				msg_usage(usage);
 			}
 			break;

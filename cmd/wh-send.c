@@ -12,6 +12,8 @@
 #include "http.h"
 #include "msg.h"
 #include "nd.h"
+#include "opt.h"
+#include "sys.h"
 #include "tmpl.h"
 #include "whsig.h"
 #include "xmem.h"
@@ -346,13 +348,24 @@ done(struct nd_rec *r, struct http_xfer *x, void *arg, char *err,
 static long
 number(const char *s, const char *what, long lo, long hi)
 {
-	char *end;
+	char err[256];
 	long v;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi) {
-		msg_err("%s must be a number from %ld to %ld", what, lo, hi);
+	if (opt_long(what, s, lo, hi, &v, err, sizeof(err)) < 0) {
+		msg_err("%s", err);
+		msg_usage(usage);
+	}
+	return v;
+}
+
+static size_t
+size_arg(const char *s, const char *what, size_t lo, size_t hi)
+{
+	char err[256];
+	size_t v;
+
+	if (opt_size(what, s, lo, hi, &v, err, sizeof(err)) < 0) {
+		msg_err("%s", err);
 		msg_usage(usage);
 	}
 	return v;
@@ -372,20 +385,11 @@ method_ok(const char *m)
 static char *
 read_file(const char *path, size_t *len, int code)
 {
-	FILE *f = fopen(path, "r");
-	struct buf b = {0};
-	char chunk[4096];
-	size_t n;
+	char err[1024], *s;
 
-	if (f == NULL)
-		msg_die(code, "cannot open %s: %s", path, strerror(errno));
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_add(&b, chunk, n);
-	if (ferror(f))
-		msg_die(code, "cannot read %s: %s", path, strerror(errno));
-	fclose(f);
-	*len = b.len;
-	return b.p ? b.p : xstrdup("");
+	if ((s = sys_slurp(path, 0, len, err, sizeof(err))) == NULL)
+		msg_die(code, "%s", err);
+	return s;
 }
 
 enum {
@@ -485,7 +489,7 @@ main(int argc, char *argv[])
 			break;
 		case O_RETRYALL: ho.retry_all = 1; break;
 		case O_MAXBODY:
-			ho.body_max = (size_t)number(optarg, "--max-body", 0,
+			ho.body_max = size_arg(optarg, "--max-body", 0,
 			    1L << 30);
 			break;
 		case O_ERRORS: errors = optarg; break;

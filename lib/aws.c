@@ -20,7 +20,9 @@
 #include <openssl/evp.h>
 
 #include "aws.h"
+#include "enc.h"
 #include "sigv4.h"
+#include "sys.h"
 #include "xmem.h"
 
 #define CONTAINER_HOST "http://169.254.170.2"
@@ -652,23 +654,15 @@ container_token(char **tok, char *err, size_t errlen)
 	const char *file = env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
 	const char *v = env("AWS_CONTAINER_AUTHORIZATION_TOKEN");
 	struct buf b = { 0 };
-	char tmp[1024];
-	size_t n;
-	FILE *f;
 
 	*tok = NULL;
 	if (file == NULL && v == NULL)
 		return 0;
-	buf_adds(&b, "");
 	if (file != NULL) {
-		if ((f = fopen(file, "r")) == NULL)
-			return fail(err, errlen, "cannot open %s: %s", file,
-			    strerror(errno));
-		while ((n = fread(tmp, 1, sizeof tmp, f)) > 0 &&
-		    b.len < FETCH_MAX)
-			buf_add(&b, tmp, n);
-		fclose(f);
-		OPENSSL_cleanse(tmp, sizeof tmp);
+		if ((b.p = sys_slurp(file, FETCH_MAX, &b.len, err,
+		    errlen)) == NULL)
+			return -1;
+		b.cap = b.len + 1;
 		/* one final newline is an editor's, not the token's */
 		if (b.len > 0 && b.p[b.len - 1] == '\n')
 			b.p[--b.len] = '\0';
@@ -811,7 +805,7 @@ creds_imds(struct aws_creds *c, char *err, size_t errlen)
 		fail(err, errlen, "%s: HTTP %ld", url.p, status);
 		goto out;
 	}
-	sigv4_uri_encode(&role, body.p, strcspn(body.p, "\r\n"), 0);
+	enc_pct(&role, body.p, strcspn(body.p, "\r\n"), 0);
 	buf_free(&body);
 	buf_adds(&url, role.p);
 	if (fetch("GET", url.p, hl, IMDS_TIMEOUT_MS, &status, &body, err,
@@ -1009,11 +1003,11 @@ aws_s3_address(struct aws_s3_loc *l, const char *endpoint, const char *bucket,
 	buf_add(&p, path, n);
 	if (bucket != NULL && l->path_style) {
 		buf_addc(&p, '/');
-		sigv4_uri_encode(&p, bucket, strlen(bucket), 0);
+		enc_pct(&p, bucket, strlen(bucket), 0);
 	}
 	if (key != NULL) {
 		buf_addc(&p, '/');
-		sigv4_uri_encode(&p, key, strlen(key), 1);
+		enc_pct(&p, key, strlen(key), 1);
 	}
 	if (p.len == 0)
 		buf_addc(&p, '/');
@@ -1045,7 +1039,7 @@ aws_s3_etag_multipart(const unsigned char *md5s, size_t nparts, char *out,
 	char hex[33];
 
 	EVP_Digest(md5s, 16 * nparts, md, &mdlen, EVP_md5(), NULL);
-	sigv4_hex(hex, md, sizeof md);
+	enc_hex(hex, md, sizeof md);
 	snprintf(out, outlen, "%s-%zu", hex, nparts);
 }
 

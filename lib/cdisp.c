@@ -8,15 +8,10 @@
 #include <strings.h>
 
 #include "cdisp.h"
+#include "enc.h"
 #include "xmem.h"
 
 enum { NAME_MAX_BYTES = 200 };
-
-static int
-hexval(int c)
-{
-	return isdigit(c) ? c - '0' : isxdigit(c) ? tolower(c) - 'a' + 10 : -1;
-}
 
 /* past the optional whitespace RFC 6266 allows around '=' */
 static const char *
@@ -44,8 +39,8 @@ ext_value(const char *v, struct buf *b)
 	if (*p != '\'')
 		return;
 	for (p++; *p != '\0' && *p != ';' && *p != ' '; p++) {
-		if (*p == '%' && (h = hexval((unsigned char)p[1])) >= 0 &&
-		    (l = hexval((unsigned char)p[2])) >= 0) {
+		if (*p == '%' && (h = enc_hexval((unsigned char)p[1])) >= 0 &&
+		    (l = enc_hexval((unsigned char)p[2])) >= 0) {
 			buf_addc(b, h * 16 + l);
 			p += 2;
 		} else {

@@ -7,6 +7,7 @@
 #include <yaml.h>
 
 #include "conf.h"
+#include "sys.h"
 #include "xmem.h"
 
 /* node → line table for conf_line(), for the last document loaded: a
@@ -439,26 +440,13 @@ conf_loads(const char *text, size_t len, const char *name, json_t **out,
 int
 conf_load(const char *path, json_t **out, char *err, size_t errlen)
 {
-	FILE *f;
-	struct buf b = {0};
-	char chunk[8192];
-	size_t n;
+	char *text;
+	size_t len;
 	int rc;
 
-	if ((f = fopen(path, "r")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if ((text = sys_slurp(path, 0, &len, err, errlen)) == NULL)
 		return -1;
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_add(&b, chunk, n);
-	if (ferror(f)) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		fclose(f);
-		buf_free(&b);
-		return -1;
-	}
-	fclose(f);
-	rc = conf_loads(b.p ? b.p : "", b.len, path, out, err, errlen);
-	buf_free(&b);
+	rc = conf_loads(text, len, path, out, err, errlen);
+	free(text);
 	return rc;
 }

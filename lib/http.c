@@ -13,6 +13,7 @@
 #include "http.h"
 #include "msg.h"
 #include "nd.h"
+#include "sys.h"
 #include "xmem.h"
 
 struct http_pool {
@@ -65,10 +66,7 @@ http_opts_init(struct http_opts *o, const char *tool)
 int64_t
 http_now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return sys_now_ms();
 }
 
 struct http_xfer *
@@ -346,27 +344,11 @@ http_header_file(const char *path, struct curl_slist **list, char *err,
 char *
 http_secret_file(const char *path, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
 	struct buf b = {0};
-	char chunk[4096];
-	size_t n;
 
-	if (f == NULL) {
-		snprintf(err, errlen, "cannot open %s: %s", path,
-		    strerror(errno));
+	if ((b.p = sys_slurp(path, 0, &b.len, err, errlen)) == NULL)
 		return NULL;
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_add(&b, chunk, n);
-	memset(chunk, 0, sizeof(chunk));
-	if (ferror(f)) {
-		snprintf(err, errlen, "cannot read %s: %s", path,
-		    strerror(errno));
-		fclose(f);
-		buf_free(&b);
-		return NULL;
-	}
-	fclose(f);
+	b.cap = b.len + 1;
 	while (b.len > 0 && (b.p[b.len - 1] == '\n' || b.p[b.len - 1] == '\r'
 	    || b.p[b.len - 1] == ' '))
 		b.p[--b.len] = '\0';

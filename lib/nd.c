@@ -10,12 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <openssl/evp.h>
 
 #include "bignum.h"
+#include "enc.h"
 #include "msg.h"
 #include "nd.h"
 #include "opt.h"
+#include "sys.h"
 #include "xmem.h"
 
 #define READ_CHUNK	(64 * 1024)
@@ -38,9 +39,11 @@ static size_t max_line;		/* 0: not yet known */
 void
 nd_max_line_opt(const char *arg, const char *usage)
 {
-	if (opt_size(arg, 1, SIZE_MAX / 2, &max_line) < 0) {
-		msg_err("bad --max-line '%s': a size in bytes, such as 64M",
-		    arg);
+	char err[256];
+
+	if (opt_size("--max-line", arg, 1, SIZE_MAX / 2, &max_line, err,
+	    sizeof(err)) < 0) {
+		msg_err("%s", err);
 		msg_usage(usage);
 	}
 }
@@ -49,14 +52,15 @@ size_t
 nd_max_line(void)
 {
 	const char *e;
+	char err[256];
 
 	if (max_line != 0)
 		return max_line;
 	max_line = ND_MAX_LINE;
 	if ((e = getenv(ND_MAX_LINE_ENV)) != NULL && *e != '\0' &&
-	    opt_size(e, 1, SIZE_MAX / 2, &max_line) < 0)
-		msg_die(EX_CONFIG, "bad %s '%s': a size in bytes, such as 64M",
-		    ND_MAX_LINE_ENV, e);
+	    opt_size(ND_MAX_LINE_ENV, e, 1, SIZE_MAX / 2, &max_line, err,
+	    sizeof(err)) < 0)
+		msg_die(EX_CONFIG, "%s", err);
 	return max_line;
 }
 
@@ -240,22 +244,13 @@ dump_cb(const char *p, size_t n, void *arg)
 static void
 flush_locked(void)
 {
-	size_t off = 0;
-	ssize_t n;
-
-	while (off < outb.len) {
-		n = write(STDOUT_FILENO, outb.p + off, outb.len - off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EPIPE) {
-				/* the reader went away: end quietly */
-				_exit(status);
-			}
-			msg_err("cannot write to stdout: %s", strerror(errno));
-			_exit(EX_SYSTEM);
+	if (sys_write_all(STDOUT_FILENO, outb.p, outb.len, NULL) < 0) {
+		if (errno == EPIPE) {
+			/* the reader went away: end quietly */
+			_exit(status);
 		}
-		off += (size_t)n;
+		msg_err("cannot write to stdout: %s", strerror(errno));
+		_exit(EX_SYSTEM);
 	}
 	buf_reset(&outb);
 }
@@ -358,13 +353,12 @@ write_error_record(const struct nd_rec *r, const char *message)
 			json_object_set_new(rec, "raw", s);
 		} else {
 			/* not UTF-8: keep the bytes anyway */
-			char *b64 = xmalloc(4 * (r->len / 3 + 1) + 1);
+			struct buf b64 = {0};
 
-			EVP_EncodeBlock((unsigned char *)b64,
-			    (const unsigned char *)r->line, (int)r->len);
+			enc_base64(&b64, r->line, r->len, ENC_B64);
 			json_object_set_new(rec, "raw_base64",
-			    json_string(b64));
-			free(b64);
+			    json_string(b64.p));
+			buf_free(&b64);
 		}
 	}
 	e = json_pack("{s:s, s:s?, s:s, s:I}", "tool", msg_prog, "message",

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "outq.h"
+#include "sys.h"
 
 struct outq_line {
 	char *p;
@@ -44,10 +45,7 @@ static int dead;
 static double
 mono(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+	return sys_now_ms() / 1e3;
 }
 
 static void

@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "enc.h"
 #include "sigv4.h"
 #include "xmem.h"
 
@@ -44,29 +45,17 @@ fail(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
+/* kept for cmd/s3-put.c until it calls enc_hex and enc_base64 */
 void
 sigv4_hex(char *out, const unsigned char *p, size_t n)
 {
-	static const char hx[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = hx[p[i] >> 4];
-		out[2 * i + 1] = hx[p[i] & 0xf];
-	}
-	out[2 * n] = '\0';
+	enc_hex(out, p, n);
 }
 
 void
 sigv4_base64(struct buf *b, const unsigned char *p, size_t n)
 {
-	size_t len = 4 * ((n + 2) / 3);
-
-	buf_grow(b, len);
-	/* EVP_EncodeBlock takes an int; bodies here are digests */
-	EVP_EncodeBlock((unsigned char *)b->p + b->len, p, (int)n);
-	b->len += len;
-	b->p[b->len] = '\0';
+	enc_base64(b, p, n, ENC_B64);
 }
 
 void
@@ -106,63 +95,6 @@ sigv4_signing_key(const char *secret, const char *date8, const char *region,
 	OPENSSL_cleanse(a, sizeof a);
 	OPENSSL_cleanse(b, sizeof b);
 	buf_free(&k);
-}
-
-static int
-unreserved(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-	    c == '~';
-}
-
-void
-sigv4_uri_encode(struct buf *b, const char *s, size_t len, int keep_slash)
-{
-	static const char hx[] = "0123456789ABCDEF";
-	size_t i;
-	unsigned char c;
-
-	buf_grow(b, len);
-	for (i = 0; i < len; i++) {
-		c = (unsigned char)s[i];
-		if (unreserved(c) || (keep_slash && c == '/')) {
-			buf_addc(b, c);
-		} else {
-			buf_addc(b, '%');
-			buf_addc(b, hx[c >> 4]);
-			buf_addc(b, hx[c & 0xf]);
-		}
-	}
-}
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Percent-decode s into b; a '%' not followed by two hex digits stays. */
-static void
-pct_decode(struct buf *b, const char *s)
-{
-	int h, l;
-
-	for (; *s != '\0'; s++) {
-		if (*s == '%' && (h = hexval(s[1])) >= 0 &&
-		    (l = hexval(s[2])) >= 0) {
-			buf_addc(b, h * 16 + l);
-			s += 2;
-		} else {
-			buf_addc(b, *s);
-		}
-	}
 }
 
 /*
@@ -229,11 +161,11 @@ canonical_path(struct buf *out, const char *path, int s3)
 		path = "/";
 	if (s3) {
 		/* what S3 does on receipt: decode, then encode once */
-		pct_decode(&t, path);
-		sigv4_uri_encode(out, t.p, t.len, 1);
+		enc_unpct(&t, path, strlen(path));
+		enc_pct(out, t.p, t.len, 1);
 	} else {
 		remove_dots(&t, path);
-		sigv4_uri_encode(out, t.p, t.len, 1);
+		enc_pct(out, t.p, t.len, 1);
 	}
 	buf_free(&t);
 }
@@ -348,9 +280,9 @@ add_qp(struct sctx *c, const char *name, const char *value)
 
 	buf_adds(&n, "");
 	buf_adds(&v, "");
-	sigv4_uri_encode(&n, name, strlen(name), 0);
+	enc_pct(&n, name, strlen(name), 0);
 	if (value != NULL)
-		sigv4_uri_encode(&v, value, strlen(value), 0);
+		enc_pct(&v, value, strlen(value), 0);
 	c->q = xrealloc(c->q, (c->nq + 1) * sizeof *c->q);
 	c->q[c->nq].name = n.p;
 	c->q[c->nq].value = v.p;

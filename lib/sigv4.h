@@ -37,7 +37,7 @@ struct sigv4_signer {
 
 /*
  * One request.  path is the path exactly as it goes on the request line,
- * already percent-encoded (build it with sigv4_uri_encode(.., 1)), e.g.
+ * already percent-encoded (build it with enc_pct(.., 1)), e.g.
  * "/bkt/my%20key"; "" means "/".  The canonical path is derived from it:
  * S3 decodes it and encodes it once more the AWS way (so a well-encoded
  * path is used as is); other services remove dot segments and empty
@@ -96,16 +96,10 @@ int sigv4_presign(const struct sigv4_signer *s, const struct sigv4_req *req,
 void sigv4_out_free(struct sigv4_out *out);
 
 /*
- * Append s[0..len) to b, AWS UriEncode: every byte but A-Z a-z 0-9 - _ . ~
- * becomes %XX (upper case); '/' is kept when keep_slash (object key paths).
+ * AWS UriEncode is enc_pct (lib/enc.h).  enc_hex and enc_base64 under
+ * their old names, kept for cmd/s3-put.c until it calls enc directly.
  */
-void sigv4_uri_encode(struct buf *b, const char *s, size_t len,
-    int keep_slash);
-
-/* Lower-case hex of n bytes into out (2n+1 bytes). */
 void sigv4_hex(char *out, const unsigned char *p, size_t n);
-
-/* Append the base64 of p[0..n) to b (Content-MD5). */
 void sigv4_base64(struct buf *b, const unsigned char *p, size_t n);
 
 /* Hex SHA-256 of p[0..n) into out[65]. */

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "awsauth.h"
+#include "enc.h"
 #include "msg.h"
 #include "sigv4.h"
 #include "sqs.h"
@@ -383,11 +384,11 @@ form_encode(struct buf *b, const char *s)
 	const char *sp;
 
 	while ((sp = strchr(s, ' ')) != NULL) {
-		sigv4_uri_encode(b, s, (size_t)(sp - s), 0);
+		enc_pct(b, s, (size_t)(sp - s), 0);
 		buf_addc(b, '+');
 		s = sp + 1;
 	}
-	sigv4_uri_encode(b, s, strlen(s), 0);
+	enc_pct(b, s, strlen(s), 0);
 }
 
 void

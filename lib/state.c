@@ -8,7 +8,7 @@
 #include <sqlite3.h>
 #include <openssl/rand.h>
 
-#include "sigv4.h"
+#include "enc.h"
 #include "state.h"
 #include "xmem.h"
 
@@ -176,7 +176,7 @@ state_claim(struct state *s, const char *key, long lease, time_t now,
 		    "random bytes");
 		return -1;
 	}
-	sigv4_hex(claim, r, sizeof(r));
+	enc_hex(claim, r, sizeof(r));
 	sqlite3_bind_text(s->claim, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s->claim, 2, (sqlite3_int64)now);
 	sqlite3_bind_text(s->claim, 3, claim, -1, SQLITE_STATIC);

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "bignum.h"
+#include "enc.h"
 #include "path.h"
 #include "tmpl.h"
 
@@ -204,61 +205,6 @@ as_text(json_t *v)
 	return bignum_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 }
 
-void
-tmpl_url_encode(struct buf *b, const char *s, int keep_slash)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	unsigned char c;
-
-	for (; *s != '\0'; s++) {
-		c = (unsigned char)*s;
-		if (isalnum(c) || c == '-' || c == '_' || c == '.' ||
-		    c == '~' || (keep_slash && c == '/')) {
-			buf_addc(b, c);
-		} else {
-			buf_addc(b, '%');
-			buf_addc(b, hex[c >> 4]);
-			buf_addc(b, hex[c & 15]);
-		}
-	}
-}
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-int
-tmpl_form_decode(const char *s, size_t n, struct buf *out, int strict)
-{
-	size_t i;
-	int h, l;
-
-	buf_grow(out, n);
-	for (i = 0; i < n; i++) {
-		if (s[i] == '+') {
-			buf_addc(out, ' ');
-		} else if (s[i] == '%' && i + 2 < n &&
-		    (h = hexval(s[i + 1])) >= 0 && (l = hexval(s[i + 2])) >= 0) {
-			buf_addc(out, h << 4 | l);
-			i += 2;
-		} else if (s[i] == '%' && strict) {
-			return -1;
-		} else {
-			buf_addc(out, s[i]);
-		}
-	}
-	buf_add(out, "", 0);	/* NUL-terminated even when empty */
-	return 0;
-}
-
 /* RFC 3339 text or epoch seconds to a time; -1 if neither */
 static int
 to_time(json_t *v, time_t *t)
@@ -373,10 +319,10 @@ apply(const struct part *p, json_t *v, char *err, size_t errlen,
 		buf_reset(&b);
 		switch (f->f) {
 		case F_URL:
-			tmpl_url_encode(&b, s, 0);
+			enc_pct(&b, s, strlen(s), 0);
 			break;
 		case F_PATH:
-			tmpl_url_encode(&b, s, 1);
+			enc_pct(&b, s, strlen(s), 1);
 			break;
 		case F_JSON:
 			buf_adds(&b, s);

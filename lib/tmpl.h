@@ -32,16 +32,6 @@ int tmpl_render(const struct tmpl *t, json_t *rec, struct buf *out,
  * else NULL.  Used by JSON templates. */
 json_t *tmpl_value(const struct tmpl *t, json_t *rec, int *missing);
 
-/*
- * Decode application/x-www-form-urlencoded text ('+' is a space, %XX a
- * byte), n bytes at s, appending to out.  A '%' without two hex digits
- * after it is kept as it is, or with strict makes it fail (-1).
- */
-int tmpl_form_decode(const char *s, size_t n, struct buf *out, int strict);
-/* Percent-encode s onto out (the |url filter): all but A-Z a-z 0-9 - _ .
- * ~ and, with keep_slash (the |path filter), '/'. */
-void tmpl_url_encode(struct buf *out, const char *s, int keep_slash);
-
 /* JSON templates: every string inside is a template; a string that is
  * exactly "{path}" becomes the value with its JSON type. */
 struct jtmpl;

@@ -4,7 +4,7 @@
 
 #include <jansson.h>
 
-#include "tmpl.h"
+#include "enc.h"
 #include "whbody.h"
 #include "xmem.h"
 
@@ -36,7 +36,7 @@ form_part(const char *s, size_t n)
 
 	/* json_stringn refuses what is not UTF-8 (RFC 3629, strict) */
 	buf_adds(&b, "");
-	if (tmpl_form_decode(s, n, &b, 1) == 0)
+	if (enc_form_decode(s, n, &b, 1) == 0)
 		v = json_stringn(b.p, b.len);
 	buf_free(&b);
 	return v;

@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
+#include "enc.h"
 #include "whsig.h"
 
 #define MACLEN 32		/* HMAC-SHA256 */
@@ -126,98 +127,6 @@ out:
 	return rc;
 }
 
-static int
-b64char(int c)
-{
-	return isascii(c) && (isalnum(c) || c == '+' || c == '/');
-}
-
-/*
- * Decode padded standard base64 s[0..len) into out (room for max bytes).
- * Strict mode also refuses non-zero unused bits, so each MAC has one
- * spelling only.  Returns the decoded length or -1.
- */
-static long
-b64decode(const char *s, size_t len, unsigned char *out, size_t max,
-    int strict)
-{
-	unsigned char tmp[3];
-	size_t i, pad = 0, n;
-	int last;
-
-	if (len == 0 || len % 4 != 0)
-		return -1;
-	if (s[len - 1] == '=')
-		pad = s[len - 2] == '=' ? 2 : 1;
-	for (i = 0; i < len - pad; i++)
-		if (!b64char((unsigned char)s[i]))
-			return -1;
-	n = len / 4 * 3 - pad;
-	if (n > max)
-		return -1;
-	if (strict && pad > 0) {
-		/* the last character before the padding */
-		last = (unsigned char)s[len - pad - 1];
-		last = isupper(last) ? last - 'A' : islower(last) ?
-		    last - 'a' + 26 : isdigit(last) ? last - '0' + 52 :
-		    last == '+' ? 62 : 63;
-		if ((pad == 1 && (last & 0x3)) || (pad == 2 && (last & 0xf)))
-			return -1;
-	}
-	/* whole groups straight into out, the last one via tmp */
-	if (len > 4 && EVP_DecodeBlock(out, (const unsigned char *)s,
-	    (int)(len - 4)) < 0)
-		return -1;
-	if (EVP_DecodeBlock(tmp, (const unsigned char *)s + len - 4, 4) != 3)
-		return -1;
-	memcpy(out + (len - 4) / 4 * 3, tmp, 3 - pad);
-	OPENSSL_cleanse(tmp, sizeof(tmp));
-	return (long)n;
-}
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Decode exactly 2*MACLEN hex digits (either case); 0 or -1. */
-static int
-hexdecode(const char *s, size_t len, unsigned char out[MACLEN])
-{
-	size_t i;
-	int hi, lo;
-
-	if (len != 2 * MACLEN)
-		return -1;
-	for (i = 0; i < MACLEN; i++) {
-		if ((hi = hexval((unsigned char)s[2 * i])) < 0 ||
-		    (lo = hexval((unsigned char)s[2 * i + 1])) < 0)
-			return -1;
-		out[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return 0;
-}
-
-static void
-hexencode(const unsigned char mac[MACLEN], char out[2 * MACLEN + 1])
-{
-	static const char digits[] = "0123456789abcdef";
-	int i;
-
-	for (i = 0; i < MACLEN; i++) {
-		out[2 * i] = digits[mac[i] >> 4];
-		out[2 * i + 1] = digits[mac[i] & 0xf];
-	}
-	out[2 * MACLEN] = '\0';
-}
-
 /* Decode a received MAC in the given encoding and compare; 1 on a match. */
 static int
 mac_match(const unsigned char want[MACLEN], const char *s, size_t len,
@@ -227,9 +136,10 @@ mac_match(const unsigned char want[MACLEN], const char *s, size_t len,
 	int ok;
 
 	if (encoding == WHSIG_BASE64) {
-		if (b64decode(s, len, got, sizeof(got), 1) != MACLEN)
+		if (enc_unbase64(s, len, got, sizeof(got), ENC_B64,
+		    1) != MACLEN)
 			return 0;
-	} else if (hexdecode(s, len, got) < 0)
+	} else if (enc_unhex(s, len, got, MACLEN) != MACLEN)
 		return 0;
 	*wellformed = 1;
 	ok = CRYPTO_memcmp(got, want, MACLEN) == 0;
@@ -551,7 +461,8 @@ whsig_load_secret(struct whsig *w, const char *bytes, size_t len, char *err,
 			bytes += 6;
 			len -= 6;
 		}
-		n = b64decode(bytes, len, w->key, sizeof(w->key), 0);
+		n = enc_unbase64(bytes, len, w->key, sizeof(w->key), ENC_B64,
+		    0);
 		if (n <= 0) {
 			whsig_clear(w);
 			return fail(err, errlen, "standard secret is not "
@@ -682,7 +593,7 @@ whsig_sign(const struct whsig *w, const char *id, time_t ts,
 		if (hmac(w, (const struct piece[]){ { body, len } }, 1,
 		    mac) < 0)
 			break;
-		hexencode(mac, enc);
+		enc_hex(enc, mac, MACLEN);
 		add(out, "X-Hub-Signature-256", "sha256=%s", enc);
 		if (id != NULL)
 			add(out, "X-GitHub-Delivery", "%s", id);
@@ -693,7 +604,7 @@ whsig_sign(const struct whsig *w, const char *id, time_t ts,
 		    { tsbuf, (size_t)tsn }, { ":", 1 }, { body, len } }, 4,
 		    mac) < 0)
 			break;
-		hexencode(mac, enc);
+		enc_hex(enc, mac, MACLEN);
 		add(out, "X-Slack-Request-Timestamp", "%s", tsbuf);
 		add(out, "X-Slack-Signature", "v0=%s", enc);
 		rc = 0;
@@ -702,7 +613,7 @@ whsig_sign(const struct whsig *w, const char *id, time_t ts,
 		if (hmac(w, (const struct piece[]){ { tsbuf, (size_t)tsn },
 		    { ".", 1 }, { body, len } }, 3, mac) < 0)
 			break;
-		hexencode(mac, enc);
+		enc_hex(enc, mac, MACLEN);
 		add(out, "Stripe-Signature", "t=%s,v1=%s", tsbuf, enc);
 		rc = 0;
 		break;
@@ -716,7 +627,7 @@ whsig_sign(const struct whsig *w, const char *id, time_t ts,
 		if (w->encoding == WHSIG_BASE64)
 			EVP_EncodeBlock((unsigned char *)enc, mac, MACLEN);
 		else
-			hexencode(mac, enc);
+			enc_hex(enc, mac, MACLEN);
 		add(out, w->header, "%s%s", w->prefix, enc);
 		rc = 0;
 		break;

@@ -206,7 +206,7 @@ build(struct nd_rec *r, void *arg, char *err, size_t errlen)
 			goto bad;
 		}
 		buf_addf(&u, "%s/v1/jobs/", api);
-		tmpl_url_encode(&u, f->id, 0);
+		enc_pct(&u, f->id, strlen(f->id), 0);
 		buf_adds(&u, "/output");
 	}
 	if (http_url_check(u.p ? u.p : "", err, errlen) < 0)

@@ -19,6 +19,7 @@
 #include <openssl/evp.h>
 
 #include "cdisp.h"
+#include "enc.h"
 #include "http.h"
 #include "msg.h"
 #include "nd.h"

@@ -20,6 +20,7 @@
 #include <strings.h>
 
 #include "aws.h"
+#include "enc.h"
 #include "sigv4.h"
 #include "xmem.h"
 
@@ -88,7 +89,7 @@ round_trip(const char *s, int slash)
 	struct buf e = { 0 }, d = { 0 };
 
 	buf_adds(&e, "");
-	sigv4_uri_encode(&e, s, strlen(s), slash);
+	enc_pct(&e, s, strlen(s), slash);
 	decode(&d, e.p, e.len);
 	if (!encoded(e.p, e.len, slash) || strcmp(d.p, s) != 0)
 		abort();
@@ -233,7 +234,7 @@ check_creq(const struct rq *q, const char *creq, int s3,
 		decode(&d, q->r.path[0] ? q->r.path : "/", strlen(q->r.path[0] ?
 		    q->r.path : "/"));
 		buf_adds(&want, "");
-		sigv4_uri_encode(&want, d.p, d.len, 1);
+		enc_pct(&want, d.p, d.len, 1);
 		if (strncmp(l[1], want.p, want.len) != 0 ||
 		    l[1][want.len] != '\n')
 			abort();

@@ -412,11 +412,12 @@ test_file(void)
 
 	ok(conf_load(path, &v, err, sizeof(err)) == -1, "conf_load of a "
 	    "missing file fails");
-	snprintf(want, sizeof(want), "%s: No such file or directory", path);
+	snprintf(want, sizeof(want), "cannot open %s: No such file or "
+	    "directory", path);
 	is_str(err, want, "missing file message");
 	ok(conf_load("/", &v, err, sizeof(err)) == -1, "conf_load of a "
 	    "directory fails");
-	is_str(err, "/: Is a directory", "directory message");
+	is_str(err, "cannot read /: Is a directory", "directory message");
 }
 
 /* billion laughs: level i is ten aliases of level i - 1; 10^levels */

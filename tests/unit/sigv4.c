@@ -12,10 +12,10 @@
  *	prints the canonical request, the Authorization value, the URL and
  *	the header lines to send, one per line, with a line "--" between
  *	the four parts
- *   sigv4 encode STRING	prints sigv4_uri_encode(STRING, keep '/')
+ *   sigv4 encode STRING	prints enc_pct(STRING, keep '/')
  *
  * RAWPATH is the unencoded path ("/bkt/a key"): the driver encodes it
- * with sigv4_uri_encode(.., 1); q: values are raw too.  TIME is Unix
+ * with enc_pct(.., 1); q: values are raw too.  TIME is Unix
  * seconds; PAYLOADHASH "-" means none (NULL).
  */
 #include <dirent.h>
@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "enc.h"
 #include "sigv4.h"
 #include "xmem.h"
 #include "tap.h"
@@ -55,34 +56,12 @@ slurp(const char *path)
 	return b.p;
 }
 
-static int
-hexv(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static char *
 decode(const char *s, size_t n)
 {
 	struct buf b = { 0 };
-	size_t i;
 
-	buf_adds(&b, "");
-	for (i = 0; i < n; i++) {
-		if (s[i] == '%' && i + 2 < n && hexv(s[i + 1]) >= 0 &&
-		    hexv(s[i + 2]) >= 0) {
-			buf_addc(&b, hexv(s[i + 1]) * 16 + hexv(s[i + 2]));
-			i += 2;
-		} else {
-			buf_addc(&b, s[i]);
-		}
-	}
+	enc_unpct(&b, s, n);
 	return b.p;
 }
 
@@ -419,7 +398,7 @@ golden_line(char *line)
 		nq++;
 	}
 	buf_adds(&path, "");
-	sigv4_uri_encode(&path, f[4], strlen(f[4]), 1);
+	enc_pct(&path, f[4], strlen(f[4]), 1);
 	r.method = f[1];
 	r.scheme = f[2];
 	r.host = f[3];
@@ -621,13 +600,13 @@ helpers(void)
 	unsigned char key[32];
 	size_t i;
 
-	sigv4_uri_encode(&b, "a b/c~d+e%f*é", strlen("a b/c~d+e%f*é"), 1);
+	enc_pct(&b, "a b/c~d+e%f*é", strlen("a b/c~d+e%f*é"), 1);
 	is_str(b.p, "a%20b/c~d%2Be%25f%2A%C3%A9", "uri_encode keep slash");
 	buf_reset(&b);
-	sigv4_uri_encode(&b, "a/b", 3, 0);
+	enc_pct(&b, "a/b", 3, 0);
 	is_str(b.p, "a%2Fb", "uri_encode slash encoded");
 	buf_reset(&b);
-	sigv4_uri_encode(&b, "", 0, 0);
+	enc_pct(&b, "", 0, 0);
 	is_str(b.p, "", "uri_encode empty");
 	buf_reset(&b);
 	sigv4_sha256_hex("", 0, hex);
@@ -645,7 +624,7 @@ helpers(void)
 	is_str(h.sha256_hex, "d7a8fbb307d7809469ca9abcb0082e4f8d5651e46d3cdb76"
 	    "2d02d0bf37c9e592", "streamed sha256");
 	is_str(h.md5_hex, "9e107d9d372bb6826bd81d3542a419d6", "streamed md5");
-	sigv4_base64(&b, h.md5_sum, 16);
+	enc_base64(&b, h.md5_sum, 16, ENC_B64);
 	is_str(b.p, "nhB9nTcrtoJr2B01QqQZ1g==", "base64 md5 (Content-MD5)");
 	sigv4_hash_free(&h);
 	ok(sigv4_hash_init(&h, SIGV4_MD5, err, sizeof err) == 0 &&
@@ -655,7 +634,7 @@ helpers(void)
 
 	/* the derivation example of the SigV4 docs (kSigning in hex) */
 	sigv4_signing_key(SUITE_SECRET, "20150830", "us-east-1", "iam", key);
-	sigv4_hex(hex, key, 32);
+	enc_hex(hex, key, 32);
 	is_str(hex, "c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c"
 	    "154a4b9", "signing key (docs example)");
 	buf_free(&b);
@@ -674,7 +653,7 @@ drive(int argc, char **argv)
 	int i, rc, presign;
 
 	if (argc == 3 && strcmp(argv[1], "encode") == 0) {
-		sigv4_uri_encode(&path, argv[2], strlen(argv[2]), 1);
+		enc_pct(&path, argv[2], strlen(argv[2]), 1);
 		printf("%s\n", path.p);
 		buf_free(&path);
 		return 0;
@@ -692,7 +671,7 @@ drive(int argc, char **argv)
 	r.method = argv[2];
 	r.scheme = argv[3];
 	r.host = argv[4];
-	sigv4_uri_encode(&path, argv[5], strlen(argv[5]), 1);
+	enc_pct(&path, argv[5], strlen(argv[5]), 1);
 	r.path = path.p;
 	s.region = argv[6];
 	s.service = argv[7];

@@ -5,6 +5,7 @@
 #include <time.h>
 #include <jansson.h>
 
+#include "enc.h"
 #include "tap.h"
 #include "tmpl.h"
 
@@ -483,7 +484,7 @@ static void
 form_is(const char *in, int strict, int want_rc, const char *want)
 {
 	struct buf b = {0};
-	int rc = tmpl_form_decode(in, strlen(in), &b, strict);
+	int rc = enc_form_decode(in, strlen(in), &b, strict);
 
 	ok(rc == want_rc, "form '%s' %s: %d", in, strict ? "strict" :
 	    "lenient", rc);

@@ -1,0 +1,87 @@
+/* sys: whole-file reads, whole-buffer writes, the monotonic clock */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sys.h"
+#include "xmem.h"
+
+char *
+sys_slurp(const char *path, size_t max, size_t *lenp, char *err,
+    size_t errlen)
+{
+	struct buf b = {0};
+	char tmp[4096];
+	ssize_t n;
+	int fd, e;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		snprintf(err, errlen, "cannot open %s: %s", path,
+		    strerror(errno));
+		return NULL;
+	}
+	for (;;) {
+		n = read(fd, tmp, sizeof(tmp));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (max != 0 && b.len + (size_t)n > max) {
+			snprintf(err, errlen, "%s: over %zu bytes", path, max);
+			n = -2;
+			break;
+		}
+		buf_add(&b, tmp, (size_t)n);
+	}
+	e = errno;
+	explicit_bzero(tmp, sizeof(tmp));
+	close(fd);
+	if (n < 0) {
+		if (n == -1)
+			snprintf(err, errlen, "cannot read %s: %s", path,
+			    strerror(e));
+		if (b.p != NULL)
+			explicit_bzero(b.p, b.len);
+		buf_free(&b);
+		return NULL;
+	}
+	if (b.p == NULL)
+		buf_adds(&b, "");
+	*lenp = b.len;
+	return b.p;
+}
+
+int
+sys_write_all(int fd, const void *p, size_t n, size_t *done)
+{
+	const char *s = p;
+	size_t off = 0;
+	ssize_t w;
+	int rc = 0;
+
+	while (off < n) {
+		w = write(fd, s + off, n - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			rc = -1;
+			break;
+		}
+		off += (size_t)w;
+	}
+	if (done != NULL)
+		*done = off;
+	return rc;
+}
+
+int64_t
+sys_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

@@ -1,0 +1,26 @@
+/* sys: whole-file reads, whole-buffer writes, the monotonic clock */
+#ifndef SYS_H
+#define SYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Read the whole file at path, at most max bytes (0: no limit).  Returns
+ * it NUL-terminated (free it) with its length in *lenp, or NULL with
+ * "cannot open PATH: why", "cannot read PATH: why" or "PATH: over MAX
+ * bytes" in err.  The read buffer is wiped, as the file may be a secret.
+ */
+char *sys_slurp(const char *path, size_t max, size_t *lenp, char *err,
+    size_t errlen);
+
+/*
+ * Write all n bytes of p to fd, again after EINTR and short writes.
+ * Returns 0, or -1 with errno; *done (when not NULL) is what was written.
+ */
+int sys_write_all(int fd, const void *p, size_t n, size_t *done);
+
+/* Milliseconds on the monotonic clock. */
+int64_t sys_now_ms(void);
+
+#endif
