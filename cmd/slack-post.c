@@ -10,6 +10,7 @@
 #include "msg.h"
 #include "nd.h"
 #include "slackresp.h"
+#include "sys.h"
 #include "tmpl.h"
 #include "xmem.h"
 
@@ -39,7 +40,7 @@ static size_t nchans;
 static int64_t
 slot(const char *name)
 {
-	int64_t now = http_now(), interval = (int64_t)(1000.0 / rate);
+	int64_t now = sys_now_ms(), interval = (int64_t)(1000.0 / rate);
 	int64_t tau = (int64_t)(burst - 1) * interval, t;
 	struct chan *c = NULL;
 	size_t i;

@@ -63,12 +63,6 @@ http_opts_init(struct http_opts *o, const char *tool)
 	}
 }
 
-int64_t
-http_now(void)
-{
-	return sys_now_ms();
-}
-
 struct http_xfer *
 http_xfer_new(void)
 {
@@ -389,7 +383,7 @@ http_pool_new(const struct http_opts *o, char *err, size_t errlen)
 	    (long)p->o.jobs);
 	curl_multi_setopt(p->multi, CURLMOPT_MAXCONNECTS,
 	    (long)p->o.jobs * 2);
-	p->seed = (unsigned int)(http_now() ^ getpid());
+	p->seed = (unsigned int)(sys_now_ms() ^ getpid());
 	return p;
 }
 
@@ -775,7 +769,7 @@ finish(struct http_pool *p, struct http_xfer *x, CURLcode code)
 		if (p->o.on_retry != NULL)
 			p->o.on_retry(x, http_reason(x, why, sizeof(why)),
 			    x->attempts, p->o.retries, wait);
-		x->due = http_now() + wait;
+		x->due = sys_now_ms() + wait;
 		free(x->hop);
 		x->hop = NULL;	/* again from the first URL: a signed one
 				 * may have expired */
@@ -810,7 +804,7 @@ http_pool_run(struct http_pool *p, int ms, int fd, char *err, size_t errlen)
 	struct http_xfer *x;
 	CURLMsg *msg;
 	CURLMcode mc;
-	int64_t now = http_now(), left;
+	int64_t now = sys_now_ms(), left;
 	int running, nmsg, timeout = ms;
 	size_t i;
 

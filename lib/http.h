@@ -119,7 +119,6 @@ void http_xfer_free(struct http_xfer *x);
 void http_xfer_release(struct http_xfer *x);
 
 /* Monotonic milliseconds. */
-int64_t http_now(void);	/* sys_now_ms, kept for cmd/slack-post.c */
 
 /* A pool of transfers on one multi handle; NULL with err on failure. */
 struct http_pool *http_pool_new(const struct http_opts *o, char *err,

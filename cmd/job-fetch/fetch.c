@@ -120,7 +120,7 @@ sink(struct http_xfer *x, const char *p, size_t n)
 {
 	struct fetch *f = x->user;
 	long long start;
-	ssize_t w;
+	size_t done;
 	char *name;
 
 	if (x->sink_first) {
@@ -150,20 +150,14 @@ sink(struct http_xfer *x, const char *p, size_t n)
 	}
 	if (!f->async)
 		EVP_DigestUpdate(f->md, p, n);
-	while (n > 0) {
-		w = write(f->fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			snprintf(x->err, sizeof(x->err), "cannot write to %s: "
-			    "%s", dir, strerror(errno));
-			f->ioerr = 1;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-		f->bytes += w;
+	if (sys_write_all(f->fd, p, n, &done) < 0) {
+		f->bytes += (long long)done;
+		snprintf(x->err, sizeof(x->err), "cannot write to %s: %s",
+		    dir, strerror(errno));
+		f->ioerr = 1;
+		return -1;
 	}
+	f->bytes += (long long)n;
 	/* start writeback while the bytes come (no wait): the fsync at the
 	 * end then has little left, a big file streams to the disk */
 	if (f->bytes - f->kicked >= KICK_BYTES) {

@@ -23,6 +23,8 @@
 #include "http.h"
 #include "msg.h"
 #include "nd.h"
+#include "opt.h"
+#include "sys.h"
 #include "tmpl.h"
 #include "xmem.h"
 

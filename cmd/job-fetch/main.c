@@ -19,13 +19,11 @@ int skip_existing, nflag;
 static long
 number(const char *s, const char *what, long lo, long hi)
 {
-	char *end;
+	char err[256];
 	long v;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi) {
-		msg_err("%s must be a number from %ld to %ld", what, lo, hi);
+	if (opt_long(what, s, lo, hi, &v, err, sizeof(err)) < 0) {
+		msg_err("%s", err);
 		msg_usage(usage);
 	}
 	return v;
