@@ -9,6 +9,12 @@ HP_TOP=${HP_TOP:-$(pwd)}
 HP_BUILD=${HP_BUILD:-$HP_TOP/build}
 PATH=$HP_BUILD/bin:$PATH
 export PATH HP_TOP HP_BUILD
+# how many times slower the tools run in this build: a bound on time that
+# tells linear from quadratic scales by it (ASan/UBSan: about 20x on CPU)
+case $HP_BUILD in
+*-san) HP_SLOW=6 ;;
+*) HP_SLOW=1 ;;
+esac
 DATA=$HP_TOP/tests/data
 # the real interpreter first in PATH: a version manager's shim (pyenv)
 # costs a second or more per python3 call
