@@ -53,6 +53,7 @@ struct jscan {
 	size_t len;
 	struct buf tmp;		/* an escaped key, decoded */
 	const char *why;	/* the error, for jscan_line */
+	int nul;		/* the line had a \u0000 escape */
 };
 
 struct jscan *
@@ -202,7 +203,7 @@ jscan_plain(const char *p, const char *end)
 static size_t
 utf8(const unsigned char *p, const unsigned char *end)
 {
-	unsigned char c = p[0], lo = 0x80, hi = 0xBF;
+	unsigned char c = p[0], lo, hi;
 	size_t n, i;
 
 	if (c >= 0xC2 && c <= 0xDF)
@@ -213,14 +214,8 @@ utf8(const unsigned char *p, const unsigned char *end)
 		n = 4;
 	else
 		return 0;
-	if (c == 0xE0)
-		lo = 0xA0;
-	else if (c == 0xED)
-		hi = 0x9F;
-	else if (c == 0xF0)
-		lo = 0x90;
-	else if (c == 0xF4)
-		hi = 0x8F;
+	lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80;
+	hi = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
 	if ((size_t)(end - p) < n || p[1] < lo || p[1] > hi)
 		return 0;
 	for (i = 2; i < n; i++)
@@ -240,10 +235,8 @@ hex4(const char *p, const char *end)
 	for (i = 0; i < 4; i++) {
 		if (p[i] >= '0' && p[i] <= '9')
 			d = p[i] - '0';
-		else if (p[i] >= 'a' && p[i] <= 'f')
-			d = p[i] - 'a' + 10;
-		else if (p[i] >= 'A' && p[i] <= 'F')
-			d = p[i] - 'A' + 10;
+		else if ((p[i] | 0x20) >= 'a' && (p[i] | 0x20) <= 'f')
+			d = (p[i] | 0x20) - 'a' + 10;
 		else
 			return -1;
 		v = v * 16 + d;
@@ -289,7 +282,7 @@ string_slow(struct jscan *s, const char *p, const char *end, int *esc,
 
 	for (;;) {
 		p = plain(p, end);
-		if (p == end) {
+		if (p == end || (*p == '\\' && end - p < 2)) {
 			s->why = "premature end of input";
 			return NULL;
 		}
@@ -297,15 +290,11 @@ string_slow(struct jscan *s, const char *p, const char *end, int *esc,
 			return p + 1;
 		if (*p == '\\') {
 			*esc = 1;
-			if (++p == end) {
-				s->why = "premature end of input";
-				return NULL;
-			}
-			if (*p == 'u') {
+			if (*++p == 'u') {
 				if ((p = uescape(s, p + 1, end, &cp)) == NULL)
 					return NULL;
 				if (cp == 0)
-					*nul = 1;
+					*nul = s->nul = 1;
 				continue;
 			}
 			if (*p == '\0' || strchr("\"\\/bfnrt", *p) == NULL) {
@@ -385,14 +374,13 @@ number(struct jscan *s, const char *p, const char *end)
 static const char *
 literal(struct jscan *s, const char *p, const char *end)
 {
-	static const char *const lit[] = { "true", "false", "null" };
-	size_t i, n;
+	size_t n = (size_t)(end - p);
 
-	for (i = 0; i < 3; i++) {
-		n = strlen(lit[i]);
-		if ((size_t)(end - p) >= n && memcmp(p, lit[i], n) == 0)
-			return p + n;
-	}
+	if ((n >= 4 && (memcmp(p, "true", 4) == 0 ||
+	    memcmp(p, "null", 4) == 0)))
+		return p + 4;
+	if (n >= 5 && memcmp(p, "false", 5) == 0)
+		return p + 5;
 	s->why = "invalid token";
 	return NULL;
 }
@@ -404,7 +392,7 @@ unescape(struct buf *b, const char *p, const char *end)
 	const char *q;
 	long cp;
 	char u[4];
-	size_t n;
+	size_t n, i;
 
 	buf_reset(b);
 	while (p < end) {
@@ -429,25 +417,10 @@ unescape(struct buf *b, const char *p, const char *end)
 			    0xDC00) + 0x10000;
 			p += 6;
 		}
-		if (cp < 0x80) {
-			u[0] = (char)cp;
-			n = 1;
-		} else if (cp < 0x800) {
-			u[0] = (char)(0xC0 | cp >> 6);
-			u[1] = (char)(0x80 | (cp & 0x3F));
-			n = 2;
-		} else if (cp < 0x10000) {
-			u[0] = (char)(0xE0 | cp >> 12);
-			u[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-			u[2] = (char)(0x80 | (cp & 0x3F));
-			n = 3;
-		} else {
-			u[0] = (char)(0xF0 | cp >> 18);
-			u[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-			u[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-			u[3] = (char)(0x80 | (cp & 0x3F));
-			n = 4;
-		}
+		n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+		for (i = n - 1; i > 0; i--, cp >>= 6)
+			u[i] = (char)(0x80 | (cp & 0x3F));
+		u[0] = (char)(n == 1 ? cp : (0xFF00 >> n & 0xFF) | cp);
 		buf_add(b, u, n);
 	}
 }
@@ -513,6 +486,18 @@ key(struct jscan *s, const struct frame *f, const char *p, const char *end,
 	return p + 1;
 }
 
+/* the frame of a container opened at depth d, at node n */
+static inline struct frame *
+open_frame(struct jscan *s, size_t d, int n, int obj)
+{
+	struct frame *f = &s->stack[d];
+
+	f->node = n;
+	f->obj = obj;
+	f->idx = 0;
+	return f;
+}
+
 /* a state machine over the line: at value, n is the value's node (or
  * -1 when no path goes there); stack[] the open containers */
 int
@@ -529,6 +514,7 @@ jscan_line(struct jscan *s, const char *line, size_t len, char *err,
 	s->line = line;
 	s->len = len;
 	s->why = NULL;
+	s->nul = 0;
 value:
 	p = ws(p, end);
 	if (p == end) {
@@ -545,26 +531,15 @@ value:
 		top = *p;
 	tok = p;
 	switch (*p) {
-	case '{':
-		f = &s->stack[depth++];
-		f->node = n;
-		f->obj = 1;
+	case '{': case '[':
+		f = open_frame(s, depth++, n, *p == '{');
 		p = ws(p + 1, end);
-		if (p < end && *p == '}') {
+		if (p < end && *p == (f->obj ? '}' : ']')) {
 			p++;
 			goto close;
 		}
-		goto key;
-	case '[':
-		f = &s->stack[depth++];
-		f->node = n;
-		f->obj = 0;
-		f->idx = 0;
-		p = ws(p + 1, end);
-		if (p < end && *p == ']') {
-			p++;
-			goto close;
-		}
+		if (f->obj)
+			goto key;
 		n = f->node >= 0 ? indexed(s, f->node, 0) : -1;
 		goto value;
 	case '"':
@@ -658,8 +633,7 @@ num_value(const char *p, size_t n)
 		return v;
 	}
 	free(big);
-	v = json_real(d);
-	return v;
+	return json_real(d);
 }
 
 /* make node n's value from its bytes */
@@ -683,6 +657,12 @@ make(struct jscan *s, struct node *k)
 	default:
 		return num_value(p, n);
 	}
+}
+
+int
+jscan_nul(const struct jscan *s)
+{
+	return s->nul;
 }
 
 json_t *

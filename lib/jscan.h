@@ -41,6 +41,8 @@ int jscan_line(struct jscan *s, const char *line, size_t len, char *err,
  * is parsed by jansson when asked for (NULL if jansson refuses it).
  */
 json_t *jscan_get(struct jscan *s, int slot);
+/* Whether the last line jscan_line took had a \u0000 escape in a string. */
+int jscan_nul(const struct jscan *s);
 /* The same by the path given to jscan_add (for rules_match_get). */
 json_t *jscan_path(const struct path *p, void *s);
 /* The first byte from p that a string cannot hold as it is ('"', '\\',

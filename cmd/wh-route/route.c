@@ -27,7 +27,7 @@ check(struct nd_rec *r, char *err, size_t errlen)
 	}
 	/* an escaped NUL may spell what stands for a big number (bignum.h):
 	 * such a line is judged by the parser that knows the rule */
-	if (memmem(r->line, r->len, "\\u0000", 6) != NULL &&
+	if (jscan_nul(scan) &&
 	    (r->obj = nd_parse(r->line, r->len, err, errlen)) == NULL) {
 		bad_line(r, err, errlen);
 		return -1;
