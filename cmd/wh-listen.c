@@ -21,17 +21,19 @@
 #include <microhttpd.h>
 #include <curl/curl.h>
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
 #include "bignum.h"
 #include "conf.h"
+#include "enc.h"
 #include "httpframe.h"
 #include "msg.h"
+#include "opt.h"
 #include "outq.h"
 #include "replay.h"
 #include "snsverify.h"
+#include "sys.h"
 #include "tmpl.h"
 #include "whbody.h"
 #include "whsig.h"
@@ -95,15 +97,6 @@ static struct config *cf_cur;
 
 /* ---- small helpers ----------------------------------------------------- */
 
-static double
-now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Wall-clock seconds: signed timestamps are on this clock */
 static double
 now_wall(void)
@@ -147,7 +140,7 @@ uuid4(char out[37])
 	static _Thread_local unsigned char pool[4096];
 	static _Thread_local size_t left;
 	unsigned char r[16];
-	static const char hx[] = "0123456789abcdef";
+	char hex[33];
 	int i, j;
 
 	if (left < sizeof(r)) {
@@ -161,62 +154,14 @@ uuid4(char out[37])
 	OPENSSL_cleanse(pool + left, sizeof(r));
 	r[6] = (r[6] & 0x0f) | 0x40;
 	r[8] = (r[8] & 0x3f) | 0x80;
-	for (i = 0, j = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
+	enc_hex(hex, r, sizeof(r));
+	for (i = 0, j = 0; i < 32; i += 2) {
+		if (i == 8 || i == 12 || i == 16 || i == 20)
 			out[j++] = '-';
-		out[j++] = hx[r[i] >> 4];
-		out[j++] = hx[r[i] & 15];
+		out[j++] = hex[i];
+		out[j++] = hex[i + 1];
 	}
 	out[j] = '\0';
-}
-
-/* Length of the valid UTF-8 sequence at s, or 0 (RFC 3629, strict). */
-static size_t
-utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned c = s[0];
-	size_t len, i;
-	unsigned cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4, cp = c & 0x07;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return len;
-}
-
-static int
-utf8_ok(const char *p, size_t n)
-{
-	const unsigned char *s = (const unsigned char *)p;
-	size_t i = 0, k;
-
-	while (i < n) {
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if ((k = utf8_seq(s + i, n - i)) == 0)
-			return 0;
-		i += k;
-	}
-	return 1;
 }
 
 /*
@@ -232,109 +177,22 @@ jstr(const char *p, size_t n)
 	json_t *v;
 	size_t i = 0, k;
 
-	if (utf8_ok(p, n))
+	if (enc_utf8_ok(p, n))
 		return json_stringn(p, n);
 	while (i < n) {
-		if (s[i] >= 0x80 && (k = utf8_seq(s + i, n - i)) == 0) {
+		if (s[i] >= 0x80 && (k = enc_utf8_seq(s + i, n - i)) == 0) {
 			buf_addc(&b, 0xc0 | s[i] >> 6);
 			buf_addc(&b, 0x80 | (s[i] & 0x3f));
 			i++;
 			continue;
 		}
-		k = s[i] < 0x80 ? 1 : utf8_seq(s + i, n - i);
+		k = s[i] < 0x80 ? 1 : enc_utf8_seq(s + i, n - i);
 		buf_add(&b, s + i, k);
 		i += k;
 	}
 	v = json_stringn(b.p, b.len);
 	buf_free(&b);
 	return v;
-}
-
-/* Read a whole small file (secrets, certificates); NULL with errno. */
-static char *
-slurp(const char *path, size_t *lenp)
-{
-	struct buf b = {0};
-	char tmp[4096];
-	ssize_t n;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return NULL;
-	for (;;) {
-		n = read(fd, tmp, sizeof(tmp));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-
-			close(fd);
-			buf_free(&b);
-			errno = e;
-			return NULL;
-		}
-		if (n == 0)
-			break;
-		buf_add(&b, tmp, n);
-	}
-	close(fd);
-	if (b.p == NULL)
-		buf_adds(&b, "");
-	*lenp = b.len;
-	return b.p;
-}
-
-static int
-parse_num(const char *s, long lo, long hi, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end != '\0' || v < lo || v > hi)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-/* Seconds, possibly fractional: "10", "0.5". */
-static int
-parse_secs(const char *s, double lo, double hi, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end != '\0' || !(v >= lo && v <= hi))
-		return -1;
-	*out = v;
-	return 0;
-}
-
-/* Byte counts with an optional k or m suffix (KiB, MiB). */
-static int
-parse_size(const char *s, size_t *out)
-{
-	char *end;
-	unsigned long long v;
-	unsigned long long mul = 1;
-
-	if (*s == '-' || *s == '\0')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return -1;
-	if (*end == 'k' || *end == 'K')
-		mul = 1024, end++;
-	else if (*end == 'm' || *end == 'M')
-		mul = 1024 * 1024, end++;
-	if (*end != '\0' || v == 0 || v > (1ULL << 40) / mul)
-		return -1;
-	*out = (size_t)(v * mul);
-	return 0;
 }
 
 /* ---- routes and configuration ------------------------------------------ */
@@ -390,9 +248,9 @@ route_set(struct route *r, const char *scheme, const char *src_file,
 		return -1;
 	}
 	if (src_file) {
-		if ((file = slurp(src_file, &len)) == NULL) {
-			snprintf(err, errlen, "cannot read secret file %s: %s",
-			    src_file, strerror(errno));
+		if ((file = sys_slurp(src_file, 0, &len, e, sizeof(e))) ==
+		    NULL) {
+			snprintf(err, errlen, "secret file: %s", e);
 			return -1;
 		}
 		sec = file;
@@ -748,7 +606,7 @@ on_conn(void *cls, struct MHD_Connection *mc, void **sctx,
 		ci = MHD_get_connection_info(mc,
 		    MHD_CONNECTION_INFO_CONNECTION_FD);
 		c->fd = ci ? ci->connect_fd : -1;
-		c->deadline = now_mono() + timeout_s;
+		c->deadline = sys_now_ms() / 1e3 + timeout_s;
 		pthread_mutex_lock(&conn_mu);
 		c->next = conns.next;
 		c->prev = &conns;
@@ -772,7 +630,7 @@ static void
 conn_sweep(void)
 {
 	struct conn *c;
-	double now = now_mono();
+	double now = sys_now_ms() / 1e3;
 
 	pthread_mutex_lock(&conn_mu);
 	for (c = conns.next; c != &conns; c = c->next)
@@ -791,7 +649,7 @@ conn_busy(struct conn *c, int busy)
 	pthread_mutex_lock(&conn_mu);
 	c->busy = busy;
 	if (!busy)
-		c->deadline = now_mono() + timeout_s;
+		c->deadline = sys_now_ms() / 1e3 + timeout_s;
 	pthread_mutex_unlock(&conn_mu);
 }
 
@@ -1086,7 +944,7 @@ ack_add(struct MHD_Connection *mc, const char *id, double until)
 	w->id = xstrdup(id);
 	w->until = until;
 	w->mc = mc;
-	w->deadline = now_mono() + ack_timeout;
+	w->deadline = sys_now_ms() / 1e3 + ack_timeout;
 	pthread_mutex_lock(&ack_mu);
 	w->next = waiters.next;
 	w->prev = &waiters;
@@ -1181,7 +1039,7 @@ watch_main(void *arg)
 				in.len -= start;
 			}
 		}
-		now = now_mono();
+		now = sys_now_ms() / 1e3;
 		if (ack_fifo) {
 			pthread_mutex_lock(&ack_mu);
 			for (w = waiters.next; w != &waiters; w = w->next)
@@ -1399,20 +1257,18 @@ finish(struct req *q, struct MHD_Connection *mc, const char *url,
 		json_object_set_new(rec, "remote_addr",
 		    json_string(remote_of(mc, ip, sizeof(ip))));
 		if (raw_body && btype != 0 &&
-		    utf8_ok(q->body.p, q->body.len))
+		    enc_utf8_ok(q->body.p, q->body.len))
 			/* --raw-body: the bytes as signed, for checking again */
 			json_object_set_new(rec, "raw_body",
 			    json_stringn(q->body.p, q->body.len));
 		else if (btype == 0 || raw_body) {
 			/* not UTF-8: the bytes, base64 */
-			size_t n = 4 * ((q->body.len + 2) / 3) + 1;
-			unsigned char *b64 = xmalloc(n);
+			struct buf b64 = {0};
 
-			EVP_EncodeBlock(b64, (unsigned char *)q->body.p,
-			    q->body.len);
+			enc_base64(&b64, q->body.p, q->body.len, ENC_B64);
 			json_object_set_new(rec, "body_base64",
-			    json_string((char *)b64));
-			free(b64);
+			    json_stringn(b64.p ? b64.p : "", b64.len));
+			buf_free(&b64);
 		}
 		json_dump_callback(rec, dump_cb, &line, JSON_COMPACT);
 		json_decref(rec);
@@ -1739,6 +1595,37 @@ bad_opt(const char *opt, const char *val)
 	msg_usage(usage);
 }
 
+/* a bad option value: opt's wording, then the usage */
+static void
+bad_val(const char *err)
+{
+	msg_err("%s", err);
+	msg_usage(usage);
+}
+
+static long
+num_opt(const char *what, const char *s, long lo, long hi)
+{
+	char err[256];
+	long v;
+
+	if (opt_long(what, s, lo, hi, &v, err, sizeof(err)) < 0)
+		bad_val(err);
+	return v;
+}
+
+/* a duration option, in seconds */
+static double
+secs_opt(const char *what, const char *s, long long lo_ms, long long hi_ms)
+{
+	char err[256];
+	long long ms;
+
+	if (opt_ms(what, s, lo_ms, hi_ms, &ms, err, sizeof(err)) < 0)
+		bad_val(err);
+	return ms / 1e3;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -1750,7 +1637,6 @@ main(int argc, char *argv[])
 	pthread_t watcher;
 	sigset_t sigs;
 	long v, tolerance = WHSIG_TOLERANCE;
-	double secs;
 	unsigned flags;
 	size_t n, no = 0;
 	char err[1024];
@@ -1766,14 +1652,12 @@ main(int argc, char *argv[])
 		switch (c) {
 		case 'a': addr = optarg; break;
 		case 'p':
-			if (parse_num(optarg, 0, 65535, &v) < 0)
-				bad_opt("port", optarg);
+			v = num_opt("--port", optarg, 0, 65535);
 			port = optarg;
 			break;
 		case 'c': cfile = optarg; break;
 		case 't':
-			if (parse_num(optarg, 1, 3600, &v) < 0)
-				bad_opt("timeout", optarg);
+			v = num_opt("--timeout", optarg, 1, 3600);
 			timeout_s = (unsigned)v;
 			break;
 		case OPT_PATH:
@@ -1784,17 +1668,16 @@ main(int argc, char *argv[])
 			break;
 		case OPT_BODY_ONLY: body_only = 1; break;
 		case OPT_MAX_BODY:
-			if (parse_size(optarg, &max_body) < 0)
-				bad_opt("max-body", optarg);
+			if (opt_size("--max-body", optarg, 1, (size_t)1 << 40,
+			    &max_body, err, sizeof(err)) < 0)
+				bad_val(err);
 			break;
 		case OPT_MAX_CONN:
-			if (parse_num(optarg, 1, 65536, &v) < 0)
-				bad_opt("max-conn", optarg);
+			v = num_opt("--max-conn", optarg, 1, 65536);
 			max_conn = (unsigned)v;
 			break;
 		case OPT_STATUS:
-			if (parse_num(optarg, 200, 299, &v) < 0)
-				bad_opt("status", optarg);
+			v = num_opt("--status", optarg, 200, 299);
 			ok_status = (int)v;
 			break;
 		case OPT_VERIFY:
@@ -1805,8 +1688,8 @@ main(int argc, char *argv[])
 		case OPT_SECRET_FILE: sfile = optarg; break;
 		case OPT_SECRET_ENV: senv = optarg; break;
 		case OPT_TOLERANCE:
-			if (parse_num(optarg, 1, 2000000000L, &tolerance) < 0)
-				bad_opt("tolerance", optarg);
+			tolerance = num_opt("--tolerance", optarg, 1,
+			    2000000000L);
 			break;
 		case OPT_SIG_HEADER: shdr = optarg; break;
 		case OPT_SIG_PREFIX: spre = optarg; break;
@@ -1817,9 +1700,8 @@ main(int argc, char *argv[])
 			break;
 		case OPT_ACK_FIFO: ack_fifo = optarg; break;
 		case OPT_ACK_TIMEOUT:
-			if (parse_secs(optarg, 0.001, 86400, &secs) < 0)
-				bad_opt("ack-timeout", optarg);
-			ack_timeout = secs;
+			ack_timeout = secs_opt("--ack-timeout", optarg, 1,
+			    86400000);
 			break;
 		case OPT_TLS_CERT: tls_cert = optarg; break;
 		case OPT_TLS_KEY: tls_key = optarg; break;
@@ -1838,12 +1720,11 @@ main(int argc, char *argv[])
 			hdr_list_add(&redact_hdrs, &nredact_hdrs, optarg);
 			break;
 		case OPT_WRITE_TIMEOUT:
-			if (parse_secs(optarg, 0.001, 3600, &write_timeout) < 0)
-				bad_opt("write-timeout", optarg);
+			write_timeout = secs_opt("--write-timeout", optarg, 1,
+			    3600000);
 			break;
 		case OPT_DRAIN:
-			if (parse_secs(optarg, 0, 3600, &drain_s) < 0)
-				bad_opt("drain", optarg);
+			drain_s = secs_opt("--drain", optarg, 0, 3600000);
 			break;
 		case OPT_RAW_BODY: raw_body = 1; break;
 		case OPT_REPLAY_DB: replay_db = optarg; break;
@@ -1883,12 +1764,10 @@ main(int argc, char *argv[])
 	}
 	config_swap(cf);
 	if (tls_cert) {
-		if ((cert = slurp(tls_cert, &n)) == NULL)
-			msg_die(EX_CONFIG, "cannot read %s: %s", tls_cert,
-			    strerror(errno));
-		if ((key = slurp(tls_key, &n)) == NULL)
-			msg_die(EX_CONFIG, "cannot read %s: %s", tls_key,
-			    strerror(errno));
+		if ((cert = sys_slurp(tls_cert, 0, &n, err, sizeof(err))) ==
+		    NULL || (key = sys_slurp(tls_key, 0, &n, err,
+		    sizeof(err))) == NULL)
+			msg_die(EX_CONFIG, "%s", err);
 		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
 			msg_die(EX_SYSTEM, "libmicrohttpd was built without "
 			    "TLS");
@@ -1959,7 +1838,8 @@ main(int argc, char *argv[])
 		 * 4.6-5.0 ms, 2 cores, wrk -c64 beside it) */
 		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
-		if (mode && parse_num(mode, 1, 64, &v) == 0)
+		if (mode && opt_long("WH_LISTEN_MODE", mode, 1, 64, &v, err,
+		    sizeof(err)) == 0)
 			ncpu = v;
 		if (ncpu > 1)
 			opts[no++] = (struct MHD_OptionItem){
@@ -2019,8 +1899,8 @@ main(int argc, char *argv[])
 	lfd = MHD_quiesce_daemon(d);
 	if (lfd >= 0)
 		close(lfd);
-	deadline = now_mono() + drain_s;
-	while (in_flight() > 0 && now_mono() < deadline && !outq_dead()) {
+	deadline = sys_now_ms() / 1e3 + drain_s;
+	while (in_flight() > 0 && sys_now_ms() / 1e3 < deadline && !outq_dead()) {
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
 
 		sig = sigtimedwait(&sigs, NULL, &ts);
@@ -2032,8 +1912,8 @@ main(int argc, char *argv[])
 	for (w = waiters.next; w != &waiters; w = w->next)
 		ack_settle(w, W_LATE);
 	pthread_mutex_unlock(&ack_mu);
-	deadline = now_mono() + 1;	/* for those answers to go out */
-	while (in_flight() > 0 && now_mono() < deadline)
+	deadline = sys_now_ms() / 1e3 + 1;	/* for those answers to go out */
+	while (in_flight() > 0 && sys_now_ms() / 1e3 < deadline)
 		usleep(10000);
 	MHD_stop_daemon(d);
 	replay_close(replay);

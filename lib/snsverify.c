@@ -9,6 +9,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "enc.h"
 #include "snsverify.h"
 
 #define SNS_CERT_MAX 16		/* certificates cached, by URL */
@@ -353,30 +354,27 @@ check_fields(const struct sns_config *cfg, struct sns_msg *m, char *err,
 	return 0;
 }
 
-/* m->sig: Signature's base64, possibly wrapped (the decoder takes line
- * breaks); SNS_OK, or SNS_BAD_SIGNATURE */
+/* m->sig: Signature's base64, possibly wrapped (line breaks and blanks
+ * are dropped first); SNS_OK, or SNS_BAD_SIGNATURE */
 static int
 decode_sig(struct sns_msg *m, char *err, size_t errlen)
 {
 	const char *sig = sns_str(m->json, "Signature");
-	EVP_ENCODE_CTX *dc;
-	int n = (int)strlen(sig), tail = 0, rc;
+	size_t n = strlen(sig), i, k = 0;
+	char *s = xmalloc(n + 1);
+	long len;
 
-	m->sig = xmalloc((size_t)n + 80);
-	if ((dc = EVP_ENCODE_CTX_new()) == NULL) {
-		snprintf(err, errlen, "cannot allocate a decoder");
-		return SNS_BAD_SIGNATURE;
-	}
-	EVP_DecodeInit(dc);
-	rc = EVP_DecodeUpdate(dc, m->sig, &n, (const unsigned char *)sig, n);
-	if (rc < 0 || EVP_DecodeFinal(dc, m->sig + n, &tail) != 1 ||
-	    n + tail == 0) {
-		EVP_ENCODE_CTX_free(dc);
+	for (i = 0; i < n; i++)
+		if (strchr(" \t\r\n", sig[i]) == NULL)
+			s[k++] = sig[i];
+	m->sig = xmalloc(k / 4 * 3 + 1);
+	len = enc_unbase64(s, k, m->sig, k / 4 * 3 + 1, ENC_B64, 0);
+	free(s);
+	if (len <= 0) {
 		snprintf(err, errlen, "SNS Signature is not base64");
 		return SNS_BAD_SIGNATURE;
 	}
-	EVP_ENCODE_CTX_free(dc);
-	m->siglen = (size_t)n + tail;
+	m->siglen = (size_t)len;
 	return SNS_OK;
 }
 

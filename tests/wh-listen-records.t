@@ -1,7 +1,7 @@
 #!/bin/sh
 # wh-listen: the records written, paths, methods, limits, options, exit codes
 . tests/lib.sh
-plan 59
+plan 63
 . tests/data/wh-listen/common.sh
 
 listen --path /hook --path /slack
@@ -89,6 +89,15 @@ is "unknown option: exit 2" "$RC" 2
 like "usage on stderr" "$ERR" '^usage: wh-listen'
 run wh-listen -p 99999
 is "bad port: exit 2" "$RC" 2
+like "bad port: the shared wording" "$ERR" \
+    "^wh-listen: bad --port '99999': a number from 0 to 65535\$"
+run wh-listen --max-body 0
+is "--max-body 0: exit 2" "$RC" 2
+like "--max-body 0: the shared size wording" "$ERR" \
+    "^wh-listen: bad --max-body '0': a size in bytes, such as 64k or 64MiB, from 1 to 1099511627776\$"
+run wh-listen --ack-timeout 1x
+like "bad --ack-timeout: the shared duration wording" "$ERR" \
+    "^wh-listen: bad --ack-timeout '1x': a duration from 1ms to 1d, such as 30, 30s, 500ms or 5m\$"
 run wh-listen --status 500
 is "--status outside 2xx: exit 2" "$RC" 2
 run wh-listen --verify nosuch --secret-env X

@@ -111,7 +111,7 @@ for scheme in standard github stripe slack hmac-sha256; do
 		node "$ORACLE" gen $scheme "$TMP/g" $round
 		# each round its own secret
 		listen --verify $scheme --secret-file "$TMP/g/secret" $extra \
-		    --max-body 4m
+		    --max-body 4MiB
 		sign $scheme "$TMP/g/secret" "$TMP/g/body" "evt-$scheme-$round" "$NOW" > "$TMP/h"
 		# round 4's body is a form, sent as GitHub and Slack send one
 		[ $round = 4 ] && echo 'Content-Type: application/x-www-form-urlencoded' >> "$TMP/h"

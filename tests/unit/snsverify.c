@@ -72,6 +72,33 @@ msg_with(const char *key, const char *val)
 	return s;
 }
 
+/* The real message with its Signature's base64 in lines of 64 (CRLF). */
+static char *
+msg_wrapped(void)
+{
+	json_error_t je;
+	json_t *m = json_load_file(D "notification.json", 0, &je);
+	const char *sig;
+	struct buf b = {0};
+	size_t i, n;
+	char *s;
+
+	if (m == NULL) {
+		printf("Bail out! %s\n", je.text);
+		exit(1);
+	}
+	sig = json_string_value(json_object_get(m, "Signature"));
+	for (i = 0, n = strlen(sig); i < n; i += 64) {
+		buf_add(&b, sig + i, n - i < 64 ? n - i : 64);
+		buf_adds(&b, "\r\n");
+	}
+	json_object_set_new(m, "Signature", json_stringn(b.p, b.len));
+	buf_free(&b);
+	s = json_dumps(m, 0);
+	json_decref(m);
+	return s;
+}
+
 /* The real field key, byte i xor'ed with 1. */
 static char *
 msg_flip(const char *key, size_t i)
@@ -188,6 +215,10 @@ main(void)
 	    "signature");
 	ok(verify(&c, msg_with("SignatureVersion", "3"), THEN, err) ==
 	    SNS_BAD_MESSAGE, "SignatureVersion 3: bad message");
+	ok(verify(&c, msg_wrapped(), THEN, err) == SNS_OK,
+	    "Signature's base64 in lines: still verifies (%s)", err);
+	ok(verify(&c, msg_with("Signature", ""), THEN, err) ==
+	    SNS_BAD_SIGNATURE, "Signature empty: bad signature");
 	ok(verify(&c, msg_with("Signature", "!!!"), THEN, err) ==
 	    SNS_BAD_SIGNATURE, "Signature not base64: bad signature");
 	ok(verify(&c, msg_with("SigningCertURL",
