@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "awsauth.h"
+#include "sys.h"
 #include "s3-put.h"
 
 static struct req *waiting;		/* requests waiting to be retried */
@@ -15,15 +16,6 @@ static const char *kind_name[] = {
 	"PutObject", "CreateMultipartUpload", "UploadPart",
 	"CompleteMultipartUpload", "AbortMultipartUpload"
 };
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void
 req_free(struct req *q)
@@ -425,7 +417,7 @@ retry_later(struct req *q, const char *why)
 	curl_multi_remove_handle(run.multi, q->e);
 	curl_easy_cleanup(q->e);
 	q->e = NULL;
-	q->due = now_ms() + wait;
+	q->due = sys_now_ms() + wait;
 	q->next = waiting;
 	waiting = q;
 }
@@ -478,7 +470,7 @@ static void
 run_due(void)
 {
 	struct req **pp = &waiting, *q;
-	int64_t t = now_ms();
+	int64_t t = sys_now_ms();
 	char err[512];
 
 	while ((q = *pp) != NULL) {
@@ -516,7 +508,7 @@ loop(void)
 		    nd_stop))
 			break;
 		ms = 1000;
-		t = now_ms();
+		t = sys_now_ms();
 		for (q = waiting; q != NULL; q = q->next)
 			if (q->due - t < ms)
 				ms = q->due - t < 0 ? 0 : (int)(q->due - t);
