@@ -1,0 +1,96 @@
+/* s3-put: --list-uploads and --abort-stale, the incomplete uploads */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+
+#include "awsauth.h"
+#include "s3mpu.h"
+#include "s3-put.h"
+
+/* an age: seconds, or a number with s, m, h or d */
+long
+parse_age(const char *s)
+{
+	char *end;
+	long v, mul = 1;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*end == 's' || *end == 'm' || *end == 'h' || *end == 'd') {
+		mul = *end == 'm' ? 60 : *end == 'h' ? 3600 : *end == 'd' ?
+		    86400 : 1;
+		end++;
+	}
+	if (errno != 0 || end == s || *end != '\0' || v < 0 ||
+	    v > LONG_MAX / 86400) {
+		msg_err("bad --abort-stale '%s': an age such as 86400, 12h "
+		    "or 7d", s);
+		msg_usage(usage);
+	}
+	return v * mul;
+}
+
+/*
+ * --list-uploads, --abort-stale: the incomplete multipart uploads under
+ * the bucket and key prefix, one record each; with age >= 0, those
+ * initiated at least age seconds ago are aborted.
+ */
+int
+uploads(long age)
+{
+	struct s3mpu_ctx c = {0};
+	struct s3mpu *u;
+	size_t n, i;
+	char err[1024];
+	json_t *rec;
+	int rc = 0, failed;
+
+	c.creds = &opt.creds;
+	c.region = opt.region;
+	c.endpoint = opt.endpoint;
+	c.style = opt.style;
+	c.timeout = opt.timeout;
+	c.retries = opt.retries;
+	c.backoff_ms = opt.backoff_ms;
+	if (s3mpu_list(&c, opt.bucket, opt.key, &u, &n, err, sizeof(err)) < 0)
+		msg_die(c.temp ? EX_TEMPFAIL : EX_REMOTE, "cannot list the "
+		    "multipart uploads of s3://%s/%s: %s", opt.bucket,
+		    opt.key ? opt.key : "", err);
+	for (i = 0; i < n && !nd_stop; i++) {
+		failed = 0;
+		if (age >= 0 && s3mpu_stale(&u[i], awsauth_now(), age)) {
+			if (opt.nflag) {
+				/* dry run: say what would go */
+			} else if (s3mpu_abort(&c, opt.bucket, &u[i], err,
+			    sizeof(err)) < 0) {
+				msg_err("cannot abort the upload of s3://%s/%s "
+				    "(upload ID %s): %s", opt.bucket, u[i].key,
+				    u[i].upload_id, err);
+				nd_set_status(c.temp ? EX_TEMPFAIL :
+				    EX_PARTIAL);
+				failed = 1;
+			}
+			if (failed)
+				continue;
+		} else if (age >= 0) {
+			continue;	/* young: may still be under way */
+		}
+		rec = json_pack("{s:{s:s, s:s, s:s, s:s?, s:b}}", "s3_upload",
+		    "bucket", opt.bucket, "key", u[i].key, "upload_id",
+		    u[i].upload_id, "initiated", u[i].initiated, "aborted",
+		    age >= 0 && !opt.nflag);
+		if (rec == NULL) {
+			msg_err("cannot write the record of s3://%s/%s: not "
+			    "UTF-8", opt.bucket, u[i].key);
+			nd_set_status(EX_PARTIAL);
+			continue;
+		}
+		nd_write(rec);
+		json_decref(rec);
+	}
+	s3mpu_free(u, n);
+	free(u);
+	nd_flush();
+	rc = nd_status();
+	return rc;
+}
