@@ -163,9 +163,9 @@ void		 next_part(struct upload *);
 /* transfer.c */
 size_t		 object_headers(const struct upload *, struct sigv4_kv *);
 int		 req_start(struct req *, char *, size_t);
-void		 req_new_at(struct upload *, enum rkind, int, char *, size_t,
+int		 req_new_at(struct upload *, enum rkind, int, char *, size_t,
 		    int, int, off_t, int);
-void		 req_new(struct upload *, enum rkind, int, char *, size_t);
+int		 req_new(struct upload *, enum rkind, int, char *, size_t);
 void		 req_free(struct req *);
 int		 loop(void);
 

@@ -312,7 +312,7 @@ req_start(struct req *q, char *err, size_t errlen)
  * regular file; last: the part that ends it).  Big bodies go to the
  * workers and are started when they come back (prep_finish).
  */
-void
+int
 req_new_at(struct upload *u, enum rkind kind, int partno, char *body,
     size_t len, int pooled, int fd, off_t off, int last)
 {
@@ -332,7 +332,7 @@ req_new_at(struct upload *u, enum rkind kind, int partno, char *body,
 	    len >= PREP_MIN)) {
 		inflight(u, 1);
 		prep_submit(q);
-		return;
+		return 0;
 	}
 	if (kind == R_PUT)
 		hash_body(q, u->md5);
@@ -345,14 +345,16 @@ req_new_at(struct upload *u, enum rkind kind, int partno, char *body,
 		ufail(u, EX_SYSTEM, "cannot sign the request: %s", err);
 		inflight(u, -1);
 		req_free(q);
+		return -1;
 	}
+	return 0;
 }
 
-void
+int
 req_new(struct upload *u, enum rkind kind, int partno, char *body,
     size_t len)
 {
-	req_new_at(u, kind, partno, body, len, 0, -1, 0, 0);
+	return req_new_at(u, kind, partno, body, len, 0, -1, 0, 0);
 }
 
 /* S3's error as "403 SignatureDoesNotMatch: message" */

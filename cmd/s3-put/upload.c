@@ -107,27 +107,32 @@ void
 upload_enter(struct upload *u, enum ustate st, char *body, size_t len)
 {
 	struct buf b = {0};
+	int rc = 0;
 
 	u->st = st;
 	switch (st) {
 	case U_PUT:
-		req_new(u, R_PUT, 0, body, len);
+		rc = req_new(u, R_PUT, 0, body, len);
 		break;
 	case U_CREATE:
-		req_new(u, R_CREATE, 0, NULL, 0);
+		rc = req_new(u, R_CREATE, 0, NULL, 0);
 		break;
 	case U_COMPLETE:
 		complete_body(u, &b);
-		req_new(u, R_COMPLETE, 0, b.p, b.len);
+		rc = req_new(u, R_COMPLETE, 0, b.p, b.len);
 		break;
 	case U_ABORT:
-		req_new(u, R_ABORT, 0, NULL, 0);
+		rc = req_new(u, R_ABORT, 0, NULL, 0);
 		break;
 	case U_NEW:
 	case U_PARTS:
 	case U_DONE:
 		break;
 	}
+	/* a request that could not be signed (the failure is reported)
+	 * never answers: the upload ends here instead of waiting for it */
+	if (rc < 0)
+		u->st = U_DONE;
 }
 
 /* the one place the in-flight counts change: u's and the run's */
