@@ -12,9 +12,9 @@
 
 #include "bignum.h"
 #include "enc.h"
+#include "arg.h"
 #include "msg.h"
 #include "nd.h"
-#include "opt.h"
 #include "sqs.h"
 #include "sys.h"
 #include "xmem.h"
@@ -35,19 +35,6 @@ static int status;		/* worst exit code so far */
 
 /* receipt handles to delete after the records are written */
 static json_t *dels;
-
-static long
-num_arg(const char *opt, const char *s, long lo, long hi)
-{
-	char err[256];
-	long v;
-
-	if (opt_long(opt, s, lo, hi, &v, err, sizeof(err)) < 0) {
-		msg_err("%s", err);
-		msg_usage(usage);
-	}
-	return v;
-}
 
 static void
 on_retry(const char *why, int n, int of, long wait_ms)
@@ -377,15 +364,15 @@ main(int argc, char *argv[])
 	while ((c = getopt_long(argc, argv, "hn:q:V", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'q': queue = optarg; break;
-		case 'n': maxn = num_arg("-n", optarg, 1, LONG_MAX); break;
+		case 'n': maxn = arg_long("-n", optarg, 1, LONG_MAX, usage); break;
 		case O_ONCE: once = 1; break;
-		case O_WAIT: wait_s = num_arg("--wait", optarg, 0, 20); break;
+		case O_WAIT: wait_s = arg_long("--wait", optarg, 0, 20, usage); break;
 		case O_IDLE:
-			idle_exit = num_arg("--idle-exit", optarg, 1,
-			    LONG_MAX / 1000);
+			idle_exit = arg_long("--idle-exit", optarg, 1,
+			    LONG_MAX / 1000, usage);
 			break;
 		case O_VIS:
-			visibility = num_arg("--visibility", optarg, 0, 43200);
+			visibility = arg_long("--visibility", optarg, 0, 43200, usage);
 			break;
 		case O_DELETE: dflag = 1; break;
 		case O_LOCK: lock = optarg; break;

@@ -10,9 +10,9 @@
 
 #include "bignum.h"
 #include "http.h"
+#include "arg.h"
 #include "msg.h"
 #include "nd.h"
-#include "opt.h"
 #include "sys.h"
 #include "tmpl.h"
 #include "whsig.h"
@@ -345,32 +345,6 @@ done(struct nd_rec *r, struct http_xfer *x, void *arg, char *err,
 	return 0;
 }
 
-static long
-number(const char *s, const char *what, long lo, long hi)
-{
-	char err[256];
-	long v;
-
-	if (opt_long(what, s, lo, hi, &v, err, sizeof(err)) < 0) {
-		msg_err("%s", err);
-		msg_usage(usage);
-	}
-	return v;
-}
-
-static size_t
-size_arg(const char *s, const char *what, size_t lo, size_t hi)
-{
-	char err[256];
-	size_t v;
-
-	if (opt_size(what, s, lo, hi, &v, err, sizeof(err)) < 0) {
-		msg_err("%s", err);
-		msg_usage(usage);
-	}
-	return v;
-}
-
 static int
 method_ok(const char *m)
 {
@@ -482,15 +456,15 @@ main(int argc, char *argv[])
 		case O_SIGNHEADER: sighdr = optarg; break;
 		case O_SIGNPREFIX: sigpre = optarg; break;
 		case O_SIGNENC: sigenc = optarg; break;
-		case 'j': ho.jobs = (int)number(optarg, "-j", 1, 256); break;
-		case 't': ho.timeout = number(optarg, "-t", 1, 86400); break;
+		case 'j': ho.jobs = (int)arg_long("-j", optarg, 1, 256, usage); break;
+		case 't': ho.timeout = arg_long("-t", optarg, 1, 86400, usage); break;
 		case O_RETRIES:
-			ho.retries = (int)number(optarg, "--retries", 0, 100);
+			ho.retries = (int)arg_long("--retries", optarg, 0, 100, usage);
 			break;
 		case O_RETRYALL: ho.retry_all = 1; break;
 		case O_MAXBODY:
-			ho.body_max = size_arg(optarg, "--max-body", 0,
-			    1L << 30);
+			ho.body_max = arg_size("--max-body", optarg, 0,
+			    1L << 30, usage);
 			break;
 		case O_ERRORS: errors = optarg; break;
 		case ND_OPT_MAX_LINE:

@@ -16,19 +16,6 @@ struct curl_slist *secret;	/* --header-file */
 struct tmpl *idt, *urlt, *namet;
 int skip_existing, nflag;
 
-static long
-number(const char *s, const char *what, long lo, long hi)
-{
-	char err[256];
-	long v;
-
-	if (opt_long(what, s, lo, hi, &v, err, sizeof(err)) < 0) {
-		msg_err("%s", err);
-		msg_usage(usage);
-	}
-	return v;
-}
-
 static struct tmpl *
 compile(const char *t)
 {
@@ -94,12 +81,12 @@ parse_args(int argc, char *argv[], struct http_opts *ho, struct nd_opts *o,
 				msg_die(EX_CONFIG, "%s", err);
 			break;
 		case O_SKIP: skip_existing = 1; break;
-		case 'j': ho->jobs = (int)number(optarg, "-j", 1, 256); break;
+		case 'j': ho->jobs = (int)arg_long("-j", optarg, 1, 256, usage); break;
 		case O_TIMEOUT:
-			ho->timeout = number(optarg, "--timeout", 1, 86400);
+			ho->timeout = arg_long("--timeout", optarg, 1, 86400, usage);
 			break;
 		case O_RETRIES:
-			ho->retries = (int)number(optarg, "--retries", 0, 100);
+			ho->retries = (int)arg_long("--retries", optarg, 0, 100, usage);
 			break;
 		case O_ERRORS: a->errors = optarg; break;
 		case ND_OPT_MAX_LINE:

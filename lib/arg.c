@@ -1,0 +1,47 @@
+/* arg: option values for main(); see arg.h */
+#include "arg.h"
+#include "msg.h"
+#include "opt.h"
+
+_Noreturn static void
+bad(const char *err, const char *usage)
+{
+	msg_err("%s", err);
+	msg_usage(usage);
+}
+
+long
+arg_long(const char *what, const char *s, long lo, long hi,
+    const char *usage)
+{
+	char err[256];
+	long v;
+
+	if (opt_long(what, s, lo, hi, &v, err, sizeof(err)) < 0)
+		bad(err, usage);
+	return v;
+}
+
+size_t
+arg_size(const char *what, const char *s, size_t lo, size_t hi,
+    const char *usage)
+{
+	char err[256];
+	size_t v;
+
+	if (opt_size(what, s, lo, hi, &v, err, sizeof(err)) < 0)
+		bad(err, usage);
+	return v;
+}
+
+long long
+arg_ms(const char *what, const char *s, long long lo_ms, long long hi_ms,
+    const char *usage)
+{
+	char err[256];
+	long long v;
+
+	if (opt_ms(what, s, lo_ms, hi_ms, &v, err, sizeof(err)) < 0)
+		bad(err, usage);
+	return v;
+}
