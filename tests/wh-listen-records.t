@@ -1,7 +1,7 @@
 #!/bin/sh
 # wh-listen: the records written, paths, methods, limits, options, exit codes
 . tests/lib.sh
-plan 63
+plan 69
 . tests/data/wh-listen/common.sh
 
 listen --path /hook --path /slack
@@ -21,6 +21,13 @@ is "github delivery id" "$(post /hook -H 'X-GitHub-Delivery: 72d3162e-cc78' \
     -H 'Content-Type: application/json' --data-binary '"str"')" 200
 is "huge integer stays a number" "$(post /hook -H 'Content-Type: application/json' \
     --data-binary '{"big":123456789012345678901234567890}')" 200
+is "real past a double's range" "$(post /hook \
+    -H 'Content-Type: application/json' --data-binary '{"r":-1.5e400}')" 200
+is "object with a leading zero" "$(post /hook -H 'Content-Type: application/json' \
+    --data-binary '{"a":01}')" 200
+printf '{"a":"x\001"}' > "$TMP/ctl"
+is "object with a bare control character" "$(post /hook \
+    -H 'Content-Type: application/json' --data-binary @"$TMP/ctl")" 200
 is "GET /healthz" "$(curl -s -w '%{http_code}' "$URL/healthz")" "ok
 200"
 is "HEAD /healthz" "$(curl -s -o /dev/null -I -w '%{http_code}' "$URL/healthz")" 200
@@ -29,7 +36,7 @@ is "unknown path is 404" "$(post /nope -d '{}')" 404
 is "GET on a path is 405" "$(curl -s -o /dev/null -w '%{http_code}' "$URL/hook")" 405
 like "405 says Allow: POST, PUT" "$(curl -s -D - -o /dev/null -X DELETE "$URL/hook")" \
     'Allow: POST, PUT'
-is "nothing written for refused requests" "$(lines)" 8
+is "nothing written for refused requests" "$(lines)" 11
 stop TERM
 is "SIGTERM: exit 0" "$WL_RC" 0
 
@@ -63,6 +70,12 @@ is "empty body is an empty string" "$(sed -n 6p "$TMP/rec" | jq -c .body)" '""'
 is "id from X-GitHub-Delivery" "$(sed -n 7p "$TMP/rec" | jq -c '[.id, .body]')" \
     '["72d3162e-cc78","str"]'
 is "huge integer kept exactly" "$(sed -n 8p "$TMP/rec" | sed 's/.*"body"://')" '{"big":123456789012345678901234567890}}'
+is "a real past a double's range stays a number (valid JSON, as nd_parse reads it)" \
+    "$(sed -n 9p "$TMP/rec" | sed 's/.*"body"://')" '{"r":-1.5e400}}'
+is "a leading zero is not JSON: the body is text" "$(sed -n 10p "$TMP/rec" | jq -c .body)" \
+    '"{\"a\":01}"'
+is "a bare control character is not JSON: the body is text" \
+    "$(sed -n 11p "$TMP/rec" | jq -c .body)" '"{\"a\":\"x\u0001\"}"'
 ids=$(jq -r .id "$TMP/rec" | sort | uniq -d)
 is "ids are unique" "$ids" ""
 
