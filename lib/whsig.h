@@ -6,7 +6,7 @@
 #include <time.h>
 
 /*
- * Schemes (SPECS.md section 1); rules follow the official libraries:
+ * Schemes, as wh-listen(1) lists them; rules follow the official libraries:
  *
  * standard     Standard Webhooks v1 (standardwebhooks on npm, Go, Python).
  *              Key: secret without its optional "whsec_" prefix, base64

@@ -32,8 +32,8 @@ print("\n".join(sorted(out)))' "$1"
 q=$(H queue s3q)
 # moto sends s3:TestEvent when the notification is set up
 H s3 hookpipe-s3 "$q"
-# moto rejects the signature of uploads whose key has non-ASCII characters
-# (PEERS.md) and, seen here, '+', '=', '&' or '(' too: those keys come in
+# moto rejects even botocore's signature of uploads whose key has non-ASCII
+# characters and, seen here, '+', '=', '&' or '(' too: those keys come in
 # a hand-made notification below
 H put hookpipe-s3 "dir/a b.txt" "two  spaces.txt"
 run sqs-send -q s3q "$DATA/sqs/s3-two.json" "$DATA/sqs/s3-test-event.json"

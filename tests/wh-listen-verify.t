@@ -19,7 +19,8 @@ send() {	# send PATH HEADERFILE BODYFILE
 	    ${ct:+-H "Content-Type: $ct"} -H @"$2" --data-binary @"$3" "$URL$1"
 }
 
-# --- official vectors (SPECS.md 1.1-1.4); old timestamps need a wide window
+# --- the vendors' published vectors (GitHub's docs, Standard Webhooks',
+# Slack's, Stripe's); old timestamps need a wide window
 printf 'It'"'"'s a Secret to Everybody' > "$TMP/gh.secret"
 printf 'Hello, World!' > "$TMP/gh.body"
 echo 'X-Hub-Signature-256: sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17' > "$TMP/gh.h"
