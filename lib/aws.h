@@ -1,4 +1,10 @@
-/* aws: credentials, region, endpoints, S3 addressing and AWS error bodies */
+/*
+ * aws: the AWS basics every AWS tool shares, one header for the modules
+ * that own them: lib/awscfg.c (the shared files, profiles, region,
+ * endpoints), lib/awscreds.c (credentials), lib/s3.c (S3 addressing,
+ * the multipart ETag), lib/awsxml.c (XML and JSON answers, error
+ * bodies, ISO 8601 times).
+ */
 #ifndef AWS_H
 #define AWS_H
 
