@@ -11,8 +11,6 @@
 #include <stddef.h>
 #include <time.h>
 
-#include <expat.h>
-
 /*
  * Everything here reads the environment and the shared files the way the
  * AWS CLI does.  Files: AWS_SHARED_CREDENTIALS_FILE (~/.aws/credentials,
@@ -131,22 +129,20 @@ int aws_xml_error(const char *body, size_t len, char **code,
     char **message);
 
 /*
- * Parse an AWS XML body with expat, namespaces split as "uri|local",
- * any DTD refused, leading blanks skipped (S3 sends some before a late
- * <Error>).  x is the first member of the caller's state, which the
- * handlers get as their argument.  Returns 0, or -1 if body is not
- * well-formed XML or has a DTD.
+ * Walk an AWS XML body with expat: any DTD refused, leading blanks
+ * skipped (S3 sends some before a late <Error>), element names without
+ * their namespace ("Key").  on_open (may be NULL) is called at each
+ * start tag with its depth (the root is 1); on_close at its end tag with
+ * text, all the character data inside the element, its children's
+ * included, entities decoded, and leaf 1 when it has no child element.
+ * arg is passed to both.  Returns 0, or -1 if body is not well-formed
+ * XML or has a DTD.
  */
-struct aws_xml {
-	XML_Parser p;
-	int bad;
-};
-int aws_xml_parse(struct aws_xml *x, const char *body, size_t len,
-    XML_StartElementHandler start, XML_EndElementHandler end,
-    XML_CharacterDataHandler text);
-
-/* The local part of an element name from aws_xml_parse ("Key"). */
-const char *aws_xml_local(const char *name);
+typedef void aws_xml_open_fn(void *arg, int depth, const char *name);
+typedef void aws_xml_close_fn(void *arg, int depth, const char *name,
+    const char *text, int leaf);
+int aws_xml_walk(const char *body, size_t len, aws_xml_open_fn *on_open,
+    aws_xml_close_fn *on_close, void *arg);
 
 /*
  * Text of the first element called name at any depth, namespaces

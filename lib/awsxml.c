@@ -11,21 +11,24 @@
 #include "aws.h"
 #include "xmem.h"
 
-struct xp {
-	struct aws_xml x;	/* first: aws_xml_parse's */
+/* ---- the walk: expat with depths, local names, element text ---- */
+
+struct walk {
+	XML_Parser p;
+	int bad;
 	int depth;
-	char *root;
-	const char *want;	/* text mode: the element wanted */
-	char *found;
-	int cap;		/* depth of the element being captured */
-	struct buf text;
-	int errdepth;		/* error mode: depth of <Error> */
-	int field;		/* 1 Code, 2 Message */
-	char *code, *message;
+	int last;		/* depth of the latest start tag */
+	struct buf text;	/* all character data since the root began */
+	size_t *off;		/* per open element: where its text begins */
+	size_t noff;
+	aws_xml_open_fn *on_open;
+	aws_xml_close_fn *on_close;
+	void *arg;
 };
 
-const char *
-aws_xml_local(const char *name)
+/* "uri|Key" (expat's namespace split) -> "Key" */
+static const char *
+local(const char *name)
 {
 	const char *p = strrchr(name, '|');
 
@@ -33,89 +36,62 @@ aws_xml_local(const char *name)
 }
 
 static void XMLCALL
-x_start(void *arg, const XML_Char *name, const XML_Char **attrs)
+w_start(void *arg, const XML_Char *name, const XML_Char **attrs)
 {
-	struct xp *x = arg;
-	const char *ln = aws_xml_local(name);
+	struct walk *w = arg;
 
 	(void)attrs;
-	x->depth++;
-	if (x->depth == 1)
-		x->root = xstrdup(ln);
-	if (x->cap != 0)
-		return;
-	if (x->want != NULL) {
-		if (x->found == NULL && strcmp(ln, x->want) == 0)
-			x->cap = x->depth;
-	} else if (x->errdepth == 0 && strcmp(ln, "Error") == 0 &&
-	    (x->depth == 1 || ((x->depth == 2 || x->depth == 3) &&
-	    strcmp(x->root, "ErrorResponse") == 0))) {
-		/* <ErrorResponse><Error> (SNS, SQS query) and, from moto,
-		 * <ErrorResponse><Errors><Error> */
-		x->errdepth = x->depth;
-	} else if (x->errdepth != 0 && x->depth == x->errdepth + 1) {
-		if (strcmp(ln, "Code") == 0 && x->code == NULL)
-			x->field = 1;
-		else if (strcmp(ln, "Message") == 0 && x->message == NULL)
-			x->field = 2;
-		if (x->field != 0)
-			x->cap = x->depth;
+	w->depth++;
+	w->last = w->depth;
+	if ((size_t)w->depth > w->noff) {
+		w->noff = w->noff * 2 + 16;
+		w->off = xrealloc(w->off, w->noff * sizeof(*w->off));
 	}
-	if (x->cap != 0)
-		buf_reset(&x->text);
+	w->off[w->depth - 1] = w->text.len;
+	if (w->on_open != NULL)
+		w->on_open(w->arg, w->depth, local(name));
 }
 
 static void XMLCALL
-x_end(void *arg, const XML_Char *name)
+w_end(void *arg, const XML_Char *name)
 {
-	struct xp *x = arg;
+	struct walk *w = arg;
 
-	(void)name;
-	if (x->cap == x->depth) {
-		buf_adds(&x->text, "");
-		if (x->want != NULL)
-			x->found = xstrdup(x->text.p);
-		else if (x->field == 1)
-			x->code = xstrdup(x->text.p);
-		else if (x->field == 2)
-			x->message = xstrdup(x->text.p);
-		x->cap = 0;
-		x->field = 0;
-	}
-	if (x->depth == x->errdepth)
-		x->errdepth = -1;	/* only the first <Error> counts */
-	x->depth--;
+	buf_adds(&w->text, "");		/* NUL-terminated, even empty */
+	w->on_close(w->arg, w->depth, local(name), w->text.p +
+	    w->off[w->depth - 1], w->last == w->depth);
+	w->depth--;
 }
 
 static void XMLCALL
-x_text(void *arg, const XML_Char *s, int len)
+w_text(void *arg, const XML_Char *s, int len)
 {
-	struct xp *x = arg;
+	struct walk *w = arg;
 
-	if (x->cap != 0 && len > 0)
-		buf_add(&x->text, s, (size_t)len);
+	if (len > 0)
+		buf_add(&w->text, s, (size_t)len);
 }
 
 /* AWS never sends a DTD; refusing one rules out entity tricks. */
 static void XMLCALL
-x_doctype(void *arg, const XML_Char *name, const XML_Char *sysid,
+w_doctype(void *arg, const XML_Char *name, const XML_Char *sysid,
     const XML_Char *pubid, int has_internal_subset)
 {
-	struct aws_xml *x = arg;
+	struct walk *w = arg;
 
 	(void)name;
 	(void)sysid;
 	(void)pubid;
 	(void)has_internal_subset;
-	x->bad = 1;
-	XML_StopParser(x->p, XML_FALSE);
+	w->bad = 1;
+	XML_StopParser(w->p, XML_FALSE);
 }
 
 int
-aws_xml_parse(struct aws_xml *x, const char *body, size_t len,
-    XML_StartElementHandler start, XML_EndElementHandler end,
-    XML_CharacterDataHandler text)
+aws_xml_walk(const char *body, size_t len, aws_xml_open_fn *on_open,
+    aws_xml_close_fn *on_close, void *arg)
 {
+	struct walk w;
 	int rc = 0;
 
 	/* S3 keeps a connection alive with blanks before a late <Error> */
@@ -126,26 +102,91 @@ aws_xml_parse(struct aws_xml *x, const char *body, size_t len,
 	}
 	if (len == 0 || len > INT_MAX)
 		return -1;
-	x->bad = 0;
-	x->p = XML_ParserCreateNS(NULL, '|');
-	if (x->p == NULL)
+	memset(&w, 0, sizeof(w));
+	w.on_open = on_open;
+	w.on_close = on_close;
+	w.arg = arg;
+	w.p = XML_ParserCreateNS(NULL, '|');
+	if (w.p == NULL)
 		return -1;
-	XML_SetUserData(x->p, x);
-	XML_SetElementHandler(x->p, start, end);
-	XML_SetCharacterDataHandler(x->p, text);
-	XML_SetStartDoctypeDeclHandler(x->p, x_doctype);
-	if (XML_Parse(x->p, body, (int)len, XML_TRUE) != XML_STATUS_OK ||
-	    x->bad)
+	XML_SetUserData(w.p, &w);
+	XML_SetElementHandler(w.p, w_start, w_end);
+	XML_SetCharacterDataHandler(w.p, w_text);
+	XML_SetStartDoctypeDeclHandler(w.p, w_doctype);
+	if (XML_Parse(w.p, body, (int)len, XML_TRUE) != XML_STATUS_OK ||
+	    w.bad)
 		rc = -1;
-	XML_ParserFree(x->p);
-	x->p = NULL;
+	XML_ParserFree(w.p);
+	free(w.off);
+	buf_free(&w.text);
 	return rc;
+}
+
+/* ---- errors and single values ---- */
+
+struct xp {
+	char *root;
+	const char *want;	/* text mode: the element wanted */
+	char *found;
+	int cap;		/* depth of the element being captured */
+	int errdepth;		/* error mode: depth of <Error> */
+	int field;		/* 1 Code, 2 Message */
+	char *code, *message;
+};
+
+static void
+x_open(void *arg, int depth, const char *ln)
+{
+	struct xp *x = arg;
+
+	if (depth == 1)
+		x->root = xstrdup(ln);
+	if (x->cap != 0)
+		return;
+	if (x->want != NULL) {
+		if (x->found == NULL && strcmp(ln, x->want) == 0)
+			x->cap = depth;
+	} else if (x->errdepth == 0 && strcmp(ln, "Error") == 0 &&
+	    (depth == 1 || ((depth == 2 || depth == 3) &&
+	    strcmp(x->root, "ErrorResponse") == 0))) {
+		/* <ErrorResponse><Error> (SNS, SQS query) and, from moto,
+		 * <ErrorResponse><Errors><Error> */
+		x->errdepth = depth;
+	} else if (x->errdepth != 0 && depth == x->errdepth + 1) {
+		if (strcmp(ln, "Code") == 0 && x->code == NULL)
+			x->field = 1;
+		else if (strcmp(ln, "Message") == 0 && x->message == NULL)
+			x->field = 2;
+		if (x->field != 0)
+			x->cap = depth;
+	}
+}
+
+static void
+x_close(void *arg, int depth, const char *ln, const char *text, int leaf)
+{
+	struct xp *x = arg;
+
+	(void)ln;
+	(void)leaf;
+	if (x->cap == depth) {
+		if (x->want != NULL)
+			x->found = xstrdup(text);
+		else if (x->field == 1)
+			x->code = xstrdup(text);
+		else if (x->field == 2)
+			x->message = xstrdup(text);
+		x->cap = 0;
+		x->field = 0;
+	}
+	if (depth == x->errdepth)
+		x->errdepth = -1;	/* only the first <Error> counts */
 }
 
 static int
 xml_parse(struct xp *x, const char *body, size_t len)
 {
-	return aws_xml_parse(&x->x, body, len, x_start, x_end, x_text);
+	return aws_xml_walk(body, len, x_open, x_close, x);
 }
 
 static void
@@ -155,7 +196,6 @@ xp_free(struct xp *x)
 	free(x->found);
 	free(x->code);
 	free(x->message);
-	buf_free(&x->text);
 }
 
 int
