@@ -2,8 +2,8 @@
  * aws: the AWS basics every AWS tool shares, one header for the modules
  * that own them: lib/awscfg.c (the shared files, profiles, region,
  * endpoints), lib/awscreds.c (credentials), lib/s3.c (S3 addressing,
- * the multipart ETag), lib/awsxml.c (XML and JSON answers, error
- * bodies, ISO 8601 times).
+ * the multipart ETag, an S3 tool's set-up), lib/awsxml.c (XML and JSON
+ * answers, error bodies, ISO 8601 times).
  */
 #ifndef AWS_H
 #define AWS_H
@@ -118,6 +118,27 @@ void aws_s3_loc_free(struct aws_s3_loc *loc);
  */
 void aws_s3_etag_multipart(const unsigned char *md5s, size_t nparts,
     char *out, size_t outlen);
+
+/*
+ * What an S3 tool sets up before its first request (s3-put, s3-sign):
+ * region (aws_region), endpoint (aws_endpoint of "s3", explicit_url
+ * first) and its scheme, the addressing style of the profile's
+ * s3.addressing_style, and with want_creds the credentials
+ * (aws_creds_load).  Returns 0, or -1 with err, the message to stop
+ * with.  Call curl_global_init() first.
+ */
+struct aws_s3_conf {
+	char *region;
+	char *endpoint;
+	const char *scheme;	/* "http" or "https" */
+	int style;		/* AWS_S3_* */
+	struct aws_creds creds;	/* zero when not loaded */
+};
+int aws_s3_conf_load(struct aws_s3_conf *s, const char *explicit_url,
+    int want_creds, char *err, size_t errlen);
+
+/* Free what s holds. */
+void aws_s3_conf_free(struct aws_s3_conf *s);
 
 /*
  * Parse an AWS XML error: S3's <Error> (also inside a 200 answer to

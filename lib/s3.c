@@ -1,4 +1,5 @@
-/* s3: S3 addressing (path or virtual-hosted style), the multipart ETag */
+/* s3: S3 addressing (path or virtual-hosted style), the multipart ETag,
+ * and the set-up every S3 tool does before its first request */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -166,3 +167,36 @@ aws_s3_etag_multipart(const unsigned char *md5s, size_t nparts, char *out,
 	snprintf(out, outlen, "%s-%zu", hex, nparts);
 }
 
+int
+aws_s3_conf_load(struct aws_s3_conf *s, const char *explicit_url,
+    int want_creds, char *err, size_t errlen)
+{
+	char aerr[1024], *cs;
+	int rc = 0;
+
+	memset(s, 0, sizeof(*s));
+	s->region = aws_region(NULL);
+	if (aws_endpoint(&s->endpoint, "s3", s->region, explicit_url, NULL,
+	    err, errlen) < 0)
+		return -1;
+	s->scheme = strncasecmp(s->endpoint, "http://", 7) == 0 ? "http" :
+	    "https";
+	cs = aws_config_get(NULL, "s3.addressing_style");
+	if ((s->style = aws_s3_style(cs)) < 0)
+		rc = aws_fail(err, errlen, "bad s3.addressing_style '%s' in "
+		    "the AWS config", cs);
+	free(cs);
+	if (rc == 0 && want_creds &&
+	    aws_creds_load(&s->creds, NULL, aerr, sizeof(aerr)) < 0)
+		rc = aws_fail(err, errlen, "no AWS credentials: %s", aerr);
+	return rc;
+}
+
+void
+aws_s3_conf_free(struct aws_s3_conf *s)
+{
+	aws_creds_free(&s->creds);
+	free(s->region);
+	free(s->endpoint);
+	memset(s, 0, sizeof(*s));
+}
