@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <curl/curl.h>
 #include <jansson.h>
@@ -25,10 +24,7 @@ static const char usage[] =
 static long expires = 3600;
 static const char *method = "GET";
 static time_t when;
-static struct aws_creds creds;
-static char *region, *endpoint;
-static int style = AWS_S3_AUTO;
-static const char *scheme = "https";
+static struct aws_s3_conf s3;		/* region, endpoint, credentials */
 static struct tmpl *t_bucket, *t_key;
 
 /* RFC 3339 ("2026-11-23T01:02:03Z") or AWS's 20261123T010203Z */
@@ -62,20 +58,20 @@ presign(const char *bucket, const char *key, char **url, char *err,
 		snprintf(err, errlen, "empty bucket or key");
 		return -1;
 	}
-	if (aws_s3_address(&loc, endpoint, bucket, key, style, err,
+	if (aws_s3_address(&loc, s3.endpoint, bucket, key, s3.style, err,
 	    errlen) < 0)
 		return -1;
-	if (creds.expires != 0 &&
-	    aws_creds_refresh(&creds, time(NULL), aerr, sizeof(aerr)) < 0)
+	if (s3.creds.expires != 0 &&
+	    aws_creds_refresh(&s3.creds, time(NULL), aerr, sizeof(aerr)) < 0)
 		msg_warn("cannot refresh credentials: %s", aerr);
 	r.method = method;
-	r.scheme = scheme;
+	r.scheme = s3.scheme;
 	r.host = loc.host;
 	r.path = loc.path;
-	s.key = creds.key;
-	s.secret = creds.secret;
-	s.token = creds.token;
-	s.region = region;
+	s.key = s3.creds.key;
+	s.secret = s3.creds.secret;
+	s.token = s3.creds.token;
+	s.region = s3.region;
 	s.service = "s3";
 	s.flags = SIGV4_S3;
 	if (sigv4_presign(&s, &r, when, expires, &o, err, errlen) < 0) {
@@ -167,8 +163,13 @@ sign_operands(char **av, int n)
 	return nd_status();
 }
 
-int
-main(int argc, char *argv[])
+/* what the command line asks for besides the settings above */
+struct cmdline {
+	const char *bucket, *key, *endpoint, *errors, *date;
+};
+
+static void
+parse_options(int argc, char *argv[], struct cmdline *cl)
 {
 	enum { O_DATE = 256, O_ENDPOINT, O_ERRORS };
 	static const struct option longopts[] = {
@@ -185,13 +186,9 @@ main(int argc, char *argv[])
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0}
 	};
-	const char *o_bucket = "{s3.bucket}", *o_key = "{s3.key}";
-	const char *o_endpoint = NULL, *errors = NULL, *date = NULL;
-	struct nd_opts o = {0};
-	char err[1024], *cs;
-	int ch, rc;
+	char err[1024];
+	int ch;
 
-	msg_prog = "s3-sign";
 	while ((ch = getopt_long(argc, argv, "b:e:hk:m:qV", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
@@ -215,12 +212,12 @@ main(int argc, char *argv[])
 				msg_usage(usage);
 			}
 			break;
-		case 'b': o_bucket = optarg; break;
-		case 'k': o_key = optarg; break;
+		case 'b': cl->bucket = optarg; break;
+		case 'k': cl->key = optarg; break;
 		case 'q': msg_quiet = 1; break;
-		case O_DATE: date = optarg; break;
-		case O_ENDPOINT: o_endpoint = optarg; break;
-		case O_ERRORS: errors = optarg; break;
+		case O_DATE: cl->date = optarg; break;
+		case O_ENDPOINT: cl->endpoint = optarg; break;
+		case O_ERRORS: cl->errors = optarg; break;
 		case ND_OPT_MAX_LINE:
 			nd_max_line_opt(optarg, usage);
 			break;
@@ -229,45 +226,47 @@ main(int argc, char *argv[])
 		default:  msg_usage(usage);
 		}
 	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct cmdline cl = { "{s3.bucket}", "{s3.key}", NULL, NULL, NULL };
+	struct nd_opts o = {0};
+	char err[1100];
+	int rc;
+
+	msg_prog = "s3-sign";
+	parse_options(argc, argv, &cl);
 	when = time(NULL);
-	if (date != NULL && parse_date(date, &when) < 0) {
-		msg_err("bad --date '%s': RFC 3339 or 20261123T010203Z", date);
+	if (cl.date != NULL && parse_date(cl.date, &when) < 0) {
+		msg_err("bad --date '%s': RFC 3339 or 20261123T010203Z",
+		    cl.date);
 		msg_usage(usage);
 	}
-	if ((t_bucket = tmpl_compile(o_bucket, err, sizeof(err))) == NULL ||
-	    (t_key = tmpl_compile(o_key, err, sizeof(err))) == NULL) {
+	if ((t_bucket = tmpl_compile(cl.bucket, err, sizeof(err))) == NULL ||
+	    (t_key = tmpl_compile(cl.key, err, sizeof(err))) == NULL) {
 		msg_err("%s", err);
 		msg_usage(usage);
 	}
-	if (errors != NULL && nd_errors_open(errors, err, sizeof(err)) < 0)
+	if (cl.errors != NULL &&
+	    nd_errors_open(cl.errors, err, sizeof(err)) < 0)
 		msg_die(EX_CONFIG, "%s", err);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 		msg_die(EX_SYSTEM, "cannot initialise libcurl");
-	region = aws_region(NULL);
-	if (aws_endpoint(&endpoint, "s3", region, o_endpoint, NULL, err,
-	    sizeof(err)) < 0)
+	if (aws_s3_conf_load(&s3, cl.endpoint, 1, err, sizeof(err)) < 0)
 		msg_die(EX_CONFIG, "%s", err);
-	scheme = strncasecmp(endpoint, "http://", 7) == 0 ? "http" : "https";
-	cs = aws_config_get(NULL, "s3.addressing_style");
-	if ((style = aws_s3_style(cs)) < 0)
-		msg_die(EX_CONFIG, "bad s3.addressing_style '%s' in the AWS "
-		    "config", cs);
-	free(cs);
-	if (aws_creds_load(&creds, NULL, err, sizeof(err)) < 0)
-		msg_die(EX_CONFIG, "no AWS credentials: %s", err);
 	/* a URL outlives nothing: not the credentials that signed it */
-	if (creds.expires != 0 && when + expires > creds.expires)
+	if (s3.creds.expires != 0 && when + expires > s3.creds.expires)
 		msg_warn("the URLs stop working when the %s credentials "
-		    "expire, in %ld s, before their %ld s", creds.source,
-		    (long)(creds.expires - when), expires);
+		    "expire, in %ld s, before their %ld s", s3.creds.source,
+		    (long)(s3.creds.expires - when), expires);
 	nd_signals();
 	if (optind < argc)
 		rc = sign_operands(argv + optind, argc - optind);
 	else
 		rc = nd_run(NULL, 0, sign_record, NULL, &o);
-	aws_creds_free(&creds);
-	free(region);
-	free(endpoint);
+	aws_s3_conf_free(&s3);
 	curl_global_cleanup();
 	return rc;
 }

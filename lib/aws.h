@@ -1,11 +1,15 @@
-/* aws: credentials, region, endpoints, S3 addressing and AWS error bodies */
+/*
+ * aws: the AWS basics every AWS tool shares, one header for the modules
+ * that own them: lib/awscfg.c (the shared files, profiles, region,
+ * endpoints), lib/awscreds.c (credentials), lib/s3.c (S3 addressing,
+ * the multipart ETag, an S3 tool's set-up), lib/awsxml.c (XML and JSON
+ * answers, error bodies, ISO 8601 times).
+ */
 #ifndef AWS_H
 #define AWS_H
 
 #include <stddef.h>
 #include <time.h>
-
-#include <expat.h>
 
 /*
  * Everything here reads the environment and the shared files the way the
@@ -116,6 +120,27 @@ void aws_s3_etag_multipart(const unsigned char *md5s, size_t nparts,
     char *out, size_t outlen);
 
 /*
+ * What an S3 tool sets up before its first request (s3-put, s3-sign):
+ * region (aws_region), endpoint (aws_endpoint of "s3", explicit_url
+ * first) and its scheme, the addressing style of the profile's
+ * s3.addressing_style, and with want_creds the credentials
+ * (aws_creds_load).  Returns 0, or -1 with err, the message to stop
+ * with.  Call curl_global_init() first.
+ */
+struct aws_s3_conf {
+	char *region;
+	char *endpoint;
+	const char *scheme;	/* "http" or "https" */
+	int style;		/* AWS_S3_* */
+	struct aws_creds creds;	/* zero when not loaded */
+};
+int aws_s3_conf_load(struct aws_s3_conf *s, const char *explicit_url,
+    int want_creds, char *err, size_t errlen);
+
+/* Free what s holds. */
+void aws_s3_conf_free(struct aws_s3_conf *s);
+
+/*
  * Parse an AWS XML error: S3's <Error> (also inside a 200 answer to
  * CompleteMultipartUpload) or SQS/SNS's <ErrorResponse><Error>.  Returns
  * 1 if body is an error document, with *code and *message malloc'd (NULL
@@ -125,22 +150,20 @@ int aws_xml_error(const char *body, size_t len, char **code,
     char **message);
 
 /*
- * Parse an AWS XML body with expat, namespaces split as "uri|local",
- * any DTD refused, leading blanks skipped (S3 sends some before a late
- * <Error>).  x is the first member of the caller's state, which the
- * handlers get as their argument.  Returns 0, or -1 if body is not
- * well-formed XML or has a DTD.
+ * Walk an AWS XML body with expat: any DTD refused, leading blanks
+ * skipped (S3 sends some before a late <Error>), element names without
+ * their namespace ("Key").  on_open (may be NULL) is called at each
+ * start tag with its depth (the root is 1); on_close at its end tag with
+ * text, all the character data inside the element, its children's
+ * included, entities decoded, and leaf 1 when it has no child element.
+ * arg is passed to both.  Returns 0, or -1 if body is not well-formed
+ * XML or has a DTD.
  */
-struct aws_xml {
-	XML_Parser p;
-	int bad;
-};
-int aws_xml_parse(struct aws_xml *x, const char *body, size_t len,
-    XML_StartElementHandler start, XML_EndElementHandler end,
-    XML_CharacterDataHandler text);
-
-/* The local part of an element name from aws_xml_parse ("Key"). */
-const char *aws_xml_local(const char *name);
+typedef void aws_xml_open_fn(void *arg, int depth, const char *name);
+typedef void aws_xml_close_fn(void *arg, int depth, const char *name,
+    const char *text, int leaf);
+int aws_xml_walk(const char *body, size_t len, aws_xml_open_fn *on_open,
+    aws_xml_close_fn *on_close, void *arg);
 
 /*
  * Text of the first element called name at any depth, namespaces

@@ -1,6 +1,5 @@
 /* s3mpu: list and abort a bucket's incomplete multipart uploads */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,91 +7,59 @@
 #include <time.h>
 
 #include <curl/curl.h>
-#include <expat.h>
 
 #include "awsauth.h"
+#include "awsint.h"
 #include "s3mpu.h"
 #include "sigv4.h"
 #include "xmem.h"
 
 #define RESP_MAX (4 * 1024 * 1024)	/* a page of 1,000 is ~400 KiB */
 
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* ---- the ListMultipartUploadsResult document ---- */
 
 struct lp {
-	struct aws_xml x;	/* first: aws_xml_parse's */
-	int depth, root_ok, truncated;
-	char *field;		/* element being read at depth 2 or 3 */
-	struct buf text;
+	int root_ok, truncated;
 	struct s3mpu cur;
 	struct s3mpu **u;
 	size_t *n;
 	char *next_key, *next_id;
 };
 
-static void XMLCALL
-l_start(void *arg, const XML_Char *name, const XML_Char **attrs)
+static void
+l_open(void *arg, int depth, const char *name)
 {
 	struct lp *l = arg;
-	const char *ln = aws_xml_local(name);
 
-	(void)attrs;
-	l->depth++;
-	if (l->depth == 1)
-		l->root_ok = strcmp(ln, "ListMultipartUploadsResult") == 0;
-	else if (l->depth == 2 && strcmp(ln, "Upload") == 0)
+	if (depth == 1)
+		l->root_ok = strcmp(name, "ListMultipartUploadsResult") == 0;
+	else if (depth == 2 && strcmp(name, "Upload") == 0) {
+		s3mpu_free(&l->cur, 1);
 		memset(&l->cur, 0, sizeof(l->cur));
-	free(l->field);
-	l->field = l->depth == 2 || l->depth == 3 ? xstrdup(ln) : NULL;
-	buf_reset(&l->text);
-	buf_adds(&l->text, "");
-}
-
-static void XMLCALL
-l_text(void *arg, const XML_Char *s, int len)
-{
-	struct lp *l = arg;
-
-	if (l->field != NULL && len > 0)
-		buf_add(&l->text, s, (size_t)len);
+	}
 }
 
 static void
-set(char **dst, const struct buf *b)
+set(char **dst, const char *text)
 {
 	free(*dst);
-	*dst = xstrdup(b->p != NULL ? b->p : "");
+	*dst = xstrdup(text);
 }
 
-static void XMLCALL
-l_end(void *arg, const XML_Char *name)
+/* the values are the leaves at depth 3 (in <Upload>) and 2 */
+static void
+l_close(void *arg, int depth, const char *name, const char *text, int leaf)
 {
 	struct lp *l = arg;
-	const char *ln = aws_xml_local(name);
 
-	if (l->depth == 3 && l->field != NULL) {
-		if (strcmp(ln, "Key") == 0)
-			set(&l->cur.key, &l->text);
-		else if (strcmp(ln, "UploadId") == 0)
-			set(&l->cur.upload_id, &l->text);
-		else if (strcmp(ln, "Initiated") == 0)
-			set(&l->cur.initiated, &l->text);
-	} else if (l->depth == 2 && strcmp(ln, "Upload") == 0) {
+	if (depth == 3 && leaf) {
+		if (strcmp(name, "Key") == 0)
+			set(&l->cur.key, text);
+		else if (strcmp(name, "UploadId") == 0)
+			set(&l->cur.upload_id, text);
+		else if (strcmp(name, "Initiated") == 0)
+			set(&l->cur.initiated, text);
+	} else if (depth == 2 && strcmp(name, "Upload") == 0) {
 		if (l->cur.key != NULL && l->cur.upload_id != NULL) {
 			if (l->cur.initiated == NULL ||
 			    aws_parse_time(l->cur.initiated, &l->cur.when) ==
@@ -104,17 +71,14 @@ l_end(void *arg, const XML_Char *name)
 			s3mpu_free(&l->cur, 1);
 		}
 		memset(&l->cur, 0, sizeof(l->cur));
-	} else if (l->depth == 2 && l->field != NULL) {
-		if (strcmp(ln, "IsTruncated") == 0)
-			l->truncated = strcmp(l->text.p, "true") == 0;
-		else if (strcmp(ln, "NextKeyMarker") == 0)
-			set(&l->next_key, &l->text);
-		else if (strcmp(ln, "NextUploadIdMarker") == 0)
-			set(&l->next_id, &l->text);
+	} else if (depth == 2 && leaf) {
+		if (strcmp(name, "IsTruncated") == 0)
+			l->truncated = strcmp(text, "true") == 0;
+		else if (strcmp(name, "NextKeyMarker") == 0)
+			set(&l->next_key, text);
+		else if (strcmp(name, "NextUploadIdMarker") == 0)
+			set(&l->next_id, text);
 	}
-	free(l->field);
-	l->field = NULL;
-	l->depth--;
 }
 
 int
@@ -128,12 +92,9 @@ s3mpu_parse(const char *body, size_t len, struct s3mpu **u, size_t *n,
 	memset(&l, 0, sizeof(l));
 	l.u = u;
 	l.n = n;
-	if (aws_xml_parse(&l.x, body, len, l_start, l_end, l_text) == -1 ||
-	    !l.root_ok)
+	if (aws_xml_walk(body, len, l_open, l_close, &l) == -1 || !l.root_ok)
 		rc = -1;
 	s3mpu_free(&l.cur, 1);
-	free(l.field);
-	buf_free(&l.text);
 	if (rc == 0 && l.truncated && l.next_key != NULL) {
 		*next_key = l.next_key;
 		*next_id = l.next_id;
@@ -224,7 +185,7 @@ attempt(struct s3mpu_ctx *c, const char *method, const struct aws_s3_loc *l,
 	if ((e = curl_easy_init()) == NULL) {
 		curl_slist_free_all(hl);
 		sigv4_out_free(&o);
-		return fail(err, errlen, "cannot start libcurl");
+		return aws_fail(err, errlen, "cannot start libcurl");
 	}
 	buf_reset(resp);
 	date[0] = '\0';
@@ -251,7 +212,7 @@ attempt(struct s3mpu_ctx *c, const char *method, const struct aws_s3_loc *l,
 	curl_slist_free_all(hl);
 	sigv4_out_free(&o);
 	if (cc != CURLE_OK)
-		return fail(err, errlen, "%s", ebuf[0] ? ebuf :
+		return aws_fail(err, errlen, "%s", ebuf[0] ? ebuf :
 		    curl_easy_strerror(cc));
 	return 0;
 }
@@ -291,7 +252,7 @@ call(struct s3mpu_ctx *c, const char *method, const struct aws_s3_loc *l,
 		}
 		if (!temp || n >= c->retries) {
 			c->temp = temp;
-			return fail(err, errlen, "%s", why);
+			return aws_fail(err, errlen, "%s", why);
 		}
 		awsauth_backoff(&wait);
 	}
@@ -332,7 +293,7 @@ s3mpu_list(struct s3mpu_ctx *c, const char *bucket, const char *prefix,
 		key = id = NULL;
 		if (rc == 0 && s3mpu_parse(resp.p, resp.len, u, n, &key,
 		    &id) == -1)
-			rc = fail(err, errlen, "not a "
+			rc = aws_fail(err, errlen, "not a "
 			    "ListMultipartUploadsResult");
 	} while (rc == 0 && key != NULL);
 	free(key);

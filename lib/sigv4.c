@@ -1,5 +1,4 @@
 /* sigv4: AWS Signature Version 4 (header and presigned-URL) on libcrypto */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +8,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "awsint.h"
 #include "enc.h"
 #include "sigv4.h"
 #include "xmem.h"
@@ -28,36 +28,6 @@ struct qp {
 	char *value;		/* "" for a valueless parameter */
 };
 
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
-/* kept for cmd/s3-put.c until it calls enc_hex and enc_base64 */
-void
-sigv4_hex(char *out, const unsigned char *p, size_t n)
-{
-	enc_hex(out, p, n);
-}
-
-void
-sigv4_base64(struct buf *b, const unsigned char *p, size_t n)
-{
-	enc_base64(b, p, n, ENC_B64);
-}
-
 void
 sigv4_sha256_hex(const void *p, size_t n, char out[65])
 {
@@ -65,7 +35,7 @@ sigv4_sha256_hex(const void *p, size_t n, char out[65])
 	unsigned int mdlen = sizeof md;
 
 	EVP_Digest(p, n, md, &mdlen, EVP_sha256(), NULL);
-	sigv4_hex(out, md, 32);
+	enc_hex(out, md, 32);
 }
 
 void
@@ -374,67 +344,67 @@ prepare(struct sctx *c, time_t when, struct sigv4_out *o, char *err,
 	size_t i;
 
 	if (s->key == NULL || !valid_token(s->key))
-		return fail(err, errlen, "invalid access key id");
+		return aws_fail(err, errlen, "invalid access key id");
 	if (s->secret == NULL || *s->secret == '\0')
-		return fail(err, errlen, "empty secret access key");
+		return aws_fail(err, errlen, "empty secret access key");
 	if (s->token != NULL && (*s->token == '\0' || !valid_value(s->token)))
-		return fail(err, errlen, "invalid session token");
+		return aws_fail(err, errlen, "invalid session token");
 	if (!valid_token(s->region))
-		return fail(err, errlen, "invalid region");
+		return aws_fail(err, errlen, "invalid region");
 	if (!valid_token(s->service))
-		return fail(err, errlen, "invalid service name");
+		return aws_fail(err, errlen, "invalid service name");
 	c->s3 = (s->flags & SIGV4_S3) || strcmp(s->service, "s3") == 0;
 	if (r->method == NULL || *r->method == '\0')
-		return fail(err, errlen, "empty method");
+		return aws_fail(err, errlen, "empty method");
 	for (p = r->method; *p != '\0'; p++)
 		if (*p < 'A' || *p > 'Z')
-			return fail(err, errlen, "invalid method %s",
+			return aws_fail(err, errlen, "invalid method %s",
 			    r->method);
 	if (r->host == NULL || *r->host == '\0' || !valid_value(r->host) ||
 	    strchr(r->host, ' ') != NULL || strchr(r->host, '/') != NULL)
-		return fail(err, errlen, "invalid host");
+		return aws_fail(err, errlen, "invalid host");
 	if (r->scheme != NULL && !valid_token(r->scheme))
-		return fail(err, errlen, "invalid scheme");
+		return aws_fail(err, errlen, "invalid scheme");
 	if (r->path != NULL && *r->path != '\0') {
 		if (r->path[0] != '/')
-			return fail(err, errlen, "path must start with /");
+			return aws_fail(err, errlen, "path must start with /");
 		for (p = r->path; *p != '\0'; p++)
 			if ((unsigned char)*p < 0x20 || *p == 0x7f ||
 			    *p == '?' || *p == '#')
-				return fail(err, errlen, "invalid byte in "
+				return aws_fail(err, errlen, "invalid byte in "
 				    "path (query and fragment go apart)");
 	}
 	if (r->payload_hash != NULL && (*r->payload_hash == '\0' ||
 	    !valid_token(r->payload_hash)))
-		return fail(err, errlen, "invalid payload hash");
+		return aws_fail(err, errlen, "invalid payload hash");
 	for (i = 0; i < r->nquery; i++) {
 		if (r->query[i].name == NULL)
-			return fail(err, errlen, "query parameter without "
+			return aws_fail(err, errlen, "query parameter without "
 			    "name");
 		if (c->presign && reserved_param(r->query[i].name))
-			return fail(err, errlen, "query parameter %s is set "
-			    "by the signer", r->query[i].name);
+			return aws_fail(err, errlen, "query parameter %s is "
+			    "set by the signer", r->query[i].name);
 	}
 	if (gmtime_r(&when, &tm) == NULL || tm.tm_year + 1900 < 1000 ||
 	    tm.tm_year + 1900 > 9999 ||
 	    strftime(o->amzdate, sizeof o->amzdate, "%Y%m%dT%H%M%SZ",
 	    &tm) != 16)
-		return fail(err, errlen, "time out of range");
+		return aws_fail(err, errlen, "time out of range");
 	memcpy(c->date8, o->amzdate, 8);
 	c->date8[8] = '\0';
 
 	add_hdr(c, "host", r->host);
 	for (i = 0; i < r->nheaders; i++) {
 		if (!valid_token(r->headers[i].name))
-			return fail(err, errlen, "invalid header name");
+			return aws_fail(err, errlen, "invalid header name");
 		if (r->headers[i].value == NULL ||
 		    !valid_value(r->headers[i].value))
-			return fail(err, errlen, "invalid value for header "
+			return aws_fail(err, errlen, "invalid value for header "
 			    "%s", r->headers[i].name);
 		add_hdr(c, r->headers[i].name, r->headers[i].value);
 		ln = c->h[c->nh - 1].name;
 		if (reserved_header(ln, c->s3 && !c->presign))
-			return fail(err, errlen, "header %s is set by the "
+			return aws_fail(err, errlen, "header %s is set by the "
 			    "signer", r->headers[i].name);
 	}
 	for (i = 0; i < r->nquery; i++)
@@ -506,7 +476,7 @@ compute(struct sctx *c, struct sigv4_out *o)
 	    c->s->service, key);
 	sigv4_hmac_sha256(key, sizeof key, o->sts.p, o->sts.len, sig);
 	OPENSSL_cleanse(key, sizeof key);
-	sigv4_hex(o->signature, sig, sizeof sig);
+	enc_hex(o->signature, sig, sizeof sig);
 }
 
 /* Append the caller's query parameters in their order, for the URL. */
@@ -604,7 +574,7 @@ sigv4_presign(const struct sigv4_signer *s, const struct sigv4_req *r,
 	out_reset(o);
 	if (expires < 1 || expires > SIGV4_EXPIRES_MAX) {
 		sctx_free(&c);
-		return fail(err, errlen, "expiry %ld out of range 1..%d",
+		return aws_fail(err, errlen, "expiry %ld out of range 1..%d",
 		    expires, SIGV4_EXPIRES_MAX);
 	}
 	if (prepare(&c, when, o, err, errlen) == -1) {
@@ -661,7 +631,7 @@ sigv4_hash_init(struct sigv4_hash *h, int which, char *err, size_t errlen)
 		if ((x = EVP_MD_CTX_new()) == NULL ||
 		    EVP_DigestInit_ex(x, EVP_sha256(), NULL) != 1) {
 			EVP_MD_CTX_free(x);
-			return fail(err, errlen, "cannot start SHA-256");
+			return aws_fail(err, errlen, "cannot start SHA-256");
 		}
 		h->sha256 = x;
 	}
@@ -670,7 +640,7 @@ sigv4_hash_init(struct sigv4_hash *h, int which, char *err, size_t errlen)
 		    EVP_DigestInit_ex(x, EVP_md5(), NULL) != 1) {
 			EVP_MD_CTX_free(x);
 			sigv4_hash_free(h);
-			return fail(err, errlen, "cannot start MD5");
+			return aws_fail(err, errlen, "cannot start MD5");
 		}
 		h->md5 = x;
 	}
@@ -697,13 +667,13 @@ sigv4_hash_final(struct sigv4_hash *h)
 		n = sizeof h->sha256_sum;
 		if (EVP_DigestFinal_ex(h->sha256, h->sha256_sum, &n) != 1)
 			rc = -1;
-		sigv4_hex(h->sha256_hex, h->sha256_sum, sizeof h->sha256_sum);
+		enc_hex(h->sha256_hex, h->sha256_sum, sizeof h->sha256_sum);
 	}
 	if (h->md5 != NULL) {
 		n = sizeof h->md5_sum;
 		if (EVP_DigestFinal_ex(h->md5, h->md5_sum, &n) != 1)
 			rc = -1;
-		sigv4_hex(h->md5_hex, h->md5_sum, sizeof h->md5_sum);
+		enc_hex(h->md5_hex, h->md5_sum, sizeof h->md5_sum);
 	}
 	sigv4_hash_free(h);
 	return rc;

@@ -95,12 +95,7 @@ int sigv4_presign(const struct sigv4_signer *s, const struct sigv4_req *req,
 /* Free what out holds; it can be reused after. */
 void sigv4_out_free(struct sigv4_out *out);
 
-/*
- * AWS UriEncode is enc_pct (lib/enc.h).  enc_hex and enc_base64 under
- * their old names, kept for cmd/s3-put.c until it calls enc directly.
- */
-void sigv4_hex(char *out, const unsigned char *p, size_t n);
-void sigv4_base64(struct buf *b, const unsigned char *p, size_t n);
+/* AWS UriEncode, hex and base64 are lib/enc.h's. */
 
 /* Hex SHA-256 of p[0..n) into out[65]. */
 void sigv4_sha256_hex(const void *p, size_t n, char out[65]);

@@ -32,8 +32,6 @@ struct options opt = {
 	.jobs = 4, .retries = 4,
 	.timeout = 30,
 	.backoff_ms = 500, .backoff_max_ms = 20000,
-	.style = AWS_S3_AUTO,
-	.scheme = "https",
 };
 
 /* the input: file operands, or records on stdin */
@@ -158,8 +156,8 @@ place(struct upload *u, const char *bucket, const char *key)
 		    u->s3url);
 		return -1;
 	}
-	if (aws_s3_address(&u->loc, opt.endpoint, u->bucket, u->key,
-	    opt.style, err, sizeof(err)) < 0) {
+	if (aws_s3_address(&u->loc, opt.s3.endpoint, u->bucket, u->key,
+	    opt.s3.style, err, sizeof(err)) < 0) {
 		ufail(u, EX_PARTIAL, "cannot put %s: %s", u->s3url, err);
 		return -1;
 	}
@@ -499,7 +497,7 @@ static void
 setup(const struct cmdline *cl)
 {
 	const char *b;
-	char err[1024], *cs;
+	char err[1100];
 
 	if ((b = getenv("HOOKPIPE_BACKOFF")) != NULL && *b != '\0') {
 		char *end;
@@ -517,20 +515,9 @@ setup(const struct cmdline *cl)
 
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 		msg_die(EX_SYSTEM, "cannot initialise libcurl");
-	opt.region = aws_region(NULL);
-	if (aws_endpoint(&opt.endpoint, "s3", opt.region, opt.endpoint_opt,
-	    NULL, err, sizeof(err)) < 0)
+	if (aws_s3_conf_load(&opt.s3, opt.endpoint_opt, !opt.nflag ||
+	    cl->list || cl->age >= 0, err, sizeof(err)) < 0)
 		msg_die(EX_CONFIG, "%s", err);
-	opt.scheme = strncasecmp(opt.endpoint, "http://", 7) == 0 ? "http" :
-	    "https";
-	cs = aws_config_get(NULL, "s3.addressing_style");
-	if ((opt.style = aws_s3_style(cs)) < 0)
-		msg_die(EX_CONFIG, "bad s3.addressing_style '%s' in "
-		    "the AWS config", cs);
-	free(cs);
-	if ((!opt.nflag || cl->list || cl->age >= 0) &&
-	    aws_creds_load(&opt.creds, NULL, err, sizeof(err)) < 0)
-		msg_die(EX_CONFIG, "no AWS credentials: %s", err);
 }
 
 /* the uploads, from the operands or the records on stdin */
@@ -576,9 +563,7 @@ main(int argc, char *argv[])
 	} else {
 		rc = put_all();
 	}
-	aws_creds_free(&opt.creds);
-	free(opt.region);
-	free(opt.endpoint);
+	aws_s3_conf_free(&opt.s3);
 	curl_global_cleanup();
 	return rc;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "enc.h"
 #include "s3-put.h"
 
 /*
@@ -215,7 +216,7 @@ sha_b64(struct req *q)
 {
 	struct buf b = {0};
 
-	sigv4_base64(&b, q->sha256, sizeof(q->sha256));
+	enc_base64(&b, q->sha256, sizeof(q->sha256), ENC_B64);
 	snprintf(q->sha64, sizeof(q->sha64), "%s", b.p);
 	buf_free(&b);
 }
@@ -236,7 +237,7 @@ hash_body(struct req *q, unsigned char md5[16])
 	memcpy(q->sha, h.sha256_hex, sizeof(q->sha));
 	memcpy(q->sha256, h.sha256_sum, sizeof(q->sha256));
 	memcpy(md5, h.md5_sum, 16);
-	sigv4_base64(&b, md5, 16);
+	enc_base64(&b, md5, 16, ENC_B64);
 	snprintf(q->md5b64, sizeof(q->md5b64), "%s", b.p);
 	buf_free(&b);
 	sha_b64(q);
@@ -365,7 +366,7 @@ prep_finish(struct req *q)
 	}
 	memcpy(q->kind == R_PUT ? u->md5 : u->parts[q->partno - 1].md5,
 	    q->md5, 16);
-	sigv4_base64(&b, q->md5, 16);
+	enc_base64(&b, q->md5, 16, ENC_B64);
 	snprintf(q->md5b64, sizeof(q->md5b64), "%s", b.p);
 	buf_free(&b);
 	sha_b64(q);

@@ -43,10 +43,7 @@ struct options {
 	char **meta_names, **meta_values;
 	size_t nmeta;
 	int opmode;			/* file operands given */
-	struct aws_creds creds;
-	char *region, *endpoint;
-	int style;
-	const char *scheme;
+	struct aws_s3_conf s3;		/* region, endpoint, credentials */
 };
 
 /* the run: owned by upload.c (the counters change only in inflight()) */

@@ -45,10 +45,10 @@ uploads(long age)
 	json_t *rec;
 	int rc = 0, failed;
 
-	c.creds = &opt.creds;
-	c.region = opt.region;
-	c.endpoint = opt.endpoint;
-	c.style = opt.style;
+	c.creds = &opt.s3.creds;
+	c.region = opt.s3.region;
+	c.endpoint = opt.s3.endpoint;
+	c.style = opt.s3.style;
 	c.timeout = opt.timeout;
 	c.retries = opt.retries;
 	c.backoff_ms = opt.backoff_ms;

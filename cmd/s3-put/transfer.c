@@ -202,14 +202,15 @@ req_sign(struct req *q, struct sigv4_out *o, char *err, size_t errlen)
 	char pn[16], aerr[512];
 	size_t nh, nq, i;
 
-	if (opt.creds.expires != 0 &&
-	    aws_creds_refresh(&opt.creds, time(NULL), aerr, sizeof(aerr)) < 0)
+	if (opt.s3.creds.expires != 0 &&
+	    aws_creds_refresh(&opt.s3.creds, time(NULL), aerr,
+	    sizeof(aerr)) < 0)
 		msg_warn("cannot refresh credentials: %s", aerr);
 	h = xcalloc(opt.nmeta + 10, sizeof(*h));
 	req_fields(q, h, &nh, qs, &nq, pn);
 	r.method = q->kind == R_PUT || q->kind == R_PART ? "PUT" :
 	    q->kind == R_ABORT ? "DELETE" : "POST";
-	r.scheme = opt.scheme;
+	r.scheme = opt.s3.scheme;
 	r.host = u->loc.host;
 	r.path = u->loc.path;
 	r.query = qs;
@@ -217,8 +218,8 @@ req_sign(struct req *q, struct sigv4_out *o, char *err, size_t errlen)
 	r.headers = h;
 	r.nheaders = nh;
 	r.payload_hash = q->sha[0] ? q->sha : SIGV4_EMPTY_SHA256;
-	if (awsauth_sign(&opt.creds, opt.region, "s3", SIGV4_S3, &r, o, err,
-	    errlen) < 0) {
+	if (awsauth_sign(&opt.s3.creds, opt.s3.region, "s3", SIGV4_S3, &r, o,
+	    err, errlen) < 0) {
 		free(h);
 		return -1;
 	}

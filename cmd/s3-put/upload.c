@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "enc.h"
 #include "s3-put.h"
 
 struct run run;
@@ -479,7 +480,7 @@ put_done(struct upload *u, const struct req *q)
 {
 	char hex[33];
 
-	sigv4_hex(hex, u->md5, 16);
+	enc_hex(hex, u->md5, 16);
 	u->etag = xstrdup(q->etag ? q->etag : "");
 	unquote(u->etag);
 	u->version_id = version(q->vid);
@@ -498,7 +499,7 @@ part_done(struct upload *u, const struct req *q)
 
 	t = xstrdup(q->etag ? q->etag : "");
 	unquote(t);
-	sigv4_hex(hex, p->md5, 16);
+	enc_hex(hex, p->md5, 16);
 	if (!kms() && strcasecmp(t, hex) != 0)
 		ufail(u, EX_TEMPFAIL, "cannot put %s: part %d "
 		    "ETag %s is not the MD5 sent (%s)",

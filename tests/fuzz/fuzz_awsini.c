@@ -1,5 +1,5 @@
 /*
- * fuzz_awsini: the AWS config and credentials files (lib/aws.c INI
+ * fuzz_awsini: the AWS config and credentials files (lib/awscfg.c INI
  * reader) through the public lookups: aws_config_get, aws_region,
  * aws_endpoint, aws_creds_load.
  *

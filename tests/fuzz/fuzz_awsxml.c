@@ -1,19 +1,22 @@
 /*
  * fuzz_awsxml: S3, SQS and SNS XML bodies (errors, initiate, complete,
- * publish answers) through aws_xml_error and aws_xml_text (lib/aws.c,
- * expat), and the same bytes as a JSON error through aws_json_error.
+ * publish, list-uploads answers) through aws_xml_error, aws_xml_text
+ * (lib/awsxml.c, expat) and s3mpu_parse (lib/s3mpu.c, on the same
+ * walk), and the same bytes as a JSON error through aws_json_error.
  *
- * Checks: the two XML entry points agree on what is XML; an error
- * document found has an Error element, and its Code and Message exist
- * as elements; blanks before and after the document change nothing
- * (S3 keeps connections alive with leading blanks); a JSON error code
- * is the part after the last '#'.
+ * Checks: the XML entry points agree on what is XML; an error document
+ * found has an Error element, and its Code and Message exist as
+ * elements; blanks before and after the document change nothing (S3
+ * keeps connections alive with leading blanks); every upload listed has
+ * a key and an upload id, and a next upload id comes with a next key; a
+ * JSON error code is the part after the last '#'.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "aws.h"
+#include "s3mpu.h"
 #include "xmem.h"
 
 /* names the tools read: s3-put, sns-publish, lib/sqs.c */
@@ -26,6 +29,29 @@ same(const char *a, const char *b)
 {
 	return (a == NULL && b == NULL) ||
 	    (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* ListMultipartUploadsResult: 0 or -1 (not XML when rc is -1) */
+static void
+mpu_check(const char *body, size_t len, int rc)
+{
+	struct s3mpu *u = NULL;
+	size_t n = 0, i;
+	char *nk, *ni;
+
+	if (s3mpu_parse(body, len, &u, &n, &nk, &ni) == 0) {
+		if (rc == -1 || (ni != NULL && nk == NULL))
+			abort();
+	} else if (nk != NULL || ni != NULL) {
+		abort();
+	}
+	for (i = 0; i < n; i++)
+		if (u[i].key == NULL || u[i].upload_id == NULL)
+			abort();
+	s3mpu_free(u, n);
+	free(u);
+	free(nk);
+	free(ni);
 }
 
 static void
@@ -76,6 +102,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(t);
 		free(t2);
 	}
+	mpu_check(body, size, rc);
 	free(padded);
 	free(code);
 	free(message);
