@@ -21,7 +21,8 @@ const char usage[] =
     "\t[--sig-encoding hex|base64] [--ack-fifo fifo] [--ack-timeout sec]\n"
     "\t[--tls-cert file --tls-key file] [--sns] [--sns-topic arn]\n"
     "\t[--keep-header name] [--redact-header name]\n"
-    "\t[--write-timeout sec] [--drain sec] [--raw-body] [--replay-db file]";
+    "\t[--write-timeout sec] [--drain sec] [--threads n] [--raw-body]\n"
+    "\t[--replay-db file]";
 
 static const char *addr = "127.0.0.1";
 static const char *port = "8080";
@@ -40,6 +41,7 @@ const char *ack_fifo;
 double ack_timeout = 10;
 double write_timeout = 5;
 double drain_s = 10;
+long nthreads;
 const char *tls_cert, *tls_key;
 char **sns_topics;
 size_t nsns_topics;
@@ -60,7 +62,7 @@ enum {
 	OPT_SIG_PREFIX, OPT_SIG_ENCODING, OPT_ACK_FIFO, OPT_ACK_TIMEOUT, OPT_TLS_CERT,
 	OPT_TLS_KEY, OPT_SNS, OPT_SNS_TOPIC,
 	OPT_KEEP_HEADER, OPT_REDACT_HEADER, OPT_WRITE_TIMEOUT, OPT_DRAIN,
-	OPT_RAW_BODY, OPT_REPLAY_DB
+	OPT_RAW_BODY, OPT_REPLAY_DB, OPT_THREADS
 };
 
 static const struct option longopts[] = {
@@ -90,6 +92,7 @@ static const struct option longopts[] = {
 	{ "redact-header", required_argument, NULL, OPT_REDACT_HEADER },
 	{ "write-timeout", required_argument, NULL, OPT_WRITE_TIMEOUT },
 	{ "drain", required_argument, NULL, OPT_DRAIN },
+	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "raw-body", no_argument, NULL, OPT_RAW_BODY },
 	{ "replay-db", required_argument, NULL, OPT_REPLAY_DB },
 	{ "help", no_argument, NULL, 'h' },
@@ -138,6 +141,9 @@ server_option(int c)
 	case OPT_TLS_KEY: tls_key = optarg; break;
 	case OPT_DRAIN:
 		drain_s = arg_ms("--drain", optarg, 0, 3600000, usage) / 1e3;
+		break;
+	case OPT_THREADS:
+		nthreads = arg_long("--threads", optarg, 1, 16, usage);
 		break;
 	default: return -1;
 	}

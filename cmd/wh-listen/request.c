@@ -71,7 +71,7 @@ refuse(struct req *q, enum refusal r, const char *why)
 
 /* Answer q with a success (text NULL: no body); -1 as refuse. */
 static int
-answer(struct req *q, int status, const char *text)
+respond(struct req *q, int status, const char *text)
 {
 	q->rc = srv_reply(q, status, text, NULL);
 	return -1;
@@ -136,7 +136,7 @@ sns_confirm(struct req *q, const struct sns_msg *m)
 		snprintf(why, sizeof(why), "SNS unsubscribed from %.300s, "
 		    "not subscribing again", m->topic);
 		note(q, 200, why);
-		return answer(q, 200, NULL);
+		return respond(q, 200, NULL);
 	}
 	rc = sns_get(sns_cfg.ca_file, m->subscribe_url, &b, e, sizeof(e));
 	buf_free(&b);
@@ -148,7 +148,7 @@ sns_confirm(struct req *q, const struct sns_msg *m)
 	snprintf(why, sizeof(why), "confirmed the SNS subscription to %.300s",
 	    m->topic);
 	note(q, 200, why);
-	return answer(q, 200, NULL);
+	return respond(q, 200, NULL);
 }
 
 /* An SNS message of type stype: SNS signs with RSA, not --verify's. */
@@ -236,7 +236,7 @@ handshake(struct req *q, struct event *e)
 	ch = json_object_get(e->body, "challenge");
 	if (json_is_string(t) && json_is_string(ch) &&
 	    strcmp(json_string_value(t), "url_verification") == 0)
-		return answer(q, 200, json_string_value(ch));
+		return respond(q, 200, json_string_value(ch));
 	return 0;
 }
 
@@ -263,13 +263,21 @@ dedupe(struct req *q, struct event *e)
 	int rc;
 
 	if (e->id == e->uid)
-		return 0;
+		return 0;	/* made here: new */
 	rc = replay_seen(q->url, e->id, replay_until(q->rt, e->signed_at),
 	    !ack_fifo);
 	if (rc < 0)
 		return refuse(q, NO_STORE, NULL);
 	if (rc > 0)
-		return answer(q, ok_status, NULL);
+		return respond(q, ok_status, NULL);
+	return 0;
+}
+
+/* Step: the record line. */
+static int
+record(struct req *q, struct event *e)
+{
+	record_line(q, e);
 	return 0;
 }
 
@@ -290,17 +298,14 @@ write_out(struct req *q, struct event *e)
 		return refuse(q, NO_STORE, "cannot allocate memory for the "
 		    "record");
 	}
-	if (outq_state(q->o) == OUTQ_QUEUED) {
-		if (!per_conn)
-			return -1;	/* suspended until its fate is known */
-		(void)outq_wait(q->o);	/* this connection's own thread */
-	}
+	if (outq_state(q->o) == OUTQ_QUEUED)
+		return -1;	/* suspended until its fate is known */
 	return 0;
 }
 
 /* After --ack-fifo's wait: 2xx if the id came back, else 504. */
 static int
-acked(struct req *q)
+answer_ack(struct req *q)
 {
 	int state = ack_state(q->w);
 
@@ -308,7 +313,7 @@ acked(struct req *q)
 		return -1;
 	if (state == W_ACKED) {
 		ack_remember(q->w, q->url);
-		return answer(q, ok_status, NULL);
+		return respond(q, ok_status, NULL);
 	}
 	return refuse(q, NO_ACK, "no acknowledgement in time");
 }
@@ -316,7 +321,7 @@ acked(struct req *q)
 /* Step: the record was written, or could not be: answer, or wait for
  * the ack. */
 static int
-written(struct req *q)
+answer(struct req *q)
 {
 	int st = outq_state(q->o);
 
@@ -334,10 +339,10 @@ written(struct req *q)
 		    "within --write-timeout");
 	}
 	if (q->w == NULL)
-		return answer(q, ok_status, NULL);
+		return respond(q, ok_status, NULL);
 	if (ack_hold(q->w))
 		return -1;
-	return acked(q);	/* settled already */
+	return answer_ack(q);	/* settled already */
 }
 
 /* The whole request is in: its run of steps, each going on (0) or
@@ -353,9 +358,8 @@ run(struct req *q)
 	if (verify(q, &e) == 0 && decode(q, &e) == 0 &&
 	    handshake(q, &e) == 0 && identify(q, &e) == 0 &&
 	    dedupe(q, &e) == 0) {
-		record_line(q, &e);
-		if (write_out(q, &e) == 0)
-			(void)written(q);
+		if (record(q, &e) == 0 && write_out(q, &e) == 0)
+			(void)answer(q);
 	}
 	json_decref(e.body);
 	buf_free(&e.bj);
@@ -368,9 +372,9 @@ int
 req_end(struct req *q)
 {
 	if (q->o && !q->o_seen)
-		(void)written(q);
+		(void)answer(q);
 	else if (q->w)
-		(void)acked(q);
+		(void)answer_ack(q);
 	else if (q->too_big)
 		(void)refuse(q, NO_TOO_BIG, big_note);
 	else

@@ -18,7 +18,6 @@
 #include <openssl/crypto.h>
 
 #include "httpframe.h"
-#include "opt.h"
 #include "sys.h"
 #include "wh-listen.h"
 
@@ -429,27 +428,14 @@ server_tls_load(void)
 		msg_die(EX_SYSTEM, "libmicrohttpd was built without TLS");
 }
 
-/*
- * With a thread per connection (WH_LISTEN_MODE=threads) a request blocks
- * its own thread instead: libmicrohttpd 0.9.75 loses resumes there (every
- * suspended thread waits on the one wake-up descriptor and whichever
- * clears it leaves the others asleep; seen as requests never answered).
- */
-int per_conn;
-
-/* Server threads: WH_LISTEN_MODE's number, or one a core (at most 16).
- * A thread a core: two a core gave up to 13 % more requests/s but twice
- * the p99 latency (7-10 ms, not 4.6-5.0 ms, 2 cores, wrk -c64 beside
- * it). */
+/* Server threads: --threads, or one a core (at most 16).  A thread a
+ * core: two a core gave up to 13 % more requests/s but twice the p99
+ * latency (7-10 ms, not 4.6-5.0 ms, 2 cores, wrk -c64 beside it). */
 static long
-server_threads(const char *mode)
+server_threads(void)
 {
-	long n = sysconf(_SC_NPROCESSORS_ONLN), v;
-	char err[256];
+	long n = nthreads ? nthreads : sysconf(_SC_NPROCESSORS_ONLN);
 
-	if (mode && opt_long("WH_LISTEN_MODE", mode, 1, 64, &v, err,
-	    sizeof(err)) == 0)
-		n = v;
 	return n > 16 ? 16 : n;
 }
 
@@ -459,8 +445,8 @@ server_start(const char *addr, const char *port)
 {
 	struct MHD_OptionItem opts[16];
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD |
+	    MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TURBO |
 	    MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
-	const char *mode = getenv("WH_LISTEN_MODE");	/* scripts/bench */
 	size_t no = 0;
 	pthread_t watcher;
 
@@ -469,10 +455,6 @@ server_start(const char *addr, const char *port)
 	r_health = MHD_create_response_from_buffer(3, (void *)"ok\n",
 	    MHD_RESPMEM_PERSISTENT);
 	MHD_add_response_header(r_health, "Content-Type", "text/plain");
-	if (mode && strcmp(mode, "threads") == 0)
-		flags |= MHD_USE_THREAD_PER_CONNECTION, per_conn = 1;
-	else
-		flags |= MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TURBO;
 	if (tls_cert)
 		flags |= MHD_USE_TLS;
 	/* the logger first, or libmicrohttpd complains on stderr */
@@ -488,9 +470,9 @@ server_start(const char *addr, const char *port)
 	    (intptr_t)on_done, NULL };
 	opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_CONNECTION,
 	    (intptr_t)on_conn, NULL };
-	if (!per_conn && server_threads(mode) > 1)
+	if (server_threads() > 1)
 		opts[no++] = (struct MHD_OptionItem){
-		    MHD_OPTION_THREAD_POOL_SIZE, server_threads(mode), NULL };
+		    MHD_OPTION_THREAD_POOL_SIZE, server_threads(), NULL };
 	if (tls_cert) {
 		opts[no++] = (struct MHD_OptionItem){
 		    MHD_OPTION_HTTPS_MEM_CERT, 0, tls_cert_pem };

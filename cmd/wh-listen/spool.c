@@ -118,8 +118,7 @@ spool_add(struct req *q, struct buf *line)
 {
 	struct outq_line *o;
 
-	o = outq_add(line->p, line->len, write_timeout, per_conn ? NULL :
-	    &out_ops, q->conn);
+	o = outq_add(line->p, line->len, write_timeout, &out_ops, q->conn);
 	*line = (struct buf){0};
 	return o;
 }

@@ -53,6 +53,7 @@ extern const char *ack_fifo;
 extern double ack_timeout;
 extern double write_timeout;	/* --write-timeout */
 extern double drain_s;		/* --drain */
+extern long nthreads;		/* --threads; 0: one a core */
 extern const char *tls_cert, *tls_key;
 extern char **sns_topics;	/* --sns-topic: the only topics accepted */
 extern size_t nsns_topics;
@@ -115,7 +116,6 @@ enum refusal {
 
 /* ---- server.c: the HTTP server ---- */
 extern volatile sig_atomic_t stopping;
-extern int per_conn;		/* a thread per connection */
 typedef void srv_kv_fn(void *arg, const char *key, size_t klen,
     const char *val, size_t vlen);
 void server_tls_load(void);
