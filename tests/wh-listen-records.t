@@ -1,7 +1,7 @@
 #!/bin/sh
 # wh-listen: the records written, paths, methods, limits, options, exit codes
 . tests/lib.sh
-plan 69
+plan 71
 . tests/data/wh-listen/common.sh
 
 listen --path /hook --path /slack
@@ -113,6 +113,10 @@ like "bad --ack-timeout: the shared duration wording" "$ERR" \
     "^wh-listen: bad --ack-timeout '1x': a duration from 1ms to 1d, such as 30, 30s, 500ms or 5m\$"
 run wh-listen --status 500
 is "--status outside 2xx: exit 2" "$RC" 2
+run wh-listen --threads 17
+is "--threads over 16: exit 2" "$RC" 2
+like "--threads 17: the shared wording" "$ERR" \
+    "^wh-listen: bad --threads '17': a number from 1 to 16\$"
 run wh-listen --verify nosuch --secret-env X
 is "unknown scheme: exit 2" "$RC" 2
 run wh-listen extra

@@ -42,8 +42,8 @@ is "a good request still served" "$(post /hook -H 'X-A: b' -d '{}')" 200
 stop
 is "exit 0" "$WL_RC" 0
 
-# the same behind the other threading mode
-WH_LISTEN_MODE=threads listen -t 5
+# the same with one server thread
+listen -t 5 --threads 1
 for c in two-lengths length-and-chunked nul-in-value xchunked; do
 	set -- $(raw $c)
 	is "threads: $c: refused and closed" "$2" closed

@@ -1,0 +1,391 @@
+/* wh-listen: the per-path settings (-c), swapped whole on SIGHUP, and
+ * --sns's settings */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "conf.h"
+#include "sys.h"
+#include "wh-listen.h"
+
+/* hosts: WH_LISTEN_SNS_HOSTS, for tests; ca_file: WH_LISTEN_SNS_CA or
+ * CURL_CA_BUNDLE; topics: --sns-topic */
+struct sns_config sns_cfg;
+
+static pthread_mutex_t cf_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct config *cf_cur;
+
+/* The secret named by src_file or src_env into r->w; 0 or -1 with err. */
+static int
+route_secret(struct route *r, const char *scheme, const char *src_file,
+    const char *src_env, char *err, size_t errlen)
+{
+	char e[256];
+	const char *sec;
+	char *file = NULL;
+	size_t len;
+	int rc = 0;
+
+	if ((src_file == NULL) == (src_env == NULL)) {
+		snprintf(err, errlen, "verify %s needs exactly one of "
+		    "secret-file and secret-env", scheme);
+		return -1;
+	}
+	if (src_file) {
+		if ((file = sys_slurp(src_file, 0, &len, e, sizeof(e))) ==
+		    NULL) {
+			snprintf(err, errlen, "secret file: %s", e);
+			return -1;
+		}
+		sec = file;
+	} else {
+		if ((sec = getenv(src_env)) == NULL) {
+			snprintf(err, errlen, "environment variable %s is "
+			    "not set", src_env);
+			return -1;
+		}
+		len = strlen(sec);
+	}
+	if (whsig_load_secret(&r->w, sec, len, e, sizeof(e)) < 0) {
+		snprintf(err, errlen, "secret from %s %s: %s",
+		    src_file ? "file" : "environment variable",
+		    src_file ? src_file : src_env, e);
+		rc = -1;
+	}
+	if (file) {
+		OPENSSL_cleanse(file, len);
+		free(file);
+	}
+	return rc;
+}
+
+/*
+ * Fill r's verification from a scheme name and a secret source; src_file
+ * or src_env (one of them) names the secret.  Returns 0 or -1 with err.
+ */
+int
+route_set(struct route *r, const char *scheme, const char *src_file,
+    const char *src_env, const char *hdr, const char *prefix,
+    const char *enc, long tolerance, char *err, size_t errlen)
+{
+	char e[256];
+	int s;
+
+	r->tolerance = tolerance;
+	if (scheme == NULL) {
+		if (src_file || src_env || hdr || prefix || enc) {
+			snprintf(err, errlen, "a secret or signature header "
+			    "is given without a verify scheme");
+			return -1;
+		}
+		return 0;
+	}
+	if ((s = whsig_scheme(scheme)) < 0) {
+		snprintf(err, errlen, "unknown verify scheme %s", scheme);
+		return -1;
+	}
+	whsig_init(&r->w, s);
+	r->w.tolerance = tolerance;
+	if (s == WHSIG_HMAC_SHA256) {
+		if (hdr == NULL) {
+			snprintf(err, errlen, "hmac-sha256 needs a sig-header");
+			return -1;
+		}
+		if (whsig_set_header(&r->w, hdr, prefix, enc, e,
+		    sizeof(e)) < 0) {
+			snprintf(err, errlen, "%s", e);
+			return -1;
+		}
+	} else if (hdr || prefix || enc) {
+		snprintf(err, errlen, "sig-header, sig-prefix and "
+		    "sig-encoding only go with hmac-sha256");
+		return -1;
+	}
+	if (route_secret(r, scheme, src_file, src_env, err, errlen) < 0)
+		return -1;
+	r->verify = 1;
+	return 0;
+}
+
+static void
+config_free(struct config *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->nroutes; i++) {
+		whsig_clear(&c->routes[i].w);
+		free(c->routes[i].path);
+	}
+	free(c->routes);
+	free(c);
+}
+
+/* An empty configuration: no -c. */
+struct config *
+config_new(void)
+{
+	struct config *c = xcalloc(1, sizeof(*c));
+
+	c->refs = 1;
+	return c;
+}
+
+static const char *
+conf_str(json_t *o, const char *key, int *bad)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (v == NULL)
+		return NULL;
+	if (!json_is_string(v)) {
+		*bad = 1;
+		return NULL;
+	}
+	return json_string_value(v);
+}
+
+/* v's keys are all settings a path takes: 0, or -1 with err. */
+static int
+settings_known(const char *file, json_t *v, int line, char *err,
+    size_t errlen)
+{
+	static const char *keys[] = { "verify", "secret-file", "secret-env",
+	    "tolerance", "sig-header", "sig-prefix", "sig-encoding", "sns",
+	    NULL };
+	const char *k;
+	json_t *kv;
+	size_t i;
+
+	json_object_foreach(v, k, kv) {
+		for (i = 0; keys[i] && strcmp(keys[i], k); i++)
+			;
+		if (keys[i] == NULL) {
+			snprintf(err, errlen, "%s:%d: unknown setting %s",
+			    file, conf_line(kv) ? conf_line(kv) : line, k);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* One path's settings v (NULL: none) into r: 0, or -1 with err. */
+static int
+route_load(struct route *r, const char *file, const char *p, json_t *v,
+    int line, char *err, size_t errlen)
+{
+	const char *sch, *sf, *se, *sh, *sp, *sn;
+	long tol = WHSIG_TOLERANCE;
+	char e[512];
+	json_t *t;
+	int bad = 0;
+
+	if (settings_known(file, v, line, err, errlen) < 0)
+		return -1;
+	if ((t = json_object_get(v, "tolerance")) != NULL) {
+		if (!json_is_integer(t) || json_integer_value(t) < 1 ||
+		    json_integer_value(t) > 2000000000L) {
+			snprintf(err, errlen, "%s:%d: tolerance must be "
+			    "whole seconds", file, line);
+			return -1;
+		}
+		tol = (long)json_integer_value(t);
+	}
+	if ((t = json_object_get(v, "sns")) != NULL && !json_is_boolean(t)) {
+		snprintf(err, errlen, "%s:%d: sns must be true or false",
+		    file, line);
+		return -1;
+	}
+	sch = conf_str(v, "verify", &bad);
+	sf = conf_str(v, "secret-file", &bad);
+	se = conf_str(v, "secret-env", &bad);
+	sh = conf_str(v, "sig-header", &bad);
+	sp = conf_str(v, "sig-prefix", &bad);
+	sn = conf_str(v, "sig-encoding", &bad);
+	if (bad) {
+		snprintf(err, errlen, "%s:%d: settings of %s must be strings",
+		    file, line, p);
+		return -1;
+	}
+	r->path = xstrdup(p);
+	if (route_set(r, sch, sf, se, sh, sp, sn, tol, e, sizeof(e)) < 0) {
+		snprintf(err, errlen, "%s:%d: %s: %s", file, line, p, e);
+		return -1;
+	}
+	r->sns = json_is_true(json_object_get(v, "sns"));
+	return 0;
+}
+
+/* The "paths" mapping of root into c->routes: 0, or -1 with err. */
+static int
+paths_load(struct config *c, const char *file, json_t *root, char *err,
+    size_t errlen)
+{
+	json_t *ps = json_object_get(root, "paths"), *v;
+	const char *p;
+	int line;
+
+	if (!json_is_object(ps)) {
+		snprintf(err, errlen, "%s:%d: paths must be a mapping of "
+		    "paths to settings", file, ps ? conf_line(ps) : 1);
+		return -1;
+	}
+	c->routes = xcalloc(json_object_size(ps) + 1, sizeof(*c->routes));
+	json_object_foreach(ps, p, v) {
+		line = conf_line(v) ? conf_line(v) : conf_line(ps);
+		if (p[0] != '/') {
+			snprintf(err, errlen, "%s:%d: path %s does not start "
+			    "with /", file, line, p);
+			return -1;
+		}
+		if (json_is_null(v))
+			v = NULL;
+		else if (!json_is_object(v)) {
+			snprintf(err, errlen, "%s:%d: settings of %s must be "
+			    "a mapping", file, line, p);
+			return -1;
+		}
+		/* counted first: config_free clears what was begun */
+		if (route_load(&c->routes[c->nroutes++], file, p, v, line,
+		    err, errlen) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Load the -c file:
+ *   paths:
+ *     /github: {verify: github, secret-env: GITHUB_SECRET}
+ * Returns the config or NULL with "file:line: problem" in err.
+ */
+struct config *
+config_load(const char *path, char *err, size_t errlen)
+{
+	struct config *c;
+	json_t *root, *v;
+	const char *k;
+	char e[512];
+
+	if (conf_load(path, &root, e, sizeof(e)) < 0) {
+		snprintf(err, errlen, "%s", e);
+		return NULL;
+	}
+	c = config_new();
+	if (!json_is_object(root)) {
+		snprintf(err, errlen, "%s:%d: not a mapping", path,
+		    conf_line(root));
+		goto fail;
+	}
+	json_object_foreach(root, k, v) {
+		if (strcmp(k, "paths") != 0) {
+			snprintf(err, errlen, "%s:%d: unknown key %s", path,
+			    conf_line(v), k);
+			goto fail;
+		}
+	}
+	if (paths_load(c, path, root, err, errlen) < 0)
+		goto fail;
+	json_decref(root);
+	return c;
+fail:
+	json_decref(root);
+	config_free(c);
+	return NULL;
+}
+
+struct config *
+config_get(void)
+{
+	struct config *c;
+
+	pthread_mutex_lock(&cf_mu);
+	c = cf_cur;
+	c->refs++;
+	pthread_mutex_unlock(&cf_mu);
+	return c;
+}
+
+void
+config_put(struct config *c)
+{
+	int last;
+
+	pthread_mutex_lock(&cf_mu);
+	last = --c->refs == 0;
+	pthread_mutex_unlock(&cf_mu);
+	if (last)
+		config_free(c);
+}
+
+/* Replace the current config; requests in flight keep the old one. */
+void
+config_swap(struct config *c)
+{
+	struct config *old;
+
+	pthread_mutex_lock(&cf_mu);
+	old = cf_cur;
+	cf_cur = c;
+	pthread_mutex_unlock(&cf_mu);
+	if (old)
+		config_put(old);
+}
+
+/* SIGHUP: read -c again; a bad file keeps the settings in use. */
+void
+config_reload(void)
+{
+	struct config *c;
+	char err[1024];
+
+	if (cfile == NULL)
+		return;
+	if ((c = config_load(cfile, err, sizeof(err))) == NULL)
+		msg_err("cannot reload %s, keeping the old settings: %s",
+		    cfile, err);
+	else
+		config_swap(c);
+}
+
+/* The route serving url, or NULL when the path is not served (404). */
+const struct route *
+route_find(const struct config *c, const char *url)
+{
+	size_t i;
+
+	for (i = 0; i < c->nroutes; i++)
+		if (strcmp(c->routes[i].path, url) == 0)
+			return &c->routes[i];
+	for (i = 0; i < npaths; i++)
+		if (strcmp(paths[i], url) == 0)
+			return &dflt;
+	if (npaths == 0 && cfile == NULL)
+		return &dflt;
+	return NULL;
+}
+
+/* sns_cfg from the environment and --sns-topic */
+void
+sns_setup(void)
+{
+	if ((sns_cfg.ca_file = getenv("WH_LISTEN_SNS_CA")) == NULL ||
+	    *sns_cfg.ca_file == '\0')
+		sns_cfg.ca_file = getenv("CURL_CA_BUNDLE");
+	if (sns_cfg.ca_file != NULL && *sns_cfg.ca_file == '\0')
+		sns_cfg.ca_file = NULL;
+	if ((sns_cfg.hosts = getenv("WH_LISTEN_SNS_HOSTS")) != NULL &&
+	    *sns_cfg.hosts == '\0')
+		sns_cfg.hosts = NULL;
+	if (sns_cfg.hosts != NULL)
+		msg_warn("WH_LISTEN_SNS_HOSTS is set: SNS certificates and "
+		    "confirmations are fetched from %s only, a test setting",
+		    sns_cfg.hosts);
+	sns_cfg.topics = (const char *const *)sns_topics;
+	sns_cfg.ntopics = nsns_topics;
+	sns_cfg.cache = sns_cache_new();
+}

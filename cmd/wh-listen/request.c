@@ -1,0 +1,396 @@
+/* wh-listen: the request pipeline: a request whose headers are in is
+ * served or refused; once its body is in it is verified, decoded,
+ * answered if a handshake, identified, checked against the replay
+ * memory, recorded, written, and answered.  Every refusal goes through
+ * refuse(). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <netinet/in.h>
+
+#include "whbody.h"
+#include "wh-listen.h"
+
+/* Each refusal's status, the answer's text, and its Allow header. */
+static const struct {
+	int status;
+	const char *text;
+	const char *allow;
+} refusals[] = {
+	[NO_FRAMING] = { 400, "bad request framing\n", NULL },
+	[NO_CODING] = { 501, "transfer coding not implemented\n", NULL },
+	[NO_PATH] = { 404, "not found\n", NULL },
+	[NO_METHOD] = { 405, "method not allowed\n", "POST, PUT" },
+	[NO_HEALTH_METHOD] = { 405, "method not allowed\n", "GET, HEAD" },
+	[NO_TOO_BIG] = { 413, big_msg, NULL },
+	[NO_SIGNATURE] = { 401, "signature verification failed\n", NULL },
+	[NO_OBJECT] = { 400, "body is not a JSON object\n", NULL },
+	[NO_STORE] = { 503, "cannot store the event\n", NULL },
+	[NO_CONFIRM] = { 502, "cannot confirm the subscription\n", NULL },
+	[NO_ACK] = { 504, "event written but not acknowledged in time\n",
+	    NULL },
+};
+
+/* One line on stderr about a request, saying why (never secrets). */
+static void
+note(struct req *q, int status, const char *why)
+{
+	char ip[INET6_ADDRSTRLEN + 8];
+	struct buf b = {0};
+	size_t i;
+
+	/* the path comes from the client: keep control bytes off the tty */
+	for (i = 0; q->url[i] && i < 200; i++)
+		buf_addc(&b, (unsigned char)q->url[i] < 0x20 ||
+		    q->url[i] == 0x7f ? '?' : q->url[i]);
+	if (b.p == NULL)
+		buf_adds(&b, "");
+	msg_err("%s %s from %s: %d %s", q->method, b.p,
+	    srv_remote(q->conn, ip, sizeof(ip)), status, why);
+	buf_free(&b);
+}
+
+/*
+ * Refuse q for reason r: why goes to stderr (NULL: the refusal is
+ * ordinary, nothing said), the answer to the client.  Returns -1: a
+ * step's "stop here".
+ */
+int
+refuse(struct req *q, enum refusal r, const char *why)
+{
+	if (why)
+		note(q, refusals[r].status, why);
+	q->rc = srv_reply(q, refusals[r].status, refusals[r].text,
+	    refusals[r].allow);
+	return -1;
+}
+
+/* Answer q with a success (text NULL: no body); -1 as refuse. */
+static int
+respond(struct req *q, int status, const char *text)
+{
+	q->rc = srv_reply(q, status, text, NULL);
+	return -1;
+}
+
+/* The headers are in: refuse what needs no body to be refused.
+ * Returns 1 to go on, 0 to cut the connection. */
+int
+req_begin(struct req *q)
+{
+	const char *cl;
+	unsigned long long n;
+	char *end;
+	int big = 0;
+
+	q->cf = config_get();
+	if ((cl = srv_hdr(q->conn, "Content-Length")) != NULL) {
+		errno = 0;
+		n = strtoull(cl, &end, 10);
+		big = errno == 0 && end != cl && n > max_body;
+	}
+	if ((q->rt = route_find(q->cf, q->url)) == NULL)
+		refuse(q, NO_PATH, NULL);
+	else if (strcmp(q->method, "POST") && strcmp(q->method, "PUT"))
+		refuse(q, NO_METHOD, NULL);
+	else if (outq_dead())
+		refuse(q, NO_STORE, NULL);
+	else if (big)
+		refuse(q, NO_TOO_BIG, big_note);
+	return q->rc;
+}
+
+/*
+ * Some of the body.  The server takes no answer while a body is coming
+ * in: the rest of one too big is dropped and refused at its end (the
+ * --timeout deadline bounds how long that may take).
+ */
+void
+req_data(struct req *q, const char *data, size_t len)
+{
+	if (!q->too_big && len > max_body - q->body.len) {
+		q->too_big = 1;
+		buf_free(&q->body);
+	}
+	if (!q->too_big)
+		buf_add(&q->body, data, len);
+}
+
+/*
+ * A verified SubscriptionConfirmation is confirmed by fetching its
+ * SubscribeURL; an UnsubscribeConfirmation is only logged (fetching its
+ * URL would subscribe again).  Neither is written.
+ */
+static int
+sns_confirm(struct req *q, const struct sns_msg *m)
+{
+	char e[CURL_ERROR_SIZE + 64], why[CURL_ERROR_SIZE + 600];
+	struct buf b = {0};
+	int rc;
+
+	if (strcmp(m->type, "UnsubscribeConfirmation") == 0) {
+		snprintf(why, sizeof(why), "SNS unsubscribed from %.300s, "
+		    "not subscribing again", m->topic);
+		note(q, 200, why);
+		return respond(q, 200, NULL);
+	}
+	rc = sns_get(sns_cfg.ca_file, m->subscribe_url, &b, e, sizeof(e));
+	buf_free(&b);
+	if (rc < 0) {
+		snprintf(why, sizeof(why), "cannot confirm the SNS "
+		    "subscription to %.300s: %s", m->topic, e);
+		return refuse(q, NO_CONFIRM, why);
+	}
+	snprintf(why, sizeof(why), "confirmed the SNS subscription to %.300s",
+	    m->topic);
+	note(q, 200, why);
+	return respond(q, 200, NULL);
+}
+
+/* An SNS message of type stype: SNS signs with RSA, not --verify's. */
+static int
+verify_sns(struct req *q, struct event *e, const char *stype)
+{
+	struct sns_msg m;
+	const char *hid;
+	char why[512];
+	int rc;
+
+	if (sns_verify(&sns_cfg, q->body.p, q->body.len, stype, time(NULL),
+	    &m, why, sizeof(why)) != SNS_OK)
+		return refuse(q, NO_SIGNATURE, why);
+	if (strcmp(stype, "Notification") != 0) {
+		rc = sns_confirm(q, &m);
+		sns_msg_free(&m);
+		return rc;
+	}
+	/* the id must be the signed one, or replays pass as new */
+	hid = srv_hdr(q->conn, "x-amz-sns-message-id");
+	if (*m.message_id == '\0' || strlen(m.message_id) >= sizeof(e->sid) ||
+	    (hid != NULL && strcmp(hid, m.message_id) != 0)) {
+		sns_msg_free(&m);
+		return refuse(q, NO_SIGNATURE, "x-amz-sns-message-id does "
+		    "not match the signed MessageId");
+	}
+	snprintf(e->sid, sizeof(e->sid), "%s", m.message_id);
+	sns_msg_free(&m);
+	return 0;
+}
+
+/* Step: the signature, SNS's or the route's scheme's. */
+static int
+verify(struct req *q, struct event *e)
+{
+	const struct route *rt = q->rt;
+	const char *stype;
+	char why[512];
+
+	stype = rt->sns ? srv_hdr(q->conn, "x-amz-sns-message-type") : NULL;
+	if (stype != NULL)
+		return verify_sns(q, e, stype);
+	if (rt->sns && !rt->verify)
+		return refuse(q, NO_SIGNATURE, "not an SNS message (no "
+		    "x-amz-sns-message-type) and no --verify scheme");
+	if (rt->verify && whsig_verify_ts(&rt->w, srv_hdr, q->conn,
+	    q->body.p, q->body.len, time(NULL), &e->signed_at, why,
+	    sizeof(why)) < 0)
+		return refuse(q, NO_SIGNATURE, why);
+	return 0;
+}
+
+/* Step: the body as compact JSON text in e->bj, parsed only when an id
+ * or a handshake may be in it. */
+static int
+decode(struct req *q, struct event *e)
+{
+	const struct route *rt = q->rt;
+	json_error_t je;
+
+	e->btype = whbody_decode(q->body.p, q->body.len, srv_hdr(q->conn,
+	    "content-type"), &e->bj, &e->body);
+	if (e->btype == '{' && e->body == NULL && ((rt->verify &&
+	    (rt->w.scheme == WHSIG_STRIPE || rt->w.scheme == WHSIG_SLACK)) ||
+	    ((!rt->verify || rt->w.scheme == WHSIG_SLACK) &&
+	    memmem(e->bj.p, e->bj.len, "url_verification", 16) != NULL)))
+		e->body = json_loadb(e->bj.p, e->bj.len, JSON_ALLOW_NUL |
+		    JSON_DECODE_INT_AS_REAL, &je);
+	if (body_only && e->btype != '{')
+		return refuse(q, NO_OBJECT, "body is not a JSON object");
+	return 0;
+}
+
+/* Step: Slack's handshake: the challenge echoed, no record. */
+static int
+handshake(struct req *q, struct event *e)
+{
+	json_t *t, *ch;
+
+	if (!json_is_object(e->body) || (q->rt->verify &&
+	    q->rt->w.scheme != WHSIG_SLACK))
+		return 0;
+	t = json_object_get(e->body, "type");
+	ch = json_object_get(e->body, "challenge");
+	if (json_is_string(t) && json_is_string(ch) &&
+	    strcmp(json_string_value(t), "url_verification") == 0)
+		return respond(q, 200, json_string_value(ch));
+	return 0;
+}
+
+/* Step: the delivery id: SNS's signed one, the sender's, or a new one. */
+static int
+identify(struct req *q, struct event *e)
+{
+	if (e->sid[0] != '\0')
+		e->id = e->sid;
+	else if ((e->id = sender_id(q, e->body)) == NULL) {
+		if (uuid4(e->uid) < 0)
+			return refuse(q, NO_STORE, "cannot get random bytes "
+			    "for an id");
+		e->id = e->uid;
+	}
+	return 0;
+}
+
+/* Step: a replay is answered as before and written once (with
+ * --ack-fifo, once acknowledged). */
+static int
+dedupe(struct req *q, struct event *e)
+{
+	int rc;
+
+	if (e->id == e->uid)
+		return 0;	/* made here: new */
+	rc = replay_seen(q->url, e->id, replay_until(q->rt, e->signed_at),
+	    !ack_fifo);
+	if (rc < 0)
+		return refuse(q, NO_STORE, NULL);
+	if (rc > 0)
+		return respond(q, ok_status, NULL);
+	return 0;
+}
+
+/* Step: the record line. */
+static int
+record(struct req *q, struct event *e)
+{
+	record_line(q, e);
+	return 0;
+}
+
+/* Step: the record line to the queue; the request sleeps until its fate
+ * is known when it has to wait. */
+static int
+write_out(struct req *q, struct event *e)
+{
+	/* before e->body goes: a Stripe or Slack id points into it */
+	if (ack_fifo)
+		q->w = ack_add(q->conn, e->id, replay_until(q->rt,
+		    e->signed_at));
+	if ((q->o = spool_add(q, &e->line)) == NULL) {
+		if (q->w) {
+			ack_free(q->w);
+			q->w = NULL;
+		}
+		return refuse(q, NO_STORE, "cannot allocate memory for the "
+		    "record");
+	}
+	if (outq_state(q->o) == OUTQ_QUEUED)
+		return -1;	/* suspended until its fate is known */
+	return 0;
+}
+
+/* After --ack-fifo's wait: 2xx if the id came back, else 504. */
+static int
+answer_ack(struct req *q)
+{
+	int state = ack_state(q->w);
+
+	if (state == W_WAIT)
+		return -1;
+	if (state == W_ACKED) {
+		ack_remember(q->w, q->url);
+		return respond(q, ok_status, NULL);
+	}
+	return refuse(q, NO_ACK, "no acknowledgement in time");
+}
+
+/* Step: the record was written, or could not be: answer, or wait for
+ * the ack. */
+static int
+answer(struct req *q)
+{
+	int st = outq_state(q->o);
+
+	if (st == OUTQ_QUEUED)
+		return -1;
+	q->o_seen = 1;
+	if (st != OUTQ_WRITTEN) {
+		if (q->w) {
+			ack_free(q->w);
+			q->w = NULL;
+		}
+		return refuse(q, NO_STORE, st == OUTQ_FAILED ?
+		    "stdout is closed" : stopping ? "output stalled, "
+		    "stopping: not written" : "output stalled: not written "
+		    "within --write-timeout");
+	}
+	if (q->w == NULL)
+		return respond(q, ok_status, NULL);
+	if (ack_hold(q->w))
+		return -1;
+	return answer_ack(q);	/* settled already */
+}
+
+/* The whole request is in: its run of steps, each going on (0) or
+ * ending it (-1: answered, refused or asleep). */
+static void
+run(struct req *q)
+{
+	struct event e = { .signed_at = -1 };
+
+	srv_busy(q, 1);
+	if (q->body.p == NULL)
+		buf_adds(&q->body, "");
+	if (verify(q, &e) == 0 && decode(q, &e) == 0 &&
+	    handshake(q, &e) == 0 && identify(q, &e) == 0 &&
+	    dedupe(q, &e) == 0) {
+		if (record(q, &e) == 0 && write_out(q, &e) == 0)
+			(void)answer(q);
+	}
+	json_decref(e.body);
+	buf_free(&e.bj);
+	buf_free(&e.line);
+}
+
+/* The body is in, or the request woke: carry on where it stopped.
+ * Returns 1 to go on, 0 to cut the connection. */
+int
+req_end(struct req *q)
+{
+	if (q->o && !q->o_seen)
+		(void)answer(q);
+	else if (q->w)
+		(void)answer_ack(q);
+	else if (q->too_big)
+		(void)refuse(q, NO_TOO_BIG, big_note);
+	else
+		run(q);
+	return q->rc;
+}
+
+/* The server is done with q. */
+void
+req_free(struct req *q)
+{
+	outq_done(q->o);
+	if (q->w)
+		ack_free(q->w);
+	if (q->cf)
+		config_put(q->cf);
+	buf_free(&q->body);
+	free(q);
+}

@@ -1,0 +1,164 @@
+/* wh-listen: the tool's private header: the settings, a request on its
+ * way through the pipeline, and what each file of the tool gives the
+ * others (main.c options and start-up, config.c the per-path settings
+ * and SIGHUP, server.c the HTTP server, request.c the request pipeline,
+ * record.c the record's text, spool.c records out, replay memory and
+ * --ack-fifo).  Only server.c knows the HTTP library: the others see a
+ * connection as a void *. */
+#ifndef WH_LISTEN_H
+#define WH_LISTEN_H
+
+#include <signal.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "msg.h"
+#include "outq.h"
+#include "snsverify.h"
+#include "whsig.h"
+#include "xmem.h"
+
+extern const char usage[];
+
+/* How one path is checked: a signature scheme and its secret, or none. */
+struct route {
+	char *path;		/* NULL for the command line's default */
+	int verify;		/* 0: none, 1: w is set */
+	struct whsig w;
+	long tolerance;		/* replay window, seconds */
+	int sns;		/* --sns: SNS messages checked by signature */
+};
+
+/* A loaded configuration; swapped whole on SIGHUP, freed when unused. */
+struct config {
+	int refs;
+	struct route *routes;	/* from -c */
+	size_t nroutes;
+};
+
+/* ---- the options (main.c) ---- */
+extern const char *cfile;
+extern char **paths;		/* --path, served with the default route */
+extern size_t npaths;
+extern int body_only;
+extern int raw_body;		/* --raw-body: the bytes as received too */
+extern size_t max_body;
+extern char big_note[112];	/* the 413's reason: which option raises it */
+extern char big_msg[128];	/* and its body text */
+extern unsigned max_conn;
+extern unsigned timeout_s;
+extern int ok_status;
+extern const char *ack_fifo;
+extern double ack_timeout;
+extern double write_timeout;	/* --write-timeout */
+extern double drain_s;		/* --drain */
+extern long nthreads;		/* --threads; 0: one a core */
+extern const char *tls_cert, *tls_key;
+extern char **sns_topics;	/* --sns-topic: the only topics accepted */
+extern size_t nsns_topics;
+extern struct route dflt;	/* command-line verification */
+extern const char *replay_db;
+extern char **keep_hdrs, **redact_hdrs;	/* lower case */
+extern size_t nkeep_hdrs, nredact_hdrs;
+
+/* ---- config.c: -c, SIGHUP, --sns's settings ---- */
+extern struct sns_config sns_cfg;
+int route_set(struct route *r, const char *scheme, const char *src_file,
+    const char *src_env, const char *hdr, const char *prefix,
+    const char *enc, long tolerance, char *err, size_t errlen);
+struct config *config_load(const char *path, char *err, size_t errlen);
+struct config *config_new(void);
+struct config *config_get(void);
+void config_put(struct config *c);
+void config_swap(struct config *c);
+void config_reload(void);
+const struct route *route_find(const struct config *c, const char *url);
+void sns_setup(void);
+
+/* ---- a request (server.c makes it, request.c runs it) ---- */
+struct conn;
+struct waiter;
+
+struct req {
+	void *conn;		/* the server's connection */
+	struct conn *c;		/* its TCP connection's watch (server.c) */
+	const char *url, *method;
+	struct config *cf;
+	const struct route *rt;
+	struct buf body;
+	int answered;		/* a response is queued */
+	int rc;			/* 1: carry on, 0: cut the connection */
+	int too_big;		/* body over --max-body: being dropped */
+	struct waiter *w;	/* --ack-fifo */
+	struct outq_line *o;	/* the record, once made */
+	int o_seen;		/* its fate has been acted on */
+	char at[32];
+};
+
+/* What the pipeline learns of a request on its way (request.c). */
+struct event {
+	char sid[128];		/* SNS: the signed MessageId */
+	long long signed_at;	/* the signed timestamp, -1: none */
+	struct buf bj;		/* the body as compact JSON text */
+	json_t *body;		/* the body parsed, when a step needs it */
+	int btype;		/* whbody_decode's: '{', other JSON, 0 bytes */
+	const char *id;		/* the delivery id */
+	char uid[37];		/* one made here */
+	struct buf line;	/* the record */
+};
+
+/* Every way a request is refused: its status and answer (request.c). */
+enum refusal {
+	NO_FRAMING, NO_CODING, NO_PATH, NO_METHOD, NO_HEALTH_METHOD,
+	NO_TOO_BIG, NO_SIGNATURE, NO_OBJECT, NO_STORE, NO_CONFIRM, NO_ACK
+};
+
+/* ---- server.c: the HTTP server ---- */
+extern volatile sig_atomic_t stopping;
+typedef void srv_kv_fn(void *arg, const char *key, size_t klen,
+    const char *val, size_t vlen);
+void server_tls_load(void);
+void server_start(const char *addr, const char *port);
+void server_drain(const sigset_t *sigs);
+int srv_reply(struct req *q, int status, const char *text,
+    const char *allow);
+int srv_health(struct req *q);
+const char *srv_hdr(void *conn, const char *name);
+void srv_each(void *conn, int query, srv_kv_fn *fn, void *arg);
+const char *srv_remote(void *conn, char *out, size_t n);
+void srv_busy(struct req *q, int busy);
+void srv_sleep(void *conn);
+void srv_wake(void *conn);
+
+/* ---- request.c: the pipeline ---- */
+int refuse(struct req *q, enum refusal r, const char *why);
+int req_begin(struct req *q);
+void req_data(struct req *q, const char *data, size_t len);
+int req_end(struct req *q);
+void req_free(struct req *q);
+
+/* ---- record.c: the record ---- */
+void stamp(char out[32]);
+int uuid4(char out[37]);
+void hdr_list_add(char ***list, size_t *n, const char *name);
+const char *sender_id(struct req *q, json_t *body);
+void record_line(struct req *q, struct event *e);
+
+/* ---- spool.c: records out, replay memory, --ack-fifo ---- */
+enum { W_WAIT, W_ACKED, W_LATE };
+void spool_open(void);
+void spool_start(void);
+void spool_close(void);
+struct outq_line *spool_add(struct req *q, struct buf *line);
+double replay_until(const struct route *rt, long long ts);
+int replay_seen(const char *path, const char *id, double until, int keep);
+struct waiter *ack_add(void *conn, const char *id, double until);
+void ack_free(struct waiter *w);
+int ack_state(struct waiter *w);
+int ack_hold(struct waiter *w);
+void ack_remember(struct waiter *w, const char *path);
+void ack_poll(int ms);
+void ack_give_up(void);
+
+#endif
