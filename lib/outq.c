@@ -64,7 +64,7 @@ settle(struct outq_line *l, int state)
 	if (l->state != OUTQ_QUEUED)
 		return;
 	l->state = state;
-	pthread_cond_broadcast(&cv);	/* for outq_wait */
+	pthread_cond_broadcast(&cv);
 	if (l->asleep && l->ops) {
 		l->asleep = 0;
 		l->ops->wake(l->arg);
@@ -340,19 +340,6 @@ outq_state(struct outq_line *l)
 	int s;
 
 	pthread_mutex_lock(&mu);
-	s = l->state;
-	pthread_mutex_unlock(&mu);
-	return s;
-}
-
-int
-outq_wait(struct outq_line *l)
-{
-	int s;
-
-	pthread_mutex_lock(&mu);
-	while (l->state == OUTQ_QUEUED)
-		pthread_cond_wait(&cv, &mu);
 	s = l->state;
 	pthread_mutex_unlock(&mu);
 	return s;

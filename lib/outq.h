@@ -10,8 +10,7 @@ enum { OUTQ_QUEUED, OUTQ_WRITTEN, OUTQ_LATE, OUTQ_FAILED };
 /*
  * How a caller waits for its line: sleep is called (in outq_add, from
  * the caller's thread) when the line has to wait, wake once its fate is
- * known, from any thread; both with the queue's lock held.  Without
- * ops, the caller blocks in outq_wait instead.
+ * known, from any thread; both with the queue's lock held.
  */
 struct outq_ops {
 	void (*sleep)(void *arg);
@@ -41,8 +40,6 @@ struct outq_line *outq_add(char *p, size_t len, double timeout,
 /* The line's state: OUTQ_QUEUED while waiting. */
 int outq_state(struct outq_line *l);
 
-/* Block until the line's fate is known (added with no ops); its state. */
-int outq_wait(struct outq_line *l);
 
 /* The caller is done with l: no more wake; freed once written or not. */
 void outq_done(struct outq_line *l);
