@@ -1,8 +1,7 @@
 # tests/data/flow/common.sh: helpers for the end-to-end tests tests/flow-*.t
-# (sourced after tests/lib.sh and tests/fake/start.sh)
+# (sourced after tests/lib.sh, whose moto_up they use, and
+# tests/fake/start.sh)
 #
-# moto_up: start moto (scripts/peers) and load peers.env; skips the whole
-#   test when moto is not installed.
 # pipe_start NAME CMD...: run CMD (an example script) in its own process
 #   group, stdout to $TMP/NAME.out, stderr to $TMP/NAME.err; sets PIPE_PID.
 # pipe_stop PID: stop it as an operator would: SIGTERM to its wh-listen or
@@ -13,27 +12,6 @@
 # hook PORT PATH JSON: POST JSON to wh-listen, prints the status code.
 
 PIPES=""
-
-moto_up() {
-	for v in $(env | sed -n 's/^\(AWS_[A-Z0-9_]*\)=.*/\1/p'); do
-		unset "$v"
-	done
-	PEERS_DIR=$TMP/peers
-	at_exit moto_down
-	sh "$HP_TOP/scripts/peers" start "$PEERS_DIR" >"$TMP/peers.out" 2>&1
-	case $? in
-	0) ;;
-	3) if [ -n "$T_PLAN" ]; then skip_rest "moto is not installed"
-	   else skip "${0##*/}" "moto is not installed"; fi
-	   done_testing; exit 0 ;;
-	*) echo "Bail out! cannot start moto"; sed 's/^/# /' "$TMP/peers.out"
-	   exit 1 ;;
-	esac
-	set -a
-	. "$PEERS_DIR/peers.env"
-	set +a
-}
-moto_down() { sh "$HP_TOP/scripts/peers" stop "$PEERS_DIR" >/dev/null 2>&1; }
 
 # python with boto3 (the one moto runs with)
 py() { "${PEERS_PYTHON:-python3}" "$@"; }
