@@ -7,11 +7,25 @@
 # pipe_stop PID: stop it as an operator would: SIGTERM to its wh-listen or
 #   sqs-poll so end of input flows down the pipeline, then wait; the whole
 #   group is killed if it does not end in 10 s.  Sets PIPE_RC.
+# iconik_up: the fake iconik API (tests/fake/iconik.py) on port IP, the
+#   requests it received in ILOG; stopped at exit.
 # wait_for SECONDS CMD...: until CMD succeeds; 1 when time ran out.
 # wl_up PORT: until wh-listen answers /healthz (10 s at most).
 # hook PORT PATH JSON: POST JSON to wh-listen, prints the status code.
 
 PIPES=""
+
+iconik_up() {
+	IP=$(free_port)
+	ILOG=$TMP/iconik.ndjson
+	: >"$ILOG"
+	python3 "$HP_TOP/tests/fake/iconik.py" "$IP" "$ILOG" \
+	    >"$TMP/iconik.log" 2>&1 &
+	IPID=$!
+	at_exit iconik_down
+	wait_port "$IP" || { echo "Bail out! fake iconik did not start"; exit 1; }
+}
+iconik_down() { kill "$IPID" 2>/dev/null; wait "$IPID" 2>/dev/null; }
 
 # python with boto3 (the one moto runs with)
 py() { "${PEERS_PYTHON:-python3}" "$@"; }
