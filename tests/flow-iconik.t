@@ -12,12 +12,7 @@ plan 41
 PLAN=41
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
 iconik_up
-ireqs() {
-	python3 -c 'import json, sys
-for l in open(sys.argv[2]):
-    r = json.loads(l)
-    print(eval(sys.argv[1]))' "$1" "$ILOG"
-}
+ireqs() { reqs "$1" "$ILOG"; }
 AN=/API/transcode/v1/analyze/assets
 # analyses: "STATUS PATH" of each analysis POST the fake received
 analyses() {
