@@ -94,7 +94,8 @@ $(B)/bin/$(1): $(patsubst %.c,$(B)/%.o,$(wildcard cmd/$(1)/*.c)) \
 endef
 $(foreach t,$(DIR_TOOLS),$(eval $(call DIR_TOOL,$(t))))
 
-$(B)/unit/%: tests/unit/%.c tests/unit/tap.h $(B)/lib/libhookpipe.a $(LIB_HDR)
+$(B)/unit/%: tests/unit/%.c tests/unit/tap.h tests/hdrs.h $(B)/lib/libhookpipe.a \
+    $(LIB_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN) $(HP_CFLAGS) -o $@ $< $(B)/lib/libhookpipe.a \
 		$(LDFLAGS) $(HP_LIBS)
@@ -115,7 +116,7 @@ $(B)/fuzz/libfuzzlib.a: $(FUZZ_OBJ)
 	rm -f $@
 	ar rcs $@ $(FUZZ_OBJ)
 
-$(B)/fuzz/%: tests/fuzz/%.c $(B)/fuzz/libfuzzlib.a $(LIB_HDR)
+$(B)/fuzz/%: tests/fuzz/%.c tests/hdrs.h $(B)/fuzz/libfuzzlib.a $(LIB_HDR)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -fsanitize=fuzzer -o $@ $< $(B)/fuzz/libfuzzlib.a $(HP_LIBS)
 

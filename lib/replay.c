@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 
 #include "replay.h"
+#include "sys.h"
 #include "xmem.h"
 
 /*
@@ -42,25 +43,18 @@ struct replay {
 };
 
 static int
-fail(char *err, size_t errlen, const char *what, const char *why)
-{
-	snprintf(err, errlen, "%s: %s", what, why);
-	return -1;
-}
-
-static int
 db_open(struct replay *r, const char *path, char *err, size_t errlen)
 {
 	int fd;
 
 	/* created private: ids and paths say what a service receives */
 	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
-		return fail(err, errlen, path, strerror(errno));
+		return sys_err(err, errlen, "%s: %s", path, strerror(errno));
 	close(fd);
 	if (sqlite3_open_v2(path, &r->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
-		return fail(err, errlen, path, r->db ? sqlite3_errmsg(r->db) :
-		    "out of memory");
+		return sys_err(err, errlen, "%s: %s", path,
+		    r->db ? sqlite3_errmsg(r->db) : "out of memory");
 	sqlite3_busy_timeout(r->db, 5000);
 	/* WAL and synchronous=NORMAL: no fsync a request; what a process
 	 * crash leaves is kept, a power loss may cost the last ids */
@@ -75,7 +69,8 @@ db_open(struct replay *r, const char *path, char *err, size_t errlen)
 	    "VALUES (?1, ?2)", -1, &r->put, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(r->db, "DELETE FROM replay WHERE until < ?1",
 	    -1, &r->sweep, NULL) != SQLITE_OK)
-		return fail(err, errlen, path, sqlite3_errmsg(r->db));
+		return sys_err(err, errlen, "%s: %s", path,
+		    sqlite3_errmsg(r->db));
 	return 0;
 }
 
@@ -181,7 +176,7 @@ db_check(struct replay *r, const unsigned char *k, double until,
 		rc = sqlite3_step(r->sweep);
 		sqlite3_reset(r->sweep);
 		if (rc != SQLITE_DONE)
-			return fail(err, errlen, "replay file",
+			return sys_err(err, errlen, "replay file: %s",
 			    sqlite3_errmsg(r->db));
 		r->swept = now;
 	}
@@ -192,7 +187,8 @@ db_check(struct replay *r, const unsigned char *k, double until,
 	if (rc == SQLITE_ROW)
 		return 1;
 	if (rc != SQLITE_DONE)
-		return fail(err, errlen, "replay file", sqlite3_errmsg(r->db));
+		return sys_err(err, errlen, "replay file: %s",
+		    sqlite3_errmsg(r->db));
 	if (!keep)
 		return 0;
 	sqlite3_bind_blob(r->put, 1, k, 32, SQLITE_STATIC);
@@ -200,7 +196,8 @@ db_check(struct replay *r, const unsigned char *k, double until,
 	rc = sqlite3_step(r->put);
 	sqlite3_reset(r->put);
 	if (rc != SQLITE_DONE)
-		return fail(err, errlen, "replay file", sqlite3_errmsg(r->db));
+		return sys_err(err, errlen, "replay file: %s",
+		    sqlite3_errmsg(r->db));
 	return 0;
 }
 

@@ -1,4 +1,5 @@
-/* sys: whole-file reads, whole-buffer writes, the monotonic clock */
+/* sys: whole-file reads, whole-buffer writes, the monotonic clock, error
+ * messages */
 #ifndef SYS_H
 #define SYS_H
 
@@ -22,5 +23,10 @@ int sys_write_all(int fd, const void *p, size_t n, size_t *done);
 
 /* Milliseconds on the monotonic clock. */
 int64_t sys_now_ms(void);
+
+/* The printf-style message in err (when err is not NULL and errlen > 0);
+ * returns -1, for "return sys_err(err, errlen, ...)". */
+int sys_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -11,6 +11,7 @@
 #include <openssl/params.h>
 
 #include "enc.h"
+#include "sys.h"
 #include "whsig.h"
 
 #define MACLEN 32		/* HMAC-SHA256 */
@@ -33,19 +34,6 @@ struct piece {
 	const void *p;
 	size_t len;
 };
-
-static int __attribute__((format(printf, 3, 4)))
-fail(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why != NULL && whylen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(why, whylen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 int
 whsig_scheme(const char *name)
@@ -194,9 +182,9 @@ check_time(const struct whsig *w, long long ts, time_t now, int future,
 	if (tol < 0)
 		return 0;
 	if (age > tol)
-		return fail(why, whylen, "timestamp too old (%lld s)", age);
+		return sys_err(why, whylen, "timestamp too old (%lld s)", age);
 	if (future && -age > tol)
-		return fail(why, whylen, "timestamp too new (%lld s ahead)",
+		return sys_err(why, whylen, "timestamp too new (%lld s ahead)",
 		    -age);
 	return 0;
 }
@@ -224,18 +212,20 @@ verify_standard(const struct whsig *w, whsig_header_fn get, void *arg,
 		sig = header(get, arg, "svix-signature", &siglen);
 		pre = "svix";
 	} else
-		return fail(why, whylen, "no webhook-id (or svix-id) header");
+		return sys_err(why, whylen,
+		    "no webhook-id (or svix-id) header");
 	if (tsv == NULL)
-		return fail(why, whylen, "no %s-timestamp header", pre);
+		return sys_err(why, whylen, "no %s-timestamp header", pre);
 	if (sig == NULL)
-		return fail(why, whylen, "no %s-signature header", pre);
+		return sys_err(why, whylen, "no %s-signature header", pre);
 	if (parse_ts(tsv, tslen, &ts) < 0)
-		return fail(why, whylen, "malformed %s-timestamp header", pre);
+		return sys_err(why, whylen, "malformed %s-timestamp header",
+		    pre);
 	/* the libraries sign the parsed number, so "007" signs as "7" */
 	tsn = snprintf(tsbuf, sizeof(tsbuf), "%lld", ts);
 	if (hmac(w, (const struct piece[]){ { id, idlen }, { ".", 1 },
 	    { tsbuf, (size_t)tsn }, { ".", 1 }, { body, len } }, 5, want) < 0)
-		return fail(why, whylen, "cannot compute HMAC-SHA256");
+		return sys_err(why, whylen, "cannot compute HMAC-SHA256");
 	/* "v1,SIG v1,SIG2 v1a,..." : any v1 entry may match */
 	for (end = sig + siglen, tok = sig; tok < end; tok = te + 1) {
 		if ((te = memchr(tok, ' ', (size_t)(end - tok))) == NULL)
@@ -254,10 +244,10 @@ verify_standard(const struct whsig *w, whsig_header_fn get, void *arg,
 	}
 	OPENSSL_cleanse(want, sizeof(want));
 	if (!found)
-		return fail(why, whylen,
+		return sys_err(why, whylen,
 		    "no v1 signature in %s-signature header", pre);
 	if (!match)
-		return fail(why, whylen, wellformed ? "signature mismatch" :
+		return sys_err(why, whylen, wellformed ? "signature mismatch" :
 		    "malformed signature in %s-signature header", pre);
 	*tsp = ts;
 	return check_time(w, ts, now, 1, why, whylen);
@@ -276,7 +266,7 @@ verify_stripe(const struct whsig *w, whsig_header_fn get, void *arg,
 	int nts = 0, badts = 0, found = 0, wellformed = 0, match = 0, tsn;
 
 	if ((sig = header(get, arg, "stripe-signature", &siglen)) == NULL)
-		return fail(why, whylen, "no Stripe-Signature header");
+		return sys_err(why, whylen, "no Stripe-Signature header");
 	end = sig + siglen;
 	/* first pass: the timestamp, needed for the signed content */
 	for (item = sig; item < end; item = ie + 1) {
@@ -292,19 +282,19 @@ verify_stripe(const struct whsig *w, whsig_header_fn get, void *arg,
 		}
 	}
 	if (nts == 0)
-		return fail(why, whylen,
+		return sys_err(why, whylen,
 		    "no timestamp in Stripe-Signature header");
 	/* stripe-node takes the last t=, stripe-python the first: refuse */
 	if (nts > 1)
-		return fail(why, whylen,
+		return sys_err(why, whylen,
 		    "several timestamps in Stripe-Signature header");
 	if (badts)
-		return fail(why, whylen,
+		return sys_err(why, whylen,
 		    "malformed timestamp in Stripe-Signature header");
 	tsn = snprintf(tsbuf, sizeof(tsbuf), "%lld", ts);
 	if (hmac(w, (const struct piece[]){ { tsbuf, (size_t)tsn },
 	    { ".", 1 }, { body, len } }, 3, want) < 0)
-		return fail(why, whylen, "cannot compute HMAC-SHA256");
+		return sys_err(why, whylen, "cannot compute HMAC-SHA256");
 	for (item = sig; item < end; item = ie + 1) {
 		if ((ie = memchr(item, ',', (size_t)(end - item))) == NULL)
 			ie = end;
@@ -320,10 +310,10 @@ verify_stripe(const struct whsig *w, whsig_header_fn get, void *arg,
 	}
 	OPENSSL_cleanse(want, sizeof(want));
 	if (!found)
-		return fail(why, whylen,
+		return sys_err(why, whylen,
 		    "no v1 signature in Stripe-Signature header");
 	if (!match)
-		return fail(why, whylen, wellformed ? "signature mismatch" :
+		return sys_err(why, whylen, wellformed ? "signature mismatch" :
 		    "malformed signature in Stripe-Signature header");
 	*tsp = ts;
 	return check_time(w, ts, now, 0, why, whylen);
@@ -342,23 +332,24 @@ verify_slack(const struct whsig *w, whsig_header_fn get, void *arg,
 
 	if ((tsv = header(get, arg, "x-slack-request-timestamp", &tslen)) ==
 	    NULL)
-		return fail(why, whylen, "no X-Slack-Request-Timestamp header");
+		return sys_err(why, whylen,
+		    "no X-Slack-Request-Timestamp header");
 	if ((sig = header(get, arg, "x-slack-signature", &siglen)) == NULL)
-		return fail(why, whylen, "no X-Slack-Signature header");
+		return sys_err(why, whylen, "no X-Slack-Signature header");
 	if (parse_ts(tsv, tslen, &ts) < 0)
-		return fail(why, whylen,
+		return sys_err(why, whylen,
 		    "malformed X-Slack-Request-Timestamp header");
 	if (siglen < 3 || memcmp(sig, "v0=", 3) != 0)
-		return fail(why, whylen, "no v0 signature in X-Slack-Signature "
-		    "header");
+		return sys_err(why, whylen, "no v0 signature in "
+		    "X-Slack-Signature header");
 	/* the SDKs sign the header text itself, not the parsed number */
 	if (hmac(w, (const struct piece[]){ { "v0:", 3 }, { tsv, tslen },
 	    { ":", 1 }, { body, len } }, 4, want) < 0)
-		return fail(why, whylen, "cannot compute HMAC-SHA256");
+		return sys_err(why, whylen, "cannot compute HMAC-SHA256");
 	match = mac_match(want, sig + 3, siglen - 3, WHSIG_HEX, &wellformed);
 	OPENSSL_cleanse(want, sizeof(want));
 	if (!match)
-		return fail(why, whylen, wellformed ? "signature mismatch" :
+		return sys_err(why, whylen, wellformed ? "signature mismatch" :
 		    "malformed signature in X-Slack-Signature header");
 	*tsp = ts;
 	return check_time(w, ts, now, 1, why, whylen);
@@ -384,25 +375,25 @@ verify_body(const struct whsig *w, whsig_header_fn get, void *arg,
 		prefix = w->prefix;
 		encoding = w->encoding;
 		if (name[0] == '\0')
-			return fail(why, whylen,
+			return sys_err(why, whylen,
 			    "hmac-sha256 has no header configured");
 	}
 	for (i = 0; name[i] != '\0' && i < sizeof(lname) - 1; i++)
 		lname[i] = (char)tolower((unsigned char)name[i]);
 	lname[i] = '\0';
 	if ((sig = header(get, arg, lname, &siglen)) == NULL)
-		return fail(why, whylen, "no %s header", name);
+		return sys_err(why, whylen, "no %s header", name);
 	plen = strlen(prefix);
 	if (siglen < plen || strncasecmp(sig, prefix, plen) != 0)
-		return fail(why, whylen, "%s header does not start with \"%s\"",
-		    name, prefix);
+		return sys_err(why, whylen,
+		    "%s header does not start with \"%s\"", name, prefix);
 	if (hmac(w, (const struct piece[]){ { body, len } }, 1, want) < 0)
-		return fail(why, whylen, "cannot compute HMAC-SHA256");
+		return sys_err(why, whylen, "cannot compute HMAC-SHA256");
 	match = mac_match(want, sig + plen, siglen - plen, encoding,
 	    &wellformed);
 	OPENSSL_cleanse(want, sizeof(want));
 	if (!match)
-		return fail(why, whylen, wellformed ? "signature mismatch" :
+		return sys_err(why, whylen, wellformed ? "signature mismatch" :
 		    "malformed signature in %s header", name);
 	return 0;
 }
@@ -424,9 +415,9 @@ whsig_verify_ts(const struct whsig *w, whsig_header_fn get_header,
 {
 	*ts = -1;
 	if (w->keylen == 0)
-		return fail(why, whylen, "no secret loaded");
+		return sys_err(why, whylen, "no secret loaded");
 	if (body == NULL && len > 0)
-		return fail(why, whylen, "no body");
+		return sys_err(why, whylen, "no body");
 	switch (w->scheme) {
 	case WHSIG_STANDARD:
 		return verify_standard(w, get_header, arg, body, len, now,
@@ -441,7 +432,7 @@ whsig_verify_ts(const struct whsig *w, whsig_header_fn get_header,
 	case WHSIG_HMAC_SHA256:
 		return verify_body(w, get_header, arg, body, len, why, whylen);
 	}
-	return fail(why, whylen, "unknown signature scheme");
+	return sys_err(why, whylen, "unknown signature scheme");
 }
 
 int
@@ -455,7 +446,7 @@ whsig_load_secret(struct whsig *w, const char *bytes, size_t len, char *err,
 		len--;
 	whsig_clear(w);
 	if (len == 0)
-		return fail(err, errlen, "secret is empty");
+		return sys_err(err, errlen, "secret is empty");
 	if (w->scheme == WHSIG_STANDARD && !w->raw_key) {
 		if (len >= 6 && memcmp(bytes, "whsec_", 6) == 0) {
 			bytes += 6;
@@ -465,7 +456,7 @@ whsig_load_secret(struct whsig *w, const char *bytes, size_t len, char *err,
 		    0);
 		if (n <= 0) {
 			whsig_clear(w);
-			return fail(err, errlen, "standard secret is not "
+			return sys_err(err, errlen, "standard secret is not "
 			    "whsec_ followed by base64 (or is over %d bytes)",
 			    WHSIG_KEY_MAX);
 		}
@@ -473,7 +464,7 @@ whsig_load_secret(struct whsig *w, const char *bytes, size_t len, char *err,
 		return 0;
 	}
 	if (len > sizeof(w->key))
-		return fail(err, errlen, "secret longer than %d bytes",
+		return sys_err(err, errlen, "secret longer than %d bytes",
 		    WHSIG_KEY_MAX);
 	memcpy(w->key, bytes, len);
 	w->keylen = len;
@@ -495,30 +486,30 @@ whsig_set_header(struct whsig *w, const char *hdr, const char *prefix,
 	size_t i;
 
 	if (hdr == NULL || hdr[0] == '\0')
-		return fail(err, errlen, "signature header name is empty");
+		return sys_err(err, errlen, "signature header name is empty");
 	if (strlen(hdr) >= sizeof(w->header))
-		return fail(err, errlen, "signature header name longer than "
-		    "%d bytes", WHSIG_NAME_MAX - 1);
+		return sys_err(err, errlen, "signature header name longer "
+		    "than %d bytes", WHSIG_NAME_MAX - 1);
 	for (i = 0; hdr[i] != '\0'; i++)
 		if (!tchar((unsigned char)hdr[i]))
-			return fail(err, errlen, "bad character in signature "
-			    "header name");
+			return sys_err(err, errlen, "bad character in "
+			    "signature header name");
 	if (prefix == NULL)
 		prefix = "";
 	if (strlen(prefix) >= sizeof(w->prefix))
-		return fail(err, errlen, "signature prefix longer than %d "
+		return sys_err(err, errlen, "signature prefix longer than %d "
 		    "bytes", WHSIG_PREFIX_MAX - 1);
 	for (i = 0; prefix[i] != '\0'; i++)
 		if (prefix[i] < 0x21 || prefix[i] > 0x7e)
-			return fail(err, errlen, "signature prefix must be "
+			return sys_err(err, errlen, "signature prefix must be "
 			    "printable ASCII without spaces");
 	if (encoding == NULL || strcmp(encoding, "hex") == 0)
 		w->encoding = WHSIG_HEX;
 	else if (strcmp(encoding, "base64") == 0)
 		w->encoding = WHSIG_BASE64;
 	else
-		return fail(err, errlen, "signature encoding must be hex or "
-		    "base64, not %s", encoding);
+		return sys_err(err, errlen, "signature encoding must be hex "
+		    "or base64, not %s", encoding);
 	snprintf(w->header, sizeof(w->header), "%s", hdr);
 	snprintf(w->prefix, sizeof(w->prefix), "%s", prefix);
 	return 0;
@@ -565,20 +556,22 @@ whsig_sign(const struct whsig *w, const char *id, time_t ts,
 
 	memset(out, 0, sizeof(*out));
 	if (w->keylen == 0)
-		return fail(err, errlen, "no secret loaded");
+		return sys_err(err, errlen, "no secret loaded");
 	if (body == NULL && len > 0)
-		return fail(err, errlen, "no body");
+		return sys_err(err, errlen, "no body");
 	if (ts < 0)
-		return fail(err, errlen, "negative timestamp");
+		return sys_err(err, errlen, "negative timestamp");
 	tsn = snprintf(tsbuf, sizeof(tsbuf), "%lld", (long long)ts);
 	if (id != NULL && !good_id(id) && (w->scheme == WHSIG_STANDARD ||
 	    w->scheme == WHSIG_GITHUB))
-		return fail(err, errlen, "webhook id must be 1 to %d printable "
-		    "ASCII characters without spaces or dots", WHSIG_ID_MAX);
+		return sys_err(err, errlen, "webhook id must be 1 to %d "
+		    "printable ASCII characters without spaces or dots",
+		    WHSIG_ID_MAX);
 	switch (w->scheme) {
 	case WHSIG_STANDARD:
 		if (id == NULL)
-			return fail(err, errlen, "standard needs a webhook id");
+			return sys_err(err, errlen,
+			    "standard needs a webhook id");
 		if (hmac(w, (const struct piece[]){ { id, strlen(id) },
 		    { ".", 1 }, { tsbuf, (size_t)tsn }, { ".", 1 },
 		    { body, len } }, 5, mac) < 0)
@@ -619,7 +612,7 @@ whsig_sign(const struct whsig *w, const char *id, time_t ts,
 		break;
 	case WHSIG_HMAC_SHA256:
 		if (w->header[0] == '\0')
-			return fail(err, errlen,
+			return sys_err(err, errlen,
 			    "hmac-sha256 has no header configured");
 		if (hmac(w, (const struct piece[]){ { body, len } }, 1,
 		    mac) < 0)
@@ -632,10 +625,10 @@ whsig_sign(const struct whsig *w, const char *id, time_t ts,
 		rc = 0;
 		break;
 	default:
-		return fail(err, errlen, "unknown signature scheme");
+		return sys_err(err, errlen, "unknown signature scheme");
 	}
 	OPENSSL_cleanse(mac, sizeof(mac));
 	if (rc < 0)
-		return fail(err, errlen, "cannot compute HMAC-SHA256");
+		return sys_err(err, errlen, "cannot compute HMAC-SHA256");
 	return 0;
 }

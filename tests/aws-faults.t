@@ -8,20 +8,8 @@
 plan 36
 . tests/s3-fault-proxy.sh
 
-for v in $(env | sed -n 's/^\(AWS_[A-Z0-9_]*\)=.*/\1/p'); do unset "$v"; done
-P=$TMP/peers
-stop_all() {
-	proxy_stop
-	sh scripts/peers stop "$P" >/dev/null 2>&1
-}
-at_exit stop_all
-sh scripts/peers start "$P" >"$TMP/peers.out" 2>&1
-case $? in
-0) ;;
-3) skip "AWS faults with moto" "moto is not installed"; done_testing; exit ;;
-*) fail "start moto" "$(cat "$TMP/peers.out")"; done_testing; exit ;;
-esac
-set -a; . "$P/peers.env"; set +a
+moto_up
+at_exit proxy_stop
 PY=$PEERS_PYTHON
 H() { "$PY" tests/sqs-helper.py "$@"; }
 lines() { if [ -e "$1" ]; then wc -l <"$1" | tr -d ' '; else echo 0; fi; }

@@ -13,14 +13,7 @@ moto_up
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
 HOOKPIPE_BACKOFF=50
 export HOOKPIPE_BACKOFF
-IP=$(free_port)
-ILOG=$TMP/iconik.ndjson
-: >"$ILOG"
-python3 tests/fake/iconik.py "$IP" "$ILOG" >"$TMP/iconik.log" 2>&1 &
-IPID=$!
-stop_iconik() { kill "$IPID" 2>/dev/null; wait "$IPID" 2>/dev/null; }
-at_exit stop_iconik
-wait_port "$IP" || { echo "Bail out! fake iconik did not start"; exit 1; }
+iconik_up
 
 H() { py tests/sqs-helper.py "$@"; }
 q=$(H queue work 30)

@@ -11,20 +11,8 @@ plan 41
 . tests/data/flow/common.sh
 PLAN=41
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
-IP=$(free_port)
-ILOG=$TMP/iconik.ndjson
-: >"$ILOG"
-python3 tests/fake/iconik.py "$IP" "$ILOG" >"$TMP/iconik.log" 2>&1 &
-IPID=$!
-stop_iconik() { kill "$IPID" 2>/dev/null; wait "$IPID" 2>/dev/null; }
-at_exit stop_iconik
-wait_port "$IP" || { echo "Bail out! fake iconik did not start"; exit 1; }
-ireqs() {
-	python3 -c 'import json, sys
-for l in open(sys.argv[2]):
-    r = json.loads(l)
-    print(eval(sys.argv[1]))' "$1" "$ILOG"
-}
+iconik_up
+ireqs() { reqs "$1" "$ILOG"; }
 AN=/API/transcode/v1/analyze/assets
 # analyses: "STATUS PATH" of each analysis POST the fake received
 analyses() {

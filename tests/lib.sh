@@ -102,6 +102,31 @@ sys.exit(1)
 PY
 }
 
+# moto_up: moto (scripts/peers) in $TMP/peers for this test, with no
+# AWS_* setting from outside, stopped when the test ends (moto_down), its
+# peers.env exported.  Without moto the rest of the plan is skipped and the
+# test ends; a start that fails bails out.
+moto_up() {
+	for v in $(env | sed -n 's/^\(AWS_[A-Z0-9_]*\)=.*/\1/p'); do
+		unset "$v"
+	done
+	PEERS_DIR=$TMP/peers
+	at_exit moto_down
+	sh "$HP_TOP/scripts/peers" start "$PEERS_DIR" >"$TMP/peers.out" 2>&1
+	case $? in
+	0) ;;
+	3) if [ -n "$T_PLAN" ]; then skip_rest "moto is not installed"
+	   else skip "${0##*/}" "moto is not installed"; fi
+	   done_testing; exit 0 ;;
+	*) echo "Bail out! cannot start moto"; sed 's/^/# /' "$TMP/peers.out"
+	   exit 1 ;;
+	esac
+	set -a
+	. "$PEERS_DIR/peers.env"
+	set +a
+}
+moto_down() { sh "$HP_TOP/scripts/peers" stop "$PEERS_DIR" >/dev/null 2>&1; }
+
 # eventually SECONDS CMD...: until CMD succeeds (polled every 50 ms); 1
 # when SECONDS passed: wait for an event, never for a time
 eventually() {

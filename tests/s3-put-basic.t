@@ -4,15 +4,7 @@
 . tests/lib.sh
 plan 59
 
-P=$TMP/peers
-stop_peers() { sh scripts/peers stop "$P" >/dev/null 2>&1; }
-if ! sh scripts/peers start "$P" >"$TMP/peers.out" 2>&1; then
-	skip "s3-put against moto" "$(cat "$TMP/peers.out")"
-	done_testing
-	exit 0
-fi
-at_exit stop_peers
-set -a; . "$P/peers.env"; set +a
+moto_up
 PY=$PEERS_PYTHON
 U="$PY tests/s3-util.py"
 $U mb bkt1 bkt2 || fail "create buckets"

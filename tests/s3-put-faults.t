@@ -5,18 +5,8 @@
 plan 22
 . tests/s3-fault-proxy.sh
 
-P=$TMP/peers
-stop_all() {
-	proxy_stop
-	sh scripts/peers stop "$P" >/dev/null 2>&1
-}
-if ! sh scripts/peers start "$P" >"$TMP/peers.out" 2>&1; then
-	skip "s3-put faults against moto" "$(cat "$TMP/peers.out")"
-	done_testing
-	exit 0
-fi
-at_exit stop_all
-set -a; . "$P/peers.env"; set +a
+moto_up
+at_exit proxy_stop
 PY=$PEERS_PYTHON
 U="$PY tests/s3-util.py"
 $U mb bkt1 || fail "create bucket"

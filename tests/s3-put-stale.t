@@ -10,21 +10,12 @@
 plan 20
 . tests/s3-fault-proxy.sh
 
-for v in $(env | sed -n 's/^\(AWS_[A-Z0-9_]*\)=.*/\1/p'); do unset "$v"; done
-P=$TMP/peers
+moto_up
 stop_all() {
 	proxy_stop
 	[ -n "${PUT_PID:-}" ] && kill -9 "$PUT_PID" 2>/dev/null
-	sh scripts/peers stop "$P" >/dev/null 2>&1
 }
 at_exit stop_all
-sh scripts/peers start "$P" >"$TMP/peers.out" 2>&1
-case $? in
-0) ;;
-3) skip "s3-put stale uploads with moto" "moto is not installed"; done_testing; exit ;;
-*) fail "start moto" "$(cat "$TMP/peers.out")"; done_testing; exit ;;
-esac
-set -a; . "$P/peers.env"; set +a
 PY=$PEERS_PYTHON
 U="$PY tests/s3-util.py"
 $U mb stale || fail "create bucket"

@@ -5,20 +5,10 @@
 # part of a multipart upload
 . tests/lib.sh
 plan 8
-P=$TMP/peers
 PROXY_PID=
-stop_all() {
-	[ -n "$PROXY_PID" ] && kill "$PROXY_PID" 2>/dev/null
-	sh scripts/peers stop "$P" >/dev/null 2>&1
-}
-sh scripts/peers start "$P" >"$TMP/peers.out" 2>&1
-case $? in
-0) ;;
-3) skip_rest "moto is not installed"; done_testing; exit 0 ;;
-*) echo "Bail out! cannot start moto"; sed 's/^/# /' "$TMP/peers.out"; exit 1 ;;
-esac
-at_exit stop_all
-set -a; . "$P/peers.env"; set +a
+stop_proxy() { [ -n "$PROXY_PID" ] && kill "$PROXY_PID" 2>/dev/null; }
+moto_up
+at_exit stop_proxy
 PY=$PEERS_PYTHON
 U="$PY tests/s3-util.py"
 $U mb bkt1

@@ -4,19 +4,7 @@
 . tests/lib.sh
 plan 23
 
-for v in $(env | sed -n 's/^\(AWS_[A-Z0-9_]*\)=.*/\1/p'); do unset "$v"; done
-dir=$TMP/peers
-stop_peers() { sh scripts/peers stop "$dir" >/dev/null 2>&1; }
-at_exit stop_peers
-sh scripts/peers start "$dir" >"$TMP/peers.out" 2>&1
-case $? in
-0) ;;
-3) skip "sqs-poll with moto" "moto is not installed"; done_testing; exit ;;
-*) fail "start moto" "$(cat "$TMP/peers.out")"; done_testing; exit ;;
-esac
-set -a
-. "$dir/peers.env"
-set +a
+moto_up
 H() { "$PEERS_PYTHON" tests/sqs-helper.py "$@"; }
 # "s3-object part parts" per record, sorted, UTF-8 as is
 s3of() {

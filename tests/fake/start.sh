@@ -7,7 +7,8 @@
 # line each); the servers stop at exit.
 # seed_jobs ID [expired]...: the platform knows these complete jobs
 #   (expired: their output is gone, 410); others are unknown (404).
-# reqs EXPR: EXPR (Python, r is one logged request) for each request.
+# reqs EXPR [LOG]: EXPR (Python, r is one logged request) for each request
+#   in LOG (default $REQLOG).
 # recs EXPR: the same over the records in $TMP/out.
 
 start_fake() {
@@ -58,7 +59,7 @@ reqs() {
 	python3 -c 'import json, sys
 for l in open(sys.argv[2]):
     r = json.loads(l)
-    print(eval(sys.argv[1]))' "$1" "$REQLOG"
+    print(eval(sys.argv[1]))' "$1" "${2:-$REQLOG}"
 }
 
 recs() {

@@ -14,50 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
+#include "../hdrs.h"
 #include "whsig.h"
 #include "xmem.h"
 
 #define NFIELDS 10
-#define NHDRS 16
-
-struct hdrs {
-	int n;
-	const char *name[NHDRS + WHSIG_HEADERS_MAX];
-	const char *value[NHDRS + WHSIG_HEADERS_MAX];
-};
-
-static const char *
-get(void *arg, const char *name)
-{
-	struct hdrs *h = arg;
-	int i;
-
-	for (i = 0; i < h->n; i++)
-		if (strcasecmp(h->name[i], name) == 0)
-			return h->value[i];
-	return NULL;
-}
-
-/* "Name: value" lines of s (modified in place) into h. */
-static void
-split_headers(char *s, struct hdrs *h)
-{
-	char *nl, *c;
-
-	h->n = 0;
-	for (; s != NULL && *s != '\0' && h->n < NHDRS; s = nl) {
-		if ((nl = strchr(s, '\n')) != NULL)
-			*nl++ = '\0';
-		if ((c = strchr(s, ':')) == NULL)
-			continue;
-		*c++ = '\0';
-		h->name[h->n] = s;
-		h->value[h->n++] = c;
-	}
-}
-
 static void
 check_why(const char *why, int rc)
 {
@@ -75,7 +37,7 @@ vfy(const struct whsig *w, struct hdrs *h, const char *body, size_t len,
 	int rc;
 
 	why[0] = '\0';
-	rc = whsig_verify(w, get, h, body, len, (time_t)now, why, whylen);
+	rc = whsig_verify(w, hdrs_get, h, body, len, (time_t)now, why, whylen);
 	check_why(why, rc);
 	return rc;
 }
@@ -213,7 +175,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    (w.keylen != slen || memcmp(w.key, f[3], slen) != 0))
 		abort();
 
-	split_headers(f[8], &h);
+	hdrs_split(f[8], &h);
 	rc = vfy(&w, &h, body, len, now, why, sizeof(why));
 	if (rc == 0) {
 		/* accepted: then never with another key */
@@ -225,7 +187,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		whsig_clear(&bad);
 	}
 	if (w.keylen > 0 && (scheme != WHSIG_HMAC_SHA256 || w.header[0])) {
-		id = get(&h, whsig_id_header(scheme) ?
+		id = hdrs_get(&h, whsig_id_header(scheme) ?
 		    whsig_id_header(scheme) : "webhook-id");
 		while (id != NULL && (*id == ' ' || *id == '\t'))
 			id++;

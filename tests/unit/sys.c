@@ -1,4 +1,4 @@
-/* unit tests for lib/sys: slurp, write_all, the monotonic clock */
+/* unit tests for lib/sys: slurp, write_all, the monotonic clock, sys_err */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +38,12 @@ test_sys(void)
 	usleep(20000);
 	t1 = sys_now_ms();
 	ok(t1 - t0 >= 19 && t1 - t0 < 5000, "monotonic ms");
+	ok(sys_err(err, sizeof(err), "%s: %d", "x", 7) == -1 &&
+	    strcmp(err, "x: 7") == 0, "err: the message, and -1");
+	ok(sys_err(err, 3, "%s", "abcdef") == -1 && strcmp(err, "ab") == 0,
+	    "err: cut to its buffer");
+	ok(sys_err(NULL, 10, "%s", "x") == -1 && sys_err(err, 0, "y") == -1 &&
+	    strcmp(err, "ab") == 0, "err: no buffer, nothing written");
 }
 
 int

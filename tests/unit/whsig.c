@@ -19,32 +19,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
+#include "../hdrs.h"
 #include "tap.h"
 #include "whsig.h"
 #include "xmem.h"
-
-#define MAXH 16
-
-struct hdrs {
-	int n;
-	const char *name[MAXH];
-	const char *value[MAXH];
-};
-
-static const char *
-get(void *arg, const char *name)
-{
-	struct hdrs *h = arg;
-	int i;
-
-	for (i = 0; i < h->n; i++)
-		if (strcasecmp(h->name[i], name) == 0)
-			return h->value[i];
-	return NULL;
-}
 
 /* hdrs from up to three name/value pairs (NULL name ends) */
 static struct hdrs
@@ -66,7 +46,7 @@ from_signed(const struct whsig_headers *s)
 	struct hdrs h = { 0, { 0 }, { 0 } };
 	int i;
 
-	for (i = 0; i < s->n && i < MAXH; i++) {
+	for (i = 0; i < s->n && i < WHSIG_HEADERS_MAX; i++) {
 		h.name[h.n] = s->h[i].name;
 		h.value[h.n++] = s->h[i].value;
 	}
@@ -103,7 +83,7 @@ static int
 vfy(const struct whsig *w, struct hdrs h, const char *body, time_t now)
 {
 	why[0] = '\0';
-	return whsig_verify(w, get, &h, body, strlen(body), now, why,
+	return whsig_verify(w, hdrs_get, &h, body, strlen(body), now, why,
 	    sizeof(why));
 }
 
@@ -671,11 +651,11 @@ test_common(void)
 		    whsig_scheme_name(s));
 		h = from_signed(&out);
 		why[0] = '\0';
-		ok(whsig_verify(&w, get, &h, body, blen, now + 5, why,
+		ok(whsig_verify(&w, hdrs_get, &h, body, blen, now + 5, why,
 		    sizeof(why)) == 0, "%s: round trip (%s)",
 		    whsig_scheme_name(s), why);
 		body[blen / 2] ^= 1;
-		good = whsig_verify(&w, get, &h, body, blen, now + 5, why,
+		good = whsig_verify(&w, hdrs_get, &h, body, blen, now + 5, why,
 		    sizeof(why));
 		body[blen / 2] ^= 1;
 		ok(good == -1 && strcmp(why, "signature mismatch") == 0,
@@ -684,11 +664,11 @@ test_common(void)
 		    sizeof(err)) == 0, "%s: sign empty body",
 		    whsig_scheme_name(s));
 		h = from_signed(&out);
-		ok(whsig_verify(&w, get, &h, "", 0, now, why, sizeof(why)) == 0,
-		    "%s: empty body round trip (%s)", whsig_scheme_name(s),
-		    why);
+		ok(whsig_verify(&w, hdrs_get, &h, "", 0, now, why,
+		    sizeof(why)) == 0, "%s: empty body round trip (%s)",
+		    whsig_scheme_name(s), why);
 		/* reasons never show the secret or the expected MAC */
-		good = whsig_verify(&w, get, &h, "x", 1, now, why,
+		good = whsig_verify(&w, hdrs_get, &h, "x", 1, now, why,
 		    sizeof(why)) == -1 && strstr(why, "c2VjcmV0") == NULL &&
 		    strstr(why, "secret-key") == NULL;
 		for (j = 0; j < (size_t)out.n; j++)
@@ -698,8 +678,8 @@ test_common(void)
 		ok(good, "%s: reason shows no secret, no MAC (%s)",
 		    whsig_scheme_name(s), why);
 		whsig_clear(&w);
-		ok(whsig_verify(&w, get, &h, "", 0, now, why, sizeof(why)) ==
-		    -1 && strcmp(why, "no secret loaded") == 0,
+		ok(whsig_verify(&w, hdrs_get, &h, "", 0, now, why,
+		    sizeof(why)) == -1 && strcmp(why, "no secret loaded") == 0,
 		    "%s: cleared key refuses", whsig_scheme_name(s));
 		ok(whsig_sign(&w, "e", now, "", 0, &out, err,
 		    sizeof(err)) == -1, "%s: cleared key cannot sign",
@@ -718,7 +698,7 @@ test_common(void)
 	ok(whsig_load_secret(&w, "\0bin\0", 5, err, sizeof(err)) == 0 &&
 	    w.keylen == 5, "binary secret kept whole");
 	free(secret);
-	ok(whsig_verify(&w, get, &h, "", 0, now, NULL, 0) == -1,
+	ok(whsig_verify(&w, hdrs_get, &h, "", 0, now, NULL, 0) == -1,
 	    "NULL reason buffer tolerated");
 }
 
@@ -751,7 +731,7 @@ cli(int argc, char *argv[])
 	struct whsig w;
 	struct whsig_headers out;
 	struct hdrs h = { 0, { 0 }, { 0 } };
-	char err[256], *secret, *body, *hfile, *line, *next, *colon;
+	char err[256], *secret, *body, *hfile;
 	const char *e;
 	size_t slen, blen, hlen;
 	time_t t;
@@ -798,19 +778,9 @@ cli(int argc, char *argv[])
 		return cli(0, argv);
 	}
 	hfile = slurp(argv[5], &hlen);
-	for (line = hfile; *line != '\0' && h.n < MAXH; line = next) {
-		if ((next = strchr(line, '\n')) != NULL)
-			*next++ = '\0';
-		else
-			next = line + strlen(line);
-		if ((colon = strchr(line, ':')) == NULL)
-			continue;
-		*colon = '\0';
-		h.name[h.n] = line;
-		h.value[h.n++] = colon + 1;
-	}
+	hdrs_split(hfile, &h);
 	t = argc > 6 ? (time_t)strtoll(argv[6], NULL, 10) : time(NULL);
-	i = whsig_verify(&w, get, &h, body, blen, t, err, sizeof(err));
+	i = whsig_verify(&w, hdrs_get, &h, body, blen, t, err, sizeof(err));
 	free(body);
 	free(hfile);
 	whsig_clear(&w);

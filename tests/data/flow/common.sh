@@ -1,39 +1,31 @@
 # tests/data/flow/common.sh: helpers for the end-to-end tests tests/flow-*.t
-# (sourced after tests/lib.sh and tests/fake/start.sh)
+# (sourced after tests/lib.sh, whose moto_up they use, and
+# tests/fake/start.sh)
 #
-# moto_up: start moto (scripts/peers) and load peers.env; skips the whole
-#   test when moto is not installed.
 # pipe_start NAME CMD...: run CMD (an example script) in its own process
 #   group, stdout to $TMP/NAME.out, stderr to $TMP/NAME.err; sets PIPE_PID.
 # pipe_stop PID: stop it as an operator would: SIGTERM to its wh-listen or
 #   sqs-poll so end of input flows down the pipeline, then wait; the whole
 #   group is killed if it does not end in 10 s.  Sets PIPE_RC.
+# iconik_up: the fake iconik API (tests/fake/iconik.py) on port IP, the
+#   requests it received in ILOG; stopped at exit.
 # wait_for SECONDS CMD...: until CMD succeeds; 1 when time ran out.
 # wl_up PORT: until wh-listen answers /healthz (10 s at most).
 # hook PORT PATH JSON: POST JSON to wh-listen, prints the status code.
 
 PIPES=""
 
-moto_up() {
-	for v in $(env | sed -n 's/^\(AWS_[A-Z0-9_]*\)=.*/\1/p'); do
-		unset "$v"
-	done
-	PEERS_DIR=$TMP/peers
-	at_exit moto_down
-	sh "$HP_TOP/scripts/peers" start "$PEERS_DIR" >"$TMP/peers.out" 2>&1
-	case $? in
-	0) ;;
-	3) if [ -n "$T_PLAN" ]; then skip_rest "moto is not installed"
-	   else skip "${0##*/}" "moto is not installed"; fi
-	   done_testing; exit 0 ;;
-	*) echo "Bail out! cannot start moto"; sed 's/^/# /' "$TMP/peers.out"
-	   exit 1 ;;
-	esac
-	set -a
-	. "$PEERS_DIR/peers.env"
-	set +a
+iconik_up() {
+	IP=$(free_port)
+	ILOG=$TMP/iconik.ndjson
+	: >"$ILOG"
+	python3 "$HP_TOP/tests/fake/iconik.py" "$IP" "$ILOG" \
+	    >"$TMP/iconik.log" 2>&1 &
+	IPID=$!
+	at_exit iconik_down
+	wait_port "$IP" || { echo "Bail out! fake iconik did not start"; exit 1; }
 }
-moto_down() { sh "$HP_TOP/scripts/peers" stop "$PEERS_DIR" >/dev/null 2>&1; }
+iconik_down() { kill "$IPID" 2>/dev/null; wait "$IPID" 2>/dev/null; }
 
 # python with boto3 (the one moto runs with)
 py() { "${PEERS_PYTHON:-python3}" "$@"; }
