@@ -1,5 +1,4 @@
 /* awscfg: the AWS shared config files (INI), profiles, region, endpoints */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,20 +9,8 @@
 
 #include "aws.h"
 #include "awsint.h"
+#include "sys.h"
 #include "xmem.h"
-
-int
-aws_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 const char *
 aws_env(const char *name)
@@ -220,7 +207,7 @@ endpoint_ok(char **url, const char *from, const char *v, char *err,
 	int rc = 0;
 
 	if (u == NULL)
-		return aws_fail(err, errlen, "cannot allocate memory");
+		return sys_err(err, errlen, "cannot allocate memory");
 	/* curl also takes "http:/h" and "http:h"; who splits the URL at
 	 * "://" later (lib/sqs.c, the Host signed) does not */
 	if (curl_url_set(u, CURLUPART_URL, v, 0) != CURLUE_OK ||
@@ -233,7 +220,7 @@ endpoint_ok(char **url, const char *from, const char *v, char *err,
 	    *host == '\0' ||
 	    curl_url_get(u, CURLUPART_QUERY, &q, 0) == CURLUE_OK ||
 	    strchr(v, '#') != NULL)
-		rc = aws_fail(err, errlen, "invalid endpoint URL in %s: %s",
+		rc = sys_err(err, errlen, "invalid endpoint URL in %s: %s",
 		    from, v);
 	curl_free(scheme);
 	curl_free(host);

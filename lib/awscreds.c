@@ -70,7 +70,7 @@ creds_env(struct aws_creds *c, char *err, size_t errlen)
 	if (k == NULL && s == NULL)
 		return 0;
 	if (k == NULL || s == NULL)
-		return aws_fail(err, errlen, "%s is set but %s is not",
+		return sys_err(err, errlen, "%s is set but %s is not",
 		    k ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY",
 		    k ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID");
 	if (t == NULL)
@@ -108,7 +108,7 @@ creds_profile(struct aws_creds *c, const char *name, int must_exist,
 		set_creds(c, k, s, t, "profile");
 		rc = 1;
 	} else if (k != NULL || s != NULL) {
-		rc = aws_fail(err, errlen, "profile %s in %s has %s but not %s",
+		rc = sys_err(err, errlen, "profile %s in %s has %s but not %s",
 		    name, where, k ? "aws_access_key_id" :
 		    "aws_secret_access_key", k ? "aws_secret_access_key" :
 		    "aws_access_key_id");
@@ -118,7 +118,7 @@ creds_profile(struct aws_creds *c, const char *name, int must_exist,
 			u = aws_profile_get(name, unsupported[i], &seen);
 			if (u != NULL) {
 				free(u);
-				rc = aws_fail(err, errlen, "profile %s uses "
+				rc = sys_err(err, errlen, "profile %s uses "
 				    "%s, which is not supported; export "
 				    "AWS_ACCESS_KEY_ID and friends instead",
 				    name, unsupported[i]);
@@ -126,7 +126,7 @@ creds_profile(struct aws_creds *c, const char *name, int must_exist,
 			}
 		}
 		if (rc == 0 && !seen && must_exist)
-			rc = aws_fail(err, errlen, "profile %s not found in %s "
+			rc = sys_err(err, errlen, "profile %s not found in %s "
 			    "or the config file", name, cfile);
 	}
 	free(k);
@@ -167,7 +167,7 @@ fetch(const char *method, const char *url, struct curl_slist *hdrs,
 
 	*status = 0;
 	if (h == NULL)
-		return aws_fail(err, errlen, "cannot start libcurl");
+		return sys_err(err, errlen, "cannot start libcurl");
 	buf_adds(&f.body, "");
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -191,9 +191,9 @@ fetch(const char *method, const char *url, struct curl_slist *hdrs,
 	if (rc != CURLE_OK) {
 		buf_free(&f.body);
 		if (f.toobig)
-			return aws_fail(err, errlen, "%s: answer larger than "
+			return sys_err(err, errlen, "%s: answer larger than "
 			    "%d bytes", url, FETCH_MAX);
-		return aws_fail(err, errlen, "%s: %s", url,
+		return sys_err(err, errlen, "%s: %s", url,
 		    ebuf[0] ? ebuf : curl_easy_strerror(rc));
 	}
 	*body = f.body;
@@ -213,7 +213,7 @@ creds_json(struct aws_creds *c, const struct buf *body, const char *source,
 
 	if (j == NULL || !json_is_object(j)) {
 		json_decref(j);
-		return aws_fail(err, errlen, "%s: answer is not a JSON object",
+		return sys_err(err, errlen, "%s: answer is not a JSON object",
 		    url);
 	}
 	k = json_string_value(json_object_get(j, "AccessKeyId"));
@@ -223,13 +223,13 @@ creds_json(struct aws_creds *c, const struct buf *body, const char *source,
 	code = json_string_value(json_object_get(j, "Code"));
 	/* the service's text is quoted up to a line end: one line */
 	if (code != NULL && strcmp(code, "Success") != 0)
-		rc = aws_fail(err, errlen, "%s: Code %.*s", url,
+		rc = sys_err(err, errlen, "%s: Code %.*s", url,
 		    (int)strcspn(code, "\r\n"), code);
 	else if (k == NULL || s == NULL || *k == '\0' || *s == '\0')
-		rc = aws_fail(err, errlen, "%s: no AccessKeyId or "
+		rc = sys_err(err, errlen, "%s: no AccessKeyId or "
 		    "SecretAccessKey in the answer", url);
 	else if (e != NULL && aws_parse_time(e, &exp) == -1)
-		rc = aws_fail(err, errlen, "%s: bad Expiration %.*s", url,
+		rc = sys_err(err, errlen, "%s: bad Expiration %.*s", url,
 		    (int)strcspn(e, "\r\n"), e);
 	if (rc == 0) {
 		set_creds(c, k, s, t, source);
@@ -276,11 +276,11 @@ full_uri_ok(const char *uri, char *err, size_t errlen)
 	size_t len;
 
 	if (u == NULL)
-		return aws_fail(err, errlen, "cannot allocate memory");
+		return sys_err(err, errlen, "cannot allocate memory");
 	if (curl_url_set(u, CURLUPART_URL, uri, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
-		aws_fail(err, errlen, "AWS_CONTAINER_CREDENTIALS_FULL_URI is "
+		sys_err(err, errlen, "AWS_CONTAINER_CREDENTIALS_FULL_URI is "
 		    "not a URL");
 		goto out;
 	}
@@ -289,7 +289,7 @@ full_uri_ok(const char *uri, char *err, size_t errlen)
 		goto out;
 	}
 	if (strcmp(scheme, "http") != 0) {
-		aws_fail(err, errlen, "AWS_CONTAINER_CREDENTIALS_FULL_URI must "
+		sys_err(err, errlen, "AWS_CONTAINER_CREDENTIALS_FULL_URI must "
 		    "be http or https");
 		goto out;
 	}
@@ -308,7 +308,7 @@ full_uri_ok(const char *uri, char *err, size_t errlen)
 		freeaddrinfo(res);
 	}
 	if (rc == -1 || n == 0) {
-		rc = aws_fail(err, errlen, "AWS_CONTAINER_CREDENTIALS_FULL_"
+		rc = sys_err(err, errlen, "AWS_CONTAINER_CREDENTIALS_FULL_"
 		    "URI: plain http only to loopback, 169.254.170.2 or "
 		    "169.254.170.23, not %s", host);
 	}
@@ -347,7 +347,7 @@ container_token(char **tok, char *err, size_t errlen)
 	    strpbrk(b.p, "\r\n") != NULL) {
 		OPENSSL_cleanse(b.p, b.len);
 		buf_free(&b);
-		return aws_fail(err, errlen, "the container authorization "
+		return sys_err(err, errlen, "the container authorization "
 		    "token is not a legal header value");
 	}
 	*tok = b.p;
@@ -368,7 +368,7 @@ creds_container(struct aws_creds *c, char *err, size_t errlen)
 
 	if (rel != NULL) {
 		if (rel[0] != '/')
-			return aws_fail(err, errlen, "AWS_CONTAINER_"
+			return sys_err(err, errlen, "AWS_CONTAINER_"
 			    "CREDENTIALS_RELATIVE_URI must start with /");
 		buf_addf(&url, CONTAINER_HOST "%s", rel);
 	} else if (full != NULL) {
@@ -394,11 +394,11 @@ creds_container(struct aws_creds *c, char *err, size_t errlen)
 		    &body, err, errlen);
 		if (rc == 0 && status >= 500) {
 			buf_free(&body);
-			rc = aws_fail(err, errlen, "%s: HTTP %ld", url.p,
+			rc = sys_err(err, errlen, "%s: HTTP %ld", url.p,
 			    status);
 		} else if (rc == 0 && status != 200) {
 			buf_free(&body);
-			rc = aws_fail(err, errlen, "%s: HTTP %ld", url.p,
+			rc = sys_err(err, errlen, "%s: HTTP %ld", url.p,
 			    status);
 			break;
 		}
@@ -459,7 +459,7 @@ creds_imds(struct aws_creds *c, char *err, size_t errlen)
 	    !aws_is_true(aws_env("AWS_EC2_METADATA_V1_DISABLED"))) {
 		/* IMDSv1 only: go on without a token */
 	} else {
-		aws_fail(err, errlen, "%s: HTTP %ld", url.p, status);
+		sys_err(err, errlen, "%s: HTTP %ld", url.p, status);
 		goto out;
 	}
 	buf_free(&body);
@@ -471,12 +471,12 @@ creds_imds(struct aws_creds *c, char *err, size_t errlen)
 	    errlen) == -1)
 		goto out;
 	if (status == 404 || (status == 200 && body.len == 0)) {
-		aws_fail(err, errlen, "%s: no IAM role attached to the "
+		sys_err(err, errlen, "%s: no IAM role attached to the "
 		    "instance", url.p);
 		goto out;
 	}
 	if (status != 200) {
-		aws_fail(err, errlen, "%s: HTTP %ld", url.p, status);
+		sys_err(err, errlen, "%s: HTTP %ld", url.p, status);
 		goto out;
 	}
 	enc_pct(&role, body.p, strcspn(body.p, "\r\n"), 0);
@@ -486,7 +486,7 @@ creds_imds(struct aws_creds *c, char *err, size_t errlen)
 	    errlen) == -1)
 		goto out;
 	if (status != 200) {
-		aws_fail(err, errlen, "%s: HTTP %ld", url.p, status);
+		sys_err(err, errlen, "%s: HTTP %ld", url.p, status);
 		goto out;
 	}
 	if (creds_json(c, &body, "imds", url.p, err, errlen) == 0)
@@ -526,11 +526,11 @@ aws_creds_load(struct aws_creds *c, const char *profile, char *err,
 	if (rc == 0) {
 		rc = creds_imds(c, ierr, sizeof ierr);
 		if (rc == 0)
-			rc = aws_fail(err, errlen, "no credentials found: none "
+			rc = sys_err(err, errlen, "no credentials found: none "
 			    "in the environment, profile %s or container "
 			    "settings, and IMDS is disabled", name);
 		else if (rc == -1)
-			rc = aws_fail(err, errlen, "no credentials found: none "
+			rc = sys_err(err, errlen, "no credentials found: none "
 			    "in the environment, profile %s or container "
 			    "settings, and none from IMDS (%s)", name, ierr);
 	}

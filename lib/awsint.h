@@ -1,14 +1,10 @@
 /* awsint: what the aws modules share among themselves, defined in
- * lib/awscfg.c: error text, the environment, the shared files.  Not for
+ * lib/awscfg.c: the environment, the shared files.  Not for
  * the tools: they use aws.h. */
 #ifndef AWSINT_H
 #define AWSINT_H
 
 #include <stddef.h>
-
-/* Format into err (when not NULL) and return -1. */
-int aws_fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 
 /* A variable's value, NULL when unset or empty (as the SDKs treat it). */
 const char *aws_env(const char *name);

@@ -14,6 +14,7 @@
 #include "aws.h"
 #include "awsint.h"
 #include "enc.h"
+#include "sys.h"
 #include "xmem.h"
 
 int
@@ -76,12 +77,12 @@ aws_s3_address(struct aws_s3_loc *l, const char *endpoint, const char *bucket,
 
 	memset(l, 0, sizeof *l);
 	if (u == NULL)
-		return aws_fail(err, errlen, "cannot allocate memory");
+		return sys_err(err, errlen, "cannot allocate memory");
 	if (curl_url_set(u, CURLUPART_URL, endpoint, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK) {
-		aws_fail(err, errlen, "invalid endpoint URL %s", endpoint);
+		sys_err(err, errlen, "invalid endpoint URL %s", endpoint);
 		goto out;
 	}
 	curl_url_get(u, CURLUPART_PORT, &port, CURLU_NO_DEFAULT_PORT);
@@ -90,7 +91,7 @@ aws_s3_address(struct aws_s3_loc *l, const char *endpoint, const char *bucket,
 	if (key != NULL && *key == '\0')
 		key = NULL;
 	if (bucket == NULL && key != NULL) {
-		aws_fail(err, errlen, "an object key needs a bucket");
+		sys_err(err, errlen, "an object key needs a bucket");
 		goto out;
 	}
 	ip = host[0] == '[' || inet_pton(AF_INET, host, &a4) == 1;
@@ -102,7 +103,7 @@ aws_s3_address(struct aws_s3_loc *l, const char *endpoint, const char *bucket,
 		l->path_style = 1;
 	} else if (style == AWS_S3_VIRTUAL) {
 		if (ip || !dns_bucket(bucket, 1)) {
-			aws_fail(err, errlen, "bucket %s cannot be addressed "
+			sys_err(err, errlen, "bucket %s cannot be addressed "
 			    "virtual-hosted style at %s", bucket, host);
 			goto out;
 		}
@@ -110,7 +111,7 @@ aws_s3_address(struct aws_s3_loc *l, const char *endpoint, const char *bucket,
 	} else if (style == AWS_S3_AUTO) {
 		l->path_style = !aws || ip || !dns_bucket(bucket, 0);
 	} else {
-		aws_fail(err, errlen, "unknown S3 addressing style %d", style);
+		sys_err(err, errlen, "unknown S3 addressing style %d", style);
 		goto out;
 	}
 
@@ -183,12 +184,12 @@ aws_s3_conf_load(struct aws_s3_conf *s, const char *explicit_url,
 	    "https";
 	cs = aws_config_get(NULL, "s3.addressing_style");
 	if ((s->style = aws_s3_style(cs)) < 0)
-		rc = aws_fail(err, errlen, "bad s3.addressing_style '%s' in "
+		rc = sys_err(err, errlen, "bad s3.addressing_style '%s' in "
 		    "the AWS config", cs);
 	free(cs);
 	if (rc == 0 && want_creds &&
 	    aws_creds_load(&s->creds, NULL, aerr, sizeof(aerr)) < 0)
-		rc = aws_fail(err, errlen, "no AWS credentials: %s", aerr);
+		rc = sys_err(err, errlen, "no AWS credentials: %s", aerr);
 	return rc;
 }
 

@@ -12,6 +12,7 @@
 #include "awsint.h"
 #include "s3mpu.h"
 #include "sigv4.h"
+#include "sys.h"
 #include "xmem.h"
 
 #define RESP_MAX (4 * 1024 * 1024)	/* a page of 1,000 is ~400 KiB */
@@ -185,7 +186,7 @@ attempt(struct s3mpu_ctx *c, const char *method, const struct aws_s3_loc *l,
 	if ((e = curl_easy_init()) == NULL) {
 		curl_slist_free_all(hl);
 		sigv4_out_free(&o);
-		return aws_fail(err, errlen, "cannot start libcurl");
+		return sys_err(err, errlen, "cannot start libcurl");
 	}
 	buf_reset(resp);
 	date[0] = '\0';
@@ -212,7 +213,7 @@ attempt(struct s3mpu_ctx *c, const char *method, const struct aws_s3_loc *l,
 	curl_slist_free_all(hl);
 	sigv4_out_free(&o);
 	if (cc != CURLE_OK)
-		return aws_fail(err, errlen, "%s", ebuf[0] ? ebuf :
+		return sys_err(err, errlen, "%s", ebuf[0] ? ebuf :
 		    curl_easy_strerror(cc));
 	return 0;
 }
@@ -252,7 +253,7 @@ call(struct s3mpu_ctx *c, const char *method, const struct aws_s3_loc *l,
 		}
 		if (!temp || n >= c->retries) {
 			c->temp = temp;
-			return aws_fail(err, errlen, "%s", why);
+			return sys_err(err, errlen, "%s", why);
 		}
 		awsauth_backoff(&wait);
 	}
@@ -293,7 +294,7 @@ s3mpu_list(struct s3mpu_ctx *c, const char *bucket, const char *prefix,
 		key = id = NULL;
 		if (rc == 0 && s3mpu_parse(resp.p, resp.len, u, n, &key,
 		    &id) == -1)
-			rc = aws_fail(err, errlen, "not a "
+			rc = sys_err(err, errlen, "not a "
 			    "ListMultipartUploadsResult");
 	} while (rc == 0 && key != NULL);
 	free(key);

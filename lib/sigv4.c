@@ -11,6 +11,7 @@
 #include "awsint.h"
 #include "enc.h"
 #include "sigv4.h"
+#include "sys.h"
 #include "xmem.h"
 
 #define ALGO "AWS4-HMAC-SHA256"
@@ -344,67 +345,67 @@ prepare(struct sctx *c, time_t when, struct sigv4_out *o, char *err,
 	size_t i;
 
 	if (s->key == NULL || !valid_token(s->key))
-		return aws_fail(err, errlen, "invalid access key id");
+		return sys_err(err, errlen, "invalid access key id");
 	if (s->secret == NULL || *s->secret == '\0')
-		return aws_fail(err, errlen, "empty secret access key");
+		return sys_err(err, errlen, "empty secret access key");
 	if (s->token != NULL && (*s->token == '\0' || !valid_value(s->token)))
-		return aws_fail(err, errlen, "invalid session token");
+		return sys_err(err, errlen, "invalid session token");
 	if (!valid_token(s->region))
-		return aws_fail(err, errlen, "invalid region");
+		return sys_err(err, errlen, "invalid region");
 	if (!valid_token(s->service))
-		return aws_fail(err, errlen, "invalid service name");
+		return sys_err(err, errlen, "invalid service name");
 	c->s3 = (s->flags & SIGV4_S3) || strcmp(s->service, "s3") == 0;
 	if (r->method == NULL || *r->method == '\0')
-		return aws_fail(err, errlen, "empty method");
+		return sys_err(err, errlen, "empty method");
 	for (p = r->method; *p != '\0'; p++)
 		if (*p < 'A' || *p > 'Z')
-			return aws_fail(err, errlen, "invalid method %s",
+			return sys_err(err, errlen, "invalid method %s",
 			    r->method);
 	if (r->host == NULL || *r->host == '\0' || !valid_value(r->host) ||
 	    strchr(r->host, ' ') != NULL || strchr(r->host, '/') != NULL)
-		return aws_fail(err, errlen, "invalid host");
+		return sys_err(err, errlen, "invalid host");
 	if (r->scheme != NULL && !valid_token(r->scheme))
-		return aws_fail(err, errlen, "invalid scheme");
+		return sys_err(err, errlen, "invalid scheme");
 	if (r->path != NULL && *r->path != '\0') {
 		if (r->path[0] != '/')
-			return aws_fail(err, errlen, "path must start with /");
+			return sys_err(err, errlen, "path must start with /");
 		for (p = r->path; *p != '\0'; p++)
 			if ((unsigned char)*p < 0x20 || *p == 0x7f ||
 			    *p == '?' || *p == '#')
-				return aws_fail(err, errlen, "invalid byte in "
+				return sys_err(err, errlen, "invalid byte in "
 				    "path (query and fragment go apart)");
 	}
 	if (r->payload_hash != NULL && (*r->payload_hash == '\0' ||
 	    !valid_token(r->payload_hash)))
-		return aws_fail(err, errlen, "invalid payload hash");
+		return sys_err(err, errlen, "invalid payload hash");
 	for (i = 0; i < r->nquery; i++) {
 		if (r->query[i].name == NULL)
-			return aws_fail(err, errlen, "query parameter without "
+			return sys_err(err, errlen, "query parameter without "
 			    "name");
 		if (c->presign && reserved_param(r->query[i].name))
-			return aws_fail(err, errlen, "query parameter %s is "
+			return sys_err(err, errlen, "query parameter %s is "
 			    "set by the signer", r->query[i].name);
 	}
 	if (gmtime_r(&when, &tm) == NULL || tm.tm_year + 1900 < 1000 ||
 	    tm.tm_year + 1900 > 9999 ||
 	    strftime(o->amzdate, sizeof o->amzdate, "%Y%m%dT%H%M%SZ",
 	    &tm) != 16)
-		return aws_fail(err, errlen, "time out of range");
+		return sys_err(err, errlen, "time out of range");
 	memcpy(c->date8, o->amzdate, 8);
 	c->date8[8] = '\0';
 
 	add_hdr(c, "host", r->host);
 	for (i = 0; i < r->nheaders; i++) {
 		if (!valid_token(r->headers[i].name))
-			return aws_fail(err, errlen, "invalid header name");
+			return sys_err(err, errlen, "invalid header name");
 		if (r->headers[i].value == NULL ||
 		    !valid_value(r->headers[i].value))
-			return aws_fail(err, errlen, "invalid value for header "
+			return sys_err(err, errlen, "invalid value for header "
 			    "%s", r->headers[i].name);
 		add_hdr(c, r->headers[i].name, r->headers[i].value);
 		ln = c->h[c->nh - 1].name;
 		if (reserved_header(ln, c->s3 && !c->presign))
-			return aws_fail(err, errlen, "header %s is set by the "
+			return sys_err(err, errlen, "header %s is set by the "
 			    "signer", r->headers[i].name);
 	}
 	for (i = 0; i < r->nquery; i++)
@@ -574,7 +575,7 @@ sigv4_presign(const struct sigv4_signer *s, const struct sigv4_req *r,
 	out_reset(o);
 	if (expires < 1 || expires > SIGV4_EXPIRES_MAX) {
 		sctx_free(&c);
-		return aws_fail(err, errlen, "expiry %ld out of range 1..%d",
+		return sys_err(err, errlen, "expiry %ld out of range 1..%d",
 		    expires, SIGV4_EXPIRES_MAX);
 	}
 	if (prepare(&c, when, o, err, errlen) == -1) {
@@ -631,7 +632,7 @@ sigv4_hash_init(struct sigv4_hash *h, int which, char *err, size_t errlen)
 		if ((x = EVP_MD_CTX_new()) == NULL ||
 		    EVP_DigestInit_ex(x, EVP_sha256(), NULL) != 1) {
 			EVP_MD_CTX_free(x);
-			return aws_fail(err, errlen, "cannot start SHA-256");
+			return sys_err(err, errlen, "cannot start SHA-256");
 		}
 		h->sha256 = x;
 	}
@@ -640,7 +641,7 @@ sigv4_hash_init(struct sigv4_hash *h, int which, char *err, size_t errlen)
 		    EVP_DigestInit_ex(x, EVP_md5(), NULL) != 1) {
 			EVP_MD_CTX_free(x);
 			sigv4_hash_free(h);
-			return aws_fail(err, errlen, "cannot start MD5");
+			return sys_err(err, errlen, "cannot start MD5");
 		}
 		h->md5 = x;
 	}
