@@ -79,6 +79,26 @@ sys_write_all(int fd, const void *p, size_t n, size_t *done)
 	return rc;
 }
 
+ssize_t
+sys_read_full(int fd, void *p, size_t n)
+{
+	char *s = p;
+	size_t got = 0;
+	ssize_t r;
+
+	while (got < n) {
+		r = read(fd, s + got, n - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
 int64_t
 sys_now_ms(void)
 {

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /*
  * Read the whole file at path, at most max bytes (0: no limit).  Returns
@@ -20,6 +21,13 @@ char *sys_slurp(const char *path, size_t max, size_t *lenp, char *err,
  * Returns 0, or -1 with errno; *done (when not NULL) is what was written.
  */
 int sys_write_all(int fd, const void *p, size_t n, size_t *done);
+
+/*
+ * Read n bytes from fd into p, again after EINTR and short reads (a pipe
+ * or a terminal gives what it has).  Returns the count, less than n only
+ * at end of file, or -1 with errno.
+ */
+ssize_t sys_read_full(int fd, void *p, size_t n);
 
 /* Milliseconds on the monotonic clock. */
 int64_t sys_now_ms(void);

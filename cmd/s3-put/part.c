@@ -8,6 +8,7 @@
 
 #include "enc.h"
 #include "s3-put.h"
+#include "sys.h"
 
 /*
  * Part buffers are kept for the next part: a fresh 8 MiB buffer costs
@@ -53,26 +54,6 @@ pool_put(char *p)
 		return;
 	}
 	free(p);
-}
-
-/* read up to n bytes (a stream may give less per read); -1 on error */
-ssize_t
-read_full(int fd, char *p, size_t n)
-{
-	size_t got = 0;
-	ssize_t r;
-
-	while (got < n) {
-		r = read(fd, p + got, n - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	return (ssize_t)got;
 }
 
 /*
@@ -293,7 +274,7 @@ next_part(struct upload *u)
 		/* only an error if more data follows */
 		char c;
 
-		n = read_full(u->fd, &c, 1);
+		n = sys_read_full(u->fd, &c, 1);
 		if (n == 0)
 			u->eof = 1;
 		else
@@ -303,7 +284,7 @@ next_part(struct upload *u)
 		return;
 	}
 	buf = xmalloc(u->psize);
-	n = read_full(u->fd, buf, u->psize);
+	n = sys_read_full(u->fd, buf, u->psize);
 	if (n < 0) {
 		ufail(u, EX_PARTIAL, "cannot read %s: %s", u->file,
 		    strerror(errno));

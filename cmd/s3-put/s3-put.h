@@ -150,7 +150,6 @@ char		*pool_get(size_t, int *);
 void		 pool_put(char *);
 void		 pool_init(void);
 void		 pool_free(void);
-ssize_t		 read_full(int, char *, size_t);
 void		 prep_submit(struct req *);
 void		 prep_collect(void);
 void		 prep_stop(void);

@@ -11,6 +11,7 @@
 
 #include "enc.h"
 #include "s3-put.h"
+#include "sys.h"
 
 struct run run;
 
@@ -196,7 +197,7 @@ begin(struct upload *u)
 		want = u->psize > opt.threshold ? u->psize : opt.threshold;
 	}
 	buf = xmalloc(want + 1);
-	n = read_full(u->fd, buf, u->size >= 0 ? want : want + 1);
+	n = sys_read_full(u->fd, buf, u->size >= 0 ? want : want + 1);
 	if (n < 0) {
 		ufail(u, EX_PARTIAL, "cannot read %s: %s", u->file,
 		    strerror(errno));

@@ -1,9 +1,11 @@
-/* unit tests for lib/sys: slurp, write_all, the monotonic clock, sys_err */
+/* unit tests for lib/sys: slurp, write_all, read_full, the monotonic
+ * clock, sys_err */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include "sys.h"
 #include "tap.h"
@@ -46,9 +48,42 @@ test_sys(void)
 	    strcmp(err, "ab") == 0, "err: no buffer, nothing written");
 }
 
+/* a pipe gives what was written so far: read_full waits for the rest */
+static void
+test_read_full(void)
+{
+	char got[16];
+	int p[2], fd;
+	pid_t pid;
+
+	if (pipe(p) < 0 || (pid = fork()) < 0) {
+		ok(0, "pipe and fork");
+		return;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		sys_write_all(p[1], "abc", 3, NULL);
+		usleep(20000);
+		sys_write_all(p[1], "defgh", 5, NULL);
+		_exit(0);
+	}
+	close(p[1]);
+	ok(sys_read_full(p[0], got, 6) == 6 && memcmp(got, "abcdef", 6) == 0,
+	    "read_full: two writes, one read");
+	ok(sys_read_full(p[0], got, sizeof(got)) == 2 &&
+	    memcmp(got, "gh", 2) == 0, "read_full: short only at end of file");
+	ok(sys_read_full(p[0], got, sizeof(got)) == 0, "read_full: at end");
+	close(p[0]);
+	waitpid(pid, NULL, 0);
+	fd = open("/dev/null", 0);
+	close(fd);
+	ok(sys_read_full(fd, got, 1) == -1, "read_full: a closed descriptor");
+}
+
 int
 main(void)
 {
 	test_sys();
+	test_read_full();
 	return done_testing();
 }
