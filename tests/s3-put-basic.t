@@ -2,7 +2,7 @@
 # s3-put against moto with SigV4 checking: sizes, stream, keys, records,
 # options, and every exit status
 . tests/lib.sh
-plan 59
+plan 61
 
 moto_up
 PY=$PEERS_PYTHON
@@ -150,6 +150,10 @@ case $OUT in
 *"$AWS_SECRET_ACCESS_KEY"*|*Signature*) fail "dry run: no secret" ;;
 *) pass "dry run: no secret" ;;
 esac
+run s3-put -n -b bkt2 -k dry/ --part-size 16MiB --multipart-threshold 5m \
+    "$D/s64m"
+like "dry run: sizes as every tool reads them (16MiB, 5m)" "$RC $OUT" \
+    '^0 .*"method":"POST",.*"parts":4'
 port=$(free_port)
 run env -u AWS_SECRET_ACCESS_KEY s3-put -n -b bkt2 \
     --endpoint "http://127.0.0.1:$port" "$D/k1"
@@ -171,6 +175,9 @@ run s3-put "$D/k1"
 is "no bucket: exit 2" "$RC" 2
 run s3-put -b bkt1 --part-size 1M "$D/k1"
 is "part size under 5 MiB: exit 2" "$RC" 2
+run s3-put -b bkt1 -j 0 "$D/k1"
+like "-j 0: exit 2, the one wording" "$RC $ERR" \
+    "^2 s3-put: bad -j '0': a number from 1 to 64\$"
 run s3-put -b bkt1 - "$D/k1"
 is "stdin without a key: exit 2" "$RC" 2
 run env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY \

@@ -7,7 +7,7 @@
 # The prefixes have no "/": moto 5.2 refuses the signature of a
 # ListMultipartUploads whose prefix has one, boto3's own included.
 . tests/lib.sh
-plan 20
+plan 21
 . tests/s3-fault-proxy.sh
 
 moto_up
@@ -80,6 +80,8 @@ run s3-put -b stale --list-uploads
 is "--list-uploads on an empty bucket: nothing" "$RC:$OUT" "0:"
 run s3-put -b stale --abort-stale 1x
 is "--abort-stale 1x: exit 2" "$RC" 2
+like "--abort-stale 1x: the duration wording" "$ERR" \
+    "^s3-put: bad --abort-stale '1x': a duration from 0 to 36500d"
 run s3-put -b stale --list-uploads "$TMP/one"
 is "--list-uploads with a file: exit 2" "$RC" 2
 AWS_SECRET_ACCESS_KEY=wrong$AWS_SECRET_ACCESS_KEY run s3-put -b stale \

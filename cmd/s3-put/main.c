@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "arg.h"
 #include "tmpl.h"
 #include "s3-put.h"
 
@@ -42,51 +43,14 @@ static struct {
 	struct nd_reader rd;
 } in;
 
+#define AGE_MAX_MS	(36500LL * 86400 * 1000)	/* a century */
+
 /* what the command line asks for besides the options */
 struct cmdline {
 	const char *errors;
 	long age;			/* --abort-stale, or -1 */
 	int list;			/* --list-uploads */
 };
-
-/* "8M", "5MiB", "1048576" to bytes; -1 when bad */
-static long long
-parse_size(const char *s)
-{
-	char *end;
-	long long v;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || end == s || v < 0)
-		return -1;
-	if (*end == 'k' || *end == 'K')
-		v *= 1024, end++;
-	else if (*end == 'm' || *end == 'M')
-		v *= MIB, end++;
-	else if (*end == 'g' || *end == 'G')
-		v *= 1024LL * MIB, end++;
-	if (*end == 'i' && end[1] == 'B')
-		end += 2;
-	else if (*end == 'B')
-		end++;
-	return *end == '\0' ? v : -1;
-}
-
-static long
-parse_num(const char *s, long lo, long hi, const char *what)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi) {
-		msg_err("bad %s '%s': %ld to %ld", what, s, lo, hi);
-		msg_usage(usage);
-	}
-	return v;
-}
 
 /* a Content-Type from the file name, like the AWS CLI's guess */
 static const char *
@@ -337,18 +301,6 @@ add_meta(const char *kv)
 }
 
 static void
-set_size(size_t *dst, const char *s, size_t lo, size_t hi, const char *what)
-{
-	long long v = parse_size(s);
-
-	if (v < 0 || (size_t)v < lo || (size_t)v > hi) {
-		msg_err("bad %s '%s': %zu to %zu bytes", what, s, lo, hi);
-		msg_usage(usage);
-	}
-	*dst = (size_t)v;
-}
-
-static void
 parse_options(int argc, char *argv[], struct cmdline *cl)
 {
 	enum { O_CTYPE = 256, O_CACHE, O_META, O_CLASS, O_SSE, O_KMS, O_INM,
@@ -384,7 +336,6 @@ parse_options(int argc, char *argv[], struct cmdline *cl)
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0}
 	};
-	long long thr;
 	int ch;
 
 	while ((ch = getopt_long(argc, argv, "b:ef:hj:k:nqt:V", longopts,
@@ -393,9 +344,11 @@ parse_options(int argc, char *argv[], struct cmdline *cl)
 		case 'b': opt.bucket = optarg; break;
 		case 'k': opt.key = optarg; break;
 		case 'f': opt.file = optarg; break;
-		case 'j': opt.jobs = (int)parse_num(optarg, 1, 64, "-j"); break;
+		case 'j':
+			opt.jobs = (int)arg_long("-j", optarg, 1, 64, usage);
+			break;
 		case 't':
-			opt.timeout = parse_num(optarg, 1, 3600, "-t");
+			opt.timeout = arg_long("-t", optarg, 1, 3600, usage);
 			break;
 		case 'e': opt.eflag = 1; break;
 		case 'n': opt.nflag = 1; break;
@@ -409,21 +362,16 @@ parse_options(int argc, char *argv[], struct cmdline *cl)
 		case O_INM: opt.inm = 1; break;
 		case O_NOSUM: opt.checksum = 0; break;
 		case O_PSIZE:
-			set_size(&opt.psize, optarg, PART_MIN, PART_MAX,
-			    "--part-size");
+			opt.psize = arg_size("--part-size", optarg, PART_MIN,
+			    PART_MAX, usage);
 			break;
 		case O_THRESH:
-			thr = parse_size(optarg);
-			if (thr < 0 || (unsigned long long)thr > PART_MAX) {
-				msg_err("bad --multipart-threshold '%s'",
-				    optarg);
-				msg_usage(usage);
-			}
-			opt.threshold = (size_t)thr;
+			opt.threshold = arg_size("--multipart-threshold",
+			    optarg, 0, PART_MAX, usage);
 			break;
 		case O_RETRIES:
-			opt.retries = (int)parse_num(optarg, 0, 20,
-			    "--retries");
+			opt.retries = (int)arg_long("--retries", optarg, 0, 20,
+			    usage);
 			break;
 		case O_DELETE: opt.delete = 1; break;
 		case O_ENDPOINT: opt.endpoint_opt = optarg; break;
@@ -432,7 +380,11 @@ parse_options(int argc, char *argv[], struct cmdline *cl)
 			nd_max_line_opt(optarg, usage);
 			break;
 		case O_LIST: cl->list = 1; break;
-		case O_STALE: cl->age = parse_age(optarg); break;
+		case O_STALE:
+			/* in whole seconds, rounded up: never younger */
+			cl->age = (long)((arg_ms("--abort-stale", optarg, 0,
+			    AGE_MAX_MS, usage) + 999) / 1000);
+			break;
 		case 'h': msg_help(usage);
 		case 'V': msg_version();
 		default:  msg_usage(usage);

@@ -166,7 +166,6 @@ void		 req_free(struct req *);
 int		 loop(void);
 
 /* stale.c */
-long		 parse_age(const char *);
 int		 uploads(long);
 
 #endif

@@ -1,34 +1,9 @@
 /* s3-put: --list-uploads and --abort-stale, the incomplete uploads */
-#include <errno.h>
-#include <limits.h>
 #include <stdlib.h>
 
 #include "awsauth.h"
 #include "s3mpu.h"
 #include "s3-put.h"
-
-/* an age: seconds, or a number with s, m, h or d */
-long
-parse_age(const char *s)
-{
-	char *end;
-	long v, mul = 1;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (*end == 's' || *end == 'm' || *end == 'h' || *end == 'd') {
-		mul = *end == 'm' ? 60 : *end == 'h' ? 3600 : *end == 'd' ?
-		    86400 : 1;
-		end++;
-	}
-	if (errno != 0 || end == s || *end != '\0' || v < 0 ||
-	    v > LONG_MAX / 86400) {
-		msg_err("bad --abort-stale '%s': an age such as 86400, 12h "
-		    "or 7d", s);
-		msg_usage(usage);
-	}
-	return v * mul;
-}
 
 /*
  * --list-uploads, --abort-stale: the incomplete multipart uploads under
