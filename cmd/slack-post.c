@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arg.h"
 #include "bignum.h"
 #include "http.h"
 #include "msg.h"
@@ -373,11 +374,8 @@ compile_message(const struct args *a)
 			msg_usage(usage);
 		}
 	}
-	if (a->channel != NULL &&
-	    (chant = tmpl_compile(a->channel, err, sizeof(err))) == NULL) {
-		msg_err("%s", err);
-		msg_usage(usage);
-	}
+	if (a->channel != NULL)
+		chant = arg_tmpl(NULL, a->channel, usage);
 	if (a->blocks != NULL) {
 		if ((j = json_load_file(a->blocks, JSON_DECODE_ANY, &je)) ==
 		    NULL)

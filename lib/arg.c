@@ -2,6 +2,7 @@
 #include "arg.h"
 #include "msg.h"
 #include "opt.h"
+#include "tmpl.h"
 
 _Noreturn static void
 bad(const char *err, const char *usage)
@@ -44,4 +45,20 @@ arg_ms(const char *what, const char *s, long long lo_ms, long long hi_ms,
 	if (opt_ms(what, s, lo_ms, hi_ms, &v, err, sizeof(err)) < 0)
 		bad(err, usage);
 	return v;
+}
+
+struct tmpl *
+arg_tmpl(const char *what, const char *s, const char *usage)
+{
+	char err[1024];
+	struct tmpl *t;
+
+	if ((t = tmpl_compile(s, err, sizeof(err))) == NULL) {
+		if (what != NULL)
+			msg_err("%s: %s", what, err);
+		else
+			msg_err("%s", err);
+		msg_usage(usage);
+	}
+	return t;
 }

@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+struct tmpl;
+
 /* A whole number within lo..hi (opt_long), else exit 2 with usage. */
 long arg_long(const char *what, const char *s, long lo, long hi,
     const char *usage);
@@ -16,5 +18,9 @@ size_t arg_size(const char *what, const char *s, size_t lo, size_t hi,
 /* A duration in ms within lo_ms..hi_ms (opt_ms), else exit 2 with usage. */
 long long arg_ms(const char *what, const char *s, long long lo_ms,
     long long hi_ms, const char *usage);
+
+/* A template (tmpl_compile), else its message, after "WHAT: " when what
+ * is not NULL, and exit 2 with usage. */
+struct tmpl *arg_tmpl(const char *what, const char *s, const char *usage);
 
 #endif

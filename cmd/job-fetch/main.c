@@ -16,19 +16,6 @@ struct curl_slist *secret;	/* --header-file */
 struct tmpl *idt, *urlt, *namet;
 int skip_existing, nflag;
 
-static struct tmpl *
-compile(const char *t)
-{
-	char err[1024];
-	struct tmpl *r = tmpl_compile(t, err, sizeof(err));
-
-	if (r == NULL) {
-		msg_err("%s", err);
-		msg_usage(usage);
-	}
-	return r;
-}
-
 enum {
 	O_API = 256, O_TOKENFILE, O_ID, O_URL, O_HEADERFILE, O_NAME,
 	O_SKIP, O_TIMEOUT, O_RETRIES, O_ERRORS
@@ -72,9 +59,9 @@ parse_args(int argc, char *argv[], struct http_opts *ho, struct nd_opts *o,
 		case 'o': dir = optarg; break;
 		case O_API: api = optarg; break;
 		case O_TOKENFILE: a->tokfile = optarg; break;
-		case O_ID: idt = compile(optarg); break;
-		case O_URL: urlt = compile(optarg); break;
-		case O_NAME: namet = compile(optarg); break;
+		case O_ID: idt = arg_tmpl(NULL, optarg, usage); break;
+		case O_URL: urlt = arg_tmpl(NULL, optarg, usage); break;
+		case O_NAME: namet = arg_tmpl(NULL, optarg, usage); break;
 		case O_HEADERFILE:
 			if (http_header_file(optarg, &secret, err,
 			    sizeof(err)) < 0)
@@ -105,7 +92,7 @@ parse_args(int argc, char *argv[], struct http_opts *ho, struct nd_opts *o,
 		msg_usage(usage);
 	}
 	if (idt == NULL)
-		idt = compile("{body.id}");
+		idt = arg_tmpl(NULL, "{body.id}", usage);
 	if (urlt == NULL && api == NULL) {
 		msg_err("give --api (or JOB_API_URL) or --url");
 		msg_usage(usage);
