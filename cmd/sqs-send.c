@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arg.h"
 #include "bignum.h"
 #include "msg.h"
 #include "nd.h"
-#include "opt.h"
 #include "sqs.h"
 #include "tmpl.h"
 #include "xmem.h"
@@ -251,21 +251,13 @@ bad:
 	return ND_FAIL;
 }
 
-static struct tmpl *
-compile(const char *opt, const char *text)
-{
-	struct tmpl *t;
-	char err[1024];
+/* the options as given that the set-up still needs */
+struct args {
+	const char *queue, *endpoint, *errors;
+};
 
-	if ((t = tmpl_compile(text, err, sizeof(err))) == NULL) {
-		msg_err("%s: %s", opt, err);
-		msg_usage(usage);
-	}
-	return t;
-}
-
-int
-main(int argc, char *argv[])
+static void
+parse_options(int argc, char *argv[], struct nd_opts *o, struct args *a)
 {
 	enum { O_BODY = 256, O_GROUP, O_DEDUP, O_DELAY, O_ATTR, O_ENDPOINT,
 	    O_ERRORS };
@@ -283,27 +275,24 @@ main(int argc, char *argv[])
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0}
 	};
-	const char *queue = NULL, *endpoint = NULL, *errors = NULL;
-	char *ep;
-	struct nd_opts o;
 	char err[1024];
-	int c, rc;
+	int c;
 
-	msg_prog = "sqs-send";
-	memset(&o, 0, sizeof(o));
 	while ((c = getopt_long(argc, argv, "ehq:V", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'e': o.eflag = 1; break;
-		case 'q': queue = optarg; break;
-		case O_BODY: tbody = compile("--body", optarg); break;
-		case O_GROUP: tgroup = compile("--group-id", optarg); break;
-		case O_DEDUP: tdedup = compile("--dedup-id", optarg); break;
+		case 'e': o->eflag = 1; break;
+		case 'q': a->queue = optarg; break;
+		case O_BODY:
+			tbody = arg_tmpl("--body", optarg, usage);
+			break;
+		case O_GROUP:
+			tgroup = arg_tmpl("--group-id", optarg, usage);
+			break;
+		case O_DEDUP:
+			tdedup = arg_tmpl("--dedup-id", optarg, usage);
+			break;
 		case O_DELAY:
-			if (opt_long("--delay", optarg, 0, 900, &delay, err,
-			    sizeof(err)) < 0) {
-				msg_err("%s", err);
-				msg_usage(usage);
-			}
+			delay = arg_long("--delay", optarg, 0, 900, usage);
 			break;
 		case O_ATTR:
 			if (sqs_attr_add(&attrs, &nattrs, optarg, err,
@@ -312,8 +301,8 @@ main(int argc, char *argv[])
 				msg_usage(usage);
 			}
 			break;
-		case O_ENDPOINT: endpoint = optarg; break;
-		case O_ERRORS: errors = optarg; break;
+		case O_ENDPOINT: a->endpoint = optarg; break;
+		case O_ERRORS: a->errors = optarg; break;
 		case ND_OPT_MAX_LINE:
 			nd_max_line_opt(optarg, usage);
 			break;
@@ -322,28 +311,50 @@ main(int argc, char *argv[])
 		default: msg_usage(usage);
 		}
 	}
-	if (queue == NULL)
+	if (a->queue == NULL)
 		msg_usage(usage);
 	if (nattrs > 10)
 		msg_die(EX_USAGE, "at most 10 --attr (an SQS limit)");
-	if (errors != NULL && nd_errors_open(errors, err, sizeof(err)) == -1)
-		msg_die(EX_CONFIG, "%s", err);
+}
+
+/* the client, the queue's URL and its MaximumMessageSize */
+static void
+open_queue(const struct args *a)
+{
+	char err[1024], *ep;
+
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 		msg_die(EX_SYSTEM, "cannot start libcurl");
-	ep = sqs_endpoint_for(endpoint, queue);
+	ep = sqs_endpoint_for(a->endpoint, a->queue);
 	if (sqs_open(&cl, "sqs", ep, err, sizeof(err)) == -1)
 		msg_die(EX_CONFIG, "%s", err);
 	free(ep);
 	cl.on_retry = on_retry;
-	if (sqs_queue_url(&cl, queue, &qurl, err, sizeof(err)) == -1)
+	if (sqs_queue_url(&cl, a->queue, &qurl, err, sizeof(err)) == -1)
 		msg_die(cl.fail == SQS_FAIL_TEMP ? EX_TEMPFAIL : EX_REMOTE,
-		    "cannot find queue %s: %s", queue, err);
+		    "cannot find queue %s: %s", a->queue, err);
 	if (sqs_max_size(&cl, qurl, &maxsize, err, sizeof(err)) == -1) {
 		/* no sqs:GetQueueAttributes: the limit every queue had */
 		msg_warn("cannot read the MaximumMessageSize of %s: %s; "
 		    "assuming %d bytes", qurl, err, SQS_SIZE_OLD);
 		maxsize = SQS_SIZE_OLD;
 	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct nd_opts o = {0};
+	struct args a = {0};
+	char err[1024];
+	int rc;
+
+	msg_prog = "sqs-send";
+	parse_options(argc, argv, &o, &a);
+	if (a.errors != NULL &&
+	    nd_errors_open(a.errors, err, sizeof(err)) == -1)
+		msg_die(EX_CONFIG, "%s", err);
+	open_queue(&a);
 	o.idle = on_pause;
 	o.idle_ms = PAUSE_MS;
 	rc = nd_run(argv + optind, argc - optind, send_one, NULL, &o);
