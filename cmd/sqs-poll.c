@@ -330,8 +330,13 @@ take_lock(const char *file)
 	/* fd stays open: the lock lasts as long as the process */
 }
 
-int
-main(int argc, char *argv[])
+/* the options as given that the set-up still needs */
+struct args {
+	const char *queue, *lock, *endpoint;
+};
+
+static void
+parse_options(int argc, char *argv[], struct args *a)
 {
 	enum { O_WAIT = 256, O_IDLE, O_VIS, O_DELETE, O_LOCK, O_RAW, O_S3,
 	    O_ENDPOINT, O_ONCE };
@@ -351,48 +356,51 @@ main(int argc, char *argv[])
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0}
 	};
-	const char *queue = NULL, *lock = NULL, *endpoint = NULL;
-	char *ep;
-	char err[1024];
-	json_t *req, *resp, *msgs, *m;
-	int64_t last;
-	long got = 0, w, left;
-	size_t i, n;
-	int c, rc;
+	int c;
 
-	msg_prog = "sqs-poll";
 	while ((c = getopt_long(argc, argv, "hn:q:V", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'q': queue = optarg; break;
-		case 'n': maxn = arg_long("-n", optarg, 1, LONG_MAX, usage); break;
+		case 'q': a->queue = optarg; break;
+		case 'n':
+			maxn = arg_long("-n", optarg, 1, LONG_MAX, usage);
+			break;
 		case O_ONCE: once = 1; break;
-		case O_WAIT: wait_s = arg_long("--wait", optarg, 0, 20, usage); break;
+		case O_WAIT:
+			wait_s = arg_long("--wait", optarg, 0, 20, usage);
+			break;
 		case O_IDLE:
 			idle_exit = arg_long("--idle-exit", optarg, 1,
 			    LONG_MAX / 1000, usage);
 			break;
 		case O_VIS:
-			visibility = arg_long("--visibility", optarg, 0, 43200, usage);
+			visibility = arg_long("--visibility", optarg, 0,
+			    43200, usage);
 			break;
 		case O_DELETE: dflag = 1; break;
-		case O_LOCK: lock = optarg; break;
+		case O_LOCK: a->lock = optarg; break;
 		case O_RAW: raw = 1; break;
 		case O_S3: s3flag = 1; break;
-		case O_ENDPOINT: endpoint = optarg; break;
+		case O_ENDPOINT: a->endpoint = optarg; break;
 		case 'h': msg_help(usage);
 		case 'V': msg_version();
 		default: msg_usage(usage);
 		}
 	}
-	if (optind != argc || queue == NULL)
+	if (optind != argc || a->queue == NULL)
 		msg_usage(usage);
 	if (wait_s < 0)
 		wait_s = once ? 1 : 20;
-	if (lock != NULL)
-		take_lock(lock);
+}
+
+/* the client and the queue's URL; 0, or -1 when a TERM came first */
+static int
+open_queue(const struct args *a)
+{
+	char err[1024], *ep;
+
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 		msg_die(EX_SYSTEM, "cannot start libcurl");
-	ep = sqs_endpoint_for(endpoint, queue);
+	ep = sqs_endpoint_for(a->endpoint, a->queue);
 	if (sqs_open(&cl, "sqs", ep, err, sizeof(err)) == -1)
 		msg_die(EX_CONFIG, "%s", err);
 	free(ep);
@@ -400,16 +408,67 @@ main(int argc, char *argv[])
 	/* from here on a TERM ends the run with 0, GetQueueUrl included */
 	nd_signals();
 	cl.stop = &nd_stop;
-	if (sqs_queue_url(&cl, queue, &qurl, err, sizeof(err)) == -1) {
-		if (cl.fail == SQS_FAIL_CANCELED) {
-			sqs_close(&cl);
-			curl_global_cleanup();
-			return nd_status();
-		}
-		msg_die(fail_code(), "cannot find queue %s: %s", queue, err);
+	if (sqs_queue_url(&cl, a->queue, &qurl, err, sizeof(err)) == -1) {
+		if (cl.fail == SQS_FAIL_CANCELED)
+			return -1;
+		msg_die(fail_code(), "cannot find queue %s: %s", a->queue,
+		    err);
 	}
-	dels = json_array();
-	last = sys_now_ms();
+	return 0;
+}
+
+/* one ReceiveMessage of at most want messages, waiting up to w
+ * seconds; the records out, the deletes done.  The number received, or
+ * -1 when the run ends (status set on failure) */
+static long
+receive(long want, long w)
+{
+	char err[1024];
+	json_t *req, *resp, *msgs, *m;
+	size_t i, n;
+	int rc;
+
+	req = json_pack("{s:s, s:I, s:I, s:[s], s:[s], s:[s]}",
+	    "QueueUrl", qurl,
+	    "MaxNumberOfMessages", (json_int_t)want,
+	    "WaitTimeSeconds", (json_int_t)w,
+	    "AttributeNames", "All",
+	    "MessageSystemAttributeNames", "All",
+	    "MessageAttributeNames", "All");
+	if (visibility >= 0)
+		json_object_set_new(req, "VisibilityTimeout",
+		    json_integer(visibility));
+	rc = sqs_call(&cl, "ReceiveMessage", req, &resp, w, 1, err,
+	    sizeof(err));
+	json_decref(req);
+	if (rc == -1) {
+		if (cl.fail == SQS_FAIL_CANCELED)
+			return -1;
+		msg_err("cannot receive from %s: %s", qurl, err);
+		status = fail_code();
+		return -1;
+	}
+	msgs = json_object_get(resp, "Messages");
+	n = json_array_size(msgs);
+	json_array_foreach(msgs, i, m)
+		emit(m);
+	/* records out before deleting and before the next wait */
+	nd_flush();
+	json_decref(resp);
+	if (json_array_size(dels) > 0 && (rc = delete_done()) != 0) {
+		status = rc;
+		return -1;
+	}
+	return (long)n;
+}
+
+/* receive until -n, --once, --idle-exit, a failure or a TERM ends it */
+static void
+poll_loop(void)
+{
+	int64_t last = sys_now_ms();
+	long got = 0, w, left, n;
+
 	while (!nd_stop) {
 		w = wait_s;
 		if (idle_exit > 0) {
@@ -420,44 +479,33 @@ main(int argc, char *argv[])
 			if (left < w)
 				w = left;
 		}
-		req = json_pack("{s:s, s:I, s:I, s:[s], s:[s], s:[s]}",
-		    "QueueUrl", qurl,
-		    "MaxNumberOfMessages", (json_int_t)(maxn > 0 &&
-		    maxn - got < 10 ? maxn - got : 10),
-		    "WaitTimeSeconds", (json_int_t)w,
-		    "AttributeNames", "All",
-		    "MessageSystemAttributeNames", "All",
-		    "MessageAttributeNames", "All");
-		if (visibility >= 0)
-			json_object_set_new(req, "VisibilityTimeout",
-			    json_integer(visibility));
-		rc = sqs_call(&cl, "ReceiveMessage", req, &resp, w, 1, err,
-		    sizeof(err));
-		json_decref(req);
-		if (rc == -1) {
-			if (cl.fail == SQS_FAIL_CANCELED)
-				break;
-			msg_err("cannot receive from %s: %s", qurl, err);
-			status = fail_code();
+		n = receive(maxn > 0 && maxn - got < 10 ? maxn - got : 10, w);
+		if (n < 0)
 			break;
-		}
-		msgs = json_object_get(resp, "Messages");
-		n = json_array_size(msgs);
-		json_array_foreach(msgs, i, m)
-			emit(m);
-		got += (long)n;
-		/* records out before deleting and before the next wait */
-		nd_flush();
-		json_decref(resp);
-		if (json_array_size(dels) > 0 && (rc = delete_done()) != 0) {
-			status = rc;
-			break;
-		}
+		got += n;
 		if (n > 0)
 			last = sys_now_ms();
 		if ((once && n == 0) || (maxn > 0 && got >= maxn))
 			break;
 	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct args a = {0};
+
+	msg_prog = "sqs-poll";
+	parse_options(argc, argv, &a);
+	if (a.lock != NULL)
+		take_lock(a.lock);
+	if (open_queue(&a) < 0) {
+		sqs_close(&cl);
+		curl_global_cleanup();
+		return nd_status();
+	}
+	dels = json_array();
+	poll_loop();
 	nd_flush();
 	json_decref(dels);
 	free(qurl);
