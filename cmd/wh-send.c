@@ -368,12 +368,40 @@ read_file(const char *path, size_t *len, int code)
 
 enum {
 	O_BODYFILE = 256, O_HEADERFILE, O_ACCEPT, O_SIGN, O_SECRETFILE,
-	O_SIGNID, O_SIGNHEADER, O_SIGNPREFIX, O_SIGNENC, O_RETRIES,
+	O_SIGNID, O_SIGHEADER, O_SIGPREFIX, O_SIGENC, O_RETRIES,
 	O_RETRYALL, O_MAXBODY, O_ERRORS
 };
 
-int
-main(int argc, char *argv[])
+/* the options as given that the set-up still needs */
+struct args {
+	const char *url, *data, *bodyfile, *errors, *acc, *sid;
+	const char *scheme, *secretfile, *sighdr, *sigpre, *sigenc;
+};
+
+/* -H 'Name: value' */
+static void
+add_hdr(const char *arg)
+{
+	const char *c;
+
+	if (!http_header_ok(arg)) {
+		msg_err("-H takes 'Name: value'");
+		msg_usage(usage);
+	}
+	hdrs = xrealloc(hdrs, (nhdrs + 1) * sizeof(*hdrs));
+	c = strchr(arg, ':');
+	hdrs[nhdrs].name = xstrndup(arg, (size_t)(c - arg));
+	for (c++; *c == ' ' || *c == '\t'; c++)
+		;
+	hdrs[nhdrs].val = arg_tmpl(NULL, c, usage);
+	if (strcasecmp(hdrs[nhdrs].name, "content-type") == 0)
+		has_ctype = 1;
+	nhdrs++;
+}
+
+static void
+parse_options(int argc, char *argv[], struct http_opts *ho,
+    struct nd_opts *o, struct args *a)
 {
 	static const struct option longopts[] = {
 		{"url", required_argument, NULL, 'u'},
@@ -386,9 +414,9 @@ main(int argc, char *argv[])
 		{"sign", required_argument, NULL, O_SIGN},
 		{"secret-file", required_argument, NULL, O_SECRETFILE},
 		{"sign-id", required_argument, NULL, O_SIGNID},
-		{"sign-header", required_argument, NULL, O_SIGNHEADER},
-		{"sign-prefix", required_argument, NULL, O_SIGNPREFIX},
-		{"sign-encoding", required_argument, NULL, O_SIGNENC},
+		{"sign-header", required_argument, NULL, O_SIGHEADER},
+		{"sign-prefix", required_argument, NULL, O_SIGPREFIX},
+		{"sign-encoding", required_argument, NULL, O_SIGENC},
 		{"jobs", required_argument, NULL, 'j'},
 		{"timeout", required_argument, NULL, 't'},
 		{"retries", required_argument, NULL, O_RETRIES},
@@ -402,75 +430,49 @@ main(int argc, char *argv[])
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0}
 	};
-	struct http_opts ho;
-	struct http_pool *pool;
-	struct http_tool tool = { build, done, NULL };
-	struct nd_opts o = {0};
-	const char *url = NULL, *data = NULL, *bodyfile = NULL;
-	const char *errors = NULL, *scheme = NULL, *secretfile = NULL;
-	const char *sighdr = NULL, *sigpre = NULL, *sigenc = NULL;
-	const char *acc = "2xx", *sid = NULL, *c;
-	char err[1024], *text;
-	size_t len, i;
-	json_t *j;
-	int ch, rc;
+	char err[1024];
+	int ch;
 
-	msg_prog = "wh-send";
-	http_opts_init(&ho, msg_prog);
 	while ((ch = getopt_long(argc, argv, "d:eH:hj:nqt:u:VX:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
-		case 'u': url = optarg; break;
+		case 'u': a->url = optarg; break;
 		case 'X': method = optarg; break;
-		case 'H':
-			if (!http_header_ok(optarg)) {
-				msg_err("-H takes 'Name: value'");
-				msg_usage(usage);
-			}
-			hdrs = xrealloc(hdrs, (nhdrs + 1) * sizeof(*hdrs));
-			c = strchr(optarg, ':');
-			hdrs[nhdrs].name = xstrndup(optarg,
-			    (size_t)(c - optarg));
-			for (c++; *c == ' ' || *c == '\t'; c++)
-				;
-			if ((hdrs[nhdrs].val = tmpl_compile(c, err,
-			    sizeof(err))) == NULL) {
-				msg_err("%s", err);
-				msg_usage(usage);
-			}
-			if (strcasecmp(hdrs[nhdrs].name, "content-type") == 0)
-				has_ctype = 1;
-			nhdrs++;
-			break;
-		case 'd': data = optarg; break;
-		case O_BODYFILE: bodyfile = optarg; break;
+		case 'H': add_hdr(optarg); break;
+		case 'd': a->data = optarg; break;
+		case O_BODYFILE: a->bodyfile = optarg; break;
 		case O_HEADERFILE:
 			if (http_header_file(optarg, &secret, err,
 			    sizeof(err)) < 0)
 				msg_die(EX_CONFIG, "%s", err);
 			break;
-		case O_ACCEPT: acc = optarg; break;
-		case O_SIGN: scheme = optarg; break;
-		case O_SECRETFILE: secretfile = optarg; break;
-		case O_SIGNID: sid = optarg; break;
-		case O_SIGNHEADER: sighdr = optarg; break;
-		case O_SIGNPREFIX: sigpre = optarg; break;
-		case O_SIGNENC: sigenc = optarg; break;
-		case 'j': ho.jobs = (int)arg_long("-j", optarg, 1, 256, usage); break;
-		case 't': ho.timeout = arg_long("-t", optarg, 1, 86400, usage); break;
-		case O_RETRIES:
-			ho.retries = (int)arg_long("--retries", optarg, 0, 100, usage);
+		case O_ACCEPT: a->acc = optarg; break;
+		case O_SIGN: a->scheme = optarg; break;
+		case O_SECRETFILE: a->secretfile = optarg; break;
+		case O_SIGNID: a->sid = optarg; break;
+		case O_SIGHEADER: a->sighdr = optarg; break;
+		case O_SIGPREFIX: a->sigpre = optarg; break;
+		case O_SIGENC: a->sigenc = optarg; break;
+		case 'j':
+			ho->jobs = (int)arg_long("-j", optarg, 1, 256, usage);
 			break;
-		case O_RETRYALL: ho.retry_all = 1; break;
+		case 't':
+			ho->timeout = arg_long("-t", optarg, 1, 86400, usage);
+			break;
+		case O_RETRIES:
+			ho->retries = (int)arg_long("--retries", optarg, 0,
+			    100, usage);
+			break;
+		case O_RETRYALL: ho->retry_all = 1; break;
 		case O_MAXBODY:
-			ho.body_max = arg_size("--max-body", optarg, 0,
+			ho->body_max = arg_size("--max-body", optarg, 0,
 			    1L << 30, usage);
 			break;
-		case O_ERRORS: errors = optarg; break;
+		case O_ERRORS: a->errors = optarg; break;
 		case ND_OPT_MAX_LINE:
 			nd_max_line_opt(optarg, usage);
 			break;
-		case 'e': o.eflag = 1; break;
+		case 'e': o->eflag = 1; break;
 		case 'n': nflag = 1; break;
 		case 'q': msg_quiet = 1; break;
 		case 'h': msg_help(usage);
@@ -478,11 +480,19 @@ main(int argc, char *argv[])
 		default:  msg_usage(usage);
 		}
 	}
-	if (url == NULL) {
+}
+
+/* the options that go together; the URL, -d and --sign-id templates */
+static void
+check_options(const struct args *a)
+{
+	char err[1024];
+
+	if (a->url == NULL) {
 		msg_err("give a URL (-u)");
 		msg_usage(usage);
 	}
-	if (data != NULL && bodyfile != NULL) {
+	if (a->data != NULL && a->bodyfile != NULL) {
 		msg_err("-d and --body-file do not go together");
 		msg_usage(usage);
 	}
@@ -490,88 +500,92 @@ main(int argc, char *argv[])
 		msg_err("bad method '%s': upper-case letters only", method);
 		msg_usage(usage);
 	}
-	if (parse_accept(acc) < 0) {
+	if (parse_accept(a->acc) < 0) {
 		msg_err("bad --accept '%s': statuses, ranges (200-204) or "
-		    "classes (2xx), comma separated", acc);
+		    "classes (2xx), comma separated", a->acc);
 		msg_usage(usage);
 	}
-	if ((urlt = tmpl_compile(url, err, sizeof(err))) == NULL) {
+	urlt = arg_tmpl(NULL, a->url, usage);
+	if (strchr(a->url, '{') == NULL &&
+	    http_url_check(a->url, err, sizeof(err)) < 0) {
 		msg_err("%s", err);
 		msg_usage(usage);
 	}
-	if (strchr(url, '{') == NULL &&
-	    http_url_check(url, err, sizeof(err)) < 0) {
-		msg_err("%s", err);
-		msg_usage(usage);
-	}
-	if (data != NULL &&
-	    (bodyt = tmpl_compile(data, err, sizeof(err))) == NULL) {
-		msg_err("%s", err);
-		msg_usage(usage);
-	}
-	if (sid != NULL &&
-	    (sigid = tmpl_compile(sid, err, sizeof(err))) == NULL) {
-		msg_err("%s", err);
-		msg_usage(usage);
-	}
-	if (bodyfile != NULL) {
-		json_error_t je;
+	if (a->data != NULL)
+		bodyt = arg_tmpl(NULL, a->data, usage);
+	if (a->sid != NULL)
+		sigid = arg_tmpl(NULL, a->sid, usage);
+}
 
-		text = read_file(bodyfile, &len, EX_CONFIG);
-		if ((j = json_loadb(text, len, JSON_DECODE_ANY, &je)) == NULL)
-			msg_die(EX_CONFIG, "%s:%d: invalid JSON: %s", bodyfile,
-			    je.line, je.text);
-		free(text);
-		if ((bodyj = jtmpl_compile(j, err, sizeof(err))) == NULL)
-			msg_die(EX_CONFIG, "%s: %s", bodyfile, err);
-		json_decref(j);
-	}
-	if ((scheme == NULL) != (secretfile == NULL)) {
+/* --body-file: the JSON template */
+static void
+load_body(const char *bodyfile)
+{
+	json_error_t je;
+	char err[1024], *text;
+	size_t len;
+	json_t *j;
+
+	text = read_file(bodyfile, &len, EX_CONFIG);
+	if ((j = json_loadb(text, len, JSON_DECODE_ANY, &je)) == NULL)
+		msg_die(EX_CONFIG, "%s:%d: invalid JSON: %s", bodyfile,
+		    je.line, je.text);
+	free(text);
+	if ((bodyj = jtmpl_compile(j, err, sizeof(err))) == NULL)
+		msg_die(EX_CONFIG, "%s: %s", bodyfile, err);
+	json_decref(j);
+}
+
+/* --sign: the scheme, the secret, hmac-sha256's header */
+static void
+setup_signing(const struct args *a)
+{
+	char err[1024], *text;
+	size_t len;
+	int s;
+
+	if ((a->scheme == NULL) != (a->secretfile == NULL)) {
 		msg_err("--sign and --secret-file go together");
 		msg_usage(usage);
 	}
-	if ((sighdr || sigpre || sigenc) && (scheme == NULL ||
-	    whsig_scheme(scheme) != WHSIG_HMAC_SHA256)) {
+	if ((a->sighdr || a->sigpre || a->sigenc) && (a->scheme == NULL ||
+	    whsig_scheme(a->scheme) != WHSIG_HMAC_SHA256)) {
 		msg_err("--sign-header, --sign-prefix and --sign-encoding are "
 		    "for --sign hmac-sha256");
 		msg_usage(usage);
 	}
-	if (scheme != NULL) {
-		int s = whsig_scheme(scheme);
-
-		if (s < 0) {
-			msg_err("unknown --sign '%s' (standard, github, "
-			    "slack, stripe, hmac-sha256)", scheme);
+	if (a->scheme == NULL)
+		return;
+	if ((s = whsig_scheme(a->scheme)) < 0) {
+		msg_err("unknown --sign '%s' (standard, github, slack, "
+		    "stripe, hmac-sha256)", a->scheme);
+		msg_usage(usage);
+	}
+	whsig_init(&sig, s);
+	text = read_file(a->secretfile, &len, EX_CONFIG);
+	if (whsig_load_secret(&sig, text, len, err, sizeof(err)) < 0)
+		msg_die(EX_CONFIG, "%s: %s", a->secretfile, err);
+	memset(text, 0, len);
+	free(text);
+	if (s == WHSIG_HMAC_SHA256) {
+		if (a->sighdr == NULL) {
+			msg_err("--sign hmac-sha256 needs --sign-header");
 			msg_usage(usage);
 		}
-		whsig_init(&sig, s);
-		text = read_file(secretfile, &len, EX_CONFIG);
-		if (whsig_load_secret(&sig, text, len, err, sizeof(err)) < 0)
-			msg_die(EX_CONFIG, "%s: %s", secretfile, err);
-		memset(text, 0, len);
-		free(text);
-		if (s == WHSIG_HMAC_SHA256) {
-			if (sighdr == NULL) {
-				msg_err("--sign hmac-sha256 needs "
-				    "--sign-header");
-				msg_usage(usage);
-			}
-			if (whsig_set_header(&sig, sighdr, sigpre, sigenc, err,
-			    sizeof(err)) < 0) {
-				msg_err("%s", err);
-				msg_usage(usage);
-			}
+		if (whsig_set_header(&sig, a->sighdr, a->sigpre, a->sigenc,
+		    err, sizeof(err)) < 0) {
+			msg_err("%s", err);
+			msg_usage(usage);
 		}
-		signing = 1;
 	}
-	if (errors != NULL && nd_errors_open(errors, err, sizeof(err)) < 0)
-		msg_die(EX_CONFIG, "%s", err);
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
-		msg_die(EX_SYSTEM, "cannot start libcurl");
-	if ((pool = http_pool_new(&ho, err, sizeof(err))) == NULL)
-		msg_die(EX_SYSTEM, "%s", err);
-	rc = http_run(argv + optind, argc - optind, pool, &tool, NULL, &o);
-	http_pool_free(pool);
+	signing = 1;
+}
+
+static void
+free_all(void)
+{
+	size_t i;
+
 	whsig_clear(&sig);
 	curl_slist_free_all(secret);
 	for (i = 0; i < nhdrs; i++) {
@@ -583,6 +597,36 @@ main(int argc, char *argv[])
 	tmpl_free(bodyt);
 	tmpl_free(sigid);
 	jtmpl_free(bodyj);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct http_opts ho;
+	struct http_pool *pool;
+	struct http_tool tool = { build, done, NULL };
+	struct nd_opts o = {0};
+	struct args a = { .acc = "2xx" };
+	char err[1024];
+	int rc;
+
+	msg_prog = "wh-send";
+	http_opts_init(&ho, msg_prog);
+	parse_options(argc, argv, &ho, &o, &a);
+	check_options(&a);
+	if (a.bodyfile != NULL)
+		load_body(a.bodyfile);
+	setup_signing(&a);
+	if (a.errors != NULL &&
+	    nd_errors_open(a.errors, err, sizeof(err)) < 0)
+		msg_die(EX_CONFIG, "%s", err);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+		msg_die(EX_SYSTEM, "cannot start libcurl");
+	if ((pool = http_pool_new(&ho, err, sizeof(err))) == NULL)
+		msg_die(EX_SYSTEM, "%s", err);
+	rc = http_run(argv + optind, argc - optind, pool, &tool, NULL, &o);
+	http_pool_free(pool);
+	free_all();
 	curl_global_cleanup();
 	return rc;
 }
