@@ -21,8 +21,8 @@
 static const char usage[] =
     "usage: wh-send [-ehnqV] -u url [-X method] [-H 'name: value']... "
     "[-d body | --body-file file] [--header-file file] [--accept list] "
-    "[--sign scheme --secret-file file] [--sign-id id] [--sign-header name] "
-    "[--sign-prefix text] [--sign-encoding hex|base64] [-j jobs] "
+    "[--sign scheme --secret-file file] [--sign-id id] [--sig-header name] "
+    "[--sig-prefix text] [--sig-encoding hex|base64] [-j jobs] "
     "[-t seconds] [--retries n] [--retry-all] [--max-body bytes] "
     "[--errors file] [--max-line bytes] [file ...]";
 
@@ -414,6 +414,10 @@ parse_options(int argc, char *argv[], struct http_opts *ho,
 		{"sign", required_argument, NULL, O_SIGN},
 		{"secret-file", required_argument, NULL, O_SECRETFILE},
 		{"sign-id", required_argument, NULL, O_SIGNID},
+		/* wh-listen's spellings; the --sign-* ones came first */
+		{"sig-header", required_argument, NULL, O_SIGHEADER},
+		{"sig-prefix", required_argument, NULL, O_SIGPREFIX},
+		{"sig-encoding", required_argument, NULL, O_SIGENC},
 		{"sign-header", required_argument, NULL, O_SIGHEADER},
 		{"sign-prefix", required_argument, NULL, O_SIGPREFIX},
 		{"sign-encoding", required_argument, NULL, O_SIGENC},
@@ -550,7 +554,7 @@ setup_signing(const struct args *a)
 	}
 	if ((a->sighdr || a->sigpre || a->sigenc) && (a->scheme == NULL ||
 	    whsig_scheme(a->scheme) != WHSIG_HMAC_SHA256)) {
-		msg_err("--sign-header, --sign-prefix and --sign-encoding are "
+		msg_err("--sig-header, --sig-prefix and --sig-encoding are "
 		    "for --sign hmac-sha256");
 		msg_usage(usage);
 	}
@@ -569,7 +573,7 @@ setup_signing(const struct args *a)
 	free(text);
 	if (s == WHSIG_HMAC_SHA256) {
 		if (a->sighdr == NULL) {
-			msg_err("--sign hmac-sha256 needs --sign-header");
+			msg_err("--sign hmac-sha256 needs --sig-header");
 			msg_usage(usage);
 		}
 		if (whsig_set_header(&sig, a->sighdr, a->sigpre, a->sigenc,

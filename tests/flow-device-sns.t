@@ -27,8 +27,8 @@ cat >"$TMP/readings" <<'R'
 R
 # the devices sign their posts (wh-send does what device firmware would)
 run wh-send -u "http://127.0.0.1:$LP/readings" --sign hmac-sha256 \
-    --secret-file "$TMP/secret" --sign-header X-Signature \
-    --sign-prefix sha256= "$TMP/readings"
+    --secret-file "$TMP/secret" --sig-header X-Signature \
+    --sig-prefix sha256= "$TMP/readings"
 is "signed readings accepted" "$(recs 'r["http"]["status"]')" "200
 200
 200"

@@ -1,7 +1,7 @@
 #!/bin/sh
 # wh-send --sign: the signatures a receiver checks, replay of captures
 . tests/lib.sh
-plan 14
+plan 17
 . tests/fake/start.sh
 start_fake
 U=http://127.0.0.1:$PORT
@@ -34,13 +34,28 @@ run wh-send --sign standard --secret-file "$DATA/http/standard.secret" \
     -u "$U/std" <"$DATA/http/records.ndjson"
 is "standard: fresh ids differ" "$(reqs 'r["headers"]["webhook-id"]' | sort -u | wc -l | tr -d ' ')" 3
 
-# hmac-sha256 with a header, prefix and base64
+# hmac-sha256 with a header, prefix and base64 (the first spellings,
+# --sign-*, still accepted)
 : >"$REQLOG"
 run wh-send --sign hmac-sha256 --secret-file "$DATA/http/github.secret" \
     --sign-header X-Signature --sign-prefix 'sha256=' --sign-encoding base64 \
     -d '{payload}' -u "$U/h" "$TMP/gh.ndjson"
 is "hmac-sha256: header" "$(reqs 'r["headers"]["x-signature"]')" \
     "sha256=$(printf 'Hello, World!' | openssl dgst -sha256 -hmac "It's a Secret to Everybody" -binary | base64)"
+
+# the same in wh-listen's spellings, --sig-*, hex
+: >"$REQLOG"
+run wh-send --sign hmac-sha256 --secret-file "$DATA/http/github.secret" \
+    --sig-header X-Hub-Signature-256 --sig-prefix 'sha256=' --sig-encoding hex \
+    -d '{payload}' -u "$U/h" "$TMP/gh.ndjson"
+is "hmac-sha256, --sig-header: GitHub's documented signature" \
+    "$(reqs 'r["headers"]["x-hub-signature-256"]')" \
+    "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
+run wh-send --sign github --secret-file "$DATA/http/github.secret" \
+    --sig-header X-Sig -u "$U/x" </dev/null
+is "--sig-header without hmac-sha256: exit 2" "$RC" 2
+like "--sig-header without hmac-sha256: message" "$ERR" \
+    '^wh-send: --sig-header, --sig-prefix and --sig-encoding are for --sign hmac-sha256'
 
 # replay a captured webhook file to a test endpoint
 : >"$REQLOG"
