@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "bignum.h"
-#include "http.h"
+#include "httprun.h"
 #include "msg.h"
 #include "nd.h"
 #include "slackresp.h"

@@ -9,7 +9,7 @@
 #include <openssl/rand.h>
 
 #include "bignum.h"
-#include "http.h"
+#include "httprun.h"
 #include "arg.h"
 #include "msg.h"
 #include "nd.h"

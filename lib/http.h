@@ -1,4 +1,4 @@
-/* http: libcurl transfers for the network tools: an ordered window of
+/* http: the one HTTP engine of the network tools: an ordered window of
  * requests on one multi handle, retries with backoff, Retry-After */
 #ifndef HTTP_H
 #define HTTP_H
@@ -118,8 +118,6 @@ void http_xfer_free(struct http_xfer *x);
  * caller must not touch x afterwards from another thread. */
 void http_xfer_release(struct http_xfer *x);
 
-/* Monotonic milliseconds. */
-
 /* A pool of transfers on one multi handle; NULL with err on failure. */
 struct http_pool *http_pool_new(const struct http_opts *o, char *err,
     size_t errlen);
@@ -140,6 +138,9 @@ struct http_xfer *http_pool_take(struct http_pool *p);
  */
 int http_pool_run(struct http_pool *p, int ms, int fd, char *err,
     size_t errlen);
+/* Set the pool's on_retry to fn if the tool's options gave none. */
+void http_pool_default_on_retry(struct http_pool *p, void (*fn)(
+    struct http_xfer *x, const char *why, int n, int of, long wait_ms));
 /* Give up transfers not in flight (waiting to start or to retry) when
  * the run stops: they end HTTP_CANCELED. */
 void http_pool_cancel_waits(struct http_pool *p);
@@ -176,30 +177,5 @@ char *http_secret_file(const char *path, char *err, size_t errlen);
 /* Whether "Name: value" is a well formed header line (name a token,
  * value without CR or LF). */
 int http_header_ok(const char *line);
-
-/* What a tool does per record for http_run. */
-struct http_tool {
-	/* The transfer for a record, or NULL with err: the record fails
-	 * (reported in its turn). */
-	struct http_xfer *(*build)(struct nd_rec *r, void *arg, char *err,
-	    size_t errlen);
-	/* The transfer ended (in input order): write the output record and
-	 * return 0, or return ND_FAIL with err, or an exit code >= 3 with
-	 * err to fail the record and read no more input. */
-	int (*done)(struct nd_rec *r, struct http_xfer *x, void *arg,
-	    char *err, size_t errlen);
-	/* Optional: free x->user. */
-	void (*drop)(struct http_xfer *x, void *arg);
-};
-
-/*
- * The record loop of the network tools: read records from the files
- * ("-" or none: stdin), keep up to the pool's jobs in flight, hand the
- * results to t->done in input order, report failed records (nd_fail),
- * warn before retries, stop on SIGINT/SIGTERM after the transfers in
- * flight.  Returns the exit status for main().
- */
-int http_run(char **files, int nfiles, struct http_pool *p,
-    const struct http_tool *t, void *arg, const struct nd_opts *o);
 
 #endif
