@@ -325,7 +325,7 @@ parse_args(int argc, char *argv[], struct http_opts *ho, struct nd_opts *o,
 			    86400);
 			break;
 		case O_RETRIES:
-			ho->retries = (int)number(optarg, "--retries", 0, 100);
+			ho->retry.retries = (int)number(optarg, "--retries", 0, 100);
 			break;
 		case O_ERRORS: a->errors = optarg; break;
 		case ND_OPT_MAX_LINE:
@@ -431,9 +431,10 @@ main(int argc, char *argv[])
 	int rc;
 
 	msg_prog = "slack-post";
-	http_opts_init(&ho, msg_prog);
+	if (http_opts_init(&ho, msg_prog, err, sizeof(err)) < 0)
+		msg_die(EX_CONFIG, "%s", err);
 	ho.jobs = 1;	/* messages in a channel keep their order */
-	ho.no_retry_5xx = 1;	/* posts are not idempotent */
+	ho.retry.no_5xx = 1;	/* posts are not idempotent */
 	if ((e = getenv("SLACK_API_URL")) != NULL && *e != '\0')
 		api = (char *)e;
 	parse_args(argc, argv, &ho, &o, &a);

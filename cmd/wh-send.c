@@ -416,7 +416,8 @@ main(int argc, char *argv[])
 	int ch, rc;
 
 	msg_prog = "wh-send";
-	http_opts_init(&ho, msg_prog);
+	if (http_opts_init(&ho, msg_prog, err, sizeof(err)) < 0)
+		msg_die(EX_CONFIG, "%s", err);
 	while ((ch = getopt_long(argc, argv, "d:eH:hj:nqt:u:VX:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
@@ -459,9 +460,9 @@ main(int argc, char *argv[])
 		case 'j': ho.jobs = (int)arg_long("-j", optarg, 1, 256, usage); break;
 		case 't': ho.timeout = arg_long("-t", optarg, 1, 86400, usage); break;
 		case O_RETRIES:
-			ho.retries = (int)arg_long("--retries", optarg, 0, 100, usage);
+			ho.retry.retries = (int)arg_long("--retries", optarg, 0, 100, usage);
 			break;
-		case O_RETRYALL: ho.retry_all = 1; break;
+		case O_RETRYALL: ho.retry.all = 1; break;
 		case O_MAXBODY:
 			ho.body_max = arg_size("--max-body", optarg, 0,
 			    1L << 30, usage);

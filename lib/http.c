@@ -21,25 +21,18 @@ struct http_pool {
 	int active;
 	CURL **idle;		/* easy handles kept for reuse */
 	size_t nidle;
-	unsigned int seed;
 	atomic_int woken;	/* a wakeup is on its way to the poll */
 };
 
-void
-http_opts_init(struct http_opts *o, const char *tool)
+int
+http_opts_init(struct http_opts *o, const char *tool, char *err,
+    size_t errlen)
 {
 	static char ua[128];
-	const char *b;
-	char *end;
-	long v;
 
 	memset(o, 0, sizeof(*o));
 	o->jobs = 4;
 	o->timeout = 30;
-	o->retries = 3;
-	o->backoff_ms = 500;
-	o->backoff_max_ms = 30000;
-	o->retry_after_max = 120;
 	o->body_max = 1024 * 1024;
 	o->max_redirs = 10;
 	snprintf(ua, sizeof(ua), "%s/%s (hookpipe)", tool,
@@ -50,13 +43,7 @@ http_opts_init(struct http_opts *o, const char *tool)
 #endif
 	    );
 	o->user_agent = ua;
-	/* tests shorten the waits; not worth an option */
-	if ((b = getenv("HOOKPIPE_BACKOFF")) != NULL && *b != '\0') {
-		errno = 0;
-		v = strtol(b, &end, 10);
-		if (errno == 0 && *end == '\0' && v >= 0 && v <= 600000)
-			o->backoff_ms = v;
-	}
+	return http_retry_init(&o->retry, 3, 500, 30000, err, errlen);
 }
 
 struct http_xfer *
@@ -151,7 +138,6 @@ http_pool_new(const struct http_opts *o, char *err, size_t errlen)
 	    (long)p->o.jobs);
 	curl_multi_setopt(p->multi, CURLMOPT_MAXCONNECTS,
 	    (long)p->o.jobs * 2);
-	p->seed = (unsigned int)(sys_now_ms() ^ getpid());
 	return p;
 }
 
@@ -449,13 +435,6 @@ start(struct http_pool *p, struct http_xfer *x)
 }
 
 static int
-is_connect_error(CURLcode c)
-{
-	return c == CURLE_COULDNT_CONNECT || c == CURLE_COULDNT_RESOLVE_HOST ||
-	    c == CURLE_COULDNT_RESOLVE_PROXY;
-}
-
-static int
 is_redirect(long s)
 {
 	return s == 301 || s == 302 || s == 303 || s == 307 || s == 308;
@@ -467,8 +446,7 @@ finish(struct http_pool *p, struct http_xfer *x, CURLcode code)
 {
 	CURL *e = x->easy;
 	char *loc = NULL, why[CURL_ERROR_SIZE + 64];
-	long wait, backoff;
-	int retry = 0, shift;
+	long wait;
 
 	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &x->status);
 	if (code == CURLE_OK && x->follow && is_get(x) &&
@@ -507,36 +485,19 @@ finish(struct http_pool *p, struct http_xfer *x, CURLcode code)
 		    p->o.max_redirs ? "too many redirects" : why);
 	}
 	x->attempts++;
-	if (code != CURLE_OK)
-		retry = is_connect_error(code) || idempotent(x) ||
-		    p->o.retry_all;
-	else if (x->status == 429)
-		retry = 1;
-	else if (http_status_temp(x->status))
-		retry = idempotent(x) || p->o.retry_all ||
-		    (x->status == 503 && !p->o.no_retry_5xx);
-	if (retry && x->attempts <= p->o.retries) {
-		if (code == CURLE_OK && x->retry_after >= 0) {
-			if (x->retry_after > p->o.retry_after_max) {
-				snprintf(x->err, sizeof(x->err), "HTTP %ld "
-				    "with Retry-After %ld s, longer than %ld "
-				    "s", x->status, x->retry_after,
-				    p->o.retry_after_max);
-				goto done;
-			}
-			wait = x->retry_after * 1000;
-		} else {
-			shift = x->attempts - 1 < 20 ? x->attempts - 1 : 20;
-			backoff = p->o.backoff_ms << shift;
-			if (backoff > p->o.backoff_max_ms || backoff < 0)
-				backoff = p->o.backoff_max_ms;
-			/* jitter: half fixed, half random */
-			wait = backoff / 2 + (long)(rand_r(&p->seed) %
-			    (unsigned long)(backoff / 2 + 1));
+	if (http_retry_temp(&p->o.retry, code, x->status, idempotent(x)) &&
+	    x->attempts <= p->o.retry.retries) {
+		wait = http_retry_wait(&p->o.retry, x->attempts,
+		    code == CURLE_OK ? x->retry_after : -1);
+		if (wait < 0) {
+			snprintf(x->err, sizeof(x->err), "HTTP %ld with "
+			    "Retry-After %ld s, longer than %ld s", x->status,
+			    x->retry_after, p->o.retry.retry_after_max);
+			goto done;
 		}
 		if (p->o.on_retry != NULL)
 			p->o.on_retry(x, http_reason(x, why, sizeof(why)),
-			    x->attempts, p->o.retries, wait);
+			    x->attempts, p->o.retry.retries, wait);
 		x->due = sys_now_ms() + wait;
 		free(x->hop);
 		x->hop = NULL;	/* again from the first URL: a signed one

@@ -14,18 +14,62 @@
 struct http_xfer;
 struct http_pool;
 
+/*
+ * The one retry policy of every HTTP request of the tools (the pool's
+ * transfers, http_once, lib/sqs): how many retries, how long to wait
+ * (doubling from base_ms to cap_ms, jittered, or the server's
+ * Retry-After up to retry_after_max), and which outcomes are retried.
+ */
+#define HTTP_BACKOFF_MAX 60000	/* most HOOKPIPE_BACKOFF, ms */
+struct http_retry {
+	int retries;		/* further attempts after the first */
+	long base_ms;		/* first wait; HOOKPIPE_BACKOFF (ms) */
+	long cap_ms;		/* longest computed wait */
+	int jitter;		/* 1: wait between half and all of it */
+	long retry_after_max;	/* longest Retry-After obeyed, s (120) */
+	int all;		/* retry a POST like a GET (--retry-all) */
+	int no_5xx;		/* not idempotent: not even a 503 */
+	unsigned int seed;	/* the jitter's */
+};
+
+/*
+ * Fill rp: retries, base_ms and cap_ms as given, jitter on, Retry-After
+ * up to 120 s.  HOOKPIPE_BACKOFF (ms, 0 to HTTP_BACKOFF_MAX; tests set
+ * it) replaces base_ms, and cap_ms if it is larger.  The one place that
+ * variable is read.  Returns 0, or -1 with "bad HOOKPIPE_BACKOFF 'x': a
+ * number from 0 to 60000" in err: the tool exits 3 (EX_CONFIG).
+ */
+int http_retry_init(struct http_retry *rp, int retries, long base_ms,
+    long cap_ms, char *err, size_t errlen);
+/*
+ * The wait in ms before retry n (1 for the first): retry_after seconds
+ * if the answer said (>= 0), or -1 when that is over retry_after_max
+ * (give up); else base_ms << (n - 1) up to cap_ms, jittered.
+ */
+long http_retry_wait(struct http_retry *rp, int n, long retry_after);
+/*
+ * Whether an attempt is worth another: code is curl's result, status the
+ * HTTP status when code is CURLE_OK.  A connect error and 429 always; a
+ * transport error, 408 or 5xx if idempotent or rp->all; else a 503
+ * unless rp->no_5xx.
+ */
+int http_retry_temp(const struct http_retry *rp, CURLcode code,
+    long status, int idempotent);
+/* Whether curl could not reach the server (the request was not sent). */
+int http_connect_error(CURLcode c);
+/* Seconds in a Retry-After value (delta-seconds or an HTTP-date) at
+ * time now; -1 if it is neither. */
+long http_retry_after(const char *v, long now);
+/* Whether a status means "try again later": 408, 429, 5xx. */
+int http_status_temp(long status);
+
 /* Settings shared by every transfer of a pool. */
 struct http_opts {
 	int jobs;		/* transfers at once (default 4) */
 	long timeout;		/* seconds per attempt (default 30) */
 	int idle_timeout;	/* timeout bounds connect and stalls only,
 				 * not the whole transfer (downloads) */
-	int retries;		/* further attempts after the first (3) */
-	int retry_all;		/* retry POST like GET (--retry-all) */
-	int no_retry_5xx;	/* POST: only connect errors and 429 */
-	long backoff_ms;	/* first backoff (500); doubles, jittered */
-	long backoff_max_ms;	/* cap of one backoff (30000) */
-	long retry_after_max;	/* longest Retry-After obeyed, s (120) */
+	struct http_retry retry;	/* 3 retries, 500 ms doubling to 30 s */
 	size_t body_max;	/* response bytes kept (1 MiB) */
 	long recv_buffer;	/* bytes read at once, 0: libcurl's 16 KiB */
 	const char *user_agent;	/* "tool/version (hookpipe)" */
@@ -36,8 +80,10 @@ struct http_opts {
 	    long wait_ms);
 };
 
-/* Fill o with the defaults above; HOOKPIPE_BACKOFF (ms) sets backoff_ms. */
-void http_opts_init(struct http_opts *o, const char *tool);
+/* Fill o with the defaults above (http_retry_init for o->retry).
+ * Returns 0, or -1 with err for a bad HOOKPIPE_BACKOFF (exit 3). */
+int http_opts_init(struct http_opts *o, const char *tool, char *err,
+    size_t errlen);
 
 /* How a transfer ended, once its retries are spent. */
 enum http_result {
@@ -156,11 +202,6 @@ char *http_url_show(const char *url, int secret_path);
 /* scheme://host:port of url, lower-cased; NULL if it does not parse. */
 char *http_url_origin(const char *url);
 
-/* Seconds in a Retry-After value (delta-seconds or an HTTP-date) at
- * time now; -1 if it is neither. */
-long http_retry_after(const char *v, long now);
-/* Whether a status means "try again later": 408, 429, 5xx. */
-int http_status_temp(long status);
 /* One line for a failed transfer: "HTTP 503" or curl's reason. */
 const char *http_reason(const struct http_xfer *x, char *buf, size_t len);
 

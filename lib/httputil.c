@@ -1,5 +1,5 @@
 /* httputil: the small HTTP helpers of the network tools: URLs checked
- * and shown without secrets, Retry-After, header and secret files */
+ * and shown without secrets, header and secret files */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -116,40 +116,6 @@ http_url_origin(const char *url)
 }
 
 /* ---- small helpers ---- */
-
-long
-http_retry_after(const char *v, long now)
-{
-	const char *s;
-	char *end;
-	long n;
-	time_t t;
-
-	while (*v == ' ' || *v == '\t')
-		v++;
-	if (*v == '\0')
-		return -1;
-	for (s = v; isdigit((unsigned char)*s); s++)
-		;
-	if (s > v && (*s == '\0' || *s == ' ' || *s == '\t')) {
-		errno = 0;
-		n = strtol(v, &end, 10);
-		if (errno != 0)
-			return 1000000;	/* absurdly far: the cap handles it */
-		return n;
-	}
-	t = curl_getdate(v, NULL);
-	if (t == (time_t)-1)
-		return -1;
-	return t > now ? (long)(t - now) : 0;
-}
-
-int
-http_status_temp(long status)
-{
-	return status == 408 || status == 429 || (status >= 500 &&
-	    status <= 599);
-}
 
 int
 http_header_ok(const char *line)

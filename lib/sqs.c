@@ -31,6 +31,17 @@ fail(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts;
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
 static size_t
 write_cb(char *p, size_t size, size_t n, void *arg)
 {
@@ -103,21 +114,13 @@ int
 sqs_open(struct sqs_client *c, const char *service,
     const char *explicit_url, char *err, size_t errlen)
 {
-	const char *b;
-	char *end;
-	long v;
-
 	memset(c, 0, sizeof(*c));
 	c->service = service;
-	c->retries = 3;
-	c->backoff_ms = 200;
 	c->timeout = 30;
-	if ((b = getenv("HOOKPIPE_BACKOFF")) != NULL && *b != '\0') {
-		errno = 0;
-		v = strtol(b, &end, 10);
-		if (errno == 0 && *end == '\0' && v >= 0 && v <= 60000)
-			c->backoff_ms = v;
-	}
+	if (http_retry_init(&c->retry, 3, 200, AWSAUTH_BACKOFF_MAX, err,
+	    errlen) < 0)
+		return -1;
+	c->retry.all = 1;	/* every request may be sent again */
 	c->region = aws_region(NULL);
 	if (aws_endpoint(&c->endpoint, service, c->region, explicit_url,
 	    NULL, err, errlen) == -1)
@@ -161,7 +164,7 @@ post(struct sqs_client *c, const char *ctype, const char *target,
 	struct curl_slist *hl;
 	struct buf url = {0}, line = {0};
 	char hash[65], why[CURL_ERROR_SIZE + 64], *code, *message;
-	long wait_ms = c->backoff_ms;
+	long wait_ms;
 	CURLcode cc;
 	size_t i;
 	int attempt, temp, got;
@@ -304,8 +307,8 @@ post(struct sqs_client *c, const char *ctype, const char *target,
 			free(message);
 			/* a clock the server says is off: signed again at
 			 * the corrected time by the retry */
-			temp = c->status == 408 || c->status == 429 ||
-			    c->status >= 500 || awsauth_temp_code(c->code) ||
+			temp = http_retry_temp(&c->retry, CURLE_OK, c->status,
+			    0) || awsauth_temp_code(c->code) ||
 			    awsauth_skewed(c->code, c->date[0] ? c->date :
 			    NULL);
 			if (!temp) {
@@ -315,7 +318,7 @@ post(struct sqs_client *c, const char *ctype, const char *target,
 				return fail(err, errlen, "%s", why);
 			}
 		}
-		if (attempt >= c->retries ||
+		if (attempt >= c->retry.retries ||
 		    (c->stop != NULL && *c->stop && abortable)) {
 			buf_free(&url);
 			buf_free(&line);
@@ -325,9 +328,10 @@ post(struct sqs_client *c, const char *ctype, const char *target,
 				    "attempts)", why, attempt + 1);
 			return fail(err, errlen, "%s", why);
 		}
+		wait_ms = http_retry_wait(&c->retry, attempt + 1, -1);
 		if (c->on_retry != NULL)
-			c->on_retry(why, attempt + 1, c->retries, wait_ms);
-		awsauth_backoff(&wait_ms);
+			c->on_retry(why, attempt + 1, c->retry.retries, wait_ms);
+		sleep_ms(wait_ms);
 	}
 	buf_free(&url);
 	buf_free(&line);

@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "aws.h"
+#include "http.h"
 #include "nd.h"
 #include "tmpl.h"
 #include "xmem.h"
@@ -38,8 +39,7 @@ struct sqs_client {
 	char *region;
 	struct aws_creds creds;
 	CURL *easy;		/* reused: one kept-alive connection */
-	int retries;		/* further attempts (3) */
-	long backoff_ms;	/* first wait (200; HOOKPIPE_BACKOFF) */
+	struct http_retry retry;	/* 3 retries, 200 ms doubling to 20 s */
 	long timeout;		/* seconds per attempt, beyond any wait (30) */
 	volatile int *stop;	/* abortable requests end when it is set */
 	/* told before each retry */
