@@ -192,6 +192,84 @@ void http_pool_default_on_retry(struct http_pool *p, void (*fn)(
 void http_pool_cancel_waits(struct http_pool *p);
 
 /*
+ * One blocking request on the engine's retry policy, for the simple
+ * cases outside a pool (a signed AWS call, a certificate, instance
+ * metadata).  A client keeps one easy handle, so that its requests
+ * share one kept-alive connection; it is not for two threads at once
+ * (give each thread, or each request, its own).
+ *
+ *	struct http_client c;
+ *	struct http_call q = {0};
+ *	struct buf body = {0};
+ *
+ *	if (http_client_init(&c, err, errlen) < 0)	(curl_global_init
+ *		return -1;				 done before)
+ *	c.timeout = 5;		(optional: the fields below)
+ *	q.url = url;		(q.method, q.body, q.headers...)
+ *	q.out = &body;
+ *	if (http_once(&c, &q) < 0)
+ *		q.err says why; q.result and q.status say what kind
+ *	http_client_free(&c);
+ *
+ * No retries unless asked: http_retry_init(&c.retry, 3, 500, 30000, ...)
+ * sets them (and reads HOOKPIPE_BACKOFF).  Redirects are not followed.
+ */
+struct http_client {
+	CURL *easy;		/* reused: one kept-alive connection */
+	struct http_retry retry;	/* none until http_retry_init */
+	long timeout;		/* s per attempt (30), plus the call's wait */
+	long connect_timeout;	/* s (10) */
+	const char *user_agent;	/* "hookpipe/VERSION" */
+	const char *protocols;	/* "http,https" */
+	const char *ca_file;	/* NULL: the system's CAs */
+	size_t body_max;	/* 0: no limit; more: "response too large" */
+	volatile int *stop;	/* set: an abortable call ends while no byte
+				 * has come back, and is not retried */
+	/* told before each retry (why, its number, how many, the wait) */
+	void (*on_retry)(const char *why, int n, int of, long wait_ms);
+};
+
+struct http_call {
+	/* the request */
+	const char *method;	/* NULL: POST with a body, else GET */
+	const char *url;
+	const char *body;	/* NULL: none */
+	size_t bodylen;
+	struct curl_slist *headers;	/* the caller's (prepare may set) */
+	long wait;		/* s added to the timeout (long polls) */
+	int abortable;		/* c->stop may cancel it */
+	/* before each attempt (sign it again): set q->headers; -1 with
+	 * err ends the call (HTTP_FAIL_LOCAL) */
+	int (*prepare)(struct http_call *q, char *err, size_t errlen);
+	/* an answer that is not 2xx: say why, return 1 if it is worth a
+	 * retry, 0 if not.  NULL: "HTTP 503", http_retry_temp */
+	int (*judge)(struct http_call *q, char *why, size_t whylen);
+	void *arg;		/* the caller's, for prepare and judge */
+	struct buf *out;	/* the answer's body (reset per attempt);
+				 * NULL: dropped */
+
+	/* the outcome */
+	enum http_result result;	/* HTTP_OK: an answer, see status;
+				 * FAIL_TEMP: transport or temporary,
+				 * retries spent; FAIL_LOCAL: prepare or
+				 * body_max; CANCELED: c->stop */
+	long status;		/* HTTP status, 0 if none */
+	char date[64];		/* the answer's Date header, "" if none */
+	int attempts;
+	char err[CURL_ERROR_SIZE + 64];	/* why, one line */
+};
+
+/* A client with the defaults above; -1 with err if libcurl fails. */
+int http_client_init(struct http_client *c, char *err, size_t errlen);
+void http_client_free(struct http_client *c);
+/*
+ * Send q on c, retrying as c->retry says (waiting in this thread).
+ * Returns 0 for a 2xx answer, else -1 with q->err ("HTTP 404", curl's
+ * reason, judge's words; "... (after 4 attempts)" when retries ran out).
+ */
+int http_once(struct http_client *c, struct http_call *q);
+
+/*
  * Check a URL: http or https, a host.  Returns 0, or -1 with "bad URL
  * 'u': reason" in err (the URL is shown without userinfo and query).
  */

@@ -160,7 +160,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "fuzz_sqs: %s\n", err);
 		abort();
 	}
-	sqs.retry.retries = sns.retry.retries = 0;		/* no sleeping between tries */
+	sqs.http.retry.retries = sns.http.retry.retries = 0;		/* no sleeping between tries */
 	sqs.timeout = sns.timeout = 5;
 	return 0;
 }
