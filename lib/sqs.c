@@ -15,7 +15,6 @@
 #include "sqs.h"
 
 #define SQS_JSON_TYPE	"application/x-amz-json-1.0"
-#define SQS_FORM_TYPE	"application/x-www-form-urlencoded; charset=utf-8"
 
 static int
 fail(char *err, size_t errlen, const char *fmt, ...)
@@ -278,38 +277,6 @@ sqs_call(struct sqs_client *c, const char *op, json_t *req, json_t **resp,
 		    je.text[0] ? je.text : "not an object");
 	}
 	return 0;
-}
-
-int
-sqs_query(struct sqs_client *c, const char *form, size_t len, char *err,
-    size_t errlen)
-{
-	return sqs_post(c, SQS_FORM_TYPE, NULL, form, len, 0, 0, err, errlen);
-}
-
-/* form encoding as botocore (and moto, which re-encodes the form to
- * check the signature) does it: AWS UriEncode, but space as '+' */
-static void
-form_encode(struct buf *b, const char *s)
-{
-	const char *sp;
-
-	while ((sp = strchr(s, ' ')) != NULL) {
-		enc_pct(b, s, (size_t)(sp - s), 0);
-		buf_addc(b, '+');
-		s = sp + 1;
-	}
-	enc_pct(b, s, strlen(s), 0);
-}
-
-void
-sqs_form_add(struct buf *b, const char *name, const char *value)
-{
-	if (b->len > 0)
-		buf_addc(b, '&');
-	form_encode(b, name);
-	buf_addc(b, '=');
-	form_encode(b, value);
 }
 
 int

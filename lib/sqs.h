@@ -86,18 +86,6 @@ int sqs_post(struct sqs_client *c, const char *ctype, const char *target,
     const char *body, size_t len, long wait, int abortable, char *err,
     size_t errlen);
 
-/*
- * One query-protocol call (SNS): form is the urlencoded body
- * ("Action=Publish&..."); the XML answer is left in c->resp.  Returns 0,
- * or -1 with c->fail and err.
- */
-int sqs_query(struct sqs_client *c, const char *form, size_t len,
-    char *err, size_t errlen);
-
-/* Append "&name=value" (or "name=value" first) to b, form-encoded the
- * way botocore does (space as "+"). */
-void sqs_form_add(struct buf *b, const char *name, const char *value);
-
 /* The entry of a batch answer's Successful or Failed list whose Id is
  * id, or NULL. */
 json_t *sqs_batch_entry(json_t *list, const char *id);
