@@ -205,9 +205,7 @@ done(struct nd_rec *r, struct http_xfer *x, void *arg, char *err,
 	if (x->result != HTTP_OK) {
 		snprintf(err, errlen, "cannot post to %s: %s", show,
 		    http_reason(x, why, sizeof(why)));
-		if (x->result == HTTP_FAIL_TEMP)
-			nd_set_status(EX_TEMPFAIL);
-		rc = ND_FAIL;
+		rc = http_record_fail(x->result, 0, 0);
 		goto out;
 	}
 	if (slackresp_parse(webhook != NULL, x->status, x->resp.p,
@@ -218,9 +216,7 @@ done(struct nd_rec *r, struct http_xfer *x, void *arg, char *err,
 		else
 			snprintf(err, errlen, "HTTP %ld from %s: %s",
 			    x->status, show, reason);
-		if (sr.temp)
-			nd_set_status(EX_TEMPFAIL);
-		rc = sr.fatal ? EX_REMOTE : ND_FAIL;
+		rc = http_record_fail(HTTP_OK, sr.temp, sr.fatal);
 		goto out;
 	}
 	if (webhook != NULL)

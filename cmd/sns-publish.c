@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bignum.h"
+#include "httprun.h"
 #include "msg.h"
 #include "nd.h"
 #include "sns.h"
@@ -132,10 +133,8 @@ publish_one(struct nd_rec *r, void *arg, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot publish to %s: %s", topic, why);
 		/* a temporary failure fails this record, reported and
 		 * ready to replay; the next may get through */
-		if (cl.fail == SQS_FAIL_TEMP)
-			nd_set_status(EX_TEMPFAIL);
-		else if (fatal_code(cl.code))
-			rc = EX_REMOTE;
+		rc = http_record_fail(HTTP_OK, cl.fail == SQS_FAIL_TEMP,
+		    cl.fail != SQS_FAIL_TEMP && fatal_code(cl.code));
 		goto out;
 	}
 	mid = aws_xml_text(cl.resp.p ? cl.resp.p : "", cl.resp.len,

@@ -315,23 +315,14 @@ done(struct nd_rec *r, struct http_xfer *x, void *arg, char *err,
 		snprintf(err, errlen, "cannot send to %s: %s", show,
 		    http_reason(x, why, sizeof(why)));
 		free(show);
-		if (x->result == HTTP_FAIL_TEMP)
-			nd_set_status(EX_TEMPFAIL);
-		return ND_FAIL;
+		return http_record_fail(x->result, 0, 0);
 	}
 	if (!accepted(x->status)) {
 		excerpt(x, ex, sizeof(ex));
 		snprintf(err, errlen, "HTTP %ld from %s%s", x->status, show,
 		    ex);
 		free(show);
-		if (http_status_temp(x->status)) {
-			nd_set_status(EX_TEMPFAIL);
-			return ND_FAIL;
-		}
-		/* refused credentials: every record would fail the same */
-		if (x->status == 401 || x->status == 403)
-			return EX_REMOTE;
-		return ND_FAIL;
+		return http_status_fail(x->status);
 	}
 	free(show);
 	out = json_copy(r->obj);

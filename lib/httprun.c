@@ -192,3 +192,18 @@ http_run(char **files, int nfiles, struct http_pool *p,
 		nd_set_status(rc);
 	return nd_status();
 }
+
+int
+http_record_fail(enum http_result result, int temp, int fatal)
+{
+	if (result == HTTP_FAIL_TEMP || temp)
+		nd_set_status(EX_TEMPFAIL);
+	return fatal ? EX_REMOTE : ND_FAIL;
+}
+
+int
+http_status_fail(long status)
+{
+	return http_record_fail(HTTP_OK, http_status_temp(status),
+	    status == 401 || status == 403);
+}

@@ -31,4 +31,17 @@ struct http_tool {
 int http_run(char **files, int nfiles, struct http_pool *p,
     const struct http_tool *t, void *arg, const struct nd_opts *o);
 
+/*
+ * The one policy from an HTTP outcome to a record's fate, for the done
+ * callbacks: a temporary failure (result HTTP_FAIL_TEMP, or temp: 408,
+ * 429, 5xx, throttling) fails the record and marks the run EX_TEMPFAIL
+ * (ready to replay); fatal (refused credentials: every record would fail
+ * the same) ends the run with EX_REMOTE; else the record fails alone.
+ * Returns ND_FAIL or EX_REMOTE, for done to return.
+ */
+int http_record_fail(enum http_result result, int temp, int fatal);
+/* http_record_fail for an answer whose status was not accepted: temp
+ * for 408, 429 and 5xx, fatal for 401 and 403. */
+int http_status_fail(long status);
+
 #endif
