@@ -7,7 +7,6 @@
  * lib/ may print.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,30 +162,31 @@ run_one(int fd, const char *name, struct http_pool *p,
 	return stop;
 }
 
+struct run_ctx {
+	struct http_pool *p;
+	const struct http_tool *t;
+	void *arg;
+	const struct nd_opts *o;
+};
+
+static int
+run_each(int fd, const char *name, void *ctx)
+{
+	struct run_ctx *c = ctx;
+
+	return run_one(fd, name, c->p, c->t, c->arg, c->o);
+}
+
 int
 http_run(char **files, int nfiles, struct http_pool *p,
     const struct http_tool *t, void *arg, const struct nd_opts *o)
 {
-	int i, fd, rc = 0;
+	struct run_ctx c = { p, t, arg, o };
+	int rc;
 
 	nd_signals();
 	http_pool_default_on_retry(p, warn_retry);
-	if (nfiles == 0)
-		rc = run_one(STDIN_FILENO, "stdin", p, t, arg, o);
-	for (i = 0; i < nfiles && rc == 0 && !nd_stop; i++) {
-		if (strcmp(files[i], "-") == 0) {
-			rc = run_one(STDIN_FILENO, "stdin", p, t, arg, o);
-			continue;
-		}
-		if ((fd = open(files[i], O_RDONLY | O_CLOEXEC)) < 0) {
-			msg_err("cannot open %s: %s", files[i],
-			    strerror(errno));
-			nd_set_status(EX_PARTIAL);
-			continue;
-		}
-		rc = run_one(fd, files[i], p, t, arg, o);
-		close(fd);
-	}
+	rc = nd_files(files, nfiles, run_each, &c);
 	nd_flush();
 	if (rc != 0)
 		nd_set_status(rc);
