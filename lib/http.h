@@ -204,7 +204,7 @@ void http_pool_cancel_waits(struct http_pool *p);
  *
  *	if (http_client_init(&c, err, errlen) < 0)	(curl_global_init
  *		return -1;				 done before)
- *	c.timeout = 5;		(optional: the fields below)
+ *	c.timeout_ms = 5000;	(optional: the fields below)
  *	q.url = url;		(q.method, q.body, q.headers...)
  *	q.out = &body;
  *	if (http_once(&c, &q) < 0)
@@ -213,15 +213,19 @@ void http_pool_cancel_waits(struct http_pool *p);
  *
  * No retries unless asked: http_retry_init(&c.retry, 3, 500, 30000, ...)
  * sets them (and reads HOOKPIPE_BACKOFF).  Redirects are not followed.
+ * The answer's body is in q.out for any status (an error document);
+ * q.result is HTTP_OK whenever an answer came.
  */
 struct http_client {
 	CURL *easy;		/* reused: one kept-alive connection */
 	struct http_retry retry;	/* none until http_retry_init */
-	long timeout;		/* s per attempt (30), plus the call's wait */
-	long connect_timeout;	/* s (10) */
+	long timeout_ms;	/* per attempt (30000), plus the call's wait */
+	long connect_timeout_ms;	/* (10000) */
 	const char *user_agent;	/* "hookpipe/VERSION" */
 	const char *protocols;	/* "http,https" */
 	const char *ca_file;	/* NULL: the system's CAs */
+	const char *noproxy;	/* "*": never a proxy (metadata services);
+				 * NULL: the environment's */
 	size_t body_max;	/* 0: no limit; more: "response too large" */
 	volatile int *stop;	/* set: an abortable call ends while no byte
 				 * has come back, and is not retried */
@@ -236,7 +240,7 @@ struct http_call {
 	const char *body;	/* NULL: none */
 	size_t bodylen;
 	struct curl_slist *headers;	/* the caller's (prepare may set) */
-	long wait;		/* s added to the timeout (long polls) */
+	long wait_ms;		/* added to the timeout (long polls) */
 	int abortable;		/* c->stop may cancel it */
 	/* before each attempt (sign it again): set q->headers; -1 with
 	 * err ends the call (HTTP_FAIL_LOCAL) */

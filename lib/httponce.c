@@ -14,8 +14,8 @@ int
 http_client_init(struct http_client *c, char *err, size_t errlen)
 {
 	memset(c, 0, sizeof(*c));
-	c->timeout = 30;
-	c->connect_timeout = 10;
+	c->timeout_ms = 30000;
+	c->connect_timeout_ms = 10000;
 	c->user_agent = "hookpipe/"
 #ifdef HOOKPIPE_VERSION
 	    HOOKPIPE_VERSION;
@@ -125,8 +125,8 @@ once_setup(struct once *o, char *curlerr, struct curl_slist **sent)
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, c->protocols);
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, c->user_agent);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, c->connect_timeout);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT, c->timeout + q->wait);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, c->timeout_ms + q->wait_ms);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, curlerr);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, once_body);
@@ -135,6 +135,8 @@ once_setup(struct once *o, char *curlerr, struct curl_slist **sent)
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, q);
 	if (c->ca_file != NULL)
 		curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
+	if (c->noproxy != NULL)
+		curl_easy_setopt(e, CURLOPT_NOPROXY, c->noproxy);
 	if (q->body != NULL) {
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, q->body);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,

@@ -115,8 +115,8 @@ sns_get(const char *ca_file, const char *url, struct buf *out, char *err,
 	if (http_client_init(&c, err, errlen) < 0)
 		return -1;
 	c.protocols = "https";
-	c.connect_timeout = 5;
-	c.timeout = 10;
+	c.connect_timeout_ms = 5000;
+	c.timeout_ms = 10000;
 	c.user_agent = "wh-listen (hookpipe)";
 	c.ca_file = ca_file;
 	c.body_max = SNS_GET_MAX;

@@ -13,23 +13,9 @@
 #include "msg.h"
 #include "sigv4.h"
 #include "sqs.h"
+#include "sys.h"
 
 #define SQS_JSON_TYPE	"application/x-amz-json-1.0"
-
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* split scheme://host[:port][/path] into host and path */
 static int
@@ -39,13 +25,13 @@ split_endpoint(struct sqs_client *c, char *err, size_t errlen)
 
 	h = strstr(c->endpoint, "://");
 	if (h == NULL)
-		return fail(err, errlen, "bad endpoint '%s'", c->endpoint);
+		return sys_err(err, errlen, "bad endpoint '%s'", c->endpoint);
 	h += 3;
 	p = strchr(h, '/');
 	if (p == NULL)
 		p = h + strlen(h);
 	if (p == h || memchr(h, '@', (size_t)(p - h)) != NULL)
-		return fail(err, errlen, "bad endpoint '%s'", c->endpoint);
+		return sys_err(err, errlen, "bad endpoint '%s'", c->endpoint);
 	c->host = xstrndup(h, (size_t)(p - h));
 	/* curl leaves the default port out of Host: sign what it sends */
 	if (strncmp(c->endpoint, "http:", 5) == 0 &&
@@ -121,7 +107,7 @@ sign(struct http_call *q, char *err, size_t errlen)
 	q->headers = NULL;
 	if (aws_creds_refresh(&c->creds, time(NULL), why, sizeof(why)) ==
 	    -1 && c->creds.expires != 0 && c->creds.expires <= time(NULL))
-		return fail(err, errlen, "%s", why);
+		return sys_err(err, errlen, "%s", why);
 	hk[0].name = "Content-Type";
 	hk[0].value = p->ctype;
 	hk[1].name = "X-Amz-Target";
@@ -137,7 +123,7 @@ sign(struct http_call *q, char *err, size_t errlen)
 	if (awsauth_sign(&c->creds, c->region, c->service, 0, &r, &o, why,
 	    sizeof(why)) == -1) {
 		sigv4_out_free(&o);
-		return fail(err, errlen, "cannot sign: %s", why);
+		return sys_err(err, errlen, "cannot sign: %s", why);
 	}
 	for (i = 0; i < o.nheaders; i++)
 		q->headers = curl_slist_append(q->headers, o.headers[i]);
@@ -220,13 +206,13 @@ sqs_post(struct sqs_client *c, const char *ctype, const char *target,
 	q.url = url.p;
 	q.body = body;
 	q.bodylen = len;
-	q.wait = wait;
+	q.wait_ms = wait * 1000;
 	q.abortable = abortable;
 	q.prepare = sign;
 	q.judge = judge;
 	q.arg = &p;
 	q.out = &c->resp;
-	c->http.timeout = c->timeout;
+	c->http.timeout_ms = c->timeout * 1000;
 	c->http.stop = c->stop;
 	c->http.on_retry = c->on_retry;
 	c->code[0] = '\0';
@@ -241,7 +227,7 @@ sqs_post(struct sqs_client *c, const char *ctype, const char *target,
 	}
 	c->fail = q.result == HTTP_CANCELED ? SQS_FAIL_CANCELED :
 	    q.result == HTTP_FAIL_TEMP ? SQS_FAIL_TEMP : SQS_FAIL_REMOTE;
-	return fail(err, errlen, "%s", q.err);
+	return sys_err(err, errlen, "%s", q.err);
 }
 
 int
@@ -256,7 +242,7 @@ sqs_call(struct sqs_client *c, const char *op, json_t *req, json_t **resp,
 	body = json_dumps(req, JSON_COMPACT);
 	if (body == NULL) {
 		c->fail = SQS_FAIL_REMOTE;
-		return fail(err, errlen, "cannot encode the %s request", op);
+		return sys_err(err, errlen, "cannot encode the %s request", op);
 	}
 	snprintf(target, sizeof(target), "AmazonSQS.%s", op);
 	rc = sqs_post(c, SQS_JSON_TYPE, target, body, strlen(body), wait,
@@ -273,7 +259,7 @@ sqs_call(struct sqs_client *c, const char *op, json_t *req, json_t **resp,
 		json_decref(*resp);
 		*resp = NULL;
 		c->fail = SQS_FAIL_REMOTE;
-		return fail(err, errlen, "bad %s answer: %s", op,
+		return sys_err(err, errlen, "bad %s answer: %s", op,
 		    je.text[0] ? je.text : "not an object");
 	}
 	return 0;
@@ -295,7 +281,7 @@ sqs_queue_url(struct sqs_client *c, const char *q, char **url, char *err,
 	req = json_pack("{s:s}", "QueueName", q);
 	if (req == NULL) {
 		c->fail = SQS_FAIL_REMOTE;
-		return fail(err, errlen, "bad queue name");
+		return sys_err(err, errlen, "bad queue name");
 	}
 	/* abortable: a run told to stop need not wait for the answer */
 	rc = sqs_call(c, "GetQueueUrl", req, &resp, 0, 1, err, errlen);
@@ -306,7 +292,7 @@ sqs_queue_url(struct sqs_client *c, const char *q, char **url, char *err,
 	if (u == NULL) {
 		json_decref(resp);
 		c->fail = SQS_FAIL_REMOTE;
-		return fail(err, errlen, "no QueueUrl in the answer");
+		return sys_err(err, errlen, "no QueueUrl in the answer");
 	}
 	*url = xstrdup(u);
 	json_decref(resp);
@@ -327,7 +313,7 @@ sqs_max_size(struct sqs_client *c, const char *qurl, long *max, char *err,
 	    "MaximumMessageSize");
 	if (req == NULL) {
 		c->fail = SQS_FAIL_REMOTE;
-		return fail(err, errlen, "bad queue URL");
+		return sys_err(err, errlen, "bad queue URL");
 	}
 	rc = sqs_call(c, "GetQueueAttributes", req, &resp, 0, 0, err, errlen);
 	json_decref(req);
@@ -344,7 +330,7 @@ sqs_max_size(struct sqs_client *c, const char *qurl, long *max, char *err,
 	json_decref(resp);
 	if (n < SQS_SIZE_MIN || n > SQS_SIZE_MAX) {
 		c->fail = SQS_FAIL_REMOTE;
-		return fail(err, errlen, "no MaximumMessageSize of %d to %d "
+		return sys_err(err, errlen, "no MaximumMessageSize of %d to %d "
 		    "in the answer", SQS_SIZE_MIN, SQS_SIZE_MAX);
 	}
 	*max = n;
