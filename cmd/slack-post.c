@@ -7,7 +7,7 @@
 
 #include "arg.h"
 #include "bignum.h"
-#include "http.h"
+#include "httprun.h"
 #include "msg.h"
 #include "nd.h"
 #include "slackresp.h"
@@ -206,9 +206,7 @@ done(struct nd_rec *r, struct http_xfer *x, void *arg, char *err,
 	if (x->result != HTTP_OK) {
 		snprintf(err, errlen, "cannot post to %s: %s", show,
 		    http_reason(x, why, sizeof(why)));
-		if (x->result == HTTP_FAIL_TEMP)
-			nd_set_status(EX_TEMPFAIL);
-		rc = ND_FAIL;
+		rc = http_record_fail(x->result, 0, 0);
 		goto out;
 	}
 	if (slackresp_parse(webhook != NULL, x->status, x->resp.p,
@@ -219,9 +217,7 @@ done(struct nd_rec *r, struct http_xfer *x, void *arg, char *err,
 		else
 			snprintf(err, errlen, "HTTP %ld from %s: %s",
 			    x->status, show, reason);
-		if (sr.temp)
-			nd_set_status(EX_TEMPFAIL);
-		rc = sr.fatal ? EX_REMOTE : ND_FAIL;
+		rc = http_record_fail(HTTP_OK, sr.temp, sr.fatal);
 		goto out;
 	}
 	if (webhook != NULL)
@@ -326,7 +322,7 @@ parse_args(int argc, char *argv[], struct http_opts *ho, struct nd_opts *o,
 			    86400);
 			break;
 		case O_RETRIES:
-			ho->retries = (int)number(optarg, "--retries", 0, 100);
+			ho->retry.retries = (int)number(optarg, "--retries", 0, 100);
 			break;
 		case O_ERRORS: a->errors = optarg; break;
 		case ND_OPT_MAX_LINE:
@@ -429,9 +425,10 @@ main(int argc, char *argv[])
 	int rc;
 
 	msg_prog = "slack-post";
-	http_opts_init(&ho, msg_prog);
+	if (http_opts_init(&ho, msg_prog, err, sizeof(err)) < 0)
+		msg_die(EX_CONFIG, "%s", err);
 	ho.jobs = 1;	/* messages in a channel keep their order */
-	ho.no_retry_5xx = 1;	/* posts are not idempotent */
+	ho.retry.no_5xx = 1;	/* posts are not idempotent */
 	if ((e = getenv("SLACK_API_URL")) != NULL && *e != '\0')
 		api = (char *)e;
 	parse_args(argc, argv, &ho, &o, &a);

@@ -6,8 +6,10 @@
 #include <string.h>
 
 #include "bignum.h"
+#include "httprun.h"
 #include "msg.h"
 #include "nd.h"
+#include "sns.h"
 #include "sqs.h"
 #include "tmpl.h"
 #include "xmem.h"
@@ -91,10 +93,10 @@ publish_one(struct nd_rec *r, void *arg, char *err, size_t errlen)
 		goto out;
 	}
 	size = strlen(message);
-	sqs_form_add(&form, "Action", "Publish");
-	sqs_form_add(&form, "Version", "2010-03-31");
-	sqs_form_add(&form, "TopicArn", topic);
-	sqs_form_add(&form, "Message", message);
+	sns_form_add(&form, "Action", "Publish");
+	sns_form_add(&form, "Version", "2010-03-31");
+	sns_form_add(&form, "TopicArn", topic);
+	sns_form_add(&form, "Message", message);
 	if (tsubject != NULL) {
 		if ((s = render(tsubject, r->obj, err, errlen)) == NULL)
 			goto out;
@@ -104,7 +106,7 @@ publish_one(struct nd_rec *r, void *arg, char *err, size_t errlen)
 			free(s);
 			goto out;
 		}
-		sqs_form_add(&form, "Subject", s);
+		sns_form_add(&form, "Subject", s);
 		free(s);
 	}
 	for (i = 0; i < nattrs; i++) {
@@ -113,13 +115,13 @@ publish_one(struct nd_rec *r, void *arg, char *err, size_t errlen)
 		size += strlen(attrs[i].name) + strlen("String") + strlen(s);
 		snprintf(name, sizeof(name),
 		    "MessageAttributes.entry.%zu.Name", i + 1);
-		sqs_form_add(&form, name, attrs[i].name);
+		sns_form_add(&form, name, attrs[i].name);
 		snprintf(name, sizeof(name),
 		    "MessageAttributes.entry.%zu.Value.DataType", i + 1);
-		sqs_form_add(&form, name, "String");
+		sns_form_add(&form, name, "String");
 		snprintf(name, sizeof(name),
 		    "MessageAttributes.entry.%zu.Value.StringValue", i + 1);
-		sqs_form_add(&form, name, s);
+		sns_form_add(&form, name, s);
 		free(s);
 	}
 	if (size > SNS_MAX) {
@@ -127,14 +129,12 @@ publish_one(struct nd_rec *r, void *arg, char *err, size_t errlen)
 		    "limit of %d (256 KiB)", size, SNS_MAX);
 		goto out;
 	}
-	if (sqs_query(&cl, form.p, form.len, why, sizeof(why)) == -1) {
+	if (sns_query(&cl, form.p, form.len, why, sizeof(why)) == -1) {
 		snprintf(err, errlen, "cannot publish to %s: %s", topic, why);
 		/* a temporary failure fails this record, reported and
 		 * ready to replay; the next may get through */
-		if (cl.fail == SQS_FAIL_TEMP)
-			nd_set_status(EX_TEMPFAIL);
-		else if (fatal_code(cl.code))
-			rc = EX_REMOTE;
+		rc = http_record_fail(HTTP_OK, cl.fail == SQS_FAIL_TEMP,
+		    cl.fail != SQS_FAIL_TEMP && fatal_code(cl.code));
 		goto out;
 	}
 	mid = aws_xml_text(cl.resp.p ? cl.resp.p : "", cl.resp.len,
@@ -224,7 +224,7 @@ main(int argc, char *argv[])
 		msg_die(EX_CONFIG, "%s", err);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 		msg_die(EX_SYSTEM, "cannot start libcurl");
-	if (sqs_open(&cl, "sns", endpoint, err, sizeof(err)) == -1)
+	if (sns_open(&cl, endpoint, err, sizeof(err)) == -1)
 		msg_die(EX_CONFIG, "%s", err);
 	cl.on_retry = on_retry;
 	rc = nd_run(argv + optind, argc - optind, publish_one, NULL, &o);

@@ -9,7 +9,7 @@
 #include <openssl/rand.h>
 
 #include "bignum.h"
-#include "http.h"
+#include "httprun.h"
 #include "arg.h"
 #include "msg.h"
 #include "nd.h"
@@ -315,23 +315,14 @@ done(struct nd_rec *r, struct http_xfer *x, void *arg, char *err,
 		snprintf(err, errlen, "cannot send to %s: %s", show,
 		    http_reason(x, why, sizeof(why)));
 		free(show);
-		if (x->result == HTTP_FAIL_TEMP)
-			nd_set_status(EX_TEMPFAIL);
-		return ND_FAIL;
+		return http_record_fail(x->result, 0, 0);
 	}
 	if (!accepted(x->status)) {
 		excerpt(x, ex, sizeof(ex));
 		snprintf(err, errlen, "HTTP %ld from %s%s", x->status, show,
 		    ex);
 		free(show);
-		if (http_status_temp(x->status)) {
-			nd_set_status(EX_TEMPFAIL);
-			return ND_FAIL;
-		}
-		/* refused credentials: every record would fail the same */
-		if (x->status == 401 || x->status == 403)
-			return EX_REMOTE;
-		return ND_FAIL;
+		return http_status_fail(x->status);
 	}
 	free(show);
 	out = json_copy(r->obj);
@@ -464,10 +455,10 @@ parse_options(int argc, char *argv[], struct http_opts *ho,
 			ho->timeout = arg_long("-t", optarg, 1, 86400, usage);
 			break;
 		case O_RETRIES:
-			ho->retries = (int)arg_long("--retries", optarg, 0,
+			ho->retry.retries = (int)arg_long("--retries", optarg, 0,
 			    100, usage);
 			break;
-		case O_RETRYALL: ho->retry_all = 1; break;
+		case O_RETRYALL: ho->retry.all = 1; break;
 		case O_MAXBODY:
 			ho->body_max = arg_size("--max-body", optarg, 0,
 			    1L << 30, usage);
@@ -615,7 +606,8 @@ main(int argc, char *argv[])
 	int rc;
 
 	msg_prog = "wh-send";
-	http_opts_init(&ho, msg_prog);
+	if (http_opts_init(&ho, msg_prog, err, sizeof(err)) < 0)
+		msg_die(EX_CONFIG, "%s", err);
 	parse_options(argc, argv, &ho, &o, &a);
 	check_options(&a);
 	if (a.bodyfile != NULL)

@@ -1,9 +1,7 @@
-/* http: libcurl transfers for the network tools: an ordered window of
+/* http: the one HTTP engine of the network tools: an ordered window of
  * requests on one multi handle, retries with backoff, Retry-After */
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +9,6 @@
 #include <unistd.h>
 
 #include "http.h"
-#include "msg.h"
-#include "nd.h"
 #include "sys.h"
 #include "xmem.h"
 
@@ -25,25 +21,18 @@ struct http_pool {
 	int active;
 	CURL **idle;		/* easy handles kept for reuse */
 	size_t nidle;
-	unsigned int seed;
 	atomic_int woken;	/* a wakeup is on its way to the poll */
 };
 
-void
-http_opts_init(struct http_opts *o, const char *tool)
+int
+http_opts_init(struct http_opts *o, const char *tool, char *err,
+    size_t errlen)
 {
 	static char ua[128];
-	const char *b;
-	char *end;
-	long v;
 
 	memset(o, 0, sizeof(*o));
 	o->jobs = 4;
 	o->timeout = 30;
-	o->retries = 3;
-	o->backoff_ms = 500;
-	o->backoff_max_ms = 30000;
-	o->retry_after_max = 120;
 	o->body_max = 1024 * 1024;
 	o->max_redirs = 10;
 	snprintf(ua, sizeof(ua), "%s/%s (hookpipe)", tool,
@@ -54,13 +43,7 @@ http_opts_init(struct http_opts *o, const char *tool)
 #endif
 	    );
 	o->user_agent = ua;
-	/* tests shorten the waits; not worth an option */
-	if ((b = getenv("HOOKPIPE_BACKOFF")) != NULL && *b != '\0') {
-		errno = 0;
-		v = strtol(b, &end, 10);
-		if (errno == 0 && *end == '\0' && v >= 0 && v <= 600000)
-			o->backoff_ms = v;
-	}
+	return http_retry_init(&o->retry, 3, 500, 30000, err, errlen);
 }
 
 struct http_xfer *
@@ -116,146 +99,6 @@ http_xfer_free(struct http_xfer *x)
 	free(x);
 }
 
-/* ---- URLs ---- */
-
-int
-http_url_check(const char *url, char *err, size_t errlen)
-{
-	CURLU *u = curl_url();
-	CURLUcode uc;
-	char *scheme = NULL, *host = NULL, *show;
-	int rc = -1;
-
-	if (u == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	uc = curl_url_set(u, CURLUPART_URL, url, 0);
-	show = http_url_show(url, 0);
-	if (uc != CURLUE_OK) {
-		snprintf(err, errlen, "bad URL '%s': %s", show ? show : url,
-		    curl_url_strerror(uc));
-		goto out;
-	}
-	curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
-	curl_url_get(u, CURLUPART_HOST, &host, 0);
-	if (scheme == NULL || (strcmp(scheme, "http") != 0 &&
-	    strcmp(scheme, "https") != 0)) {
-		snprintf(err, errlen, "bad URL '%s': not http or https",
-		    show);
-		goto out;
-	}
-	if (host == NULL || *host == '\0') {
-		snprintf(err, errlen, "bad URL '%s': no host", show);
-		goto out;
-	}
-	rc = 0;
-out:
-	curl_free(scheme);
-	curl_free(host);
-	free(show);
-	curl_url_cleanup(u);
-	return rc;
-}
-
-char *
-http_url_show(const char *url, int secret_path)
-{
-	CURLU *u = curl_url();
-	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL, *r;
-	struct buf b = {0};
-
-	if (u == NULL || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
-		curl_url_cleanup(u);
-		/* unparsable: show what precedes any '?' and '@' */
-		r = xstrndup(url, strcspn(url, "?#"));
-		if (strchr(r, '@') != NULL) {
-			free(r);
-			r = xstrdup("(URL hidden)");
-		}
-		return r;
-	}
-	curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
-	curl_url_get(u, CURLUPART_PORT, &port, 0);
-	curl_url_get(u, CURLUPART_PATH, &path, 0);
-	buf_addf(&b, "%s://%s", scheme ? scheme : "http", host);
-	if (port != NULL)
-		buf_addf(&b, ":%s", port);
-	if (secret_path)
-		buf_adds(&b, "/***");
-	else
-		buf_adds(&b, path ? path : "/");
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(port);
-	curl_free(path);
-	curl_url_cleanup(u);
-	return b.p;
-}
-
-char *
-http_url_origin(const char *url)
-{
-	CURLU *u = curl_url();
-	char *scheme = NULL, *host = NULL, *port = NULL, *r = NULL, *s;
-	struct buf b = {0};
-
-	if (u == NULL)
-		return NULL;
-	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) ==
-	    CURLUE_OK) {
-		buf_addf(&b, "%s://%s:%s", scheme, host, port);
-		for (s = b.p; *s != '\0'; s++)
-			*s = (char)tolower((unsigned char)*s);
-		r = b.p;
-	}
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(port);
-	curl_url_cleanup(u);
-	return r;
-}
-
-/* ---- small helpers ---- */
-
-long
-http_retry_after(const char *v, long now)
-{
-	const char *s;
-	char *end;
-	long n;
-	time_t t;
-
-	while (*v == ' ' || *v == '\t')
-		v++;
-	if (*v == '\0')
-		return -1;
-	for (s = v; isdigit((unsigned char)*s); s++)
-		;
-	if (s > v && (*s == '\0' || *s == ' ' || *s == '\t')) {
-		errno = 0;
-		n = strtol(v, &end, 10);
-		if (errno != 0)
-			return 1000000;	/* absurdly far: the cap handles it */
-		return n;
-	}
-	t = curl_getdate(v, NULL);
-	if (t == (time_t)-1)
-		return -1;
-	return t > now ? (long)(t - now) : 0;
-}
-
-int
-http_status_temp(long status)
-{
-	return status == 408 || status == 429 || (status >= 500 &&
-	    status <= 599);
-}
-
 const char *
 http_reason(const struct http_xfer *x, char *buf, size_t len)
 {
@@ -266,94 +109,6 @@ http_reason(const struct http_xfer *x, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%s", curl_easy_strerror(x->code));
 	return buf;
-}
-
-int
-http_header_ok(const char *line)
-{
-	const char *s = line;
-
-	/* an RFC 9110 token, then ':' */
-	for (; *s != '\0' && *s != ':'; s++)
-		if (!isalnum((unsigned char)*s) &&
-		    strchr("!#$%&'*+-.^_`|~", *s) == NULL)
-			return 0;
-	if (s == line || *s != ':')
-		return 0;
-	for (; *s != '\0'; s++)
-		if (*s == '\r' || *s == '\n')
-			return 0;
-	return 1;
-}
-
-int
-http_header_file(const char *path, struct curl_slist **list, char *err,
-    size_t errlen)
-{
-	FILE *f = fopen(path, "r");
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	long lineno = 0;
-	struct curl_slist *l;
-	int rc = 0;
-
-	if (f == NULL) {
-		snprintf(err, errlen, "cannot open %s: %s", path,
-		    strerror(errno));
-		return -1;
-	}
-	while ((n = getline(&line, &cap, f)) > 0) {
-		lineno++;
-		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-			line[--n] = '\0';
-		if (n == 0 || line[0] == '#')
-			continue;
-		if (!http_header_ok(line)) {
-			/* never quote the line: it may hold a secret */
-			snprintf(err, errlen, "%s:%ld: not a header line "
-			    "(Name: value)", path, lineno);
-			rc = -1;
-			break;
-		}
-		if ((l = curl_slist_append(*list, line)) == NULL) {
-			snprintf(err, errlen, "out of memory");
-			rc = -1;
-			break;
-		}
-		*list = l;
-	}
-	if (rc == 0 && ferror(f)) {
-		snprintf(err, errlen, "cannot read %s: %s", path,
-		    strerror(errno));
-		rc = -1;
-	}
-	if (line != NULL)
-		memset(line, 0, cap);
-	free(line);
-	fclose(f);
-	return rc;
-}
-
-char *
-http_secret_file(const char *path, char *err, size_t errlen)
-{
-	struct buf b = {0};
-
-	if ((b.p = sys_slurp(path, 0, &b.len, err, errlen)) == NULL)
-		return NULL;
-	b.cap = b.len + 1;
-	while (b.len > 0 && (b.p[b.len - 1] == '\n' || b.p[b.len - 1] == '\r'
-	    || b.p[b.len - 1] == ' '))
-		b.p[--b.len] = '\0';
-	if (b.len == 0 || memchr(b.p, '\n', b.len) != NULL ||
-	    strlen(b.p) != b.len) {
-		snprintf(err, errlen, "%s: %s", path, b.len == 0 ?
-		    "empty" : "must hold one line");
-		buf_free(&b);
-		return NULL;
-	}
-	return b.p;
 }
 
 /* ---- the pool ---- */
@@ -383,7 +138,6 @@ http_pool_new(const struct http_opts *o, char *err, size_t errlen)
 	    (long)p->o.jobs);
 	curl_multi_setopt(p->multi, CURLMOPT_MAXCONNECTS,
 	    (long)p->o.jobs * 2);
-	p->seed = (unsigned int)(sys_now_ms() ^ getpid());
 	return p;
 }
 
@@ -681,13 +435,6 @@ start(struct http_pool *p, struct http_xfer *x)
 }
 
 static int
-is_connect_error(CURLcode c)
-{
-	return c == CURLE_COULDNT_CONNECT || c == CURLE_COULDNT_RESOLVE_HOST ||
-	    c == CURLE_COULDNT_RESOLVE_PROXY;
-}
-
-static int
 is_redirect(long s)
 {
 	return s == 301 || s == 302 || s == 303 || s == 307 || s == 308;
@@ -699,8 +446,7 @@ finish(struct http_pool *p, struct http_xfer *x, CURLcode code)
 {
 	CURL *e = x->easy;
 	char *loc = NULL, why[CURL_ERROR_SIZE + 64];
-	long wait, backoff;
-	int retry = 0, shift;
+	long wait;
 
 	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &x->status);
 	if (code == CURLE_OK && x->follow && is_get(x) &&
@@ -739,36 +485,19 @@ finish(struct http_pool *p, struct http_xfer *x, CURLcode code)
 		    p->o.max_redirs ? "too many redirects" : why);
 	}
 	x->attempts++;
-	if (code != CURLE_OK)
-		retry = is_connect_error(code) || idempotent(x) ||
-		    p->o.retry_all;
-	else if (x->status == 429)
-		retry = 1;
-	else if (http_status_temp(x->status))
-		retry = idempotent(x) || p->o.retry_all ||
-		    (x->status == 503 && !p->o.no_retry_5xx);
-	if (retry && x->attempts <= p->o.retries) {
-		if (code == CURLE_OK && x->retry_after >= 0) {
-			if (x->retry_after > p->o.retry_after_max) {
-				snprintf(x->err, sizeof(x->err), "HTTP %ld "
-				    "with Retry-After %ld s, longer than %ld "
-				    "s", x->status, x->retry_after,
-				    p->o.retry_after_max);
-				goto done;
-			}
-			wait = x->retry_after * 1000;
-		} else {
-			shift = x->attempts - 1 < 20 ? x->attempts - 1 : 20;
-			backoff = p->o.backoff_ms << shift;
-			if (backoff > p->o.backoff_max_ms || backoff < 0)
-				backoff = p->o.backoff_max_ms;
-			/* jitter: half fixed, half random */
-			wait = backoff / 2 + (long)(rand_r(&p->seed) %
-			    (unsigned long)(backoff / 2 + 1));
+	if (http_retry_temp(&p->o.retry, code, x->status, idempotent(x)) &&
+	    x->attempts <= p->o.retry.retries) {
+		wait = http_retry_wait(&p->o.retry, x->attempts,
+		    code == CURLE_OK ? x->retry_after : -1);
+		if (wait < 0) {
+			snprintf(x->err, sizeof(x->err), "HTTP %ld with "
+			    "Retry-After %ld s, longer than %ld s", x->status,
+			    x->retry_after, p->o.retry.retry_after_max);
+			goto done;
 		}
 		if (p->o.on_retry != NULL)
 			p->o.on_retry(x, http_reason(x, why, sizeof(why)),
-			    x->attempts, p->o.retries, wait);
+			    x->attempts, p->o.retry.retries, wait);
 		x->due = sys_now_ms() + wait;
 		free(x->hop);
 		x->hop = NULL;	/* again from the first URL: a signed one
@@ -848,6 +577,14 @@ http_pool_run(struct http_pool *p, int ms, int fd, char *err, size_t errlen)
 }
 
 void
+http_pool_default_on_retry(struct http_pool *p, void (*fn)(
+    struct http_xfer *x, const char *why, int n, int of, long wait_ms))
+{
+	if (p->o.on_retry == NULL)
+		p->o.on_retry = fn;
+}
+
+void
 http_pool_cancel_waits(struct http_pool *p)
 {
 	struct http_xfer *x;
@@ -865,181 +602,4 @@ http_pool_cancel_waits(struct http_pool *p)
 			end(x);
 		}
 	}
-}
-
-/* ---- the record loop ---- */
-
-struct item {
-	struct nd_rec rec;
-	char *line;
-	int failed;		/* build failed: err says why */
-	char err[2048];
-};
-
-static void
-warn_retry(struct http_xfer *x, const char *why, int n, int of, long wait)
-{
-	struct item *it = x->arg;
-	char *o = x->hop ? http_url_origin(x->hop) : NULL;
-	const char *host = o ? strstr(o, "://") : NULL;
-
-	host = host ? host + 3 : "server";
-	if (it != NULL && x->code == CURLE_OK)
-		msg_warn("%s:%ld: %s from %s, retry %d of %d in %.1f s",
-		    it->rec.src, it->rec.lineno, why, host, n, of,
-		    wait / 1000.0);
-	else if (it != NULL)
-		msg_warn("%s:%ld: %s, retry %d of %d in %.1f s",
-		    it->rec.src, it->rec.lineno, why, n, of, wait / 1000.0);
-	free(o);
-}
-
-static int
-fd_readable(int fd)
-{
-	struct pollfd pf;
-
-	pf.fd = fd;
-	pf.events = POLLIN;
-	pf.revents = 0;
-	return poll(&pf, 1, 0) > 0;
-}
-
-/* report x, which is the oldest; returns 0 or an exit code to stop */
-static int
-emit(struct http_xfer *x, const struct http_tool *t, void *arg,
-    const struct nd_opts *o)
-{
-	struct item *it = x->arg;
-	char err[2048];
-	int rc;
-
-	err[0] = '\0';
-	if (it->failed) {
-		nd_fail(&it->rec, "%s", it->err);
-		rc = ND_FAIL;
-	} else {
-		rc = t->done(&it->rec, x, arg, err, sizeof(err));
-		if (rc != 0)
-			nd_fail(&it->rec, "%s", err[0] ? err :
-			    "record failed");
-	}
-	if (t->drop != NULL)
-		t->drop(x, arg);
-	json_decref(it->rec.obj);
-	free(it->line);
-	free(it);
-	http_xfer_free(x);
-	if (rc == ND_FAIL && o->eflag)
-		rc = EX_DATA;
-	return rc > ND_FAIL ? rc : 0;
-}
-
-static int
-run_one(int fd, const char *name, struct http_pool *p,
-    const struct http_tool *t, void *arg, const struct nd_opts *o)
-{
-	struct nd_reader r;
-	struct http_xfer *x;
-	struct item *it;
-	char *line, err[2048];
-	size_t len;
-	int rc, eof = 0, stop = 0, canceled = 0;
-
-	nd_reader_init(&r, fd, name);
-	for (;;) {
-		while (!eof && !stop && !nd_stop && http_pool_room(p)) {
-			/* with transfers to drive, read only what is there */
-			if (http_pool_len(p) > 0 && !nd_reader_ready(&r) &&
-			    !fd_readable(fd))
-				break;
-			rc = nd_reader_next(&r, &line, &len);
-			if (rc == 0) {
-				eof = 1;
-				break;
-			}
-			if (rc < 0) {
-				msg_err("cannot read %s: %s", name,
-				    strerror(errno));
-				stop = EX_SYSTEM;
-				break;
-			}
-			if (rc != ND_LONG && nd_blank(line, len))
-				continue;
-			it = xcalloc(1, sizeof(*it));
-			it->line = xstrndup(line, len);
-			it->rec.line = it->line;
-			it->rec.len = len;
-			it->rec.src = name;
-			it->rec.lineno = r.lineno;
-			if (rc == ND_LONG)
-				nd_too_long(it->err, sizeof(it->err));
-			else
-				it->rec.obj = nd_parse(line, len, it->err,
-				    sizeof(it->err));
-			x = NULL;
-			if (it->rec.obj != NULL)
-				x = t->build(&it->rec, arg, it->err,
-				    sizeof(it->err));
-			if (x == NULL) {
-				x = http_xfer_new();
-				x->done = 1;
-				x->result = HTTP_FAIL_LOCAL;
-				it->failed = 1;
-			}
-			x->arg = it;
-			http_pool_add(p, x);
-		}
-		while ((x = http_pool_take(p)) != NULL)
-			if ((rc = emit(x, t, arg, o)) != 0 && !stop)
-				stop = rc;
-		if (http_pool_len(p) == 0 && (eof || stop || nd_stop))
-			break;
-		if ((nd_stop || stop) && !canceled) {
-			/* finish what is in flight, send nothing new */
-			http_pool_cancel_waits(p);
-			canceled = 1;
-			continue;
-		}
-		nd_flush();
-		if (http_pool_run(p, 1000, !eof && !stop && !nd_stop &&
-		    http_pool_room(p) ? fd : -1, err, sizeof(err)) < 0) {
-			msg_err("%s", err);
-			stop = EX_SYSTEM;
-			http_pool_cancel_waits(p);
-		}
-	}
-	nd_reader_free(&r);
-	return stop;
-}
-
-int
-http_run(char **files, int nfiles, struct http_pool *p,
-    const struct http_tool *t, void *arg, const struct nd_opts *o)
-{
-	int i, fd, rc = 0;
-
-	nd_signals();
-	if (p->o.on_retry == NULL)
-		p->o.on_retry = warn_retry;
-	if (nfiles == 0)
-		rc = run_one(STDIN_FILENO, "stdin", p, t, arg, o);
-	for (i = 0; i < nfiles && rc == 0 && !nd_stop; i++) {
-		if (strcmp(files[i], "-") == 0) {
-			rc = run_one(STDIN_FILENO, "stdin", p, t, arg, o);
-			continue;
-		}
-		if ((fd = open(files[i], O_RDONLY | O_CLOEXEC)) < 0) {
-			msg_err("cannot open %s: %s", files[i],
-			    strerror(errno));
-			nd_set_status(EX_PARTIAL);
-			continue;
-		}
-		rc = run_one(fd, files[i], p, t, arg, o);
-		close(fd);
-	}
-	nd_flush();
-	if (rc != 0)
-		nd_set_status(rc);
-	return nd_status();
 }

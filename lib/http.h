@@ -1,4 +1,4 @@
-/* http: libcurl transfers for the network tools: an ordered window of
+/* http: the one HTTP engine of the network tools: an ordered window of
  * requests on one multi handle, retries with backoff, Retry-After */
 #ifndef HTTP_H
 #define HTTP_H
@@ -14,18 +14,62 @@
 struct http_xfer;
 struct http_pool;
 
+/*
+ * The one retry policy of every HTTP request of the tools (the pool's
+ * transfers, http_once, lib/sqs): how many retries, how long to wait
+ * (doubling from base_ms to cap_ms, jittered, or the server's
+ * Retry-After up to retry_after_max), and which outcomes are retried.
+ */
+#define HTTP_BACKOFF_MAX 60000	/* most HOOKPIPE_BACKOFF, ms */
+struct http_retry {
+	int retries;		/* further attempts after the first */
+	long base_ms;		/* first wait; HOOKPIPE_BACKOFF (ms) */
+	long cap_ms;		/* longest computed wait */
+	int jitter;		/* 1: wait between half and all of it */
+	long retry_after_max;	/* longest Retry-After obeyed, s (120) */
+	int all;		/* retry a POST like a GET (--retry-all) */
+	int no_5xx;		/* not idempotent: not even a 503 */
+	unsigned int seed;	/* the jitter's */
+};
+
+/*
+ * Fill rp: retries, base_ms and cap_ms as given, jitter on, Retry-After
+ * up to 120 s.  HOOKPIPE_BACKOFF (ms, 0 to HTTP_BACKOFF_MAX; tests set
+ * it) replaces base_ms, and cap_ms if it is larger.  The one place that
+ * variable is read.  Returns 0, or -1 with "bad HOOKPIPE_BACKOFF 'x': a
+ * number from 0 to 60000" in err: the tool exits 3 (EX_CONFIG).
+ */
+int http_retry_init(struct http_retry *rp, int retries, long base_ms,
+    long cap_ms, char *err, size_t errlen);
+/*
+ * The wait in ms before retry n (1 for the first): retry_after seconds
+ * if the answer said (>= 0), or -1 when that is over retry_after_max
+ * (give up); else base_ms << (n - 1) up to cap_ms, jittered.
+ */
+long http_retry_wait(struct http_retry *rp, int n, long retry_after);
+/*
+ * Whether an attempt is worth another: code is curl's result, status the
+ * HTTP status when code is CURLE_OK.  A connect error and 429 always; a
+ * transport error, 408 or 5xx if idempotent or rp->all; else a 503
+ * unless rp->no_5xx.
+ */
+int http_retry_temp(const struct http_retry *rp, CURLcode code,
+    long status, int idempotent);
+/* Whether curl could not reach the server (the request was not sent). */
+int http_connect_error(CURLcode c);
+/* Seconds in a Retry-After value (delta-seconds or an HTTP-date) at
+ * time now; -1 if it is neither. */
+long http_retry_after(const char *v, long now);
+/* Whether a status means "try again later": 408, 429, 5xx. */
+int http_status_temp(long status);
+
 /* Settings shared by every transfer of a pool. */
 struct http_opts {
 	int jobs;		/* transfers at once (default 4) */
 	long timeout;		/* seconds per attempt (default 30) */
 	int idle_timeout;	/* timeout bounds connect and stalls only,
 				 * not the whole transfer (downloads) */
-	int retries;		/* further attempts after the first (3) */
-	int retry_all;		/* retry POST like GET (--retry-all) */
-	int no_retry_5xx;	/* POST: only connect errors and 429 */
-	long backoff_ms;	/* first backoff (500); doubles, jittered */
-	long backoff_max_ms;	/* cap of one backoff (30000) */
-	long retry_after_max;	/* longest Retry-After obeyed, s (120) */
+	struct http_retry retry;	/* 3 retries, 500 ms doubling to 30 s */
 	size_t body_max;	/* response bytes kept (1 MiB) */
 	long recv_buffer;	/* bytes read at once, 0: libcurl's 16 KiB */
 	const char *user_agent;	/* "tool/version (hookpipe)" */
@@ -36,8 +80,10 @@ struct http_opts {
 	    long wait_ms);
 };
 
-/* Fill o with the defaults above; HOOKPIPE_BACKOFF (ms) sets backoff_ms. */
-void http_opts_init(struct http_opts *o, const char *tool);
+/* Fill o with the defaults above (http_retry_init for o->retry).
+ * Returns 0, or -1 with err for a bad HOOKPIPE_BACKOFF (exit 3). */
+int http_opts_init(struct http_opts *o, const char *tool, char *err,
+    size_t errlen);
 
 /* How a transfer ended, once its retries are spent. */
 enum http_result {
@@ -118,8 +164,6 @@ void http_xfer_free(struct http_xfer *x);
  * caller must not touch x afterwards from another thread. */
 void http_xfer_release(struct http_xfer *x);
 
-/* Monotonic milliseconds. */
-
 /* A pool of transfers on one multi handle; NULL with err on failure. */
 struct http_pool *http_pool_new(const struct http_opts *o, char *err,
     size_t errlen);
@@ -140,9 +184,94 @@ struct http_xfer *http_pool_take(struct http_pool *p);
  */
 int http_pool_run(struct http_pool *p, int ms, int fd, char *err,
     size_t errlen);
+/* Set the pool's on_retry to fn if the tool's options gave none. */
+void http_pool_default_on_retry(struct http_pool *p, void (*fn)(
+    struct http_xfer *x, const char *why, int n, int of, long wait_ms));
 /* Give up transfers not in flight (waiting to start or to retry) when
  * the run stops: they end HTTP_CANCELED. */
 void http_pool_cancel_waits(struct http_pool *p);
+
+/*
+ * One blocking request on the engine's retry policy, for the simple
+ * cases outside a pool (a signed AWS call, a certificate, instance
+ * metadata).  A client keeps one easy handle, so that its requests
+ * share one kept-alive connection; it is not for two threads at once
+ * (give each thread, or each request, its own).
+ *
+ *	struct http_client c;
+ *	struct http_call q = {0};
+ *	struct buf body = {0};
+ *
+ *	if (http_client_init(&c, err, errlen) < 0)	(curl_global_init
+ *		return -1;				 done before)
+ *	c.timeout_ms = 5000;	(optional: the fields below)
+ *	q.url = url;		(q.method, q.body, q.headers...)
+ *	q.out = &body;
+ *	if (http_once(&c, &q) < 0)
+ *		q.err says why; q.result and q.status say what kind
+ *	http_client_free(&c);
+ *
+ * No retries unless asked: http_retry_init(&c.retry, 3, 500, 30000, ...)
+ * sets them (and reads HOOKPIPE_BACKOFF).  Redirects are not followed.
+ * The answer's body is in q.out for any status (an error document);
+ * q.result is HTTP_OK whenever an answer came.
+ */
+struct http_client {
+	CURL *easy;		/* reused: one kept-alive connection */
+	struct http_retry retry;	/* none until http_retry_init */
+	long timeout_ms;	/* per attempt (30000), plus the call's wait */
+	long connect_timeout_ms;	/* (10000) */
+	const char *user_agent;	/* "hookpipe/VERSION" */
+	const char *protocols;	/* "http,https" */
+	const char *ca_file;	/* NULL: the system's CAs */
+	const char *noproxy;	/* "*": never a proxy (metadata services);
+				 * NULL: the environment's */
+	size_t body_max;	/* 0: no limit; more: "response too large" */
+	volatile int *stop;	/* set: an abortable call ends while no byte
+				 * has come back, and is not retried */
+	/* told before each retry (why, its number, how many, the wait) */
+	void (*on_retry)(const char *why, int n, int of, long wait_ms);
+};
+
+struct http_call {
+	/* the request */
+	const char *method;	/* NULL: POST with a body, else GET */
+	const char *url;
+	const char *body;	/* NULL: none */
+	size_t bodylen;
+	struct curl_slist *headers;	/* the caller's (prepare may set) */
+	long wait_ms;		/* added to the timeout (long polls) */
+	int abortable;		/* c->stop may cancel it */
+	/* before each attempt (sign it again): set q->headers; -1 with
+	 * err ends the call (HTTP_FAIL_LOCAL) */
+	int (*prepare)(struct http_call *q, char *err, size_t errlen);
+	/* an answer that is not 2xx: say why, return 1 if it is worth a
+	 * retry, 0 if not.  NULL: "HTTP 503", http_retry_temp */
+	int (*judge)(struct http_call *q, char *why, size_t whylen);
+	void *arg;		/* the caller's, for prepare and judge */
+	struct buf *out;	/* the answer's body (reset per attempt);
+				 * NULL: dropped */
+
+	/* the outcome */
+	enum http_result result;	/* HTTP_OK: an answer, see status;
+				 * FAIL_TEMP: transport or temporary,
+				 * retries spent; FAIL_LOCAL: prepare or
+				 * body_max; CANCELED: c->stop */
+	long status;		/* HTTP status, 0 if none */
+	char date[64];		/* the answer's Date header, "" if none */
+	int attempts;
+	char err[CURL_ERROR_SIZE + 64];	/* why, one line */
+};
+
+/* A client with the defaults above; -1 with err if libcurl fails. */
+int http_client_init(struct http_client *c, char *err, size_t errlen);
+void http_client_free(struct http_client *c);
+/*
+ * Send q on c, retrying as c->retry says (waiting in this thread).
+ * Returns 0 for a 2xx answer, else -1 with q->err ("HTTP 404", curl's
+ * reason, judge's words; "... (after 4 attempts)" when retries ran out).
+ */
+int http_once(struct http_client *c, struct http_call *q);
 
 /*
  * Check a URL: http or https, a host.  Returns 0, or -1 with "bad URL
@@ -155,11 +284,6 @@ char *http_url_show(const char *url, int secret_path);
 /* scheme://host:port of url, lower-cased; NULL if it does not parse. */
 char *http_url_origin(const char *url);
 
-/* Seconds in a Retry-After value (delta-seconds or an HTTP-date) at
- * time now; -1 if it is neither. */
-long http_retry_after(const char *v, long now);
-/* Whether a status means "try again later": 408, 429, 5xx. */
-int http_status_temp(long status);
 /* One line for a failed transfer: "HTTP 503" or curl's reason. */
 const char *http_reason(const struct http_xfer *x, char *buf, size_t len);
 
@@ -176,30 +300,5 @@ char *http_secret_file(const char *path, char *err, size_t errlen);
 /* Whether "Name: value" is a well formed header line (name a token,
  * value without CR or LF). */
 int http_header_ok(const char *line);
-
-/* What a tool does per record for http_run. */
-struct http_tool {
-	/* The transfer for a record, or NULL with err: the record fails
-	 * (reported in its turn). */
-	struct http_xfer *(*build)(struct nd_rec *r, void *arg, char *err,
-	    size_t errlen);
-	/* The transfer ended (in input order): write the output record and
-	 * return 0, or return ND_FAIL with err, or an exit code >= 3 with
-	 * err to fail the record and read no more input. */
-	int (*done)(struct nd_rec *r, struct http_xfer *x, void *arg,
-	    char *err, size_t errlen);
-	/* Optional: free x->user. */
-	void (*drop)(struct http_xfer *x, void *arg);
-};
-
-/*
- * The record loop of the network tools: read records from the files
- * ("-" or none: stdin), keep up to the pool's jobs in flight, hand the
- * results to t->done in input order, report failed records (nd_fail),
- * warn before retries, stop on SIGINT/SIGTERM after the transfers in
- * flight.  Returns the exit status for main().
- */
-int http_run(char **files, int nfiles, struct http_pool *p,
-    const struct http_tool *t, void *arg, const struct nd_opts *o);
 
 #endif

@@ -512,16 +512,16 @@ run_fd(int fd, const char *name, nd_fn fn, void *arg, const struct nd_opts *o)
 }
 
 int
-nd_run(char **files, int nfiles, nd_fn fn, void *arg, const struct nd_opts *o)
+nd_files(char **files, int nfiles, int (*each)(int fd, const char *name,
+    void *ctx), void *ctx)
 {
 	int i, fd, rc = 0;
 
-	nd_signals();
 	if (nfiles == 0)
-		rc = run_fd(STDIN_FILENO, "stdin", fn, arg, o);
+		rc = each(STDIN_FILENO, "stdin", ctx);
 	for (i = 0; i < nfiles && rc == 0 && !nd_stop; i++) {
 		if (strcmp(files[i], "-") == 0) {
-			rc = run_fd(STDIN_FILENO, "stdin", fn, arg, o);
+			rc = each(STDIN_FILENO, "stdin", ctx);
 			continue;
 		}
 		if ((fd = open(files[i], O_RDONLY | O_CLOEXEC)) < 0) {
@@ -530,9 +530,34 @@ nd_run(char **files, int nfiles, nd_fn fn, void *arg, const struct nd_opts *o)
 			nd_set_status(EX_PARTIAL);
 			continue;
 		}
-		rc = run_fd(fd, files[i], fn, arg, o);
+		rc = each(fd, files[i], ctx);
 		close(fd);
 	}
+	return rc;
+}
+
+struct run_ctx {
+	nd_fn fn;
+	void *arg;
+	const struct nd_opts *o;
+};
+
+static int
+run_each(int fd, const char *name, void *ctx)
+{
+	struct run_ctx *c = ctx;
+
+	return run_fd(fd, name, c->fn, c->arg, c->o);
+}
+
+int
+nd_run(char **files, int nfiles, nd_fn fn, void *arg, const struct nd_opts *o)
+{
+	struct run_ctx c = { fn, arg, o };
+	int rc;
+
+	nd_signals();
+	rc = nd_files(files, nfiles, run_each, &c);
 	if (o->idle != NULL) {
 		/* what is batched goes out, even when stopping */
 		int irc = call_idle(arg, o);

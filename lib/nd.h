@@ -131,6 +131,14 @@ struct nd_opts {
  */
 int nd_run(char **files, int nfiles, nd_fn fn, void *arg,
     const struct nd_opts *o);
+/*
+ * Call each on every input of the files (argv-style, "-" is stdin, none
+ * means stdin) in turn, until one returns non-zero or nd_stop is set; a
+ * file that does not open is reported and marks the run EX_PARTIAL.
+ * Returns the last each's value.  nd_run and http_run read through it.
+ */
+int nd_files(char **files, int nfiles, int (*each)(int fd,
+    const char *name, void *ctx), void *ctx);
 /* Set by SIGINT/SIGTERM once nd_signals() is installed. */
 extern volatile int nd_stop;
 void nd_signals(void);

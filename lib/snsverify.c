@@ -5,11 +5,11 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <curl/curl.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
 #include "enc.h"
+#include "http.h"
 #include "snsverify.h"
 
 #define SNS_CERT_MAX 16		/* certificates cached, by URL */
@@ -104,57 +104,30 @@ sns_url_ok(const struct sns_config *cfg, const char *url, int pem)
 	    strcmp(path + n - 4, ".pem") == 0;
 }
 
-static size_t
-sns_write(char *p, size_t size, size_t nmemb, void *arg)
-{
-	struct buf *b = arg;
-
-	if (size * nmemb > SNS_GET_MAX - b->len)
-		return 0;	/* curl fails the transfer: too large */
-	buf_add(b, p, size * nmemb);
-	return size * nmemb;
-}
-
 int
 sns_get(const char *ca_file, const char *url, struct buf *out, char *err,
     size_t errlen)
 {
-	char eb[CURL_ERROR_SIZE] = "";
-	CURLcode rc;
-	long code = 0;
-	CURL *e;
+	struct http_client c;
+	struct http_call q;
+	int rc;
 
-	if ((e = curl_easy_init()) == NULL) {
-		snprintf(err, errlen, "cannot start a transfer");
+	if (http_client_init(&c, err, errlen) < 0)
 		return -1;
-	}
-	curl_easy_setopt(e, CURLOPT_URL, url);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https");
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 5L);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT, 10L);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, eb);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "wh-listen (hookpipe)");
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, sns_write);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, out);
-	if (ca_file != NULL)
-		curl_easy_setopt(e, CURLOPT_CAINFO, ca_file);
-	rc = curl_easy_perform(e);
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
-	curl_easy_cleanup(e);
-	if (rc != CURLE_OK) {
-		snprintf(err, errlen, "%s", rc == CURLE_WRITE_ERROR ?
-		    "response too large" : eb[0] ? eb :
-		    curl_easy_strerror(rc));
-		return -1;
-	}
-	if (code < 200 || code > 299) {
-		snprintf(err, errlen, "HTTP %ld", code);
-		return -1;
-	}
-	return 0;
+	c.protocols = "https";
+	c.connect_timeout_ms = 5000;
+	c.timeout_ms = 10000;
+	c.user_agent = "wh-listen (hookpipe)";
+	c.ca_file = ca_file;
+	c.body_max = SNS_GET_MAX;
+	memset(&q, 0, sizeof(q));
+	q.url = url;
+	q.out = out;
+	rc = http_once(&c, &q);
+	http_client_free(&c);
+	if (rc < 0)
+		snprintf(err, errlen, "%s", q.err);
+	return rc;
 }
 
 struct sns_cache *

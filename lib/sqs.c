@@ -1,4 +1,5 @@
-/* sqs: signed SQS (JSON 1.0) and SNS (query) requests with retries */
+/* sqs: signed requests to one AWS endpoint with retries, and the SQS
+ * (JSON 1.0) calls of the queue tools; SNS's are in lib/sns */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,63 +13,9 @@
 #include "msg.h"
 #include "sigv4.h"
 #include "sqs.h"
+#include "sys.h"
 
 #define SQS_JSON_TYPE	"application/x-amz-json-1.0"
-#define SQS_FORM_TYPE	"application/x-www-form-urlencoded; charset=utf-8"
-
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-static size_t
-write_cb(char *p, size_t size, size_t n, void *arg)
-{
-	buf_add(arg, p, size * n);
-	return size * n;
-}
-
-/* the answer's Date, for the clock skew correction (lib/awsauth) */
-static size_t
-header_cb(char *p, size_t size, size_t n, void *arg)
-{
-	struct sqs_client *c = arg;
-	size_t len = size * n, k = 5;
-
-	if (len >= 5 && strncmp(p, "HTTP/", 5) == 0)
-		c->date[0] = '\0';
-	else if (len > 5 && strncasecmp(p, "Date:", 5) == 0) {
-		while (k < len && (p[k] == ' ' || p[k] == '\t'))
-			k++;
-		snprintf(c->date, sizeof(c->date), "%.*s", (int)(len - k),
-		    p + k);
-		c->date[strcspn(c->date, "\r\n")] = '\0';
-	}
-	return len;
-}
-
-/* abort a long poll on SIGTERM, unless the answer has started to come */
-static int
-progress_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow,
-    curl_off_t ultotal, curl_off_t ulnow)
-{
-	struct sqs_client *c = arg;
-
-	(void)dltotal;
-	(void)ultotal;
-	(void)ulnow;
-	return c->stop != NULL && *c->stop && dlnow == 0;
-}
 
 /* split scheme://host[:port][/path] into host and path */
 static int
@@ -78,13 +25,13 @@ split_endpoint(struct sqs_client *c, char *err, size_t errlen)
 
 	h = strstr(c->endpoint, "://");
 	if (h == NULL)
-		return fail(err, errlen, "bad endpoint '%s'", c->endpoint);
+		return sys_err(err, errlen, "bad endpoint '%s'", c->endpoint);
 	h += 3;
 	p = strchr(h, '/');
 	if (p == NULL)
 		p = h + strlen(h);
 	if (p == h || memchr(h, '@', (size_t)(p - h)) != NULL)
-		return fail(err, errlen, "bad endpoint '%s'", c->endpoint);
+		return sys_err(err, errlen, "bad endpoint '%s'", c->endpoint);
 	c->host = xstrndup(h, (size_t)(p - h));
 	/* curl leaves the default port out of Host: sign what it sends */
 	if (strncmp(c->endpoint, "http:", 5) == 0 &&
@@ -103,21 +50,15 @@ int
 sqs_open(struct sqs_client *c, const char *service,
     const char *explicit_url, char *err, size_t errlen)
 {
-	const char *b;
-	char *end;
-	long v;
-
 	memset(c, 0, sizeof(*c));
 	c->service = service;
-	c->retries = 3;
-	c->backoff_ms = 200;
 	c->timeout = 30;
-	if ((b = getenv("HOOKPIPE_BACKOFF")) != NULL && *b != '\0') {
-		errno = 0;
-		v = strtol(b, &end, 10);
-		if (errno == 0 && *end == '\0' && v >= 0 && v <= 60000)
-			c->backoff_ms = v;
-	}
+	if (http_client_init(&c->http, err, errlen) < 0)
+		return -1;
+	if (http_retry_init(&c->http.retry, 3, 200, AWSAUTH_BACKOFF_MAX, err,
+	    errlen) < 0)
+		return -1;
+	c->http.retry.all = 1;	/* every request may be sent again */
 	c->region = aws_region(NULL);
 	if (aws_endpoint(&c->endpoint, service, c->region, explicit_url,
 	    NULL, err, errlen) == -1)
@@ -126,16 +67,13 @@ sqs_open(struct sqs_client *c, const char *service,
 		return -1;
 	if (aws_creds_load(&c->creds, NULL, err, errlen) == -1)
 		return -1;
-	if ((c->easy = curl_easy_init()) == NULL)
-		return fail(err, errlen, "cannot start libcurl");
 	return 0;
 }
 
 void
 sqs_close(struct sqs_client *c)
 {
-	if (c->easy != NULL)
-		curl_easy_cleanup(c->easy);
+	http_client_free(&c->http);
 	aws_creds_free(&c->creds);
 	free(c->endpoint);
 	free(c->host);
@@ -145,193 +83,151 @@ sqs_close(struct sqs_client *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/*
- * One signed POST with retries.  ctype and target (NULL for none) are
- * signed headers.  On a final answer that is not 2xx, c->code and err
- * are set from the error document.
- */
+/* what post() signs: the body's hash and its two signed headers */
+struct post {
+	struct sqs_client *c;
+	const char *ctype, *target, *hash;
+};
+
+/* before each attempt: credentials fresh, signed at the corrected clock */
 static int
-post(struct sqs_client *c, const char *ctype, const char *target,
-    const char *body, size_t len, long wait, int abortable, char *err,
-    size_t errlen)
+sign(struct http_call *q, char *err, size_t errlen)
 {
+	struct post *p = q->arg;
+	struct sqs_client *c = p->c;
 	struct sigv4_req r;
 	struct sigv4_out o;
 	struct sigv4_kv hk[2];
-	struct curl_slist *hl;
-	struct buf url = {0}, line = {0};
-	char hash[65], why[CURL_ERROR_SIZE + 64], *code, *message;
-	long wait_ms = c->backoff_ms;
-	CURLcode cc;
+	struct buf line = {0};
+	char why[512];
 	size_t i;
-	int attempt, temp, got;
+
+	c->code[0] = '\0';
+	curl_slist_free_all(q->headers);
+	q->headers = NULL;
+	if (aws_creds_refresh(&c->creds, time(NULL), why, sizeof(why)) ==
+	    -1 && c->creds.expires != 0 && c->creds.expires <= time(NULL))
+		return sys_err(err, errlen, "%s", why);
+	hk[0].name = "Content-Type";
+	hk[0].value = p->ctype;
+	hk[1].name = "X-Amz-Target";
+	hk[1].value = p->target;
+	memset(&r, 0, sizeof(r));
+	r.method = "POST";
+	r.host = c->host;
+	r.path = c->path;
+	r.headers = hk;
+	r.nheaders = p->target != NULL ? 2 : 1;
+	r.payload_hash = p->hash;
+	memset(&o, 0, sizeof(o));
+	if (awsauth_sign(&c->creds, c->region, c->service, 0, &r, &o, why,
+	    sizeof(why)) == -1) {
+		sigv4_out_free(&o);
+		return sys_err(err, errlen, "cannot sign: %s", why);
+	}
+	for (i = 0; i < o.nheaders; i++)
+		q->headers = curl_slist_append(q->headers, o.headers[i]);
+	sigv4_out_free(&o);
+	for (i = 0; i < r.nheaders; i++) {
+		buf_reset(&line);
+		buf_addf(&line, "%s: %s", hk[i].name, hk[i].value);
+		q->headers = curl_slist_append(q->headers, line.p);
+	}
+	buf_free(&line);
+	return 0;
+}
+
+/* an answer that is not 2xx: the error document's code and words */
+static int
+judge(struct http_call *q, char *why, size_t whylen)
+{
+	struct sqs_client *c = ((struct post *)q->arg)->c;
+	const char *p = c->resp.p ? c->resp.p : "";
+	char *code, *message;
+	int got;
+
+	/* moto answers XML even to JSON requests */
+	got = aws_json_error(p, c->resp.len, &code, &message);
+	if (got != 1) {
+		free(code);
+		free(message);
+		got = aws_xml_error(p, c->resp.len, &code, &message);
+	}
+	if (got == 0 && code == NULL) {
+		/* moto: <ErrorResponse><Errors><Error> */
+		code = aws_xml_text(c->resp.p, c->resp.len, "Code");
+		message = aws_xml_text(c->resp.p, c->resp.len, "Message");
+		got = code != NULL ? 1 : 0;
+	}
+	if (got == 1 && code != NULL) {
+		snprintf(c->code, sizeof(c->code), "%s", code);
+		if (code[0] == '\0' && message == NULL)
+			/* an empty code: still a reason */
+			snprintf(why, whylen, "HTTP %ld: an error with an "
+			    "empty code", q->status);
+		else
+			snprintf(why, whylen, "%s%s%s", code, message ? ": " :
+			    "", message ? message : "");
+	} else {
+		/* not an AWS error document: show a bit */
+		snprintf(why, whylen, "HTTP %ld%s%.*s", q->status,
+		    c->resp.len ? ": " : "", (int)(c->resp.len < 200 ?
+		    c->resp.len : 200), p);
+	}
+	/* the server's text goes on one line of stderr */
+	for (got = 0; why[got] != '\0'; got++)
+		if (why[got] == '\n' || why[got] == '\r')
+			why[got] = ' ';
+	free(code);
+	free(message);
+	/* a clock the server says is off: signed again at the corrected
+	 * time by the retry */
+	return http_retry_temp(&c->http.retry, CURLE_OK, q->status, 0) ||
+	    awsauth_temp_code(c->code) || awsauth_skewed(c->code, q->date[0] ?
+	    q->date : NULL);
+}
+
+int
+sqs_post(struct sqs_client *c, const char *ctype, const char *target,
+    const char *body, size_t len, long wait, int abortable, char *err,
+    size_t errlen)
+{
+	char hash[65];
+	struct post p = { c, ctype, target, hash };
+	struct http_call q;
+	struct buf url = {0};
+	int rc;
 
 	sigv4_sha256_hex(body, len, hash);
 	buf_adds(&url, c->endpoint);
 	if (strchr(strstr(c->endpoint, "://") + 3, '/') == NULL)
 		buf_addc(&url, '/');
-	for (attempt = 0;; attempt++) {
-		c->fail = SQS_FAIL_NONE;
-		c->status = 0;
-		c->code[0] = '\0';
-		buf_reset(&c->resp);
-		if (aws_creds_refresh(&c->creds, time(NULL), why,
-		    sizeof(why)) == -1 && c->creds.expires != 0 &&
-		    c->creds.expires <= time(NULL)) {
-			buf_free(&url);
-			c->fail = SQS_FAIL_REMOTE;
-			return fail(err, errlen, "%s", why);
-		}
-		hk[0].name = "Content-Type";
-		hk[0].value = ctype;
-		hk[1].name = "X-Amz-Target";
-		hk[1].value = target;
-		memset(&r, 0, sizeof(r));
-		r.method = "POST";
-		r.host = c->host;
-		r.path = c->path;
-		r.headers = hk;
-		r.nheaders = target != NULL ? 2 : 1;
-		r.payload_hash = hash;
-		memset(&o, 0, sizeof(o));
-		if (awsauth_sign(&c->creds, c->region, c->service, 0, &r,
-		    &o, why, sizeof(why)) == -1) {
-			sigv4_out_free(&o);
-			buf_free(&url);
-			c->fail = SQS_FAIL_REMOTE;
-			return fail(err, errlen, "cannot sign: %s", why);
-		}
-		hl = NULL;
-		for (i = 0; i < o.nheaders; i++)
-			hl = curl_slist_append(hl, o.headers[i]);
-		buf_reset(&line);
-		buf_addf(&line, "Content-Type: %s", ctype);
-		hl = curl_slist_append(hl, line.p);
-		if (target != NULL) {
-			buf_reset(&line);
-			buf_addf(&line, "X-Amz-Target: %s", target);
-			hl = curl_slist_append(hl, line.p);
-		}
-		hl = curl_slist_append(hl, "Expect:");
-		sigv4_out_free(&o);
-
-		curl_easy_reset(c->easy);
-		c->curlerr[0] = '\0';
-		curl_easy_setopt(c->easy, CURLOPT_URL, url.p);
-		curl_easy_setopt(c->easy, CURLOPT_NOSIGNAL, 1L);
-		curl_easy_setopt(c->easy, CURLOPT_POST, 1L);
-		curl_easy_setopt(c->easy, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(c->easy, CURLOPT_POSTFIELDSIZE_LARGE,
-		    (curl_off_t)len);
-		curl_easy_setopt(c->easy, CURLOPT_HTTPHEADER, hl);
-		curl_easy_setopt(c->easy, CURLOPT_USERAGENT,
-		    "hookpipe/" HOOKPIPE_VERSION);
-		curl_easy_setopt(c->easy, CURLOPT_CONNECTTIMEOUT, 10L);
-		curl_easy_setopt(c->easy, CURLOPT_TIMEOUT, c->timeout + wait);
-		curl_easy_setopt(c->easy, CURLOPT_TCP_KEEPALIVE, 1L);
-		curl_easy_setopt(c->easy, CURLOPT_ERRORBUFFER, c->curlerr);
-		curl_easy_setopt(c->easy, CURLOPT_WRITEFUNCTION, write_cb);
-		curl_easy_setopt(c->easy, CURLOPT_WRITEDATA, &c->resp);
-		curl_easy_setopt(c->easy, CURLOPT_HEADERFUNCTION, header_cb);
-		curl_easy_setopt(c->easy, CURLOPT_HEADERDATA, c);
-		c->date[0] = '\0';
-		curl_easy_setopt(c->easy, CURLOPT_PROTOCOLS_STR, "http,https");
-		if (abortable && c->stop != NULL) {
-			curl_easy_setopt(c->easy, CURLOPT_NOPROGRESS, 0L);
-			curl_easy_setopt(c->easy, CURLOPT_XFERINFOFUNCTION,
-			    progress_cb);
-			curl_easy_setopt(c->easy, CURLOPT_XFERINFODATA, c);
-		}
-		cc = curl_easy_perform(c->easy);
-		curl_slist_free_all(hl);
-		temp = 0;
-		if (cc == CURLE_ABORTED_BY_CALLBACK) {
-			buf_free(&url);
-			buf_free(&line);
-			c->fail = SQS_FAIL_CANCELED;
-			return fail(err, errlen, "canceled");
-		}
-		if (cc != CURLE_OK) {
-			snprintf(why, sizeof(why), "%s", c->curlerr[0] ?
-			    c->curlerr : curl_easy_strerror(cc));
-			temp = 1;
-		} else {
-			curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE,
-			    &c->status);
-			if (c->status >= 200 && c->status < 300)
-				break;
-			/* moto answers XML even to JSON requests */
-			got = aws_json_error(c->resp.p ? c->resp.p : "",
-			    c->resp.len, &code, &message);
-			if (got != 1) {
-				free(code);
-				free(message);
-				got = aws_xml_error(c->resp.p ? c->resp.p :
-				    "", c->resp.len, &code, &message);
-			}
-			if (got == 0 && code == NULL) {
-				/* moto: <ErrorResponse><Errors><Error> */
-				code = aws_xml_text(c->resp.p, c->resp.len,
-				    "Code");
-				message = aws_xml_text(c->resp.p,
-				    c->resp.len, "Message");
-				got = code != NULL ? 1 : 0;
-			}
-			if (got == 1 && code != NULL) {
-				snprintf(c->code, sizeof(c->code), "%s",
-				    code);
-				if (code[0] == '\0' && message == NULL)
-					/* an empty code: still a reason */
-					snprintf(why, sizeof(why), "HTTP %ld: "
-					    "an error with an empty code",
-					    c->status);
-				else
-					snprintf(why, sizeof(why), "%s%s%s",
-					    code, message ? ": " : "",
-					    message ? message : "");
-			} else {
-				/* not an AWS error document: show a bit */
-				snprintf(why, sizeof(why), "HTTP %ld%s%.*s",
-				    c->status, c->resp.len ? ": " : "",
-				    (int)(c->resp.len < 200 ? c->resp.len :
-				    200), c->resp.p ? c->resp.p : "");
-			}
-			/* the server's text goes on one line of stderr */
-			for (got = 0; why[got] != '\0'; got++)
-				if (why[got] == '\n' || why[got] == '\r')
-					why[got] = ' ';
-			free(code);
-			free(message);
-			/* a clock the server says is off: signed again at
-			 * the corrected time by the retry */
-			temp = c->status == 408 || c->status == 429 ||
-			    c->status >= 500 || awsauth_temp_code(c->code) ||
-			    awsauth_skewed(c->code, c->date[0] ? c->date :
-			    NULL);
-			if (!temp) {
-				buf_free(&url);
-				buf_free(&line);
-				c->fail = SQS_FAIL_REMOTE;
-				return fail(err, errlen, "%s", why);
-			}
-		}
-		if (attempt >= c->retries ||
-		    (c->stop != NULL && *c->stop && abortable)) {
-			buf_free(&url);
-			buf_free(&line);
-			c->fail = SQS_FAIL_TEMP;
-			if (attempt > 0)
-				return fail(err, errlen, "%s (after %d "
-				    "attempts)", why, attempt + 1);
-			return fail(err, errlen, "%s", why);
-		}
-		if (c->on_retry != NULL)
-			c->on_retry(why, attempt + 1, c->retries, wait_ms);
-		awsauth_backoff(&wait_ms);
-	}
+	memset(&q, 0, sizeof(q));
+	q.url = url.p;
+	q.body = body;
+	q.bodylen = len;
+	q.wait_ms = wait * 1000;
+	q.abortable = abortable;
+	q.prepare = sign;
+	q.judge = judge;
+	q.arg = &p;
+	q.out = &c->resp;
+	c->http.timeout_ms = c->timeout * 1000;
+	c->http.stop = c->stop;
+	c->http.on_retry = c->on_retry;
+	c->code[0] = '\0';
+	rc = http_once(&c->http, &q);
+	curl_slist_free_all(q.headers);
 	buf_free(&url);
-	buf_free(&line);
-	return 0;
+	c->status = q.status;
+	snprintf(c->date, sizeof(c->date), "%s", q.date);
+	if (rc == 0) {
+		c->fail = SQS_FAIL_NONE;
+		return 0;
+	}
+	c->fail = q.result == HTTP_CANCELED ? SQS_FAIL_CANCELED :
+	    q.result == HTTP_FAIL_TEMP ? SQS_FAIL_TEMP : SQS_FAIL_REMOTE;
+	return sys_err(err, errlen, "%s", q.err);
 }
 
 int
@@ -346,10 +242,10 @@ sqs_call(struct sqs_client *c, const char *op, json_t *req, json_t **resp,
 	body = json_dumps(req, JSON_COMPACT);
 	if (body == NULL) {
 		c->fail = SQS_FAIL_REMOTE;
-		return fail(err, errlen, "cannot encode the %s request", op);
+		return sys_err(err, errlen, "cannot encode the %s request", op);
 	}
 	snprintf(target, sizeof(target), "AmazonSQS.%s", op);
-	rc = post(c, SQS_JSON_TYPE, target, body, strlen(body), wait,
+	rc = sqs_post(c, SQS_JSON_TYPE, target, body, strlen(body), wait,
 	    abortable, err, errlen);
 	free(body);
 	if (rc == -1)
@@ -363,42 +259,10 @@ sqs_call(struct sqs_client *c, const char *op, json_t *req, json_t **resp,
 		json_decref(*resp);
 		*resp = NULL;
 		c->fail = SQS_FAIL_REMOTE;
-		return fail(err, errlen, "bad %s answer: %s", op,
+		return sys_err(err, errlen, "bad %s answer: %s", op,
 		    je.text[0] ? je.text : "not an object");
 	}
 	return 0;
-}
-
-int
-sqs_query(struct sqs_client *c, const char *form, size_t len, char *err,
-    size_t errlen)
-{
-	return post(c, SQS_FORM_TYPE, NULL, form, len, 0, 0, err, errlen);
-}
-
-/* form encoding as botocore (and moto, which re-encodes the form to
- * check the signature) does it: AWS UriEncode, but space as '+' */
-static void
-form_encode(struct buf *b, const char *s)
-{
-	const char *sp;
-
-	while ((sp = strchr(s, ' ')) != NULL) {
-		enc_pct(b, s, (size_t)(sp - s), 0);
-		buf_addc(b, '+');
-		s = sp + 1;
-	}
-	enc_pct(b, s, strlen(s), 0);
-}
-
-void
-sqs_form_add(struct buf *b, const char *name, const char *value)
-{
-	if (b->len > 0)
-		buf_addc(b, '&');
-	form_encode(b, name);
-	buf_addc(b, '=');
-	form_encode(b, value);
 }
 
 int
@@ -417,7 +281,7 @@ sqs_queue_url(struct sqs_client *c, const char *q, char **url, char *err,
 	req = json_pack("{s:s}", "QueueName", q);
 	if (req == NULL) {
 		c->fail = SQS_FAIL_REMOTE;
-		return fail(err, errlen, "bad queue name");
+		return sys_err(err, errlen, "bad queue name");
 	}
 	/* abortable: a run told to stop need not wait for the answer */
 	rc = sqs_call(c, "GetQueueUrl", req, &resp, 0, 1, err, errlen);
@@ -428,7 +292,7 @@ sqs_queue_url(struct sqs_client *c, const char *q, char **url, char *err,
 	if (u == NULL) {
 		json_decref(resp);
 		c->fail = SQS_FAIL_REMOTE;
-		return fail(err, errlen, "no QueueUrl in the answer");
+		return sys_err(err, errlen, "no QueueUrl in the answer");
 	}
 	*url = xstrdup(u);
 	json_decref(resp);
@@ -449,7 +313,7 @@ sqs_max_size(struct sqs_client *c, const char *qurl, long *max, char *err,
 	    "MaximumMessageSize");
 	if (req == NULL) {
 		c->fail = SQS_FAIL_REMOTE;
-		return fail(err, errlen, "bad queue URL");
+		return sys_err(err, errlen, "bad queue URL");
 	}
 	rc = sqs_call(c, "GetQueueAttributes", req, &resp, 0, 0, err, errlen);
 	json_decref(req);
@@ -466,7 +330,7 @@ sqs_max_size(struct sqs_client *c, const char *qurl, long *max, char *err,
 	json_decref(resp);
 	if (n < SQS_SIZE_MIN || n > SQS_SIZE_MAX) {
 		c->fail = SQS_FAIL_REMOTE;
-		return fail(err, errlen, "no MaximumMessageSize of %d to %d "
+		return sys_err(err, errlen, "no MaximumMessageSize of %d to %d "
 		    "in the answer", SQS_SIZE_MIN, SQS_SIZE_MAX);
 	}
 	*max = n;

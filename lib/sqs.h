@@ -1,5 +1,6 @@
-/* sqs: signed requests to SQS (AWS JSON 1.0) and SNS (query protocol) on
- * one keep-alive libcurl handle, with retries, for the queue tools */
+/* sqs: signed requests to one AWS endpoint on one kept-alive connection,
+ * with retries, and the SQS (AWS JSON 1.0) calls of the queue tools;
+ * lib/sns has SNS's */
 #ifndef SQS_H
 #define SQS_H
 
@@ -8,6 +9,7 @@
 #include <jansson.h>
 
 #include "aws.h"
+#include "http.h"
 #include "nd.h"
 #include "tmpl.h"
 #include "xmem.h"
@@ -37,9 +39,8 @@ struct sqs_client {
 	char *path;		/* request path, "/" at least */
 	char *region;
 	struct aws_creds creds;
-	CURL *easy;		/* reused: one kept-alive connection */
-	int retries;		/* further attempts (3) */
-	long backoff_ms;	/* first wait (200; HOOKPIPE_BACKOFF) */
+	struct http_client http;	/* one kept-alive connection; 3
+					 * retries, 200 ms doubling to 20 s */
 	long timeout;		/* seconds per attempt, beyond any wait (30) */
 	volatile int *stop;	/* abortable requests end when it is set */
 	/* told before each retry */
@@ -51,7 +52,6 @@ struct sqs_client {
 	char code[128];		/* AWS error code, "" if none */
 	char date[64];		/* the answer's Date header, "" if none */
 	struct buf resp;	/* response body */
-	char curlerr[CURL_ERROR_SIZE];
 };
 
 /*
@@ -75,16 +75,16 @@ int sqs_call(struct sqs_client *c, const char *op, json_t *req,
     json_t **resp, long wait, int abortable, char *err, size_t errlen);
 
 /*
- * One query-protocol call (SNS): form is the urlencoded body
- * ("Action=Publish&..."); the XML answer is left in c->resp.  Returns 0,
- * or -1 with c->fail and err.
+ * One signed POST of body to c's endpoint, with retries, on c's
+ * kept-alive connection (lib/http's http_once): ctype and target (NULL
+ * for none) are signed headers; wait is added to the timeout, abortable
+ * lets *c->stop cancel it while nothing has come back.  The answer is
+ * left in c->resp.  Returns 0 for a 2xx, or -1 with c->fail and err (on
+ * an error answer c->code is its AWS code).  sqs_call and sns_query use it.
  */
-int sqs_query(struct sqs_client *c, const char *form, size_t len,
-    char *err, size_t errlen);
-
-/* Append "&name=value" (or "name=value" first) to b, form-encoded the
- * way botocore does (space as "+"). */
-void sqs_form_add(struct buf *b, const char *name, const char *value);
+int sqs_post(struct sqs_client *c, const char *ctype, const char *target,
+    const char *body, size_t len, long wait, int abortable, char *err,
+    size_t errlen);
 
 /* The entry of a batch answer's Successful or Failed list whose Id is
  * id, or NULL. */

@@ -4,7 +4,7 @@
 # may keep 256 KiB) and the 1 MiB batch,
 # exit codes; sns-publish: Publish, envelope unwrapped by sqs-poll
 . tests/lib.sh
-plan 33
+plan 35
 
 moto_up
 H() { "$PEERS_PYTHON" tests/sqs-helper.py "$@"; }
@@ -93,6 +93,9 @@ is "--attr with a bad template: exit 2" "$RC" 2
 like "--attr with a bad template: says why" "$ERR" "sqs-send: --attr: "
 run noauth sqs-send -q sq "$TMP/f"
 is "no credentials: exit 3" "$RC" 3
+HOOKPIPE_BACKOFF=-1 run sqs-send -q sq "$TMP/f"
+is "bad HOOKPIPE_BACKOFF: exit 3" "$RC" 3
+like "bad HOOKPIPE_BACKOFF: says why" "$ERR" "bad HOOKPIPE_BACKOFF '-1': a number from 0 to 60000"
 run sqs-send -q no-such-queue "$TMP/f"
 is "unknown queue: exit 5" "$RC" 5
 AWS_SECRET_ACCESS_KEY=wrong$AWS_SECRET_ACCESS_KEY run sqs-send -q "$q" "$TMP/f"

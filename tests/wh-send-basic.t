@@ -1,7 +1,7 @@
 #!/bin/sh
 # wh-send: requests made, records written, exit codes
 . tests/lib.sh
-plan 39
+plan 41
 . tests/fake/start.sh
 start_fake
 U=http://127.0.0.1:$PORT
@@ -86,6 +86,9 @@ is "no -u: exit 2" "$RC" 2
 # exit 3: missing header file
 run wh-send -u "$U/x" --header-file "$TMP/nope" </dev/null
 is "missing header file: exit 3" "$RC" 3
+HOOKPIPE_BACKOFF=soon run wh-send -u "$U/x" </dev/null
+is "bad HOOKPIPE_BACKOFF: exit 3" "$RC" 3
+like "bad HOOKPIPE_BACKOFF: says why" "$ERR" "bad HOOKPIPE_BACKOFF 'soon': a number from 0 to 60000"
 
 # exit 4: -e stops at the first bad record
 : >"$REQLOG"

@@ -310,9 +310,7 @@ done(struct nd_rec *r, struct http_xfer *x, void *arg, char *err,
 	if (x->result != HTTP_OK) {
 		snprintf(err, errlen, "cannot fetch job %s from %s: %s",
 		    f->id, show, http_reason(x, why, sizeof(why)));
-		if (x->result == HTTP_FAIL_TEMP)
-			nd_set_status(EX_TEMPFAIL);
-		rc = ND_FAIL;
+		rc = http_record_fail(x->result, 0, 0);
 		goto out;
 	}
 	if (x->status < 200 || x->status > 299) {
@@ -322,10 +320,7 @@ done(struct nd_rec *r, struct http_xfer *x, void *arg, char *err,
 		else
 			snprintf(err, errlen, "cannot fetch job %s: HTTP %ld "
 			    "from %s", f->id, x->status, show);
-		if (http_status_temp(x->status))
-			nd_set_status(EX_TEMPFAIL);
-		rc = x->status == 401 || x->status == 403 ? EX_REMOTE :
-		    ND_FAIL;
+		rc = http_status_fail(x->status);
 		goto out;
 	}
 	name = f->final;	/* the committer has been */

@@ -20,7 +20,7 @@
 
 #include "cdisp.h"
 #include "enc.h"
-#include "http.h"
+#include "httprun.h"
 #include "arg.h"
 #include "msg.h"
 #include "nd.h"

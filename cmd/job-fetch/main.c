@@ -73,7 +73,7 @@ parse_args(int argc, char *argv[], struct http_opts *ho, struct nd_opts *o,
 			ho->timeout = arg_long("--timeout", optarg, 1, 86400, usage);
 			break;
 		case O_RETRIES:
-			ho->retries = (int)arg_long("--retries", optarg, 0, 100, usage);
+			ho->retry.retries = (int)arg_long("--retries", optarg, 0, 100, usage);
 			break;
 		case O_ERRORS: a->errors = optarg; break;
 		case ND_OPT_MAX_LINE:
@@ -133,7 +133,8 @@ main(int argc, char *argv[])
 	int rc;
 
 	msg_prog = "job-fetch";
-	http_opts_init(&ho, msg_prog);
+	if (http_opts_init(&ho, msg_prog, err, sizeof(err)) < 0)
+		msg_die(EX_CONFIG, "%s", err);
 	ho.idle_timeout = 1;	/* a big output may take long; a stall not */
 	/* fewer, bigger reads, writes and hash updates: about half the
 	 * system time on a 1 GiB output (1.5-2.2 s to 0.8-0.9 s); 8 x

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "arg.h"
+#include "http.h"
 #include "tmpl.h"
 #include "s3-put.h"
 
@@ -448,19 +449,14 @@ check_options(const struct cmdline *cl)
 static void
 setup(const struct cmdline *cl)
 {
-	const char *b;
+	struct http_retry rp;
 	char err[1100];
 
-	if ((b = getenv("HOOKPIPE_BACKOFF")) != NULL && *b != '\0') {
-		char *end;
-
-		opt.backoff_ms = strtol(b, &end, 10);
-		if (*end != '\0' || opt.backoff_ms < 0 ||
-		    opt.backoff_ms > 60000)
-			msg_die(EX_CONFIG, "bad HOOKPIPE_BACKOFF '%s'", b);
-		if (opt.backoff_max_ms < opt.backoff_ms)
-			opt.backoff_max_ms = opt.backoff_ms;
-	}
+	if (http_retry_init(&rp, opt.retries, opt.backoff_ms,
+	    opt.backoff_max_ms, err, sizeof(err)) < 0)
+		msg_die(EX_CONFIG, "%s", err);
+	opt.backoff_ms = rp.base_ms;
+	opt.backoff_max_ms = rp.cap_ms;
 	if (cl->errors != NULL &&
 	    nd_errors_open(cl->errors, err, sizeof(err)) < 0)
 		msg_die(EX_CONFIG, "%s", err);

@@ -3,7 +3,7 @@
  * credentials, through the real client code over loopback HTTP.
  *
  * Input: byte 0 picks the HTTP status, byte 1 the call (sqs_call,
- * sqs_query, sqs_queue_url, container credentials via aws_creds_load);
+ * sns_query, sqs_queue_url, container credentials via aws_creds_load);
  * the rest is the answer's body, served by a server thread on
  * 127.0.0.1.  Checks: success exactly for 2xx answers the call can use;
  * a failure says why on one line and is classed as the status and error
@@ -26,6 +26,8 @@
 #include <jansson.h>
 
 #include "aws.h"
+#include "awsauth.h"
+#include "sns.h"
 #include "sqs.h"
 #include "xmem.h"
 
@@ -156,11 +158,11 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	pthread_detach(t);
 	snprintf(base, sizeof(base), "http://127.0.0.1:%d", port);
 	if (sqs_open(&sqs, "sqs", base, err, sizeof(err)) == -1 ||
-	    sqs_open(&sns, "sns", base, err, sizeof(err)) == -1) {
+	    sns_open(&sns, base, err, sizeof(err)) == -1) {
 		fprintf(stderr, "fuzz_sqs: %s\n", err);
 		abort();
 	}
-	sqs.retries = sns.retries = 0;		/* no sleeping between tries */
+	sqs.http.retry.retries = sns.http.retry.retries = 0;		/* no sleeping between tries */
 	sqs.timeout = sns.timeout = 5;
 	return 0;
 }
@@ -177,12 +179,8 @@ static void
 check_failure(const struct sqs_client *c, long status, const char *body,
     size_t len, const char *err)
 {
-	static const char *const temp[] = { "ThrottlingException",
-	    "Throttling", "RequestThrottled", "ServiceUnavailable",
-	    "InternalError", "InternalFailure", "RequestTimeout",
-	    "KmsThrottled", "SlowDown", "RequestThrottledException", NULL };
 	char *code = NULL, *message = NULL;
-	int i, want_temp;
+	int want_temp;
 
 	one_line(err);
 	if (c->fail == SQS_FAIL_NONE || c->fail == SQS_FAIL_CANCELED ||
@@ -201,10 +199,9 @@ check_failure(const struct sqs_client *c, long status, const char *body,
 	}
 	free(code);
 	free(message);
-	want_temp = status == 408 || status == 429 || status >= 500;
-	for (i = 0; temp[i] != NULL; i++)
-		if (strcmp(c->code, temp[i]) == 0)
-			want_temp = 1;
+	/* the one list of codes that mean "later" (lib/awsauth) */
+	want_temp = status == 408 || status == 429 || status >= 500 ||
+	    awsauth_temp_code(c->code);
 	if (c->fail != (want_temp ? SQS_FAIL_TEMP : SQS_FAIL_REMOTE))
 		abort();
 }
@@ -336,7 +333,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_failure(&sqs, status, body, len, err);
 		}
 	} else if (call == 1) {
-		rc = sqs_query(&sns, "Action=Publish&Message=x", 24, err,
+		rc = sns_query(&sns, "Action=Publish&Message=x", 24, err,
 		    sizeof(err));
 		if ((rc == 0) != (status == 200))
 			abort();
