@@ -1,5 +1,4 @@
 /* awsauth: one clock for signing, corrected from the servers' Date */
-#include <errno.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,20 +92,4 @@ awsauth_temp_code(const char *code)
 	};
 
 	return in_list(code, temp);
-}
-
-void
-awsauth_backoff(long *wait_ms)
-{
-	struct timespec ts;
-	long ms = *wait_ms;
-
-	ms = ms / 2 + (ms > 1 ? (long)(random() % (ms / 2 + 1)) : 0);
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-	*wait_ms *= 2;
-	if (*wait_ms > AWSAUTH_BACKOFF_MAX)
-		*wait_ms = AWSAUTH_BACKOFF_MAX;
 }

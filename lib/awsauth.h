@@ -45,11 +45,8 @@ int awsauth_skewed(const char *code, const char *date);
  * (ThrottlingException, RequestThrottled, SlowDown, InternalError...). */
 int awsauth_temp_code(const char *code);
 
-/*
- * The wait before an AWS retry: sleep between half and all of *wait_ms
- * (jitter), then double it for the next one, up to AWSAUTH_BACKOFF_MAX.
- */
+/* The longest wait between two AWS retries, ms (the cap_ms of their
+ * http_retry_init). */
 #define AWSAUTH_BACKOFF_MAX 20000
-void awsauth_backoff(long *wait_ms);
 
 #endif

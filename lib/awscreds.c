@@ -18,6 +18,7 @@
 #include "aws.h"
 #include "awsint.h"
 #include "enc.h"
+#include "http.h"
 #include "sys.h"
 #include "xmem.h"
 
@@ -136,67 +137,48 @@ creds_profile(struct aws_creds *c, const char *name, int must_exist,
 	return rc;
 }
 
-struct fetch {
-	struct buf body;
-	int toobig;
-};
-
-static size_t
-fetch_write(char *p, size_t size, size_t n, void *arg)
-{
-	struct fetch *f = arg;
-
-	if (f->body.len + size * n > FETCH_MAX) {
-		f->toobig = 1;
-		return 0;
-	}
-	buf_add(&f->body, p, size * n);
-	return size * n;
-}
-
-/* One small HTTP exchange with the metadata services. */
+/*
+ * One small HTTP exchange with the metadata services on c (one kept-alive
+ * connection for a token and what it opens): 0 with *status and the
+ * answer's body for any status, or -1 with err (no answer).
+ */
 static int
-fetch(const char *method, const char *url, struct curl_slist *hdrs,
-    long timeout_ms, long *status, struct buf *body, char *err,
+fetch(struct http_client *c, const char *method, const char *url,
+    struct curl_slist *hdrs, long *status, struct buf *body, char *err,
     size_t errlen)
 {
-	CURL *h = curl_easy_init();
-	char ebuf[CURL_ERROR_SIZE] = "";
-	struct fetch f = { { 0 }, 0 };
-	CURLcode rc;
+	struct http_call q;
 
-	*status = 0;
-	if (h == NULL)
-		return sys_err(err, errlen, "cannot start libcurl");
-	buf_adds(&f.body, "");
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
+	memset(&q, 0, sizeof(q));
+	q.method = method;
+	q.url = url;
+	q.headers = hdrs;
+	q.out = body;
+	buf_adds(body, "");
+	http_once(c, &q);
+	*status = q.status;
+	if (q.result == HTTP_OK)
+		return 0;
+	if (body->p != NULL)
+		OPENSSL_cleanse(body->p, body->len);
+	buf_free(body);
+	if (q.result == HTTP_FAIL_LOCAL)
+		return sys_err(err, errlen, "%s: answer larger than %d bytes",
+		    url, FETCH_MAX);
+	return sys_err(err, errlen, "%s: %s", url, q.err);
+}
+
+/* c for the metadata services: no retries (the caller's), no proxy */
+static int
+fetch_client(struct http_client *c, long timeout_ms, char *err,
+    size_t errlen)
+{
+	if (http_client_init(c, err, errlen) < 0)
+		return -1;
+	c->timeout_ms = c->connect_timeout_ms = timeout_ms;
 	/* link-local and loopback services: never through a proxy */
-	curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, fetch_write);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &f);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "hookpipe/" HOOKPIPE_VERSION);
-	if (hdrs != NULL)
-		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-	if (strcmp(method, "GET") != 0)
-		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-	rc = curl_easy_perform(h);
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
-	curl_easy_cleanup(h);
-	if (rc != CURLE_OK) {
-		buf_free(&f.body);
-		if (f.toobig)
-			return sys_err(err, errlen, "%s: answer larger than "
-			    "%d bytes", url, FETCH_MAX);
-		return sys_err(err, errlen, "%s: %s", url,
-		    ebuf[0] ? ebuf : curl_easy_strerror(rc));
-	}
-	*body = f.body;
+	c->noproxy = "*";
+	c->body_max = FETCH_MAX;
 	return 0;
 }
 
@@ -362,6 +344,7 @@ creds_container(struct aws_creds *c, char *err, size_t errlen)
 	const char *full = aws_env("AWS_CONTAINER_CREDENTIALS_FULL_URI");
 	struct buf url = { 0 }, hdr = { 0 }, body = { 0 };
 	struct curl_slist *hl = NULL;
+	struct http_client h;
 	char *tok = NULL;
 	long status = 0;
 	int rc, i;
@@ -389,9 +372,11 @@ creds_container(struct aws_creds *c, char *err, size_t errlen)
 		xfree_secret(tok);
 	}
 	hl = curl_slist_append(hl, "Accept: application/json");
-	for (i = 0, rc = -1; i < CONTAINER_TRIES && rc == -1; i++) {
-		rc = fetch("GET", url.p, hl, CONTAINER_TIMEOUT_MS, &status,
-		    &body, err, errlen);
+	/* a failure or 5xx asked again at once, on the same connection */
+	i = fetch_client(&h, CONTAINER_TIMEOUT_MS, err, errlen) == -1 ?
+	    CONTAINER_TRIES : 0;
+	for (rc = -1; i < CONTAINER_TRIES && rc == -1; i++) {
+		rc = fetch(&h, "GET", url.p, hl, &status, &body, err, errlen);
 		if (rc == 0 && status >= 500) {
 			buf_free(&body);
 			rc = sys_err(err, errlen, "%s: HTTP %ld", url.p,
@@ -408,6 +393,7 @@ creds_container(struct aws_creds *c, char *err, size_t errlen)
 		if (rc == 0)
 			rc = 1;
 	}
+	http_client_free(&h);
 	curl_slist_free_all(hl);
 	if (body.p != NULL)
 		OPENSSL_cleanse(body.p, body.len);
@@ -427,6 +413,7 @@ creds_imds(struct aws_creds *c, char *err, size_t errlen)
 	const char *mode = aws_env("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE");
 	struct buf url = { 0 }, hdr = { 0 }, body = { 0 }, role = { 0 };
 	struct curl_slist *hl = NULL;
+	struct http_client h;
 	long status;
 	size_t n;
 	int rc = -1;
@@ -443,8 +430,9 @@ creds_imds(struct aws_creds *c, char *err, size_t errlen)
 	buf_adds(&url, "/latest/api/token");
 	hl = curl_slist_append(NULL, "X-aws-ec2-metadata-token-ttl-seconds: "
 	    "21600");
-	if (fetch("PUT", url.p, hl, IMDS_TIMEOUT_MS, &status, &body, err,
-	    errlen) == -1)
+	/* the token and the two GETs it opens: one connection */
+	if (fetch_client(&h, IMDS_TIMEOUT_MS, err, errlen) == -1 ||
+	    fetch(&h, "PUT", url.p, hl, &status, &body, err, errlen) == -1)
 		goto out;
 	curl_slist_free_all(hl);
 	hl = NULL;
@@ -467,8 +455,7 @@ creds_imds(struct aws_creds *c, char *err, size_t errlen)
 	buf_reset(&url);
 	buf_add(&url, base, n);
 	buf_adds(&url, "/latest/meta-data/iam/security-credentials/");
-	if (fetch("GET", url.p, hl, IMDS_TIMEOUT_MS, &status, &body, err,
-	    errlen) == -1)
+	if (fetch(&h, "GET", url.p, hl, &status, &body, err, errlen) == -1)
 		goto out;
 	if (status == 404 || (status == 200 && body.len == 0)) {
 		sys_err(err, errlen, "%s: no IAM role attached to the "
@@ -482,8 +469,7 @@ creds_imds(struct aws_creds *c, char *err, size_t errlen)
 	enc_pct(&role, body.p, strcspn(body.p, "\r\n"), 0);
 	buf_free(&body);
 	buf_adds(&url, role.p);
-	if (fetch("GET", url.p, hl, IMDS_TIMEOUT_MS, &status, &body, err,
-	    errlen) == -1)
+	if (fetch(&h, "GET", url.p, hl, &status, &body, err, errlen) == -1)
 		goto out;
 	if (status != 200) {
 		sys_err(err, errlen, "%s: HTTP %ld", url.p, status);
@@ -492,6 +478,7 @@ creds_imds(struct aws_creds *c, char *err, size_t errlen)
 	if (creds_json(c, &body, "imds", url.p, err, errlen) == 0)
 		rc = 1;
 out:
+	http_client_free(&h);
 	curl_slist_free_all(hl);
 	if (body.p != NULL)
 		OPENSSL_cleanse(body.p, body.len);

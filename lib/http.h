@@ -227,6 +227,8 @@ struct http_client {
 	const char *noproxy;	/* "*": never a proxy (metadata services);
 				 * NULL: the environment's */
 	size_t body_max;	/* 0: no limit; more: "response too large" */
+	int path_as_is;		/* send the path unsquashed ("a/../b"): a
+				 * signed S3 key */
 	volatile int *stop;	/* set: an abortable call ends while no byte
 				 * has come back, and is not retried */
 	/* told before each retry (why, its number, how many, the wait) */

@@ -137,6 +137,8 @@ once_setup(struct once *o, char *curlerr, struct curl_slist **sent)
 		curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
 	if (c->noproxy != NULL)
 		curl_easy_setopt(e, CURLOPT_NOPROXY, c->noproxy);
+	if (c->path_as_is)
+		curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L);
 	if (q->body != NULL) {
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, q->body);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,

@@ -1,5 +1,4 @@
 /* s3mpu: list and abort a bucket's incomplete multipart uploads */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 
 #include "awsauth.h"
 #include "awsint.h"
+#include "http.h"
 #include "s3mpu.h"
 #include "sigv4.h"
 #include "sys.h"
@@ -126,137 +126,116 @@ s3mpu_free(struct s3mpu *u, size_t n)
 
 /* ---- requests ---- */
 
-static size_t
-on_body(char *p, size_t size, size_t n, void *arg)
-{
-	struct buf *b = arg;
+/* one signed request: what sign() signs again before each attempt */
+struct req {
+	struct http_client *h;
+	const char *method;
+	const struct aws_s3_loc *l;
+	const struct sigv4_kv *q;
+	size_t nq;
+	const char *scheme;
+	const struct s3mpu_ctx *c;
+	struct sigv4_out o;	/* the attempt's: its URL is the call's */
+	char *code;		/* S3's error code of the attempt, or NULL */
+};
 
-	if (b->len + size * n > RESP_MAX)
-		return 0;
-	buf_add(b, p, size * n);
-	return size * n;
-}
-
-static size_t
-on_header(char *p, size_t size, size_t n, void *arg)
-{
-	char *date = arg;
-	size_t len = size * n, k = 5;
-
-	if (len > 5 && strncasecmp(p, "Date:", 5) == 0) {
-		while (k < len && (p[k] == ' ' || p[k] == '\t'))
-			k++;
-		snprintf(date, 64, "%.*s", (int)(len - k), p + k);
-		date[strcspn(date, "\r\n")] = '\0';
-	}
-	return len;
-}
-
-/* One attempt; 0 with *status, or -1 with err (a transport error). */
+/* before each attempt: signed at the clock corrected so far */
 static int
-attempt(struct s3mpu_ctx *c, const char *method, const struct aws_s3_loc *l,
-    const struct sigv4_kv *q, size_t nq, struct buf *resp, long *status,
-    char *date, char *err, size_t errlen)
+sign(struct http_call *hc, char *err, size_t errlen)
 {
+	struct req *rq = hc->arg;
 	struct sigv4_req r;
-	struct sigv4_out o;
-	struct curl_slist *hl = NULL;
-	char ebuf[CURL_ERROR_SIZE] = "";
-	CURL *e;
-	CURLcode cc;
 	size_t i;
 
+	free(rq->code);
+	rq->code = NULL;
+	curl_slist_free_all(hc->headers);
+	hc->headers = NULL;
+	sigv4_out_free(&rq->o);
 	memset(&r, 0, sizeof(r));
-	memset(&o, 0, sizeof(o));
-	r.method = method;
-	r.scheme = strncasecmp(c->endpoint, "http://", 7) == 0 ? "http" :
-	    "https";
-	r.host = l->host;
-	r.path = l->path;
-	r.query = q;
-	r.nquery = nq;
+	r.method = rq->method;
+	r.scheme = rq->scheme;
+	r.host = rq->l->host;
+	r.path = rq->l->path;
+	r.query = rq->q;
+	r.nquery = rq->nq;
 	r.payload_hash = SIGV4_EMPTY_SHA256;
-	if (awsauth_sign(c->creds, c->region, "s3", SIGV4_S3, &r, &o, err,
-	    errlen) == -1) {
-		sigv4_out_free(&o);
+	if (awsauth_sign(rq->c->creds, rq->c->region, "s3", SIGV4_S3, &r,
+	    &rq->o, err, errlen) == -1)
+		return -1;
+	for (i = 0; rq->o.headers[i] != NULL; i++)
+		hc->headers = curl_slist_append(hc->headers, rq->o.headers[i]);
+	hc->url = rq->o.url.p;
+	return 0;
+}
+
+/* an answer that is not 2xx: S3's code and words; 1 if worth a retry
+ * (signed again at the server's clock when it says ours is off) */
+static int
+judge(struct http_call *hc, char *why, size_t whylen)
+{
+	struct req *rq = hc->arg;
+	char *message = NULL;
+
+	aws_xml_error(hc->out->p ? hc->out->p : "", hc->out->len, &rq->code,
+	    &message);
+	snprintf(why, whylen, "%ld %s%s%s", hc->status, rq->code ? rq->code :
+	    "Error", message ? ": " : "", message ? message : "");
+	free(message);
+	return http_retry_temp(&rq->h->retry, CURLE_OK, hc->status, 1) ||
+	    awsauth_temp_code(rq->code) || awsauth_skewed(rq->code,
+	    hc->date[0] ? hc->date : NULL);
+}
+
+/* h for c's requests: its timeout, retries and user agent */
+static int
+client(struct s3mpu_ctx *c, struct http_client *h, char *err, size_t errlen)
+{
+	if (http_client_init(h, err, errlen) < 0 ||
+	    http_retry_init(&h->retry, c->retries, c->backoff_ms,
+	    c->backoff_max_ms, err, errlen) < 0) {
+		http_client_free(h);
+		c->temp = 1;
 		return -1;
 	}
-	for (i = 0; o.headers[i] != NULL; i++)
-		hl = curl_slist_append(hl, o.headers[i]);
-	if ((e = curl_easy_init()) == NULL) {
-		curl_slist_free_all(hl);
-		sigv4_out_free(&o);
-		return sys_err(err, errlen, "cannot start libcurl");
-	}
-	buf_reset(resp);
-	date[0] = '\0';
-	curl_easy_setopt(e, CURLOPT_URL, o.url.p);
-	curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, hl);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, c->timeout);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT, c->timeout);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, ebuf);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, resp);
-	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(e, CURLOPT_HEADERDATA, date);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "s3-put/" HOOKPIPE_VERSION
-	    " (hookpipe)");
-	cc = curl_easy_perform(e);
-	*status = 0;
-	if (cc == CURLE_OK)
-		curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, status);
-	curl_easy_cleanup(e);
-	curl_slist_free_all(hl);
-	sigv4_out_free(&o);
-	if (cc != CURLE_OK)
-		return sys_err(err, errlen, "%s", ebuf[0] ? ebuf :
-		    curl_easy_strerror(cc));
+	h->timeout_ms = h->connect_timeout_ms = c->timeout * 1000;
+	h->user_agent = "s3-put/" HOOKPIPE_VERSION " (hookpipe)";
+	h->body_max = RESP_MAX;
+	h->path_as_is = 1;
 	return 0;
 }
 
 /*
- * A signed request with retries: 0 with the 2xx body in resp, or -1 with
- * err and c->temp; *code gets S3's error code (malloc'd) or NULL.
+ * A signed request with retries on h: 0 with the 2xx body in resp, or
+ * -1 with err and c->temp; *code gets S3's error code (malloc'd) or NULL.
  */
 static int
-call(struct s3mpu_ctx *c, const char *method, const struct aws_s3_loc *l,
-    const struct sigv4_kv *q, size_t nq, struct buf *resp, char **code,
-    char *err, size_t errlen)
+call(struct s3mpu_ctx *c, struct http_client *h, const char *method,
+    const struct aws_s3_loc *l, const struct sigv4_kv *q, size_t nq,
+    struct buf *resp, char **code, char *err, size_t errlen)
 {
-	char date[64], why[CURL_ERROR_SIZE + 64], *message;
-	long status, wait = c->backoff_ms;
-	int n, temp;
+	struct req rq = { .h = h, .method = method, .l = l, .q = q,
+	    .nq = nq, .c = c };
+	struct http_call hc;
+	int rc;
 
-	*code = NULL;
-	for (n = 0;; n++) {
-		free(*code);
-		*code = message = NULL;
-		if (attempt(c, method, l, q, nq, resp, &status, date, why,
-		    sizeof(why)) == -1) {
-			temp = 1;
-		} else if (status >= 200 && status < 300) {
-			return 0;
-		} else {
-			aws_xml_error(resp->p ? resp->p : "", resp->len, code,
-			    &message);
-			snprintf(why, sizeof(why), "%ld %s%s%s", status,
-			    *code ? *code : "Error", message ? ": " : "",
-			    message ? message : "");
-			free(message);
-			temp = status == 408 || status == 429 ||
-			    status >= 500 || awsauth_temp_code(*code) ||
-			    awsauth_skewed(*code, date[0] ? date : NULL);
-		}
-		if (!temp || n >= c->retries) {
-			c->temp = temp;
-			return sys_err(err, errlen, "%s", why);
-		}
-		awsauth_backoff(&wait);
-	}
+	rq.scheme = strncasecmp(c->endpoint, "http://", 7) == 0 ? "http" :
+	    "https";
+	memset(&hc, 0, sizeof(hc));
+	hc.method = method;
+	hc.prepare = sign;
+	hc.judge = judge;
+	hc.arg = &rq;
+	hc.out = resp;
+	rc = http_once(h, &hc);
+	curl_slist_free_all(hc.headers);
+	sigv4_out_free(&rq.o);
+	*code = rq.code;
+	if (rc == 0)
+		return 0;
+	/* a transport error, a temporary answer or one too big */
+	c->temp = hc.result != HTTP_OK;
+	return sys_err(err, errlen, "%s", hc.err);
 }
 
 int
@@ -266,6 +245,7 @@ s3mpu_list(struct s3mpu_ctx *c, const char *bucket, const char *prefix,
 	struct aws_s3_loc l;
 	struct sigv4_kv q[4];
 	struct buf resp = { 0 };
+	struct http_client h;
 	char *key = NULL, *id = NULL, *code = NULL;
 	size_t nq;
 	int rc = 0;
@@ -276,6 +256,11 @@ s3mpu_list(struct s3mpu_ctx *c, const char *bucket, const char *prefix,
 	if (aws_s3_address(&l, c->endpoint, bucket, NULL, c->style, err,
 	    errlen) == -1)
 		return -1;
+	if (client(c, &h, err, errlen) == -1) {
+		aws_s3_loc_free(&l);
+		return -1;
+	}
+	/* the pages on one kept-alive connection */
 	do {
 		nq = 0;
 		q[nq].name = "uploads", q[nq++].value = NULL;
@@ -287,7 +272,8 @@ s3mpu_list(struct s3mpu_ctx *c, const char *bucket, const char *prefix,
 				q[nq].name = "upload-id-marker",
 				q[nq++].value = id;
 		}
-		rc = call(c, "GET", &l, q, nq, &resp, &code, err, errlen);
+		rc = call(c, &h, "GET", &l, q, nq, &resp, &code, err,
+		    errlen);
 		free(code);
 		free(key);
 		free(id);
@@ -300,6 +286,7 @@ s3mpu_list(struct s3mpu_ctx *c, const char *bucket, const char *prefix,
 	free(key);
 	free(id);
 	buf_free(&resp);
+	http_client_free(&h);
 	aws_s3_loc_free(&l);
 	if (rc == -1) {
 		s3mpu_free(*u, *n);
@@ -317,6 +304,7 @@ s3mpu_abort(struct s3mpu_ctx *c, const char *bucket, const struct s3mpu *u,
 	struct aws_s3_loc l;
 	struct sigv4_kv q[1];
 	struct buf resp = { 0 };
+	struct http_client h;
 	char *code = NULL;
 	int rc;
 
@@ -324,9 +312,14 @@ s3mpu_abort(struct s3mpu_ctx *c, const char *bucket, const struct s3mpu *u,
 	if (aws_s3_address(&l, c->endpoint, bucket, u->key, c->style, err,
 	    errlen) == -1)
 		return -1;
+	if (client(c, &h, err, errlen) == -1) {
+		aws_s3_loc_free(&l);
+		return -1;
+	}
 	q[0].name = "uploadId";
 	q[0].value = u->upload_id;
-	rc = call(c, "DELETE", &l, q, 1, &resp, &code, err, errlen);
+	rc = call(c, &h, "DELETE", &l, q, 1, &resp, &code, err, errlen);
+	http_client_free(&h);
 	/* gone already (completed, aborted by a lifecycle rule) */
 	if (rc == -1 && code != NULL && strcmp(code, "NoSuchUpload") == 0)
 		rc = 0;

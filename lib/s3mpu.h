@@ -23,8 +23,10 @@ struct s3mpu_ctx {
 	const char *endpoint;	/* from aws_endpoint */
 	int style;		/* AWS_S3_* */
 	long timeout;		/* seconds a request may take */
-	int retries;		/* further attempts on a temporary failure */
-	long backoff_ms;	/* first wait, doubled each retry */
+	/* the retry policy's (http_retry_init): further attempts on a
+	 * temporary failure, the first wait, doubled up to the longest */
+	int retries;
+	long backoff_ms, backoff_max_ms;
 	/* after a failure: 1 if it was temporary (exit 6), else 0 */
 	int temp;
 };

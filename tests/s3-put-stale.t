@@ -7,7 +7,7 @@
 # The prefixes have no "/": moto 5.2 refuses the signature of a
 # ListMultipartUploads whose prefix has one, boto3's own included.
 . tests/lib.sh
-plan 21
+plan 27
 . tests/s3-fault-proxy.sh
 
 moto_up
@@ -71,6 +71,24 @@ is "--abort-stale -n: exit 0" "$RC" 0
 like "--abort-stale -n: says what would go, aborts nothing" "$OUT" \
     '"key":"in/f16".*"aborted":false'
 is "--abort-stale -n: still there" "$($U uploads stale)" 1
+# the listing behind a server clock an hour ahead: refused once, signed
+# again at the server's time; a SlowDown retried
+proxy ':skew:0'
+run s3-put --endpoint "$EP" -b stale -k in --list-uploads
+is "--list-uploads, skewed clock: exit 0" "$RC" 0
+like "--list-uploads, skewed clock: the upload" "$OUT" '"key":"in/f16"'
+is "--list-uploads, skewed clock: one refusal, then listed" \
+    "$(grep -c 'RequestTimeTooSkewed' "$LOG"):$(grep -c '^GET .* -> 200' "$LOG")" \
+    "1:1"
+proxy 'GET /stale?:503=SlowDown:1'
+run s3-put --endpoint "$EP" -b stale -k in --list-uploads
+is "--list-uploads, one SlowDown: retried, exit 0" \
+    "$RC:$(grep -c '^GET .* -> 503 SlowDown' "$LOG")" "0:1"
+proxy 'GET /stale?:503=SlowDown:0'
+run s3-put --endpoint "$EP" -b stale -k in --retries 1 --list-uploads
+is "--list-uploads, SlowDown every time: exit 6" "$RC" 6
+like "--list-uploads, SlowDown every time: S3's words" "$ERR" \
+    'cannot list the multipart uploads of s3://stale/in: 503 SlowDown: injected SlowDown'
 run s3-put -b stale -k in --abort-stale 1d
 is "--abort-stale: exit 0" "$RC" 0
 like "--abort-stale: the record says aborted" "$OUT" \
