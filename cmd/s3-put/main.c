@@ -33,7 +33,6 @@ struct options opt = {
 	.psize = 8 * MIB, .threshold = 8 * MIB,
 	.jobs = 4, .retries = 4,
 	.timeout = 30,
-	.backoff_ms = 500, .backoff_max_ms = 20000,
 };
 
 /* the input: file operands, or records on stdin */
@@ -449,14 +448,12 @@ check_options(const struct cmdline *cl)
 static void
 setup(const struct cmdline *cl)
 {
-	struct http_retry rp;
 	char err[1100];
 
-	if (http_retry_init(&rp, opt.retries, opt.backoff_ms,
-	    opt.backoff_max_ms, err, sizeof(err)) < 0)
+	/* 500 ms doubling to 20 s, or HOOKPIPE_BACKOFF */
+	if (http_retry_init(&opt.retry, opt.retries, 500, 20000, err,
+	    sizeof(err)) < 0)
 		msg_die(EX_CONFIG, "%s", err);
-	opt.backoff_ms = rp.base_ms;
-	opt.backoff_max_ms = rp.cap_ms;
 	if (cl->errors != NULL &&
 	    nd_errors_open(cl->errors, err, sizeof(err)) < 0)
 		msg_die(EX_CONFIG, "%s", err);
@@ -484,7 +481,6 @@ put_all(void)
 	 */
 	run.slots = opt.jobs + 1;
 	pool_init();
-	srandom((unsigned)(time(NULL) ^ getpid()));
 	nd_signals();
 	nd_reader_init(&in.rd, STDIN_FILENO, "stdin");
 	rc = loop();

@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "aws.h"
+#include "http.h"
 #include "msg.h"
 #include "nd.h"
 #include "sigv4.h"
@@ -39,7 +40,7 @@ struct options {
 	size_t psize, threshold;
 	int jobs, retries;
 	long timeout;
-	long backoff_ms, backoff_max_ms;
+	struct http_retry retry;	/* lib/http's: waits, retries */
 	char **meta_names, **meta_values;
 	size_t nmeta;
 	int opmode;			/* file operands given */

@@ -26,8 +26,8 @@ uploads(long age)
 	c.style = opt.s3.style;
 	c.timeout = opt.timeout;
 	c.retries = opt.retries;
-	c.backoff_ms = opt.backoff_ms;
-	c.backoff_max_ms = opt.backoff_max_ms;
+	c.backoff_ms = opt.retry.base_ms;
+	c.backoff_max_ms = opt.retry.cap_ms;
 	if (s3mpu_list(&c, opt.bucket, opt.key, &u, &n, err, sizeof(err)) < 0)
 		msg_die(c.temp ? EX_TEMPFAIL : EX_REMOTE, "cannot list the "
 		    "multipart uploads of s3://%s/%s: %s", opt.bucket,

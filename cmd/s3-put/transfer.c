@@ -399,24 +399,20 @@ temp_code(const struct req *q)
 static void
 retry_later(struct req *q, const char *why)
 {
-	int64_t wait = opt.backoff_ms;
+	long wait;
 	char w[512];
-	int i;
 
-	for (i = 0; i < q->attempt && wait < opt.backoff_max_ms; i++)
-		wait *= 2;
-	if (wait > opt.backoff_max_ms)
-		wait = opt.backoff_max_ms;
-	/* jitter: half fixed, half random */
-	wait = wait / 2 + (wait > 1 ? random() % (wait / 2 + 1) : 0);
+	/* S3 sends no Retry-After worth obeying: the backoff alone */
+	wait = http_retry_wait(&opt.retry, q->attempt + 1, -1);
 	where(q->u, w, sizeof(w));
 	q->attempt++;
 	if (q->kind == R_PART)
 		msg_warn("%s: %s on part %d of %s, retry %d of %d", w, why,
-		    q->partno, q->u->s3url, q->attempt, opt.retries);
+		    q->partno, q->u->s3url, q->attempt, opt.retry.retries);
 	else
 		msg_warn("%s: %s on %s of %s, retry %d of %d", w, why,
-		    kind_name[q->kind], q->u->s3url, q->attempt, opt.retries);
+		    kind_name[q->kind], q->u->s3url, q->attempt,
+		    opt.retry.retries);
 	curl_multi_remove_handle(run.multi, q->e);
 	curl_easy_cleanup(q->e);
 	q->e = NULL;
@@ -449,9 +445,11 @@ finished(struct req *q, CURLcode rc)
 	}
 	free(ecode);
 	free(emsg);
-	temp = q->status == 0 || q->status == 408 || q->status == 429 ||
-	    q->status >= 500 || temp_code(q);
-	if (!ok && temp && q->attempt < opt.retries && !nd_stop) {
+	/* every S3 request of s3-put is safe to repeat (a repeated
+	 * CreateMultipartUpload leaves an upload --abort-stale finds) */
+	temp = http_retry_temp(&opt.retry, rc, q->status, 1) ||
+	    temp_code(q);
+	if (!ok && temp && q->attempt < opt.retry.retries && !nd_stop) {
 		describe_error(q, why, sizeof(why));
 		retry_later(q, why);
 		return;
