@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arg.h"
 #include "bignum.h"
 #include "httprun.h"
 #include "msg.h"
@@ -28,12 +29,6 @@ static struct tmpl *ttopic, *tsubject, *tmessage;
 static struct sqs_attr *attrs;
 static size_t nattrs;
 
-static void
-on_retry(const char *why, int n, int of, long wait_ms)
-{
-	msg_warn("%s, retry %d of %d in %ld ms", why, n, of, wait_ms);
-}
-
 /* errors about the request as a whole: the next record fares no better */
 static int
 fatal_code(const char *code)
@@ -56,20 +51,6 @@ fatal_code(const char *code)
 	return 0;
 }
 
-static char *
-render(struct tmpl *t, json_t *rec, char *err, size_t errlen)
-{
-	struct buf b = {0};
-
-	if (tmpl_render(t, rec, &b, err, errlen) == -1) {
-		buf_free(&b);
-		return NULL;
-	}
-	if (b.p == NULL)
-		buf_adds(&b, "");
-	return b.p;
-}
-
 static int
 publish_one(struct nd_rec *r, void *arg, char *err, size_t errlen)
 {
@@ -80,10 +61,10 @@ publish_one(struct nd_rec *r, void *arg, char *err, size_t errlen)
 	int rc = ND_FAIL;
 
 	(void)arg;
-	if ((topic = render(ttopic, r->obj, err, errlen)) == NULL)
+	if ((topic = tmpl_string(ttopic, r->obj, err, errlen)) == NULL)
 		goto out;
 	if (tmessage != NULL)
-		message = render(tmessage, r->obj, err, errlen);
+		message = tmpl_string(tmessage, r->obj, err, errlen);
 	else
 		message = bignum_dumps(r->obj, JSON_COMPACT);
 	if (message == NULL)
@@ -98,7 +79,8 @@ publish_one(struct nd_rec *r, void *arg, char *err, size_t errlen)
 	sns_form_add(&form, "TopicArn", topic);
 	sns_form_add(&form, "Message", message);
 	if (tsubject != NULL) {
-		if ((s = render(tsubject, r->obj, err, errlen)) == NULL)
+		if ((s = tmpl_string(tsubject, r->obj, err,
+		    errlen)) == NULL)
 			goto out;
 		if (strlen(s) > SUBJECT_MAX || *s == '\0') {
 			snprintf(err, errlen, "subject is %zu bytes: SNS "
@@ -110,7 +92,8 @@ publish_one(struct nd_rec *r, void *arg, char *err, size_t errlen)
 		free(s);
 	}
 	for (i = 0; i < nattrs; i++) {
-		if ((s = render(attrs[i].t, r->obj, err, errlen)) == NULL)
+		if ((s = tmpl_string(attrs[i].t, r->obj, err,
+		    errlen)) == NULL)
 			goto out;
 		size += strlen(attrs[i].name) + strlen("String") + strlen(s);
 		snprintf(name, sizeof(name),
@@ -156,19 +139,6 @@ out:
 	return rc;
 }
 
-static struct tmpl *
-compile(const char *opt, const char *text)
-{
-	struct tmpl *t;
-	char err[1024];
-
-	if ((t = tmpl_compile(text, err, sizeof(err))) == NULL) {
-		msg_err("%s: %s", opt, err);
-		msg_usage(usage);
-	}
-	return t;
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -186,28 +156,32 @@ main(int argc, char *argv[])
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0}
 	};
-	const char *endpoint = NULL, *errors = NULL;
 	struct nd_opts o;
+	struct sqs_setup s = { .service = "sns", .on_retry = msg_retry };
 	char err[1024];
-	int c, rc;
+	int c, rc, code;
 
 	msg_prog = "sns-publish";
 	memset(&o, 0, sizeof(o));
 	while ((c = getopt_long(argc, argv, "ehV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'e': o.eflag = 1; break;
-		case O_TOPIC: ttopic = compile("--topic", optarg); break;
-		case O_SUBJECT: tsubject = compile("--subject", optarg); break;
-		case O_MESSAGE: tmessage = compile("--message", optarg); break;
+		case O_TOPIC:
+			ttopic = arg_tmpl("--topic", optarg, usage);
+			break;
+		case O_SUBJECT:
+			tsubject = arg_tmpl("--subject", optarg, usage);
+			break;
+		case O_MESSAGE:
+			tmessage = arg_tmpl("--message", optarg, usage);
+			break;
 		case O_ATTR:
 			if (sqs_attr_add(&attrs, &nattrs, optarg, err,
-			    sizeof(err)) == -1) {
-				msg_err("--attr: %s", err);
-				msg_usage(usage);
-			}
+			    sizeof(err)) == -1)
+				arg_bad("--attr", err, usage);
 			break;
-		case O_ENDPOINT: endpoint = optarg; break;
-		case O_ERRORS: errors = optarg; break;
+		case O_ENDPOINT: s.endpoint = optarg; break;
+		case O_ERRORS: s.errors = optarg; break;
 		case ND_OPT_MAX_LINE:
 			nd_max_line_opt(optarg, usage);
 			break;
@@ -220,13 +194,8 @@ main(int argc, char *argv[])
 		msg_usage(usage);
 	if (nattrs > 10)
 		msg_die(EX_USAGE, "at most 10 --attr (an SNS limit)");
-	if (errors != NULL && nd_errors_open(errors, err, sizeof(err)) == -1)
-		msg_die(EX_CONFIG, "%s", err);
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
-		msg_die(EX_SYSTEM, "cannot start libcurl");
-	if (sns_open(&cl, endpoint, err, sizeof(err)) == -1)
-		msg_die(EX_CONFIG, "%s", err);
-	cl.on_retry = on_retry;
+	if (sqs_setup(&cl, &s, &code, err, sizeof(err)) == -1)
+		msg_die(code, "%s", err);
 	rc = nd_run(argv + optind, argc - optind, publish_one, NULL, &o);
 	sqs_attrs_free(attrs, nattrs);
 	tmpl_free(ttopic);

@@ -42,12 +42,6 @@ static size_t nwaiting;
 static int dead;		/* a fatal error was reported */
 
 static void
-on_retry(const char *why, int n, int of, long wait_ms)
-{
-	msg_warn("%s, retry %d of %d in %ld ms", why, n, of, wait_ms);
-}
-
-static void
 entry_free(struct entry *e)
 {
 	size_t i;
@@ -89,7 +83,7 @@ held_fail(const struct held *h, const char *fmt, const char *a,
 static int
 flush_batch(char *err, size_t errlen)
 {
-	json_t *req, *ents, *resp, *e, *failed;
+	json_t *req, *ents, *resp, *failed;
 	const char *code, *message = NULL;
 	char eid[24], why[1024];
 	size_t i, k;
@@ -119,13 +113,8 @@ flush_batch(char *err, size_t errlen)
 			entry_free(&batch[i]);
 		}
 		nbatch = 0;
-		if (cl.fail == SQS_FAIL_TEMP) {
-			/* later batches may get through: go on */
-			nd_set_status(EX_TEMPFAIL);
+		if ((dead = sqs_batch_fail(&cl)) == 0)
 			err[0] = '\0';
-			return 0;
-		}
-		dead = EX_REMOTE;
 		return dead;
 	}
 	json_decref(req);
@@ -133,13 +122,7 @@ flush_batch(char *err, size_t errlen)
 	for (i = 0; i < nbatch; i++) {
 		snprintf(eid, sizeof(eid), "m%zu", i);
 		code = NULL;
-		if ((e = sqs_batch_entry(failed, eid)) != NULL) {
-			code = json_string_value(json_object_get(e, "Code"));
-			message = json_string_value(json_object_get(e,
-			    "Message"));
-			if (code == NULL)
-				code = "failed";
-		}
+		sqs_batch_error(failed, eid, &code, &message);
 		for (k = 0; k < batch[i].n; k++) {
 			if (code != NULL)
 				held_fail(&batch[i].rec[k],
@@ -279,21 +262,21 @@ main(int argc, char *argv[])
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0}
 	};
-	const char *queue = NULL, *endpoint = NULL, *errors = NULL;
-	char *ep;
+	struct sqs_setup s = { .service = "sqs", .url = &defqueue,
+	    .on_retry = msg_retry };
 	struct nd_opts o;
 	char err[1024];
 	size_t i;
-	int c, rc;
+	int c, rc, code;
 
 	msg_prog = "sqs-delete";
 	memset(&o, 0, sizeof(o));
 	while ((c = getopt_long(argc, argv, "ehq:V", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'e': o.eflag = 1; break;
-		case 'q': queue = optarg; break;
-		case O_ENDPOINT: endpoint = optarg; break;
-		case O_ERRORS: errors = optarg; break;
+		case 'q': s.queue = optarg; break;
+		case O_ENDPOINT: s.endpoint = optarg; break;
+		case O_ERRORS: s.errors = optarg; break;
 		case ND_OPT_MAX_LINE:
 			nd_max_line_opt(optarg, usage);
 			break;
@@ -302,19 +285,8 @@ main(int argc, char *argv[])
 		default: msg_usage(usage);
 		}
 	}
-	if (errors != NULL && nd_errors_open(errors, err, sizeof(err)) == -1)
-		msg_die(EX_CONFIG, "%s", err);
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
-		msg_die(EX_SYSTEM, "cannot start libcurl");
-	ep = sqs_endpoint_for(endpoint, queue);
-	if (sqs_open(&cl, "sqs", ep, err, sizeof(err)) == -1)
-		msg_die(EX_CONFIG, "%s", err);
-	free(ep);
-	cl.on_retry = on_retry;
-	if (queue != NULL && sqs_queue_url(&cl, queue, &defqueue, err,
-	    sizeof(err)) == -1)
-		msg_die(cl.fail == SQS_FAIL_TEMP ? EX_TEMPFAIL : EX_REMOTE,
-		    "cannot find queue %s: %s", queue, err);
+	if (sqs_setup(&cl, &s, &code, err, sizeof(err)) == -1)
+		msg_die(code, "%s", err);
 	o.idle = on_pause;
 	o.idle_ms = PAUSE_MS;
 	rc = nd_run(argv + optind, argc - optind, delete_one, NULL, &o);

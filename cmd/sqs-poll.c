@@ -36,18 +36,6 @@ static int status;		/* worst exit code so far */
 /* receipt handles to delete after the records are written */
 static json_t *dels;
 
-static void
-on_retry(const char *why, int n, int of, long wait_ms)
-{
-	msg_warn("%s, retry %d of %d in %ld ms", why, n, of, wait_ms);
-}
-
-static int
-fail_code(void)
-{
-	return cl.fail == SQS_FAIL_TEMP ? EX_TEMPFAIL : EX_REMOTE;
-}
-
 /* "2026-11-23T01:02:03.456Z" from epoch milliseconds */
 static json_t *
 iso_ms(const char *ms)
@@ -290,7 +278,7 @@ delete_done(void)
 			json_array_clear(dels);
 			msg_err("cannot delete messages from %s: %s", qurl,
 			    err);
-			return fail_code();
+			return sqs_fail_exit(&cl);
 		}
 		json_decref(req);
 		f = json_object_get(resp, "Failed");
@@ -396,23 +384,18 @@ parse_options(int argc, char *argv[], struct args *a)
 static int
 open_queue(const struct args *a)
 {
-	char err[1024], *ep;
+	struct sqs_setup s = { .service = "sqs", .endpoint = a->endpoint,
+	    .queue = a->queue, .url = &qurl, .on_retry = msg_retry,
+	    .stop = &nd_stop };
+	char err[1024];
+	int code;
 
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
-		msg_die(EX_SYSTEM, "cannot start libcurl");
-	ep = sqs_endpoint_for(a->endpoint, a->queue);
-	if (sqs_open(&cl, "sqs", ep, err, sizeof(err)) == -1)
-		msg_die(EX_CONFIG, "%s", err);
-	free(ep);
-	cl.on_retry = on_retry;
 	/* from here on a TERM ends the run with 0, GetQueueUrl included */
 	nd_signals();
-	cl.stop = &nd_stop;
-	if (sqs_queue_url(&cl, a->queue, &qurl, err, sizeof(err)) == -1) {
-		if (cl.fail == SQS_FAIL_CANCELED)
+	if (sqs_setup(&cl, &s, &code, err, sizeof(err)) == -1) {
+		if (code == EX_OK)
 			return -1;
-		msg_die(fail_code(), "cannot find queue %s: %s", a->queue,
-		    err);
+		msg_die(code, "%s", err);
 	}
 	return 0;
 }
@@ -445,7 +428,7 @@ receive(long want, long w)
 		if (cl.fail == SQS_FAIL_CANCELED)
 			return -1;
 		msg_err("cannot receive from %s: %s", qurl, err);
-		status = fail_code();
+		status = sqs_fail_exit(&cl);
 		return -1;
 	}
 	msgs = json_object_get(resp, "Messages");

@@ -44,18 +44,26 @@ static long maxsize = SQS_SIZE_OLD;	/* the queue's MaximumMessageSize */
 static int dead;
 
 static void
-on_retry(const char *why, int n, int of, long wait_ms)
-{
-	msg_warn("%s, retry %d of %d in %ld ms", why, n, of, wait_ms);
-}
-
-static void
 item_free(struct item *it)
 {
 	json_decref(it->obj);
 	json_decref(it->entry);
 	free(it->src);
 	memset(it, 0, sizeof(*it));
+}
+
+/* report it as not sent ("cannot send: why: message") and free it */
+static void
+item_fail(struct item *it, const char *why, const char *message)
+{
+	struct nd_rec r = {0};
+
+	r.obj = it->obj;
+	r.src = it->src;
+	r.lineno = it->lineno;
+	nd_fail(&r, "cannot send: %s%s%s", why, message ? ": " : "",
+	    message ? message : "");
+	item_free(it);
 }
 
 /* SendMessageBatch for what is batched; 0 or an exit code */
@@ -65,7 +73,6 @@ flush_batch(char *err, size_t errlen)
 	json_t *req, *ents, *resp, *e, *ok, *failed, *sent;
 	const char *code, *message, *mid;
 	char why[1024];
-	struct nd_rec r;
 	size_t i;
 
 	if (nbatch == 0)
@@ -78,22 +85,12 @@ flush_batch(char *err, size_t errlen)
 	    sizeof(why)) == -1) {
 		json_decref(req);
 		/* every record of the batch is reported, ready to replay */
-		for (i = 0; i < nbatch; i++) {
-			memset(&r, 0, sizeof(r));
-			r.obj = batch[i].obj;
-			r.src = batch[i].src;
-			r.lineno = batch[i].lineno;
-			nd_fail(&r, "cannot send: %s", why);
-			item_free(&batch[i]);
-		}
+		for (i = 0; i < nbatch; i++)
+			item_fail(&batch[i], why, NULL);
 		nbatch = batchsize = 0;
-		if (cl.fail == SQS_FAIL_TEMP) {
-			/* later batches may get through: go on */
-			nd_set_status(EX_TEMPFAIL);
-			return 0;
-		}
-		snprintf(err, errlen, "cannot send to %s: %s", qurl, why);
-		dead = EX_REMOTE;
+		if ((dead = sqs_batch_fail(&cl)) != 0)
+			snprintf(err, errlen, "cannot send to %s: %s", qurl,
+			    why);
 		return dead;
 	}
 	json_decref(req);
@@ -118,20 +115,8 @@ flush_batch(char *err, size_t errlen)
 		}
 		code = "not in the answer";
 		message = NULL;
-		if ((e = sqs_batch_entry(failed, want)) != NULL) {
-			code = json_string_value(json_object_get(e, "Code"));
-			message = json_string_value(json_object_get(e,
-			    "Message"));
-			if (code == NULL)
-				code = "failed";
-		}
-		memset(&r, 0, sizeof(r));
-		r.obj = batch[i].obj;
-		r.src = batch[i].src;
-		r.lineno = batch[i].lineno;
-		nd_fail(&r, "cannot send: %s%s%s", code, message ? ": " : "",
-		    message ? message : "");
-		item_free(&batch[i]);
+		sqs_batch_error(failed, want, &code, &message);
+		item_fail(&batch[i], code, message);
 	}
 	nbatch = batchsize = 0;
 	json_decref(resp);
@@ -148,21 +133,6 @@ on_pause(void *arg, char *err, size_t errlen)
 	return flush_batch(err, errlen);
 }
 
-/* render t into a new string, or NULL with err */
-static char *
-render(struct tmpl *t, json_t *rec, char *err, size_t errlen)
-{
-	struct buf b = {0};
-
-	if (tmpl_render(t, rec, &b, err, errlen) == -1) {
-		buf_free(&b);
-		return NULL;
-	}
-	if (b.p == NULL)
-		buf_adds(&b, "");
-	return b.p;
-}
-
 static int
 send_one(struct nd_rec *r, void *arg, char *err, size_t errlen)
 {
@@ -173,7 +143,7 @@ send_one(struct nd_rec *r, void *arg, char *err, size_t errlen)
 
 	(void)arg;
 	if (tbody != NULL) {
-		if ((body = render(tbody, r->obj, err, errlen)) == NULL)
+		if ((body = tmpl_string(tbody, r->obj, err, errlen)) == NULL)
 			return ND_FAIL;
 	} else {
 		body = bignum_dumps(r->obj, JSON_COMPACT);
@@ -196,13 +166,13 @@ send_one(struct nd_rec *r, void *arg, char *err, size_t errlen)
 		json_object_set_new(entry, "DelaySeconds",
 		    json_integer(delay));
 	if (tgroup != NULL) {
-		if ((s = render(tgroup, r->obj, err, errlen)) == NULL)
+		if ((s = tmpl_string(tgroup, r->obj, err, errlen)) == NULL)
 			goto bad;
 		json_object_set_new(entry, "MessageGroupId", json_string(s));
 		free(s);
 	}
 	if (tdedup != NULL) {
-		if ((s = render(tdedup, r->obj, err, errlen)) == NULL)
+		if ((s = tmpl_string(tdedup, r->obj, err, errlen)) == NULL)
 			goto bad;
 		json_object_set_new(entry, "MessageDeduplicationId",
 		    json_string(s));
@@ -212,7 +182,7 @@ send_one(struct nd_rec *r, void *arg, char *err, size_t errlen)
 		ma = json_object();
 		json_object_set_new(entry, "MessageAttributes", ma);
 		for (i = 0; i < nattrs; i++) {
-			if ((s = render(attrs[i].t, r->obj, err,
+			if ((s = tmpl_string(attrs[i].t, r->obj, err,
 			    errlen)) == NULL)
 				goto bad;
 			/* SQS counts names, types and values in the size */
@@ -296,10 +266,8 @@ parse_options(int argc, char *argv[], struct nd_opts *o, struct args *a)
 			break;
 		case O_ATTR:
 			if (sqs_attr_add(&attrs, &nattrs, optarg, err,
-			    sizeof(err)) == -1) {
-				msg_err("--attr: %s", err);
-				msg_usage(usage);
-			}
+			    sizeof(err)) == -1)
+				arg_bad("--attr", err, usage);
 			break;
 		case O_ENDPOINT: a->endpoint = optarg; break;
 		case O_ERRORS: a->errors = optarg; break;
@@ -317,22 +285,19 @@ parse_options(int argc, char *argv[], struct nd_opts *o, struct args *a)
 		msg_die(EX_USAGE, "at most 10 --attr (an SQS limit)");
 }
 
-/* the client, the queue's URL and its MaximumMessageSize */
+/* the --errors file, the client, the queue's URL and its
+ * MaximumMessageSize */
 static void
 open_queue(const struct args *a)
 {
-	char err[1024], *ep;
+	struct sqs_setup s = { .errors = a->errors, .service = "sqs",
+	    .endpoint = a->endpoint, .queue = a->queue, .url = &qurl,
+	    .on_retry = msg_retry };
+	char err[1024];
+	int code;
 
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
-		msg_die(EX_SYSTEM, "cannot start libcurl");
-	ep = sqs_endpoint_for(a->endpoint, a->queue);
-	if (sqs_open(&cl, "sqs", ep, err, sizeof(err)) == -1)
-		msg_die(EX_CONFIG, "%s", err);
-	free(ep);
-	cl.on_retry = on_retry;
-	if (sqs_queue_url(&cl, a->queue, &qurl, err, sizeof(err)) == -1)
-		msg_die(cl.fail == SQS_FAIL_TEMP ? EX_TEMPFAIL : EX_REMOTE,
-		    "cannot find queue %s: %s", a->queue, err);
+	if (sqs_setup(&cl, &s, &code, err, sizeof(err)) == -1)
+		msg_die(code, "%s", err);
 	if (sqs_max_size(&cl, qurl, &maxsize, err, sizeof(err)) == -1) {
 		/* no sqs:GetQueueAttributes: the limit every queue had */
 		msg_warn("cannot read the MaximumMessageSize of %s: %s; "
@@ -346,14 +311,10 @@ main(int argc, char *argv[])
 {
 	struct nd_opts o = {0};
 	struct args a = {0};
-	char err[1024];
 	int rc;
 
 	msg_prog = "sqs-send";
 	parse_options(argc, argv, &o, &a);
-	if (a.errors != NULL &&
-	    nd_errors_open(a.errors, err, sizeof(err)) == -1)
-		msg_die(EX_CONFIG, "%s", err);
 	open_queue(&a);
 	o.idle = on_pause;
 	o.idle_ms = PAUSE_MS;

@@ -4,13 +4,6 @@
 #include "opt.h"
 #include "tmpl.h"
 
-_Noreturn static void
-bad(const char *err, const char *usage)
-{
-	msg_err("%s", err);
-	msg_usage(usage);
-}
-
 long
 arg_long(const char *what, const char *s, long lo, long hi,
     const char *usage)
@@ -19,7 +12,7 @@ arg_long(const char *what, const char *s, long lo, long hi,
 	long v;
 
 	if (opt_long(what, s, lo, hi, &v, err, sizeof(err)) < 0)
-		bad(err, usage);
+		arg_bad(NULL, err, usage);
 	return v;
 }
 
@@ -31,7 +24,7 @@ arg_size(const char *what, const char *s, size_t lo, size_t hi,
 	size_t v;
 
 	if (opt_size(what, s, lo, hi, &v, err, sizeof(err)) < 0)
-		bad(err, usage);
+		arg_bad(NULL, err, usage);
 	return v;
 }
 
@@ -43,8 +36,18 @@ arg_ms(const char *what, const char *s, long long lo_ms, long long hi_ms,
 	long long v;
 
 	if (opt_ms(what, s, lo_ms, hi_ms, &v, err, sizeof(err)) < 0)
-		bad(err, usage);
+		arg_bad(NULL, err, usage);
 	return v;
+}
+
+void
+arg_bad(const char *what, const char *err, const char *usage)
+{
+	if (what != NULL)
+		msg_err("%s: %s", what, err);
+	else
+		msg_err("%s", err);
+	msg_usage(usage);
 }
 
 struct tmpl *
@@ -53,12 +56,7 @@ arg_tmpl(const char *what, const char *s, const char *usage)
 	char err[1024];
 	struct tmpl *t;
 
-	if ((t = tmpl_compile(s, err, sizeof(err))) == NULL) {
-		if (what != NULL)
-			msg_err("%s: %s", what, err);
-		else
-			msg_err("%s", err);
-		msg_usage(usage);
-	}
+	if ((t = tmpl_compile(s, err, sizeof(err))) == NULL)
+		arg_bad(what, err, usage);
 	return t;
 }

@@ -19,6 +19,11 @@ size_t arg_size(const char *what, const char *s, size_t lo, size_t hi,
 long long arg_ms(const char *what, const char *s, long long lo_ms,
     long long hi_ms, const char *usage);
 
+/* A value the option's own parser refused with err: "WHAT: err" (err
+ * alone when what is NULL), the usage line, exit 2. */
+_Noreturn void arg_bad(const char *what, const char *err,
+    const char *usage);
+
 /* A template (tmpl_compile), else its message, after "WHAT: " when what
  * is not NULL, and exit 2 with usage. */
 struct tmpl *arg_tmpl(const char *what, const char *s, const char *usage);

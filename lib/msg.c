@@ -49,6 +49,12 @@ msg_warn(const char *fmt, ...)
 }
 
 void
+msg_retry(const char *why, int n, int of, long wait_ms)
+{
+	msg_warn("%s, retry %d of %d in %ld ms", why, n, of, wait_ms);
+}
+
+void
 msg_die(int code, const char *fmt, ...)
 {
 	va_list ap;

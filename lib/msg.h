@@ -20,6 +20,9 @@ extern int msg_quiet;		/* -q: drop warnings */
 void msg_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print "prog: warning: fmt" unless msg_quiet. */
 void msg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print "prog: warning: WHY, retry N of OF in MS ms": the on_retry of
+ * a tool's blocking requests (struct http_client, lib/sqs). */
+void msg_retry(const char *why, int n, int of, long wait_ms);
 /* Print "prog: fmt" and exit with code. */
 _Noreturn void msg_die(int code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

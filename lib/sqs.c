@@ -70,6 +70,57 @@ sqs_open(struct sqs_client *c, const char *service,
 	return 0;
 }
 
+int
+sqs_setup(struct sqs_client *c, const struct sqs_setup *s, int *code,
+    char *err, size_t errlen)
+{
+	char *ep, why[1024];
+	int rc;
+
+	*code = EX_CONFIG;
+	if (s->errors != NULL && nd_errors_open(s->errors, err, errlen) == -1)
+		return -1;
+	*code = EX_SYSTEM;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+		snprintf(err, errlen, "cannot start libcurl");
+		return -1;
+	}
+	*code = EX_CONFIG;
+	ep = strcmp(s->service, "sqs") == 0 ? sqs_endpoint_for(s->endpoint,
+	    s->queue) : (s->endpoint ? xstrdup(s->endpoint) : NULL);
+	rc = sqs_open(c, s->service, ep, err, errlen);
+	free(ep);
+	if (rc == -1)
+		return -1;
+	c->on_retry = s->on_retry;
+	c->stop = s->stop;
+	if (s->queue == NULL)
+		return 0;
+	if (sqs_queue_url(c, s->queue, s->url, why, sizeof(why)) == -1) {
+		*code = c->fail == SQS_FAIL_CANCELED ? EX_OK :
+		    sqs_fail_exit(c);
+		snprintf(err, errlen, "cannot find queue %s: %s", s->queue,
+		    why);
+		return -1;
+	}
+	return 0;
+}
+
+int
+sqs_batch_fail(const struct sqs_client *c)
+{
+	if (c->fail != SQS_FAIL_TEMP)
+		return EX_REMOTE;
+	nd_set_status(EX_TEMPFAIL);
+	return 0;
+}
+
+int
+sqs_fail_exit(const struct sqs_client *c)
+{
+	return c->fail == SQS_FAIL_TEMP ? EX_TEMPFAIL : EX_REMOTE;
+}
+
 void
 sqs_close(struct sqs_client *c)
 {
@@ -374,6 +425,21 @@ sqs_batch_entry(json_t *list, const char *id)
 			return e;
 	}
 	return NULL;
+}
+
+int
+sqs_batch_error(json_t *failed, const char *id, const char **code,
+    const char **message)
+{
+	json_t *e;
+
+	if ((e = sqs_batch_entry(failed, id)) == NULL)
+		return 0;
+	*code = json_string_value(json_object_get(e, "Code"));
+	*message = json_string_value(json_object_get(e, "Message"));
+	if (*code == NULL)
+		*code = "failed";
+	return 1;
 }
 
 int

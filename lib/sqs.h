@@ -64,6 +64,34 @@ int sqs_open(struct sqs_client *c, const char *service,
     const char *explicit_url, char *err, size_t errlen);
 void sqs_close(struct sqs_client *c);
 
+/* What a tool's client starts with (sqs_setup). */
+struct sqs_setup {
+	const char *errors;	/* --errors file (nd_errors_open), or NULL */
+	const char *service;	/* "sqs", "sns" */
+	const char *endpoint;	/* --endpoint, or NULL */
+	const char *queue;	/* the queue to find (-q), or NULL */
+	char **url;		/* gets its URL (malloc'd) */
+	/* told before each retry (msg_retry) */
+	void (*on_retry)(const char *why, int n, int of, long wait_ms);
+	volatile int *stop;	/* cancels finding the queue, or NULL */
+};
+
+/*
+ * A tool's start: its --errors file (nd_errors_open), curl_global_init,
+ * sqs_open (for "sqs" at the endpoint sqs_endpoint_for gives for the
+ * queue), on_retry and stop set, then the queue's URL (sqs_queue_url)
+ * if one is named.  Returns 0, or -1 with err and *code the exit code
+ * the tool dies with: EX_CONFIG, EX_SYSTEM (libcurl), or sqs_fail_exit
+ * ("cannot find queue Q: why"); *code is EX_OK when stop cancelled the
+ * search.
+ */
+int sqs_setup(struct sqs_client *c, const struct sqs_setup *s, int *code,
+    char *err, size_t errlen);
+
+/* The exit code of c's last failure: EX_TEMPFAIL if it was temporary
+ * (SQS_FAIL_TEMP), else EX_REMOTE. */
+int sqs_fail_exit(const struct sqs_client *c);
+
 /*
  * One SQS JSON-protocol call: op ("ReceiveMessage") with the request
  * object req; *resp gets the answer object (new reference).  wait is
@@ -89,6 +117,17 @@ int sqs_post(struct sqs_client *c, const char *ctype, const char *target,
 /* The entry of a batch answer's Successful or Failed list whose Id is
  * id, or NULL. */
 json_t *sqs_batch_entry(json_t *list, const char *id);
+/* Whether the Failed list of a batch answer has id: 1 with *code (its
+ * Code, or "failed") and *message (its Message, or NULL), else 0 with
+ * both as they were. */
+int sqs_batch_error(json_t *failed, const char *id, const char **code,
+    const char **message);
+/*
+ * After a batch call failed and each of its records was reported: 0
+ * for a temporary failure, with EX_TEMPFAIL the run's status (later
+ * batches may get through), else EX_REMOTE (the run ends).
+ */
+int sqs_batch_fail(const struct sqs_client *c);
 
 /*
  * The endpoint to use for queue q when none is configured: the origin

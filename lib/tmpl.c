@@ -423,6 +423,20 @@ tmpl_render(const struct tmpl *t, json_t *rec, struct buf *out, char *err,
 	return 0;
 }
 
+char *
+tmpl_string(const struct tmpl *t, json_t *rec, char *err, size_t errlen)
+{
+	struct buf b = {0};
+
+	if (tmpl_render(t, rec, &b, err, errlen) == -1) {
+		buf_free(&b);
+		return NULL;
+	}
+	if (b.p == NULL)
+		buf_adds(&b, "");
+	return b.p;
+}
+
 json_t *
 tmpl_value(const struct tmpl *t, json_t *rec, int *missing)
 {

@@ -27,6 +27,9 @@ const char *tmpl_text(const struct tmpl *t);
  */
 int tmpl_render(const struct tmpl *t, json_t *rec, struct buf *out,
     char *err, size_t errlen);
+/* The rendering for rec as a new string (malloc'd), or NULL with err. */
+char *tmpl_string(const struct tmpl *t, json_t *rec, char *err,
+    size_t errlen);
 /* If the template is exactly one "{path}" with filters that keep the
  * JSON type (none, or default:), the value itself (new reference);
  * else NULL.  Used by JSON templates. */
