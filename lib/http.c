@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "http.h"
+#include "httpint.h"
 #include "sys.h"
 #include "xmem.h"
 
@@ -46,15 +47,6 @@ http_opts_init(struct http_opts *o, const char *tool, char *err,
 	return http_retry_init(&o->retry, 3, 500, 30000, err, errlen);
 }
 
-struct http_xfer *
-http_xfer_new(void)
-{
-	struct http_xfer *x = xcalloc(1, sizeof(*x));
-
-	x->retry_after = -1;
-	return x;
-}
-
 void
 http_xfer_release(struct http_xfer *x)
 {
@@ -66,49 +58,6 @@ http_xfer_release(struct http_xfer *x)
 	atomic_store(&x->held, 0);
 	if (p != NULL && !atomic_exchange(&p->woken, 1))
 		curl_multi_wakeup(p->multi);
-}
-
-static void
-clear_resp_headers(struct http_xfer *x)
-{
-	free(x->ctype);
-	free(x->cdisp);
-	free(x->crange);
-	x->ctype = x->cdisp = x->crange = NULL;
-	x->retry_after = -1;
-}
-
-void
-http_xfer_free(struct http_xfer *x)
-{
-	if (x == NULL)
-		return;
-	free(x->method);
-	free(x->url);
-	free(x->hop);
-	free(x->origin);
-	free(x->final_url);
-	curl_slist_free_all(x->headers);
-	curl_slist_free_all(x->secret);
-	curl_slist_free_all(x->sent);
-	if (x->body != NULL)
-		memset(x->body, 0, x->bodylen);
-	free(x->body);
-	buf_free(&x->resp);
-	clear_resp_headers(x);
-	free(x);
-}
-
-const char *
-http_reason(const struct http_xfer *x, char *buf, size_t len)
-{
-	if (x->code == CURLE_OK && x->status > 0)
-		snprintf(buf, len, "HTTP %ld", x->status);
-	else if (x->err[0] != '\0')
-		snprintf(buf, len, "%s", x->err);
-	else
-		snprintf(buf, len, "%s", curl_easy_strerror(x->code));
-	return buf;
 }
 
 /* ---- the pool ---- */
@@ -193,6 +142,7 @@ http_pool_add(struct http_pool *p, struct http_xfer *x)
 		p->cap *= 2;
 	}
 	x->pool = p;
+	x->body_max = p->o.body_max;
 	x->due = x->not_before;
 	x->sink_first = 1;
 	p->q[(p->head + p->n) % p->cap] = x;
@@ -238,80 +188,6 @@ idempotent(const struct http_xfer *x)
 	    strcmp(x->method, "OPTIONS") == 0;
 }
 
-static size_t
-on_header(char *p, size_t size, size_t n, void *arg)
-{
-	struct http_xfer *x = arg;
-	size_t len = size * n, nl, vl;
-	const char *v;
-	char *val;
-
-	if (len >= 5 && memcmp(p, "HTTP/", 5) == 0) {
-		/* a new response (after a 1xx or on a new hop) */
-		clear_resp_headers(x);
-		return len;
-	}
-	v = memchr(p, ':', len);
-	if (v == NULL)
-		return len;
-	nl = (size_t)(v - p);
-	for (v++; v < p + len && (*v == ' ' || *v == '\t'); v++)
-		;
-	vl = (size_t)(p + len - v);
-	while (vl > 0 && (v[vl - 1] == '\r' || v[vl - 1] == '\n' ||
-	    v[vl - 1] == ' '))
-		vl--;
-	val = xstrndup(v, vl);
-	if (nl == 12 && strncasecmp(p, "content-type", nl) == 0) {
-		free(x->ctype);
-		x->ctype = val;
-	} else if (nl == 19 && strncasecmp(p, "content-disposition", nl)
-	    == 0) {
-		free(x->cdisp);
-		x->cdisp = val;
-	} else if (nl == 13 && strncasecmp(p, "content-range", nl) == 0) {
-		free(x->crange);
-		x->crange = val;
-	} else if (nl == 11 && strncasecmp(p, "retry-after", nl) == 0) {
-		x->retry_after = http_retry_after(val, (long)time(NULL));
-		free(val);
-	} else {
-		free(val);
-	}
-	return len;
-}
-
-static size_t
-on_body(char *p, size_t size, size_t n, void *arg)
-{
-	struct http_xfer *x = arg;
-	size_t len = size * n, keep;
-	long status = 0;
-	int rc;
-
-	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
-	if (status >= 300 && status < 400 && x->follow)
-		return len;	/* a redirect's body: dropped */
-	if (x->sink != NULL && status >= 200 && status < 300) {
-		x->status = status;	/* the sink checks for 206 */
-		rc = x->sink(x, p, len);
-		x->sink_first = 0;
-		if (rc != 0) {
-			x->stopped = rc;
-			return 0;	/* CURLE_WRITE_ERROR ends it */
-		}
-		return len;
-	}
-	keep = len;
-	if (x->resp.len + keep > x->pool->o.body_max) {
-		keep = x->resp.len < x->pool->o.body_max ?
-		    x->pool->o.body_max - x->resp.len : 0;
-		x->truncated = 1;
-	}
-	buf_add(&x->resp, p, keep);
-	return len;
-}
-
 /* set e up for the next request of x; -1 with x->err on failure */
 static int
 setup(struct http_pool *p, struct http_xfer *x, CURL *e)
@@ -340,9 +216,9 @@ setup(struct http_pool *p, struct http_xfer *x, CURL *e)
 	} else {
 		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, p->o.timeout * 1000);
 	}
-	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, http_xfer_on_header);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, http_xfer_on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
 	if (strcmp(m, "GET") == 0) {
 		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
@@ -412,7 +288,7 @@ start(struct http_pool *p, struct http_xfer *x)
 	x->truncated = 0;
 	x->sink_first = 1;
 	buf_reset(&x->resp);
-	clear_resp_headers(x);
+	http_xfer_clear_resp(x);
 	if (e == NULL) {
 		snprintf(x->err, sizeof(x->err), "cannot start libcurl");
 		x->result = HTTP_FAIL_LOCAL;

@@ -152,6 +152,7 @@ struct http_xfer {
 	char curlerr[CURL_ERROR_SIZE];	/* curl's words; err wins */
 	int64_t due;		/* retry due, monotonic ms; 0 none */
 	int redirs;
+	size_t body_max;	/* the pool's, for on_body */
 	int active;
 	long retry_after;	/* seconds from the last response, -1 none */
 };
