@@ -23,6 +23,7 @@ struct http_pool {
 	CURL **idle;		/* easy handles kept for reuse */
 	size_t nidle;
 	atomic_int woken;	/* a wakeup is on its way to the poll */
+	uint64_t seq;		/* transfers finished so far */
 };
 
 int
@@ -117,7 +118,13 @@ http_pool_free(struct http_pool *p)
 int
 http_pool_room(const struct http_pool *p)
 {
-	return p->n < p->window;
+	size_t i, open = 0;
+
+	if (!p->o.unordered)
+		return p->n < p->window;
+	for (i = 0; i < p->n; i++)
+		open += !p->q[(p->head + i) % p->cap]->done;
+	return open < p->window;
 }
 
 size_t
@@ -145,8 +152,35 @@ http_pool_add(struct http_pool *p, struct http_xfer *x)
 	x->body_max = p->o.body_max;
 	x->due = x->not_before;
 	x->sink_first = 1;
+	if (x->done)
+		x->endseq = ++p->seq;
 	p->q[(p->head + p->n) % p->cap] = x;
 	p->n++;
+}
+
+/* o->unordered: the first finished of those not held, taken out */
+static struct http_xfer *
+take_any(struct http_pool *p)
+{
+	struct http_xfer *x, *best = NULL;
+	size_t i, at = 0;
+
+	for (i = 0; i < p->n; i++) {
+		x = p->q[(p->head + i) % p->cap];
+		if (x->done && !atomic_load_explicit(&x->held,
+		    memory_order_acquire) && (best == NULL ||
+		    x->endseq < best->endseq)) {
+			best = x;
+			at = i;
+		}
+	}
+	if (best == NULL)
+		return NULL;
+	for (i = at; i + 1 < p->n; i++)
+		p->q[(p->head + i) % p->cap] =
+		    p->q[(p->head + i + 1) % p->cap];
+	p->n--;
+	return best;
 }
 
 struct http_xfer *
@@ -154,6 +188,8 @@ http_pool_take(struct http_pool *p)
 {
 	struct http_xfer *x;
 
+	if (p->o.unordered)
+		return take_any(p);
 	if (p->n == 0 || !p->q[p->head]->done ||
 	    atomic_load_explicit(&p->q[p->head]->held, memory_order_acquire))
 		return NULL;
@@ -168,6 +204,7 @@ static void
 end(struct http_xfer *x)
 {
 	x->done = 1;
+	x->endseq = ++x->pool->seq;
 	if (x->ended != NULL)
 		x->ended(x);
 }

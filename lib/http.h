@@ -74,6 +74,12 @@ struct http_opts {
 	long recv_buffer;	/* bytes read at once, 0: libcurl's 16 KiB */
 	const char *user_agent;	/* "tool/version (hookpipe)" */
 	int max_redirs;		/* GET redirects followed (10) */
+	/* completion in any order: http_pool_take returns any finished,
+	 * not-held transfer (the first to finish first) and
+	 * http_pool_room counts only the transfers not yet finished, so
+	 * one slow transfer does not stop the window.  0 (the default):
+	 * taken in the order added (http_run's output keeps input order) */
+	int unordered;
 	/* told before each retry: why ("HTTP 503", curl's reason), the
 	 * retry's number, the most there can be, the wait in ms */
 	void (*on_retry)(struct http_xfer *x, const char *why, int n, int of,
@@ -153,6 +159,7 @@ struct http_xfer {
 	int64_t due;		/* retry due, monotonic ms; 0 none */
 	int redirs;
 	size_t body_max;	/* the pool's, for on_body */
+	uint64_t endseq;	/* order of finishing (unordered take) */
 	int active;
 	long retry_after;	/* seconds from the last response, -1 none */
 };
@@ -170,14 +177,16 @@ struct http_pool *http_pool_new(const struct http_opts *o, char *err,
     size_t errlen);
 /* Free the pool (transfers still queued are freed too). */
 void http_pool_free(struct http_pool *p);
-/* Whether one more transfer may be queued now. */
+/* Whether one more transfer may be queued now (with o->unordered,
+ * finished ones waiting to be taken are not counted). */
 int http_pool_room(const struct http_pool *p);
 /* Transfers queued (in flight, waiting or finished but not taken). */
 size_t http_pool_len(const struct http_pool *p);
 /* Append x; the pool owns it until http_pool_take returns it. */
 void http_pool_add(struct http_pool *p, struct http_xfer *x);
 /* The oldest transfer if it is finished and not held (taken out), else
- * NULL: output keeps the order transfers were added in. */
+ * NULL: output keeps the order transfers were added in.  With
+ * o->unordered: the first to finish of those finished and not held. */
 struct http_xfer *http_pool_take(struct http_pool *p);
 /*
  * Drive transfers, waiting at most ms for progress or for fd (if >= 0)

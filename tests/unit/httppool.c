@@ -243,7 +243,7 @@ pool(int unordered, int jobs)
 		return NULL;
 	o.jobs = jobs;
 	o.timeout = 10;
-	(void)unordered;
+	o.unordered = unordered;
 	o.on_retry = on_retry;
 	return http_pool_new(&o, err, sizeof(err));
 }
@@ -388,7 +388,9 @@ main(void)
 	if (!ok(server_start(&t) == 0, "a server on 127.0.0.1"))
 		return done_testing();
 	test_order(0);
+	test_order(1);
 	test_room(0);
+	test_room(1);
 	test_default();
 	atomic_store(&quit, 1);
 	pthread_join(t, NULL);
