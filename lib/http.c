@@ -311,12 +311,20 @@ start(struct http_pool *p, struct http_xfer *x)
 {
 	CURL *e;
 
+	x->err[0] = '\0';
+	if (x->hop == NULL && x->sign != NULL &&
+	    x->sign(x, x->err, sizeof(x->err)) < 0) {
+		if (x->err[0] == '\0')
+			snprintf(x->err, sizeof(x->err), "cannot sign");
+		x->result = HTTP_FAIL_LOCAL;
+		end(x);
+		return;
+	}
 	if (x->hop == NULL)
 		x->hop = xstrdup(x->url);
 	if (x->origin == NULL)
 		x->origin = http_url_origin(x->url);
 	e = p->nidle > 0 ? p->idle[--p->nidle] : curl_easy_init();
-	x->err[0] = '\0';
 	x->curlerr[0] = '\0';
 	x->prev_code = x->code;
 	x->code = CURLE_OK;

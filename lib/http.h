@@ -108,6 +108,13 @@ typedef int (*http_sink_fn)(struct http_xfer *x, const char *p, size_t n);
 /* Called before each attempt (attempt 0 first); may set curl options
  * (a Range) on e.  Return -1 with x->err filled to fail for good. */
 typedef int (*http_prepare_fn)(struct http_xfer *x, CURL *e);
+/* Called before each attempt (attempt 0 first; not for a redirect's
+ * hop) before the pool reads x->url and x->headers: it may replace
+ * them (free the old ones), to sign the request again with a fresh
+ * x-amz-date or refreshed credentials.  Return -1 with err filled to
+ * fail x for good (HTTP_FAIL_LOCAL).  prepare, by contrast, runs after
+ * the pool has set e up, to add curl options. */
+typedef int (*http_sign_fn)(struct http_xfer *x, char *err, size_t errlen);
 /* Called on the loop's thread as soon as x's outcome is final (in the
  * order transfers end, before it is taken in input order): a tool may
  * start work of its own on it (sync a file in a thread). */
@@ -121,6 +128,7 @@ struct http_xfer {
 	struct curl_slist *secret;	/* sent to the first origin only */
 	char *body;		/* request body, freed by http_xfer_free */
 	size_t bodylen;
+	http_sign_fn sign;	/* optional, see above */
 	int follow;		/* follow redirects (GET only) */
 	http_sink_fn sink;	/* NULL: keep the body in x->resp */
 	http_prepare_fn prepare;

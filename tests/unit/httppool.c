@@ -363,6 +363,59 @@ test_room(int unordered)
 	http_pool_free(p);
 }
 
+static int signs;
+
+/* a fresh URL and X-Sig header for each attempt */
+static int
+sign(struct http_xfer *x, char *err, size_t errlen)
+{
+	char url[256], h[64];
+
+	(void)err;
+	(void)errlen;
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/sig/1", port);
+	free(x->url);
+	x->url = xstrdup(url);
+	curl_slist_free_all(x->headers);
+	snprintf(h, sizeof(h), "X-Sig: try-%d", signs++);
+	x->headers = curl_slist_append(NULL, h);
+	return 0;
+}
+
+static int
+sign_fail(struct http_xfer *x, char *err, size_t errlen)
+{
+	(void)x;
+	snprintf(err, errlen, "no credentials");
+	return -1;
+}
+
+static void
+test_sign(void)
+{
+	struct http_pool *p = pool(1, 2);
+	struct http_xfer *x = xfer("/nowhere", 0), *got[2];
+
+	x->sign = sign;
+	http_pool_add(p, x);
+	x = xfer("/slow/0", 0);
+	x->sign = sign_fail;
+	http_pool_add(p, x);
+	ok(run(p, got, 2) == 2, "sign: both end");
+	x = ends(got[0], "/sig/1") ? got[0] : got[1];
+	ok(x->status == 200 && x->attempts == 2, "sign: 503 then 200 on "
+	    "the URL sign gave");
+	ok(signs == 2, "sign: called before each attempt (%d)", signs);
+	ok(x->resp.len == 5 && memcmp(x->resp.p, "try-1", 5) == 0,
+	    "sign: the retry carried the fresh header");
+	x = x == got[0] ? got[1] : got[0];
+	ok(x->result == HTTP_FAIL_LOCAL && x->attempts == 0 &&
+	    strcmp(x->err, "no credentials") == 0, "sign: -1 fails it "
+	    "unsent, with its words");
+	free_all(got, 2);
+	http_pool_free(p);
+}
+
 /* no judge: the retry policy on the status, as before */
 static void
 test_default(void)
@@ -391,6 +444,7 @@ main(void)
 	test_order(1);
 	test_room(0);
 	test_room(1);
+	test_sign();
 	test_default();
 	atomic_store(&quit, 1);
 	pthread_join(t, NULL);
