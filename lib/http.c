@@ -225,6 +225,40 @@ idempotent(const struct http_xfer *x)
 	    strcmp(x->method, "OPTIONS") == 0;
 }
 
+/* x's method and body on e */
+static void
+set_method(struct http_pool *p, struct http_xfer *x, CURL *e, const char *m)
+{
+	if (x->upload) {
+		x->upoff = 0;
+		curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(e, CURLOPT_READFUNCTION, http_xfer_on_read);
+		curl_easy_setopt(e, CURLOPT_READDATA, x);
+		curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, http_xfer_on_seek);
+		curl_easy_setopt(e, CURLOPT_SEEKDATA, x);
+		curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE,
+		    (curl_off_t)x->bodylen);
+		if (p->o.upload_buffer > 0)
+			curl_easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE,
+			    p->o.upload_buffer);
+		if (strcmp(m, "PUT") != 0)
+			curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, m);
+	} else if (strcmp(m, "GET") == 0) {
+		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+	} else if (strcmp(m, "HEAD") == 0) {
+		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+	} else {
+		if (x->body != NULL || strcmp(m, "POST") == 0) {
+			curl_easy_setopt(e, CURLOPT_POSTFIELDS,
+			    x->body ? x->body : "");
+			curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+			    (curl_off_t)x->bodylen);
+		}
+		if (strcmp(m, "POST") != 0)
+			curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, m);
+	}
+}
+
 /* set e up for the next request of x; -1 with x->err on failure */
 static int
 setup(struct http_pool *p, struct http_xfer *x, CURL *e)
@@ -257,20 +291,7 @@ setup(struct http_pool *p, struct http_xfer *x, CURL *e)
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, http_xfer_on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
-	if (strcmp(m, "GET") == 0) {
-		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
-	} else if (strcmp(m, "HEAD") == 0) {
-		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
-	} else {
-		if (x->body != NULL || strcmp(m, "POST") == 0) {
-			curl_easy_setopt(e, CURLOPT_POSTFIELDS,
-			    x->body ? x->body : "");
-			curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
-			    (curl_off_t)x->bodylen);
-		}
-		if (strcmp(m, "POST") != 0)
-			curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, m);
-	}
+	set_method(p, x, e, m);
 	curl_slist_free_all(x->sent);
 	x->sent = NULL;
 	hop_origin = http_url_origin(x->hop);

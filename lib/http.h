@@ -80,6 +80,8 @@ struct http_opts {
 	 * one slow transfer does not stop the window.  0 (the default):
 	 * taken in the order added (http_run's output keeps input order) */
 	int unordered;
+	long upload_buffer;	/* bytes an upload sends at once (0:
+				 * libcurl's 64 KiB; 1 MiB for big parts) */
 	/* told before each retry: why ("HTTP 503", curl's reason), the
 	 * retry's number, the most there can be, the wait in ms */
 	void (*on_retry)(struct http_xfer *x, const char *why, int n, int of,
@@ -128,6 +130,13 @@ struct http_xfer {
 	struct curl_slist *secret;	/* sent to the first origin only */
 	char *body;		/* request body, freed by http_xfer_free */
 	size_t bodylen;
+	/* 1: send body as an upload (CURLOPT_UPLOAD with read and seek
+	 * callbacks, rewound for each attempt) with method (set it:
+	 * "PUT"), not as POST fields */
+	int upload;
+	/* set: body is borrowed (a buffer pool's); http_xfer_free calls
+	 * body_free(x) instead of wiping and freeing it */
+	void (*body_free)(struct http_xfer *x);
 	http_sign_fn sign;	/* optional, see above */
 	int follow;		/* follow redirects (GET only) */
 	http_sink_fn sink;	/* NULL: keep the body in x->resp */
@@ -167,6 +176,7 @@ struct http_xfer {
 	int64_t due;		/* retry due, monotonic ms; 0 none */
 	int redirs;
 	size_t body_max;	/* the pool's, for on_body */
+	size_t upoff;		/* bytes of body an upload has read */
 	uint64_t endseq;	/* order of finishing (unordered take) */
 	int active;
 	long retry_after;	/* seconds from the last response, -1 none */

@@ -13,5 +13,8 @@ void http_xfer_clear_resp(struct http_xfer *x);
  * data: x). */
 size_t http_xfer_on_header(char *p, size_t size, size_t n, void *arg);
 size_t http_xfer_on_body(char *p, size_t size, size_t n, void *arg);
+/* CURLOPT_READFUNCTION and CURLOPT_SEEKFUNCTION of an upload (x). */
+size_t http_xfer_on_read(char *p, size_t size, size_t n, void *arg);
+int http_xfer_on_seek(void *arg, curl_off_t off, int origin);
 
 #endif

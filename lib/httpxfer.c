@@ -42,9 +42,13 @@ http_xfer_free(struct http_xfer *x)
 	curl_slist_free_all(x->headers);
 	curl_slist_free_all(x->secret);
 	curl_slist_free_all(x->sent);
-	if (x->body != NULL)
-		memset(x->body, 0, x->bodylen);
-	free(x->body);
+	if (x->body_free != NULL) {
+		x->body_free(x);
+	} else {
+		if (x->body != NULL)
+			memset(x->body, 0, x->bodylen);
+		free(x->body);
+	}
 	buf_free(&x->resp);
 	http_xfer_clear_resp(x);
 	free(x);
@@ -134,4 +138,31 @@ http_xfer_on_body(char *p, size_t size, size_t n, void *arg)
 	}
 	buf_add(&x->resp, p, keep);
 	return len;
+}
+
+/* an upload's body, from x->body (CURLOPT_READFUNCTION) */
+size_t
+http_xfer_on_read(char *p, size_t size, size_t n, void *arg)
+{
+	struct http_xfer *x = arg;
+	size_t len = size * n;
+
+	if (len > x->bodylen - x->upoff)
+		len = x->bodylen - x->upoff;
+	if (len > 0)
+		memcpy(p, x->body + x->upoff, len);
+	x->upoff += len;
+	return len;
+}
+
+/* rewind an upload (CURLOPT_SEEKFUNCTION): curl sends it again */
+int
+http_xfer_on_seek(void *arg, curl_off_t off, int origin)
+{
+	struct http_xfer *x = arg;
+
+	if (origin != SEEK_SET || off < 0 || (size_t)off > x->bodylen)
+		return CURL_SEEKFUNC_FAIL;
+	x->upoff = (size_t)off;
+	return CURL_SEEKFUNC_OK;
 }

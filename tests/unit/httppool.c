@@ -416,6 +416,45 @@ test_sign(void)
 	http_pool_free(p);
 }
 
+static char part[300000];
+static int body_frees;
+
+static void
+body_free(struct http_xfer *x)
+{
+	if (x->body == part)
+		body_frees++;
+}
+
+static void
+test_upload(void)
+{
+	struct http_pool *p = pool(1, 2);
+	struct http_xfer *x = xfer("/echo/%d", 3), *got[1];
+	char sha[65], want[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(part); i++)
+		part[i] = (char)(i * 7 + i / 251);
+	sigv4_sha256_hex(part, sizeof(part), sha);
+	snprintf(want, sizeof(want), "%zu %s", sizeof(part), sha);
+	x->method = xstrdup("PUT");
+	x->upload = 1;
+	x->body = part;
+	x->bodylen = sizeof(part);
+	x->body_free = body_free;
+	http_pool_add(p, x);
+	ok(run(p, got, 1) == 1, "upload: ends");
+	ok(x->status == 200 && x->attempts == 2, "upload: 503, then 200 "
+	    "(%ld, %d attempts)", x->status, x->attempts);
+	ok(x->resp.len == strlen(want) && memcmp(x->resp.p, want,
+	    x->resp.len) == 0, "upload: the retry sent the whole body "
+	    "again (length, sha256)");
+	http_xfer_free(x);
+	ok(body_frees == 1, "upload: the borrowed body goes to body_free");
+	http_pool_free(p);
+}
+
 /* no judge: the retry policy on the status, as before */
 static void
 test_default(void)
@@ -445,6 +484,7 @@ main(void)
 	test_room(0);
 	test_room(1);
 	test_sign();
+	test_upload();
 	test_default();
 	atomic_store(&quit, 1);
 	pthread_join(t, NULL);
