@@ -333,6 +333,7 @@ start(struct http_pool *p, struct http_xfer *x)
 	CURL *e;
 
 	x->err[0] = '\0';
+	x->verdict = 0;
 	if (x->hop == NULL && x->sign != NULL &&
 	    x->sign(x, x->err, sizeof(x->err)) < 0) {
 		if (x->err[0] == '\0')
@@ -382,6 +383,30 @@ is_redirect(long s)
 	return s == 301 || s == 302 || s == 303 || s == 307 || s == 308;
 }
 
+/* whether x's attempt (curl's code) is worth another: the judge's word
+ * on an answer, else the retry policy's; why: the reason to tell */
+static int
+retryable(struct http_pool *p, struct http_xfer *x, CURLcode code,
+    char *why, size_t len)
+{
+	int v;
+
+	if (code != CURLE_OK || x->judge == NULL) {
+		http_reason(x, why, len);
+		return http_retry_temp(&p->o.retry, code, x->status,
+		    idempotent(x));
+	}
+	why[0] = '\0';
+	v = x->judge(x, why, len);
+	x->verdict = v < 0 ? -1 : v > 0;
+	if (x->verdict != 0) {
+		if (why[0] == '\0')
+			snprintf(why, len, "HTTP %ld", x->status);
+		snprintf(x->err, sizeof(x->err), "%s", why);
+	}
+	return x->verdict > 0;
+}
+
 /* a transfer's attempt ended with code: redirect, retry or done */
 static void
 finish(struct http_pool *p, struct http_xfer *x, CURLcode code)
@@ -427,7 +452,7 @@ finish(struct http_pool *p, struct http_xfer *x, CURLcode code)
 		    p->o.max_redirs ? "too many redirects" : why);
 	}
 	x->attempts++;
-	if (http_retry_temp(&p->o.retry, code, x->status, idempotent(x)) &&
+	if (retryable(p, x, code, why, sizeof(why)) &&
 	    x->attempts <= p->o.retry.retries) {
 		wait = http_retry_wait(&p->o.retry, x->attempts,
 		    code == CURLE_OK ? x->retry_after : -1);
@@ -438,8 +463,8 @@ finish(struct http_pool *p, struct http_xfer *x, CURLcode code)
 			goto done;
 		}
 		if (p->o.on_retry != NULL)
-			p->o.on_retry(x, http_reason(x, why, sizeof(why)),
-			    x->attempts, p->o.retry.retries, wait);
+			p->o.on_retry(x, why, x->attempts,
+			    p->o.retry.retries, wait);
 		x->due = sys_now_ms() + wait;
 		free(x->hop);
 		x->hop = NULL;	/* again from the first URL: a signed one

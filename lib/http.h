@@ -117,6 +117,14 @@ typedef int (*http_prepare_fn)(struct http_xfer *x, CURL *e);
  * fail x for good (HTTP_FAIL_LOCAL).  prepare, by contrast, runs after
  * the pool has set e up, to add curl options. */
 typedef int (*http_sign_fn)(struct http_xfer *x, char *err, size_t errlen);
+/* Called after each attempt that brought an answer (any status; not a
+ * redirect that is followed, not one a sink stopped), with x->status,
+ * x->resp and the kept headers: 0 the answer is good (no retry), 1
+ * worth a retry (as retries allow), -1 a failure for good; why filled
+ * for 1 and -1 (it goes to on_retry and x->err).  The shape of
+ * http_call's judge, but also for a 2xx (S3's "200 with an error
+ * body").  NULL: http_retry_temp decides on the status. */
+typedef int (*http_judge_fn)(struct http_xfer *x, char *why, size_t whylen);
 /* Called on the loop's thread as soon as x's outcome is final (in the
  * order transfers end, before it is taken in input order): a tool may
  * start work of its own on it (sync a file in a thread). */
@@ -138,6 +146,7 @@ struct http_xfer {
 	 * body_free(x) instead of wiping and freeing it */
 	void (*body_free)(struct http_xfer *x);
 	http_sign_fn sign;	/* optional, see above */
+	http_judge_fn judge;	/* optional, see above */
 	int follow;		/* follow redirects (GET only) */
 	http_sink_fn sink;	/* NULL: keep the body in x->resp */
 	http_prepare_fn prepare;
@@ -159,6 +168,8 @@ struct http_xfer {
 	char *cdisp;		/* Content-Disposition, or NULL */
 	char *crange;		/* Content-Range, or NULL */
 	char *final_url;	/* after redirects */
+	int verdict;		/* the judge's last word (1 here: retries
+				 * spent); err says why when not 0 */
 	int attempts;		/* requests made, redirects not counted */
 	int sink_first;		/* next sink call is an attempt's first */
 	char err[CURL_ERROR_SIZE + 64];	/* why it failed */
@@ -314,7 +325,8 @@ char *http_url_show(const char *url, int secret_path);
 /* scheme://host:port of url, lower-cased; NULL if it does not parse. */
 char *http_url_origin(const char *url);
 
-/* One line for a failed transfer: "HTTP 503" or curl's reason. */
+/* One line for a failed transfer: "HTTP 503" or curl's reason (the
+ * judge's why when it had its say). */
 const char *http_reason(const struct http_xfer *x, char *buf, size_t len);
 
 /*

@@ -57,7 +57,9 @@ http_xfer_free(struct http_xfer *x)
 const char *
 http_reason(const struct http_xfer *x, char *buf, size_t len)
 {
-	if (x->code == CURLE_OK && x->status > 0)
+	if (x->verdict != 0 && x->err[0] != '\0')
+		snprintf(buf, len, "%s", x->err);
+	else if (x->code == CURLE_OK && x->status > 0)
 		snprintf(buf, len, "HTTP %ld", x->status);
 	else if (x->err[0] != '\0')
 		snprintf(buf, len, "%s", x->err);

@@ -455,6 +455,72 @@ test_upload(void)
 	http_pool_free(p);
 }
 
+/* S3's way: an error document, even in a 200, says what to do */
+static int
+judge(struct http_xfer *x, char *why, size_t whylen)
+{
+	const char *b = x->resp.p ? x->resp.p : "";
+
+	if (x->resp.len > 0 && strstr(b, "<Code>InternalError</Code>")) {
+		snprintf(why, whylen, "%ld InternalError", x->status);
+		return 1;
+	}
+	if (x->status >= 200 && x->status < 300)
+		return 0;
+	snprintf(why, whylen, "%ld %s", x->status, strstr(b,
+	    "AccessDenied") ? "AccessDenied" : "error");
+	return -1;
+}
+
+static void
+test_judge(void)
+{
+	struct http_pool *p = pool(1, 3);
+	struct http_xfer *x, *got[3], *a = NULL, *d = NULL, *s = NULL;
+	size_t i, n;
+
+	retries_told = 0;
+	x = xfer("/s3err/%d", 5);
+	x->judge = judge;
+	http_pool_add(p, x);
+	x = xfer("/deny", 0);
+	x->judge = judge;
+	http_pool_add(p, x);
+	x = xfer("/s3errall", 0);
+	x->method = xstrdup("POST");
+	x->judge = judge;
+	http_pool_add(p, x);
+	n = run(p, got, 3);
+	ok(n == 3, "judge: the three end");
+	for (i = 0; i < n; i++) {
+		if (ends(got[i], "/deny"))
+			d = got[i];
+		else if (ends(got[i], "/s3errall"))
+			a = got[i];
+		else
+			s = got[i];
+	}
+	ok(s != NULL && s->attempts == 2 && s->verdict == 0 &&
+	    s->result == HTTP_OK, "judge: a 200 with an error body is "
+	    "retried, then good");
+	ok(d != NULL && d->attempts == 1 && d->verdict == -1 &&
+	    d->status == 403 && strcmp(d->err, "403 AccessDenied") == 0,
+	    "judge: -1 fails for good at once, its why in err");
+	ok(a != NULL && a->attempts == 4 && a->verdict == 1,
+	    "judge: 1 on a POST retried to the end (%d attempts)",
+	    a != NULL ? a->attempts : 0);
+	if (a != NULL) {
+		char buf[256];
+
+		is_str(http_reason(a, buf, sizeof(buf)), "200 InternalError",
+		    "judge: http_reason gives the judge's words");
+	}
+	ok(retries_told == 4, "on_retry told 4 times (%d)", retries_told);
+	is_str(last_why, "200 InternalError", "on_retry: the judge's why");
+	free_all(got, n);
+	http_pool_free(p);
+}
+
 /* no judge: the retry policy on the status, as before */
 static void
 test_default(void)
@@ -485,6 +551,7 @@ main(void)
 	test_room(1);
 	test_sign();
 	test_upload();
+	test_judge();
 	test_default();
 	atomic_store(&quit, 1);
 	pthread_join(t, NULL);
