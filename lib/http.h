@@ -147,6 +147,9 @@ struct http_xfer {
 	void (*body_free)(struct http_xfer *x);
 	http_sign_fn sign;	/* optional, see above */
 	http_judge_fn judge;	/* optional, see above */
+	/* names of the response headers to keep (any case), NULL at the
+	 * end; the caller's, not freed: values in kept, http_xfer_header */
+	const char *const *keep;
 	int follow;		/* follow redirects (GET only) */
 	http_sink_fn sink;	/* NULL: keep the body in x->resp */
 	http_prepare_fn prepare;
@@ -168,6 +171,8 @@ struct http_xfer {
 	char *cdisp;		/* Content-Disposition, or NULL */
 	char *crange;		/* Content-Range, or NULL */
 	char *final_url;	/* after redirects */
+	char **kept;		/* kept[i]: the last answer's keep[i], or
+				 * NULL if it had none */
 	int verdict;		/* the judge's last word (1 here: retries
 				 * spent); err says why when not 0 */
 	int attempts;		/* requests made, redirects not counted */
@@ -196,6 +201,10 @@ struct http_xfer {
 /* A new transfer (zeroed); free with http_xfer_free. */
 struct http_xfer *http_xfer_new(void);
 void http_xfer_free(struct http_xfer *x);
+
+/* The value of response header name (any case) if x->keep names it
+ * and the last answer had it, else NULL; x keeps it. */
+const char *http_xfer_header(const struct http_xfer *x, const char *name);
 
 /* Clear x->held and wake the pool's loop; safe from any thread.  The
  * caller must not touch x afterwards from another thread. */

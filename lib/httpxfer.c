@@ -22,11 +22,17 @@ http_xfer_new(void)
 void
 http_xfer_clear_resp(struct http_xfer *x)
 {
+	size_t i;
+
 	free(x->ctype);
 	free(x->cdisp);
 	free(x->crange);
 	x->ctype = x->cdisp = x->crange = NULL;
 	x->retry_after = -1;
+	for (i = 0; x->kept != NULL && x->keep[i] != NULL; i++) {
+		free(x->kept[i]);
+		x->kept[i] = NULL;
+	}
 }
 
 void
@@ -51,7 +57,19 @@ http_xfer_free(struct http_xfer *x)
 	}
 	buf_free(&x->resp);
 	http_xfer_clear_resp(x);
+	free(x->kept);
 	free(x);
+}
+
+const char *
+http_xfer_header(const struct http_xfer *x, const char *name)
+{
+	size_t i;
+
+	for (i = 0; x->kept != NULL && x->keep[i] != NULL; i++)
+		if (strcasecmp(x->keep[i], name) == 0)
+			return x->kept[i];
+	return NULL;
 }
 
 const char *
@@ -66,6 +84,28 @@ http_reason(const struct http_xfer *x, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%s", curl_easy_strerror(x->code));
 	return buf;
+}
+
+/* a header x->keep names: its value in x->kept */
+static void
+keep_header(struct http_xfer *x, const char *name, size_t nl,
+    const char *v, size_t vl)
+{
+	size_t i, n;
+
+	for (i = 0; x->keep[i] != NULL; i++) {
+		if (strlen(x->keep[i]) != nl ||
+		    strncasecmp(x->keep[i], name, nl) != 0)
+			continue;
+		if (x->kept == NULL) {
+			for (n = i; x->keep[n] != NULL; n++)
+				;
+			x->kept = xcalloc(n, sizeof(*x->kept));
+		}
+		free(x->kept[i]);
+		x->kept[i] = xstrndup(v, vl);
+		return;
+	}
 }
 
 size_t
@@ -91,6 +131,8 @@ http_xfer_on_header(char *p, size_t size, size_t n, void *arg)
 	while (vl > 0 && (v[vl - 1] == '\r' || v[vl - 1] == '\n' ||
 	    v[vl - 1] == ' '))
 		vl--;
+	if (x->keep != NULL)
+		keep_header(x, p, nl, v, vl);
 	val = xstrndup(v, vl);
 	if (nl == 12 && strncasecmp(p, "content-type", nl) == 0) {
 		free(x->ctype);

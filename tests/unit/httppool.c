@@ -426,6 +426,9 @@ body_free(struct http_xfer *x)
 		body_frees++;
 }
 
+static const char *const keep[] = { "ETag", "x-amz-version-id",
+    "x-amz-checksum-sha256", "Date", "Content-Type", NULL };
+
 static void
 test_upload(void)
 {
@@ -443,6 +446,7 @@ test_upload(void)
 	x->body = part;
 	x->bodylen = sizeof(part);
 	x->body_free = body_free;
+	x->keep = keep;
 	http_pool_add(p, x);
 	ok(run(p, got, 1) == 1, "upload: ends");
 	ok(x->status == 200 && x->attempts == 2, "upload: 503, then 200 "
@@ -450,6 +454,17 @@ test_upload(void)
 	ok(x->resp.len == strlen(want) && memcmp(x->resp.p, want,
 	    x->resp.len) == 0, "upload: the retry sent the whole body "
 	    "again (length, sha256)");
+	is_str(http_xfer_header(x, "etag"), "\"e300000\"", "keep: ETag");
+	is_str(http_xfer_header(x, "X-Amz-Version-Id"), "v1",
+	    "keep: x-amz-version-id");
+	is_str(http_xfer_header(x, "x-amz-checksum-sha256"), "c2hh",
+	    "keep: x-amz-checksum-sha256 (any case)");
+	is_str(http_xfer_header(x, "Date"), "Wed, 02 Dec 2026 15:00:00 GMT",
+	    "keep: Date");
+	is_str(http_xfer_header(x, "Content-Type"), "text/plain",
+	    "keep: Content-Type too");
+	is_str(x->ctype, "text/plain", "ctype still set");
+	ok(http_xfer_header(x, "Server") == NULL, "a header not named: NULL");
 	http_xfer_free(x);
 	ok(body_frees == 1, "upload: the borrowed body goes to body_free");
 	http_pool_free(p);
