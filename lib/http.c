@@ -338,6 +338,8 @@ start(struct http_pool *p, struct http_xfer *x)
 	    x->sign(x, x->err, sizeof(x->err)) < 0) {
 		if (x->err[0] == '\0')
 			snprintf(x->err, sizeof(x->err), "cannot sign");
+		x->code = CURLE_OK;	/* http_reason: sign's words, not */
+		x->status = 0;		/* the last attempt's status */
 		x->result = HTTP_FAIL_LOCAL;
 		end(x);
 		return;

@@ -382,10 +382,19 @@ sign(struct http_xfer *x, char *err, size_t errlen)
 	return 0;
 }
 
+/* signs the first attempt, fails on the retry */
 static int
 sign_fail(struct http_xfer *x, char *err, size_t errlen)
 {
-	(void)x;
+	char url[256];
+
+	if (x->attempts == 0) {
+		snprintf(url, sizeof(url), "http://127.0.0.1:%d/flaky/2",
+		    port);
+		free(x->url);
+		x->url = xstrdup(url);
+		return 0;
+	}
 	snprintf(err, errlen, "no credentials");
 	return -1;
 }
@@ -395,6 +404,7 @@ test_sign(void)
 {
 	struct http_pool *p = pool(1, 2);
 	struct http_xfer *x = xfer("/nowhere", 0), *got[2];
+	char why[256];
 
 	x->sign = sign;
 	http_pool_add(p, x);
@@ -409,9 +419,11 @@ test_sign(void)
 	ok(x->resp.len == 5 && memcmp(x->resp.p, "try-1", 5) == 0,
 	    "sign: the retry carried the fresh header");
 	x = x == got[0] ? got[1] : got[0];
-	ok(x->result == HTTP_FAIL_LOCAL && x->attempts == 0 &&
-	    strcmp(x->err, "no credentials") == 0, "sign: -1 fails it "
-	    "unsent, with its words");
+	ok(x->result == HTTP_FAIL_LOCAL && x->attempts == 1 &&
+	    strcmp(x->err, "no credentials") == 0, "sign: -1 on the retry "
+	    "fails it unsent, with its words");
+	is_str(http_reason(x, why, sizeof(why)), "no credentials",
+	    "sign: http_reason gives sign's words, not the 503");
 	free_all(got, 2);
 	http_pool_free(p);
 }
