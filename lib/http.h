@@ -1,5 +1,6 @@
-/* http: the one HTTP engine of the network tools: an ordered window of
- * requests on one multi handle, retries with backoff, Retry-After */
+/* http: the one HTTP engine of the network tools: a window of requests
+ * on one multi handle, taken in order (or as they end), retries with
+ * backoff, Retry-After */
 #ifndef HTTP_H
 #define HTTP_H
 

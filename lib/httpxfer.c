@@ -1,5 +1,6 @@
-/* httpxfer: one transfer of the pool (lib/http.h): its life, and what
- * curl hands back of an answer (headers, body) */
+/* httpxfer: one transfer of the pool (lib/http.h): its life, what curl
+ * hands back of an answer (headers, the kept ones, body), and an
+ * upload's body */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
