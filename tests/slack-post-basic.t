@@ -2,7 +2,7 @@
 # slack-post: incoming webhook and chat.postMessage against a fake Slack
 . tests/lib.sh
 . tests/fake/start.sh
-plan 43
+plan 46
 start_fake
 U=http://127.0.0.1:$PORT
 unset SLACK_WEBHOOK_URL SLACK_BOT_TOKEN SLACK_API_URL
@@ -36,6 +36,12 @@ like "invalid_payload reported, URL masked" "$ERR" "stdin:1: HTTP 400 from http:
 # ... channel_not_found on a webhook stops the run (exit 5)
 echo "$U/services/T1/B1/gone" >"$TMP/whgone"
 : >"$REQLOG"
+# a bad HOOKPIPE_BACKOFF is a configuration error, before anything is sent
+n0=$(reqs 'r["path"]' | wc -l)
+HOOKPIPE_BACKOFF=soon run slack-post --webhook-file "$TMP/wh" -t x <"$DATA/http/records.ndjson"
+is "bad HOOKPIPE_BACKOFF: exit 3" "$RC" 3
+like "bad HOOKPIPE_BACKOFF: says why" "$ERR" "bad HOOKPIPE_BACKOFF 'soon': a number from 0 to 60000"
+is "bad HOOKPIPE_BACKOFF: nothing sent" "$(reqs 'r["path"]' | wc -l)" "$n0"
 run slack-post -j 1 --webhook-file "$TMP/whgone" -t x <"$DATA/http/records.ndjson"
 is "webhook gone: exit 5" "$RC" 5
 like "channel_not_found reported" "$ERR" 'stdin:1: HTTP 404 .*channel_not_found'
