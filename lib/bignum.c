@@ -90,11 +90,12 @@ too_big(const char *t, size_t n)
 }
 
 /*
- * p with each too-big number token turned into a marker string, in out;
- * where[] gets each marker's offset in out.  Returns the marker count.
+ * p with each too-big number token turned into a marker string, in out
+ * (or into 0 when zero is set); where[] gets each marker's offset in out.
+ * Returns the marker count.
  */
 static size_t
-rewrite(const char *p, size_t n, struct buf *out, size_t **where)
+rewrite(const char *p, size_t n, struct buf *out, size_t **where, int zero)
 {
 	size_t i = 0, run = 0, k, nw = 0;
 
@@ -114,9 +115,13 @@ rewrite(const char *p, size_t n, struct buf *out, size_t **where)
 			buf_add(out, p + run, i - run);
 			*where = xrealloc(*where, (nw + 1) * sizeof(**where));
 			(*where)[nw++] = out->len;
-			buf_adds(out, "\"" MARK_ESC);
-			buf_add(out, p + i, k);
-			buf_addc(out, '"');
+			if (zero)
+				buf_addc(out, '0');
+			else {
+				buf_adds(out, "\"" MARK_ESC);
+				buf_add(out, p + i, k);
+				buf_addc(out, '"');
+			}
 			run = i + k;
 		}
 		i += k;
@@ -163,6 +168,31 @@ count_markers(json_t *v)
 	return n;
 }
 
+/*
+ * How many strings of p that look like markers are in v, the tree made of
+ * p with nw markers.  Counted in p parsed with each big number as 0, the
+ * same tree but for those numbers: a duplicate key that replaces a marker
+ * with such a string cannot pass for the marker it replaced.
+ */
+static size_t
+fake_markers(const char *p, size_t n, json_t *v, size_t nw, size_t flags)
+{
+	struct buf z = {0};
+	size_t *where = NULL, fake = 1;
+	json_t *zv;
+
+	if (nw == 0)
+		return count_markers(v);
+	rewrite(p, n, &z, &where, 1);
+	if ((zv = json_loadb(z.p, z.len, flags, NULL)) != NULL) {
+		fake = count_markers(zv);
+		json_decref(zv);
+	}
+	buf_free(&z);
+	free(where);
+	return fake;
+}
+
 json_t *
 bignum_loadb(const char *p, size_t n, size_t flags, json_error_t *je)
 {
@@ -176,7 +206,7 @@ bignum_loadb(const char *p, size_t n, size_t flags, json_error_t *je)
 	flags |= JSON_ALLOW_NUL;
 	v = json_loadb(p, n, flags, je);
 	if (v == NULL && json_error_code(je) == json_error_numeric_overflow &&
-	    (nw = rewrite(p, n, &b, &where)) > 0) {
+	    (nw = rewrite(p, n, &b, &where, 0)) > 0) {
 		if ((v = json_loadb(b.p, b.len, flags, je)) == NULL)
 			unplace(je, &b, where, nw);
 		else
@@ -184,7 +214,7 @@ bignum_loadb(const char *p, size_t n, size_t flags, json_error_t *je)
 	}
 	/* only an escaped NUL can make a string that looks like a marker */
 	if (v != NULL && memmem(p, n, MARK_ESC, 6) != NULL &&
-	    count_markers(v) != nw) {
+	    fake_markers(p, n, v, nw, flags) != 0) {
 		json_decref(v);
 		v = NULL;
 		memset(je, 0, sizeof(*je));

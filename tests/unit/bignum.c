@@ -92,6 +92,14 @@ test_markers(void)
 	    "a real marker-like string is refused, not turned into a "
 	    "number: %s", err);
 	json_decref(v);
+	/* found by fuzz_record: a duplicate key puts such a string where a
+	 * big number was, so the marker count still matched */
+	v = nd_parse(S("{\"a\":18446744073662433313,\"b\":-1e400,"
+	    "\"a\":\"\\u00001.5\"}"), err, sizeof(err));
+	ok(v == NULL && strstr(err, "stands for a big number") != NULL,
+	    "a marker-like string replacing a big number by a duplicate key "
+	    "is refused: %s", v ? "taken" : err);
+	json_decref(v);
 }
 
 static void
