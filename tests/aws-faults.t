@@ -12,7 +12,6 @@ moto_up
 at_exit proxy_stop
 PY=$PEERS_PYTHON
 H() { "$PY" tests/sqs-helper.py "$@"; }
-lines() { if [ -e "$1" ]; then wc -l <"$1" | tr -d ' '; else echo 0; fi; }
 export HOOKPIPE_BACKOFF=10
 "$PY" tests/s3-util.py mb skb || fail "create bucket"
 

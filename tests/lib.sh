@@ -127,6 +127,10 @@ moto_up() {
 }
 moto_down() { sh "$HP_TOP/scripts/peers" stop "$PEERS_DIR" >/dev/null 2>&1; }
 
+# lines FILE: its line count; 0 while it does not exist yet (a command
+# started with & opens its output in the child, some time after $!)
+lines() { if [ -e "$1" ]; then wc -l <"$1" | tr -d ' '; else echo 0; fi; }
+
 # eventually SECONDS CMD...: until CMD succeeds (polled every 50 ms); 1
 # when SECONDS passed: wait for an event, never for a time
 eventually() {

@@ -7,7 +7,6 @@ plan 23
 moto_up
 H() { "$PEERS_PYTHON" tests/sqs-helper.py "$@"; }
 ids() { sed -n 's/.*"body":{"i":\([0-9]*\)}.*/\1/p' "$1" | sort -n; }
-lines() { if [ -e "$1" ]; then wc -l <"$1" | tr -d ' '; else echo 0; fi; }
 
 # ---- kill -9 mid-stream: after the timeout the unacknowledged return ----
 q=$(H queue kq 3)

@@ -85,12 +85,12 @@ pid=$!
 # the event: the three records are out (the bound is only a safety net;
 # a TERM before them must give 0 too, see aws-faults.t)
 i=0
-while [ $i -lt 1200 ] && [ "$(wc -l <"$TMP/live" | tr -d ' ')" -lt 3 ]; do
+while [ $i -lt 1200 ] && [ "$(lines "$TMP/live")" -lt 3 ]; do
 	sleep 0.05
 	i=$((i + 1))
 done
 is "records written while the next long poll waits" \
-	"$(wc -l <"$TMP/live" | tr -d ' ')" 3
+	"$(lines "$TMP/live")" 3
 # ---- SIGTERM: stop receiving, exit 0 ----
 kill -TERM $pid
 wait $pid

@@ -8,7 +8,6 @@ plan 35
 
 moto_up
 H() { "$PEERS_PYTHON" tests/sqs-helper.py "$@"; }
-lines() { wc -l <"$1" | tr -d ' '; }
 noauth() {
 	env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY \
 	    AWS_SHARED_CREDENTIALS_FILE=/nonexistent \
