@@ -234,21 +234,6 @@ out:
 	return rc;
 }
 
-static double
-number(const char *s, const char *what, double lo, double hi)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno != 0 || end == s || *end != '\0' || !(v >= lo && v <= hi)) {
-		msg_err("%s must be a number from %g to %g", what, lo, hi);
-		msg_usage(usage);
-	}
-	return v;
-}
-
 static char *
 secret_from(const char *file, const char *env, const char *what)
 {
@@ -268,7 +253,7 @@ secret_from(const char *file, const char *env, const char *what)
 
 enum {
 	O_BLOCKS = 256, O_WEBHOOKFILE, O_TOKENFILE, O_CHANNEL, O_API,
-	O_RATE, O_BURST, O_TIMEOUT, O_RETRIES, O_ERRORS
+	O_RATE, O_BURST, O_ERRORS
 };
 
 /* the options as given */
@@ -289,9 +274,7 @@ parse_args(int argc, char *argv[], struct http_opts *ho, struct nd_opts *o,
 		{"api", required_argument, NULL, O_API},
 		{"rate", required_argument, NULL, O_RATE},
 		{"burst", required_argument, NULL, O_BURST},
-		{"jobs", required_argument, NULL, 'j'},
-		{"timeout", required_argument, NULL, O_TIMEOUT},
-		{"retries", required_argument, NULL, O_RETRIES},
+		HTTP_LONGOPTS,
 		{"errors", required_argument, NULL, O_ERRORS},
 		ND_LONGOPT_MAX_LINE,
 		{"dry-run", no_argument, NULL, 'n'},
@@ -304,6 +287,8 @@ parse_args(int argc, char *argv[], struct http_opts *ho, struct nd_opts *o,
 
 	while ((ch = getopt_long(argc, argv, "ehj:nqt:V", longopts,
 	    NULL)) != -1) {
+		if (http_run_opt(ho, ch, optarg, usage))
+			continue;
 		switch (ch) {
 		case 't': a->text = optarg; break;
 		case O_BLOCKS: a->blocks = optarg; break;
@@ -311,18 +296,11 @@ parse_args(int argc, char *argv[], struct http_opts *ho, struct nd_opts *o,
 		case O_TOKENFILE: a->tokfile = optarg; break;
 		case O_CHANNEL: a->channel = optarg; break;
 		case O_API: api = optarg; break;
-		case O_RATE: rate = number(optarg, "--rate", 0.001, 1000);
+		case O_RATE:
+			rate = arg_real("--rate", optarg, 0.001, 1000, usage);
 			break;
 		case O_BURST:
-			burst = (int)number(optarg, "--burst", 1, 1000);
-			break;
-		case 'j': ho->jobs = (int)number(optarg, "-j", 1, 256); break;
-		case O_TIMEOUT:
-			ho->timeout = (long)number(optarg, "--timeout", 1,
-			    86400);
-			break;
-		case O_RETRIES:
-			ho->retry.retries = (int)number(optarg, "--retries", 0, 100);
+			burst = (int)arg_long("--burst", optarg, 1, 1000, usage);
 			break;
 		case O_ERRORS: a->errors = optarg; break;
 		case ND_OPT_MAX_LINE:

@@ -359,7 +359,7 @@ read_file(const char *path, size_t *len, int code)
 
 enum {
 	O_BODYFILE = 256, O_HEADERFILE, O_ACCEPT, O_SIGN, O_SECRETFILE,
-	O_SIGNID, O_SIGHEADER, O_SIGPREFIX, O_SIGENC, O_RETRIES,
+	O_SIGNID, O_SIGHEADER, O_SIGPREFIX, O_SIGENC,
 	O_RETRYALL, O_MAXBODY, O_ERRORS
 };
 
@@ -412,9 +412,7 @@ parse_options(int argc, char *argv[], struct http_opts *ho,
 		{"sign-header", required_argument, NULL, O_SIGHEADER},
 		{"sign-prefix", required_argument, NULL, O_SIGPREFIX},
 		{"sign-encoding", required_argument, NULL, O_SIGENC},
-		{"jobs", required_argument, NULL, 'j'},
-		{"timeout", required_argument, NULL, 't'},
-		{"retries", required_argument, NULL, O_RETRIES},
+		HTTP_LONGOPTS,
 		{"retry-all", no_argument, NULL, O_RETRYALL},
 		{"max-body", required_argument, NULL, O_MAXBODY},
 		{"errors", required_argument, NULL, O_ERRORS},
@@ -430,6 +428,9 @@ parse_options(int argc, char *argv[], struct http_opts *ho,
 
 	while ((ch = getopt_long(argc, argv, "d:eH:hj:nqt:u:VX:", longopts,
 	    NULL)) != -1) {
+		if (http_run_opt(ho, ch == 't' ? HTTP_OPT_TIMEOUT : ch, optarg,
+		    usage))
+			continue;
 		switch (ch) {
 		case 'u': a->url = optarg; break;
 		case 'X': method = optarg; break;
@@ -448,16 +449,6 @@ parse_options(int argc, char *argv[], struct http_opts *ho,
 		case O_SIGHEADER: a->sighdr = optarg; break;
 		case O_SIGPREFIX: a->sigpre = optarg; break;
 		case O_SIGENC: a->sigenc = optarg; break;
-		case 'j':
-			ho->jobs = (int)arg_long("-j", optarg, 1, 256, usage);
-			break;
-		case 't':
-			ho->timeout = arg_long("-t", optarg, 1, 86400, usage);
-			break;
-		case O_RETRIES:
-			ho->retry.retries = (int)arg_long("--retries", optarg, 0,
-			    100, usage);
-			break;
 		case O_RETRYALL: ho->retry.all = 1; break;
 		case O_MAXBODY:
 			ho->body_max = arg_size("--max-body", optarg, 0,

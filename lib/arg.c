@@ -16,6 +16,18 @@ arg_long(const char *what, const char *s, long lo, long hi,
 	return v;
 }
 
+double
+arg_real(const char *what, const char *s, double lo, double hi,
+    const char *usage)
+{
+	char err[256];
+	double v;
+
+	if (opt_real(what, s, lo, hi, &v, err, sizeof(err)) < 0)
+		arg_bad(NULL, err, usage);
+	return v;
+}
+
 size_t
 arg_size(const char *what, const char *s, size_t lo, size_t hi,
     const char *usage)

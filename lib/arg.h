@@ -12,6 +12,9 @@ struct tmpl;
 /* A whole number within lo..hi (opt_long), else exit 2 with usage. */
 long arg_long(const char *what, const char *s, long lo, long hi,
     const char *usage);
+/* A decimal number within lo..hi (opt_real), else exit 2 with usage. */
+double arg_real(const char *what, const char *s, double lo, double hi,
+    const char *usage);
 /* A byte count within lo..hi (opt_size), else exit 2 with usage. */
 size_t arg_size(const char *what, const char *s, size_t lo, size_t hi,
     const char *usage);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "arg.h"
 #include "httprun.h"
 #include "msg.h"
 #include "nd.h"
@@ -206,4 +207,23 @@ http_status_fail(long status)
 {
 	return http_record_fail(HTTP_OK, http_status_temp(status),
 	    status == 401 || status == 403);
+}
+
+int
+http_run_opt(struct http_opts *ho, int ch, const char *val,
+    const char *usage)
+{
+	switch (ch) {
+	case 'j':
+		ho->jobs = (int)arg_long("-j", val, 1, 256, usage);
+		return 1;
+	case HTTP_OPT_TIMEOUT:
+		ho->timeout = arg_long("--timeout", val, 1, 86400, usage);
+		return 1;
+	case HTTP_OPT_RETRIES:
+		ho->retry.retries = (int)arg_long("--retries", val, 0, 100,
+		    usage);
+		return 1;
+	}
+	return 0;
 }

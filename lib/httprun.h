@@ -22,6 +22,24 @@ struct http_tool {
 };
 
 /*
+ * The pool options the record tools share, for getopt_long: -j/--jobs N
+ * (1 to 256 transfers at once), --timeout SECONDS (1 to 86400 per
+ * attempt), --retries N (0 to 100).  A tool puts HTTP_LONGOPTS in its
+ * table and "j:" in its short options, and hands every option to
+ * http_run_opt before its own switch.
+ */
+#define HTTP_OPT_TIMEOUT	1010
+#define HTTP_OPT_RETRIES	1011
+#define HTTP_LONGOPTS \
+	{"jobs", required_argument, NULL, 'j'}, \
+	{"timeout", required_argument, NULL, HTTP_OPT_TIMEOUT}, \
+	{"retries", required_argument, NULL, HTTP_OPT_RETRIES}
+/* ch is one of them: its value set in ho (a bad one: the message, the
+ * usage line, exit 2, as lib/arg does) and 1; else 0. */
+int http_run_opt(struct http_opts *ho, int ch, const char *val,
+    const char *usage);
+
+/*
  * The record loop of the network tools: read records from the files
  * ("-" or none: stdin), keep up to the pool's jobs in flight, hand the
  * results to t->done in input order, report failed records (nd_fail),

@@ -27,6 +27,24 @@ opt_long(const char *what, const char *s, long lo, long hi, long *out,
 }
 
 int
+opt_real(const char *what, const char *s, double lo, double hi,
+    double *out, char *err, size_t errlen)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || !(v >= lo && v <= hi)) {
+		snprintf(err, errlen, "bad %s '%s': a number from %g to %g",
+		    what, s, lo, hi);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int
 opt_size(const char *what, const char *s, size_t lo, size_t hi,
     size_t *out, char *err, size_t errlen)
 {

@@ -14,6 +14,14 @@ int opt_long(const char *what, const char *s, long lo, long hi, long *out,
     char *err, size_t errlen);
 
 /*
+ * A decimal number, fractions allowed ("0.5", "2", "1e-3"), within
+ * lo..hi.  Returns 0 with *out, or -1 with "bad WHAT 'S': a number from
+ * LO to HI" in err (the limits in %g).
+ */
+int opt_real(const char *what, const char *s, double lo, double hi,
+    double *out, char *err, size_t errlen);
+
+/*
  * A byte count, the one grammar of every size option and variable:
  * digits with an optional k, m or g suffix (KiB, MiB, GiB, either case),
  * spelled alone, with "iB", or with "B": "1048576", "1k", "1KiB", "1m",

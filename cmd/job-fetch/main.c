@@ -18,7 +18,7 @@ int skip_existing, nflag;
 
 enum {
 	O_API = 256, O_TOKENFILE, O_ID, O_URL, O_HEADERFILE, O_NAME,
-	O_SKIP, O_TIMEOUT, O_RETRIES, O_ERRORS
+	O_SKIP, O_ERRORS
 };
 
 /* the options as given that main() still needs */
@@ -39,9 +39,7 @@ parse_args(int argc, char *argv[], struct http_opts *ho, struct nd_opts *o,
 		{"header-file", required_argument, NULL, O_HEADERFILE},
 		{"name", required_argument, NULL, O_NAME},
 		{"skip-existing", no_argument, NULL, O_SKIP},
-		{"jobs", required_argument, NULL, 'j'},
-		{"timeout", required_argument, NULL, O_TIMEOUT},
-		{"retries", required_argument, NULL, O_RETRIES},
+		HTTP_LONGOPTS,
 		{"errors", required_argument, NULL, O_ERRORS},
 		ND_LONGOPT_MAX_LINE,
 		{"dry-run", no_argument, NULL, 'n'},
@@ -55,6 +53,8 @@ parse_args(int argc, char *argv[], struct http_opts *ho, struct nd_opts *o,
 
 	while ((ch = getopt_long(argc, argv, "ehj:no:qV", longopts,
 	    NULL)) != -1) {
+		if (http_run_opt(ho, ch, optarg, usage))
+			continue;
 		switch (ch) {
 		case 'o': dir = optarg; break;
 		case O_API: api = optarg; break;
@@ -68,13 +68,6 @@ parse_args(int argc, char *argv[], struct http_opts *ho, struct nd_opts *o,
 				msg_die(EX_CONFIG, "%s", err);
 			break;
 		case O_SKIP: skip_existing = 1; break;
-		case 'j': ho->jobs = (int)arg_long("-j", optarg, 1, 256, usage); break;
-		case O_TIMEOUT:
-			ho->timeout = arg_long("--timeout", optarg, 1, 86400, usage);
-			break;
-		case O_RETRIES:
-			ho->retry.retries = (int)arg_long("--retries", optarg, 0, 100, usage);
-			break;
 		case O_ERRORS: a->errors = optarg; break;
 		case ND_OPT_MAX_LINE:
 			nd_max_line_opt(optarg, usage);
