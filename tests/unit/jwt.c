@@ -263,6 +263,7 @@ malformed(void)
 	char *jwk = slurp(D "rfc7515-a2.jwk", &jlen), *t, *big;
 	json_error_t je;
 	json_t *jwks = json_pack("{s:[o]}", "keys", json_loads(jwk, 0, &je));
+	json_t *empty;
 	char err[JWT_ERR_MAX];
 	struct buf pem = { 0 };
 
@@ -296,8 +297,10 @@ malformed(void)
 	    "refused");
 	free(big);
 
-	ok(jwt_jwks_check(json_object(), err, sizeof(err)) == -1 &&
+	empty = json_object();
+	ok(jwt_jwks_check(empty, err, sizeof(err)) == -1 &&
 	    strstr(err, "keys") != NULL, "JWKS without keys: refused");
+	json_decref(empty);
 	json_object_set_new(json_array_get(json_object_get(jwks, "keys"), 0),
 	    "n", json_string("AQAB"));
 	ok(jwt_jwks_check(jwks, err, sizeof(err)) == -1 &&
