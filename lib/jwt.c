@@ -404,7 +404,7 @@ jwt_verify(const char *tok, size_t len, const json_t *jwks,
 	}
 	if (check_sig(jwks, kid, tok, (size_t)(d2 - tok), sig,
 	    (size_t)siglen, err, errlen) == -1 ||
-	    (c = part_json(d1 + 1, (size_t)(d2 - d1 - 1), "claims", err,
+	    (c = part_json(d1 + 1, (size_t)(d2 - d1 - 1), "claim set", err,
 	    errlen)) == NULL ||
 	    check_times(c, chk, err, errlen) == -1 ||
 	    check_names(c, chk, err, errlen) == -1)
