@@ -31,21 +31,12 @@
 #define FETCH_MAX 65536		/* credential answers are ~1 KiB */
 #define REFRESH_PAUSE 10	/* seconds between two refresh attempts */
 
-static void
-xfree_secret(char *s)
-{
-	if (s != NULL) {
-		OPENSSL_cleanse(s, strlen(s));
-		free(s);
-	}
-}
-
 void
 aws_creds_free(struct aws_creds *c)
 {
 	free(c->key);
-	xfree_secret(c->secret);
-	xfree_secret(c->token);
+	sys_free_secret(c->secret);
+	sys_free_secret(c->token);
 	free(c->profile);
 	memset(c, 0, sizeof *c);
 }
@@ -131,8 +122,8 @@ creds_profile(struct aws_creds *c, const char *name, int must_exist,
 			    "or the config file", name, cfile);
 	}
 	free(k);
-	xfree_secret(s);
-	xfree_secret(t);
+	sys_free_secret(s);
+	sys_free_secret(t);
 	free(cfile);
 	return rc;
 }
@@ -369,7 +360,7 @@ creds_container(struct aws_creds *c, char *err, size_t errlen)
 		buf_addf(&hdr, "Authorization: %s", tok);
 		hl = curl_slist_append(hl, hdr.p);
 		OPENSSL_cleanse(hdr.p, hdr.len);
-		xfree_secret(tok);
+		sys_free_secret(tok);
 	}
 	hl = curl_slist_append(hl, "Accept: application/json");
 	/* a failure or 5xx asked again at once, on the same connection */

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -97,6 +98,15 @@ sys_read_full(int fd, void *p, size_t n)
 		got += (size_t)r;
 	}
 	return (ssize_t)got;
+}
+
+void
+sys_free_secret(char *s)
+{
+	if (s != NULL) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
 }
 
 int64_t

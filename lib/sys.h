@@ -29,6 +29,10 @@ int sys_write_all(int fd, const void *p, size_t n, size_t *done);
  */
 ssize_t sys_read_full(int fd, void *p, size_t n);
 
+/* Wipe the NUL-terminated secret s (a key, a token) and free it; NULL is
+ * fine. */
+void sys_free_secret(char *s);
+
 /* Milliseconds on the monotonic clock. */
 int64_t sys_now_ms(void);
 
