@@ -473,7 +473,8 @@ finish(struct http_pool *p, struct http_xfer *x, CURLcode code)
 	if (retryable(p, x, code, why, sizeof(why)) &&
 	    x->attempts <= p->o.retry.retries && !stopping(p)) {
 		wait = http_retry_wait(&p->o.retry, x->attempts,
-		    code == CURLE_OK ? x->retry_after : -1);
+		    code == CURLE_OK && !p->o.no_retry_after ?
+		    x->retry_after : -1);
 		if (wait < 0) {
 			snprintf(x->err, sizeof(x->err), "HTTP %ld with "
 			    "Retry-After %ld s, longer than %ld s", x->status,

@@ -83,6 +83,9 @@ struct http_opts {
 	int unordered;
 	long upload_buffer;	/* bytes an upload sends at once (0:
 				 * libcurl's 64 KiB; 1 MiB for big parts) */
+	int no_retry_after;	/* the backoff alone, whatever an answer's
+				 * Retry-After says (S3 sends none worth
+				 * obeying; http_once's way) */
 	/* told before each retry: why ("HTTP 503", curl's reason), the
 	 * retry's number, the most there can be, the wait in ms */
 	void (*on_retry)(struct http_xfer *x, const char *why, int n, int of,

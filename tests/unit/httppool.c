@@ -9,6 +9,7 @@
  *                   result body (CompleteMultipartUpload's way)
  *   /s3errall       always 200 with an S3 error body
  *   /deny           403 with an AccessDenied body
+ *   /after/ID       503 with Retry-After: 3600 the first time, then 200
  *   /echo/ID        the request body's length and sha256; 503 the first
  *                   time for an odd ID; headers ETag, x-amz-version-id,
  *                   x-amz-checksum-sha256, Date to keep
@@ -153,6 +154,11 @@ serve(void *arg)
 		    "Result/>" : s3err);
 	} else if (strcmp(path, "/s3errall") == 0) {
 		answer(fd, 200, "", s3err);
+	} else if (strncmp(path, "/after/", 7) == 0) {
+		if (hit(path + 7) == 0)
+			answer(fd, 503, "Retry-After: 3600\r\n", "later");
+		else
+			answer(fd, 200, "", "ok");
 	} else if (strcmp(path, "/deny") == 0) {
 		answer(fd, 403, "", "<Error><Code>AccessDenied</Code></Error>");
 	} else if (strncmp(path, "/echo/", 6) == 0) {
@@ -663,6 +669,39 @@ test_stop(void)
 	http_pool_free(p);
 }
 
+/* a Retry-After over retry_after_max gives up; o->no_retry_after: the
+ * backoff alone */
+static void
+test_retry_after(void)
+{
+	struct http_pool *p = pool(1, 2), *q;
+	struct http_opts o;
+	struct http_xfer *got[1];
+	char err[256];
+
+	http_pool_add(p, xfer("/after/%d", 13));
+	if (!ok(run(p, got, 1) == 1, "Retry-After 3600: ends")) {
+		http_pool_free(p);
+		return;
+	}
+	ok(got[0]->attempts == 1 && got[0]->status == 503 &&
+	    strstr(got[0]->err, "Retry-After") != NULL, "Retry-After 3600: "
+	    "given up (%s)", got[0]->err);
+	free_all(got, 1);
+	http_pool_free(p);
+	if (http_opts_init(&o, "httppool", err, sizeof(err)) < 0)
+		return;
+	o.timeout = 10;
+	o.no_retry_after = 1;
+	q = http_pool_new(&o, err, sizeof(err));
+	http_pool_add(q, xfer("/after/%d", 14));
+	ok(run(q, got, 1) == 1 && got[0]->attempts == 2 &&
+	    got[0]->status == 200, "no_retry_after: retried after the "
+	    "backoff, then 200");
+	free_all(got, 1);
+	http_pool_free(q);
+}
+
 int
 main(void)
 {
@@ -682,6 +721,7 @@ main(void)
 	test_default();
 	test_wakeup();
 	test_stop();
+	test_retry_after();
 	atomic_store(&quit, 1);
 	pthread_join(t, NULL);
 	curl_global_cleanup();
