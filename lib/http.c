@@ -54,11 +54,19 @@ http_xfer_release(struct http_xfer *x)
 {
 	struct http_pool *p = x->pool;
 
-	/* p and its multi handle outlive every transfer queued in it; one
-	 * wakeup stands for every release until the poll has seen it (the
-	 * loop clears woken before it looks at held again) */
+	/* p and its multi handle outlive every transfer queued in it */
 	atomic_store(&x->held, 0);
-	if (p != NULL && !atomic_exchange(&p->woken, 1))
+	if (p != NULL)
+		http_pool_wakeup(p);
+}
+
+void
+http_pool_wakeup(struct http_pool *p)
+{
+	/* one wakeup stands for every call until the poll has seen it (the
+	 * loop clears woken before it looks at held, or the caller at its
+	 * work, again) */
+	if (!atomic_exchange(&p->woken, 1))
 		curl_multi_wakeup(p->multi);
 }
 
@@ -410,6 +418,13 @@ retryable(struct http_pool *p, struct http_xfer *x, CURLcode code,
 	return x->verdict > 0;
 }
 
+/* whether o->stop says no more retries */
+static int
+stopping(const struct http_pool *p)
+{
+	return p->o.stop != NULL && *p->o.stop;
+}
+
 /* a transfer's attempt ended with code: redirect, retry or done */
 static void
 finish(struct http_pool *p, struct http_xfer *x, CURLcode code)
@@ -456,9 +471,10 @@ finish(struct http_pool *p, struct http_xfer *x, CURLcode code)
 	}
 	x->attempts++;
 	if (retryable(p, x, code, why, sizeof(why)) &&
-	    x->attempts <= p->o.retry.retries) {
+	    x->attempts <= p->o.retry.retries && !stopping(p)) {
 		wait = http_retry_wait(&p->o.retry, x->attempts,
-		    code == CURLE_OK ? x->retry_after : -1);
+		    code == CURLE_OK && !p->o.no_retry_after ?
+		    x->retry_after : -1);
 		if (wait < 0) {
 			snprintf(x->err, sizeof(x->err), "HTTP %ld with "
 			    "Retry-After %ld s, longer than %ld s", x->status,
@@ -480,6 +496,29 @@ done:
 	free(x->final_url);
 	x->final_url = xstrdup(x->hop);
 	end(x);
+}
+
+/* end the transfers not in flight HTTP_CANCELED (retries set: only
+ * those waiting to be sent again, not a redirect's next hop) */
+static void
+cancel(struct http_pool *p, int retries)
+{
+	struct http_xfer *x;
+	size_t i;
+
+	for (i = 0; i < p->n; i++) {
+		x = p->q[(p->head + i) % p->cap];
+		if (!x->done && !x->active && (!retries ||
+		    (x->attempts > 0 && x->hop == NULL))) {
+			snprintf(x->err, sizeof(x->err), "not sent: the run "
+			    "was stopped%s", x->attempts > 0 ?
+			    " before a retry" : "");
+			x->code = CURLE_ABORTED_BY_CALLBACK;
+			x->status = 0;
+			x->result = HTTP_CANCELED;
+			end(x);
+		}
+	}
 }
 
 /* start what is due, oldest first, while there is room */
@@ -507,6 +546,8 @@ http_pool_run(struct http_pool *p, int ms, int fd, char *err, size_t errlen)
 	int running, nmsg, timeout = ms;
 	size_t i;
 
+	if (stopping(p))
+		cancel(p, 1);
 	start_ready(p, now);
 	/* a transfer left waiting while every slot is busy is not due: the
 	 * end of one in flight wakes the poll (a 0 here would spin) */
@@ -557,19 +598,5 @@ http_pool_default_on_retry(struct http_pool *p, void (*fn)(
 void
 http_pool_cancel_waits(struct http_pool *p)
 {
-	struct http_xfer *x;
-	size_t i;
-
-	for (i = 0; i < p->n; i++) {
-		x = p->q[(p->head + i) % p->cap];
-		if (!x->done && !x->active) {
-			snprintf(x->err, sizeof(x->err), "not sent: the run "
-			    "was stopped%s", x->attempts > 0 ?
-			    " before a retry" : "");
-			x->code = CURLE_ABORTED_BY_CALLBACK;
-			x->status = 0;
-			x->result = HTTP_CANCELED;
-			end(x);
-		}
-	}
+	cancel(p, 0);
 }

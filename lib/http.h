@@ -83,10 +83,19 @@ struct http_opts {
 	int unordered;
 	long upload_buffer;	/* bytes an upload sends at once (0:
 				 * libcurl's 64 KiB; 1 MiB for big parts) */
+	int no_retry_after;	/* the backoff alone, whatever an answer's
+				 * Retry-After says (S3 sends none worth
+				 * obeying; http_once's way) */
 	/* told before each retry: why ("HTTP 503", curl's reason), the
 	 * retry's number, the most there can be, the wait in ms */
 	void (*on_retry)(struct http_xfer *x, const char *why, int n, int of,
 	    long wait_ms);
+	/* set (&nd_stop): once *stop is set no retry is made: an attempt
+	 * that ends is final (its answer, or HTTP_FAIL_TEMP), a retry
+	 * waiting ends HTTP_CANCELED; transfers not yet started still
+	 * start (the parts of an upload under way), unlike
+	 * http_pool_cancel_waits */
+	volatile int *stop;
 };
 
 /* Fill o with the defaults above (http_retry_init for o->retry).
@@ -210,6 +219,10 @@ const char *http_xfer_header(const struct http_xfer *x, const char *name);
 /* Clear x->held and wake the pool's loop; safe from any thread.  The
  * caller must not touch x afterwards from another thread. */
 void http_xfer_release(struct http_xfer *x);
+/* Make http_pool_run return now (or at once if it is not waiting),
+ * from any thread: a worker has work for the loop (s3-put's hashed
+ * parts).  Many calls before the poll sees one cost one wakeup. */
+void http_pool_wakeup(struct http_pool *p);
 
 /* A pool of transfers on one multi handle; NULL with err on failure. */
 struct http_pool *http_pool_new(const struct http_opts *o, char *err,

@@ -7,7 +7,7 @@
 # The prefixes have no "/": moto 5.2 refuses the signature of a
 # ListMultipartUploads whose prefix has one, boto3's own included.
 . tests/lib.sh
-plan 27
+plan 32
 . tests/s3-fault-proxy.sh
 
 moto_up
@@ -60,6 +60,28 @@ is "TERM mid-multipart: the object is there" \
 is "TERM: every record written or in --errors" \
     "$(($(wc -l <"$TMP/term.out") + $(cat "$TMP/term.err" 2>/dev/null | wc -l)))" 2
 is "TERM: no incomplete upload left (only the kill -9 one)" \
+    "$($U uploads stale)" 1
+
+# SIGTERM while a part waits for its retry (backoff 60 s): no retry is
+# sent; the upload fails (exit 6) and is aborted, nothing left behind
+proxy 'PUT /stale/wait/f11?partNumber=2&:503:0'
+HOOKPIPE_BACKOFF=60000 s3-put --endpoint "$EP" -b stale -k wait/ -j 1 \
+    --part-size 5M --multipart-threshold 5M "$TMP/f11" \
+    >"$TMP/wait.out" 2>"$TMP/wait.err" &
+PUT_PID=$!
+eventually 60 grep -q 'on part 2 of .*, retry 1 of 4' "$TMP/wait.err"
+kill -TERM $PUT_PID
+wait $PUT_PID
+is "TERM while a retry waits: exit 6" "$?" 6
+PUT_PID=
+like "TERM while a retry waits: the retry is not sent" \
+    "$(cat "$TMP/wait.err")" \
+    'cannot put s3://stale/wait/f11: not sent: the run was stopped before a retry'
+is "TERM while a retry waits: part 2 asked for once" \
+    "$(grep -c 'partNumber=2&' "$LOG")" 1
+like "TERM while a retry waits: the upload aborted" "$(cat "$LOG")" \
+    'DELETE /stale/wait/f11\?uploadId=[^ ]* -> 204'
+is "TERM while a retry waits: no upload left (only the kill -9 one)" \
     "$($U uploads stale)" 1
 
 run s3-put -b stale -k in --list-uploads

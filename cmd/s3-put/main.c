@@ -471,22 +471,19 @@ put_all(void)
 {
 	int rc;
 
-	if ((run.multi = curl_multi_init()) == NULL)
-		msg_die(EX_SYSTEM, "cannot initialise libcurl");
-	curl_multi_setopt(run.multi, CURLMOPT_MAX_HOST_CONNECTIONS,
-	    (long)opt.jobs);
 	/*
 	 * One request more than connections: it is read and hashed while
-	 * the others send, then waits in libcurl's queue for a connection.
+	 * the others send, then waits in the pool for a connection.
 	 */
 	run.slots = opt.jobs + 1;
+	transfers_open();
 	pool_init();
 	nd_signals();
 	nd_reader_init(&in.rd, STDIN_FILENO, "stdin");
 	rc = loop();
 	prep_stop();
 	nd_reader_free(&in.rd);
-	curl_multi_cleanup(run.multi);
+	transfers_close();
 	pool_free();
 	return rc;
 }

@@ -62,7 +62,7 @@ pool_put(char *p)
  * transfer.  Workers do it: the loop queues a request, a worker reads
  * it with pread(2) a chunk at a time, hashing each chunk while it is
  * still in the cache, and hands it back through prep.done and
- * curl_multi_wakeup().  Workers touch only the request's own fields.
+ * http_pool_wakeup().  Workers touch only the request's own fields.
  */
 static struct {
 	pthread_mutex_t mu;
@@ -139,7 +139,7 @@ worker(void *arg)
 		pthread_mutex_lock(&prep.mu);
 		q->pnext = prep.done;
 		prep.done = q;
-		curl_multi_wakeup(run.multi);
+		http_pool_wakeup(run.pool);
 	}
 	pthread_mutex_unlock(&prep.mu);
 	return NULL;
@@ -329,7 +329,6 @@ prep_finish(struct req *q)
 {
 	struct upload *u = q->u;
 	struct buf b = {0};
-	char err[512];
 
 	if (q->perr == PERR_SIZE)
 		ufail(u, EX_PARTIAL, "cannot put %s: %s changed size while "
@@ -351,10 +350,7 @@ prep_finish(struct req *q)
 	snprintf(q->md5b64, sizeof(q->md5b64), "%s", b.p);
 	buf_free(&b);
 	sha_b64(q);
-	if (req_start(q, err, sizeof(err)) < 0) {
-		ufail(u, EX_SYSTEM, "cannot sign the request: %s", err);
-		prep_drop(q);
-	}
+	req_start(q);
 }
 
 /* start the requests the prep.workers have finished */

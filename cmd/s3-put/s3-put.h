@@ -1,7 +1,8 @@
 /*
  * s3-put's private header: options and input (main.c), the upload
- * state machine (upload.c), part preparation (part.c), the requests and
- * their loop (transfer.c), --list-uploads and --abort-stale (stale.c).
+ * state machine (upload.c), part preparation (part.c), the requests
+ * (built, signed, judged) on lib/http's pool and the loop (transfer.c),
+ * --list-uploads and --abort-stale (stale.c).
  * Prototypes are grouped by the file that defines them.
  */
 #ifndef S3_PUT_H
@@ -49,7 +50,7 @@ struct options {
 
 /* the run: owned by upload.c (the counters change only in inflight()) */
 struct run {
-	CURLM *multi;
+	struct http_pool *pool;		/* lib/http's: every request */
 	int active;			/* requests in flight or waiting */
 	int slots;			/* most requests at once: jobs + 1 */
 	int stopping;			/* exit code that ended the input */
@@ -95,34 +96,26 @@ struct upload {
 	char *errmsg;
 };
 
+/* one request; lib/http's transfer x sends it (retries, signed again each
+ * time) and holds its answer: status, body, the headers kept */
 struct req {
-	struct req *next;		/* in the retry list */
 	struct upload *u;
 	enum rkind kind;
 	int partno;
-	char *body;
-	size_t len, off;
+	char *body;			/* until x takes it */
+	size_t len;
+	int pooled;			/* body came from the buffer pool */
 	char sha[65];
 	unsigned char sha256[32];	/* the same, raw */
 	char md5b64[32];
 	char sha64[48];			/* x-amz-checksum-sha256 */
-	char *sum;			/* the one the answer echoed */
-	CURL *e;
-	struct curl_slist *hl;
-	char errbuf[CURL_ERROR_SIZE];
-	struct buf resp;
-	char *etag, *vid;
-	char date[64];			/* the answer's Date (clock skew) */
-	long status;
-	int attempt;
-	int64_t due;
+	struct http_xfer *x;		/* NULL until started */
 	struct req *pnext;		/* in a preparation queue */
 	int rfd;			/* >= 0: pread the body from here */
 	off_t roff;
 	int rlast;			/* last part: the file must end */
 	int perr;			/* 0, errno, or a PERR_ */
 	unsigned char md5[16];		/* set by the worker */
-	int pooled;			/* body came from the buffer pool */
 };
 
 /* main.c */
@@ -159,11 +152,13 @@ void		 next_part(struct upload *);
 
 /* transfer.c */
 size_t		 object_headers(const struct upload *, struct sigv4_kv *);
-int		 req_start(struct req *, char *, size_t);
-int		 req_new_at(struct upload *, enum rkind, int, char *, size_t,
+void		 req_start(struct req *);
+void		 req_new_at(struct upload *, enum rkind, int, char *, size_t,
 		    int, int, off_t, int);
-int		 req_new(struct upload *, enum rkind, int, char *, size_t);
+void		 req_new(struct upload *, enum rkind, int, char *, size_t);
 void		 req_free(struct req *);
+void		 transfers_open(void);
+void		 transfers_close(void);
 int		 loop(void);
 
 /* stale.c */

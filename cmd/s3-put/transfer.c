@@ -1,117 +1,57 @@
-/* s3-put: the requests: signing, the curl multi handle, retries */
-#include <errno.h>
+/* s3-put: the requests: built, signed and judged here, driven by lib/http's
+ * pool (connections reused, one retry policy) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "awsauth.h"
-#include "sys.h"
 #include "s3-put.h"
-
-static struct req *waiting;		/* requests waiting to be retried */
 
 static const char *kind_name[] = {
 	"PutObject", "CreateMultipartUpload", "UploadPart",
 	"CompleteMultipartUpload", "AbortMultipartUpload"
 };
 
+/* the answer's headers the uploads read, and its Date (a clock skew) */
+static const char *const keep[] = {
+	"ETag", "x-amz-version-id", "x-amz-checksum-sha256", "Date", NULL
+};
+
+static void
+body_drop(char *body, int pooled)
+{
+	if (pooled && body != NULL)
+		pool_put(body);
+	else
+		free(body);
+}
+
+/* the transfer's body_free: a part's buffer goes back to the pool */
+static void
+body_back(struct http_xfer *x)
+{
+	const struct req *q = x->user;
+
+	body_drop(x->body, q->pooled);
+	x->body = NULL;
+}
+
 void
 req_free(struct req *q)
 {
-	if (q->e != NULL) {
-		curl_multi_remove_handle(run.multi, q->e);
-		curl_easy_cleanup(q->e);
-	}
-	curl_slist_free_all(q->hl);
-	buf_free(&q->resp);
-	if (q->pooled && q->body != NULL)
-		pool_put(q->body);
+	if (q->x != NULL)
+		http_xfer_free(q->x);
 	else
-		free(q->body);
-	free(q->etag);
-	free(q->vid);
-	free(q->sum);
+		body_drop(q->body, q->pooled);
 	free(q);
 }
 
-static size_t
-header_cb(char *p, size_t size, size_t n, void *arg)
+static const char *
+method(enum rkind k)
 {
-	struct req *q = arg;
-	size_t len = size * n, l = len, k;
-	char **dst = NULL;
-
-	if (len >= 5 && strncmp(p, "HTTP/", 5) == 0) {
-		/* a new response (after 100 Continue): forget the last */
-		free(q->etag);
-		free(q->vid);
-		free(q->sum);
-		q->etag = q->vid = q->sum = NULL;
-		q->date[0] = '\0';
-		return len;
-	}
-	if (len > 5 && strncasecmp(p, "Date:", 5) == 0) {
-		for (k = 5; k < len && (p[k] == ' ' || p[k] == '\t'); k++)
-			;
-		snprintf(q->date, sizeof(q->date), "%.*s", (int)(len - k),
-		    p + k);
-		q->date[strcspn(q->date, "\r\n")] = '\0';
-		return len;
-	}
-	if (len > 5 && strncasecmp(p, "ETag:", 5) == 0)
-		dst = &q->etag, k = 5;
-	else if (len > 17 && strncasecmp(p, "x-amz-version-id:", 17) == 0)
-		dst = &q->vid, k = 17;
-	else if (len > 22 && strncasecmp(p, "x-amz-checksum-sha256:", 22) == 0)
-		dst = &q->sum, k = 22;
-	else
-		return len;
-	while (l > k && (p[l - 1] == '\r' || p[l - 1] == '\n' ||
-	    p[l - 1] == ' '))
-		l--;
-	while (k < l && (p[k] == ' ' || p[k] == '\t'))
-		k++;
-	free(*dst);
-	*dst = xstrndup(p + k, l - k);
-	return len;
-}
-
-static size_t
-write_cb(char *p, size_t size, size_t n, void *arg)
-{
-	struct req *q = arg;
-	size_t len = size * n;
-
-	if (q->resp.len < RESP_MAX)
-		buf_add(&q->resp, p, len < RESP_MAX - q->resp.len ? len :
-		    RESP_MAX - q->resp.len);
-	return len;
-}
-
-static size_t
-read_cb(char *p, size_t size, size_t n, void *arg)
-{
-	struct req *q = arg;
-	size_t len = size * n;
-
-	if (len > q->len - q->off)
-		len = q->len - q->off;
-	memcpy(p, q->body + q->off, len);
-	q->off += len;
-	return len;
-}
-
-static int
-seek_cb(void *arg, curl_off_t off, int origin)
-{
-	struct req *q = arg;
-
-	if (origin != SEEK_SET || off < 0 || (size_t)off > q->len)
-		return CURL_SEEKFUNC_FAIL;
-	q->off = (size_t)off;
-	return CURL_SEEKFUNC_OK;
+	return k == R_PUT || k == R_PART ? "PUT" : k == R_ABORT ? "DELETE" :
+	    "POST";
 }
 
 /* headers describing the object (PutObject, CreateMultipartUpload) */
@@ -192,13 +132,19 @@ req_fields(const struct req *q, struct sigv4_kv *h, size_t *nhp,
 	*nqp = nq;
 }
 
-/* sign q: its URL in o, its header list in q->hl */
+/*
+ * The transfer's sign, before each attempt: x->url and x->headers for
+ * q, signed now (a fresh x-amz-date, refreshed credentials, the clock
+ * offset a skewed answer taught).
+ */
 static int
-req_sign(struct req *q, struct sigv4_out *o, char *err, size_t errlen)
+req_sign(struct http_xfer *x, char *err, size_t errlen)
 {
+	struct req *q = x->user;
 	struct upload *u = q->u;
 	struct sigv4_kv *h, qs[2];
 	struct sigv4_req r = {0};
+	struct sigv4_out o = {0};
 	char pn[16], aerr[512];
 	size_t nh, nq, i;
 
@@ -208,8 +154,7 @@ req_sign(struct req *q, struct sigv4_out *o, char *err, size_t errlen)
 		msg_warn("cannot refresh credentials: %s", aerr);
 	h = xcalloc(opt.nmeta + 10, sizeof(*h));
 	req_fields(q, h, &nh, qs, &nq, pn);
-	r.method = q->kind == R_PUT || q->kind == R_PART ? "PUT" :
-	    q->kind == R_ABORT ? "DELETE" : "POST";
+	r.method = method(q->kind);
 	r.scheme = opt.s3.scheme;
 	r.host = u->loc.host;
 	r.path = u->loc.path;
@@ -218,93 +163,118 @@ req_sign(struct req *q, struct sigv4_out *o, char *err, size_t errlen)
 	r.headers = h;
 	r.nheaders = nh;
 	r.payload_hash = q->sha[0] ? q->sha : SIGV4_EMPTY_SHA256;
-	if (awsauth_sign(&opt.s3.creds, opt.s3.region, "s3", SIGV4_S3, &r, o,
-	    err, errlen) < 0) {
+	if (awsauth_sign(&opt.s3.creds, opt.s3.region, "s3", SIGV4_S3, &r, &o,
+	    aerr, sizeof(aerr)) < 0) {
+		snprintf(err, errlen, "cannot sign the request: %s", aerr);
 		free(h);
 		return -1;
 	}
-	curl_slist_free_all(q->hl);
-	q->hl = NULL;
+	curl_slist_free_all(x->headers);
+	x->headers = NULL;
 	for (i = 0; i < nh; i++) {
 		struct buf b = {0};
 
 		buf_addf(&b, "%s: %s", h[i].name, h[i].value);
-		q->hl = curl_slist_append(q->hl, b.p);
+		x->headers = curl_slist_append(x->headers, b.p);
 		buf_free(&b);
 	}
-	for (i = 0; o->headers[i] != NULL; i++)
-		q->hl = curl_slist_append(q->hl, o->headers[i]);
-	/* no 100-continue round trip; no form type on POST */
-	q->hl = curl_slist_append(q->hl, "Expect:");
+	for (i = 0; o.headers[i] != NULL; i++)
+		x->headers = curl_slist_append(x->headers, o.headers[i]);
+	/* no form type on a part (the pool drops Expect: itself) */
 	if (q->kind == R_PART)
-		q->hl = curl_slist_append(q->hl, "Content-Type:");
+		x->headers = curl_slist_append(x->headers, "Content-Type:");
 	free(h);
-	if (q->hl == NULL)
+	if (x->headers == NULL)
 		msg_die(EX_SYSTEM, "out of memory");
+	free(x->url);
+	x->url = xstrdup(o.url.p);
+	sigv4_out_free(&o);
 	return 0;
 }
 
-/* sign q and put it on the multi handle */
-int
-req_start(struct req *q, char *err, size_t errlen)
+/* the transfer's prepare: the path as signed, a key like a/../b unsquashed */
+static int
+req_prepare(struct http_xfer *x, CURL *e)
 {
-	struct sigv4_out o = {0};
-	CURL *e;
-
-	if (req_sign(q, &o, err, errlen) < 0)
-		return -1;
-	if ((e = curl_easy_init()) == NULL)
-		msg_die(EX_SYSTEM, "cannot start a transfer");
-	q->e = e;
-	q->off = 0;
-	q->errbuf[0] = '\0';
-	q->status = 0;
-	buf_reset(&q->resp);
-	curl_easy_setopt(e, CURLOPT_URL, o.url.p);
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, q->hl);
-	curl_easy_setopt(e, CURLOPT_PRIVATE, q);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, q->errbuf);
+	(void)x;
 	curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, opt.timeout);
-	/* a stall, not a slow big part, is what times out */
-	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, opt.timeout);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "s3-put/" HOOKPIPE_VERSION
-	    " (hookpipe)");
-	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb);
-	curl_easy_setopt(e, CURLOPT_HEADERDATA, q);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, q);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	switch (q->kind) {
-	case R_PUT:
-	case R_PART:
-		curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
-		curl_easy_setopt(e, CURLOPT_READFUNCTION, read_cb);
-		curl_easy_setopt(e, CURLOPT_READDATA, q);
-		curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, seek_cb);
-		curl_easy_setopt(e, CURLOPT_SEEKDATA, q);
-		/* fewer, larger writes: the servers read faster */
-		curl_easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE, 1048576L);
-		curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE,
-		    (curl_off_t)q->len);
-		break;
-	case R_CREATE:
-	case R_COMPLETE:
-		curl_easy_setopt(e, CURLOPT_POST, 1L);
-		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
-		    (curl_off_t)q->len);
-		curl_easy_setopt(e, CURLOPT_POSTFIELDS, q->body ? q->body : "");
-		break;
-	case R_ABORT:
-		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "DELETE");
-		break;
-	}
-	sigv4_out_free(&o);
-	if (curl_multi_add_handle(run.multi, e) != CURLM_OK)
-		msg_die(EX_SYSTEM, "cannot start a transfer");
 	return 0;
+}
+
+/*
+ * The transfer's judge, after each answer: good (0), worth a retry (1)
+ * or refused (-1), why as "403 SignatureDoesNotMatch: message".  S3's
+ * error document decides as much as the status: CompleteMultipartUpload
+ * may say 200 and then fail; a transient or throttling code, or a clock
+ * the answer's Date shows is off (signed again at the retry), is worth
+ * another.  Every S3 request of s3-put is safe to repeat (a repeated
+ * CreateMultipartUpload leaves an upload --abort-stale finds).
+ */
+static int
+req_judge(struct http_xfer *x, char *why, size_t whylen)
+{
+	const struct req *q = x->user;
+	const char *date = http_xfer_header(x, "Date");
+	char *code = NULL, *message = NULL;
+	int doc, temp;
+
+	doc = aws_xml_error(x->resp.p ? x->resp.p : "", x->resp.len, &code,
+	    &message) == 1;
+	if (x->status >= 200 && x->status < 300 &&
+	    !(doc && q->kind == R_COMPLETE)) {
+		free(code);
+		free(message);
+		return 0;
+	}
+	if (doc)
+		snprintf(why, whylen, "%ld %s%s%s", x->status, code ? code :
+		    "Error", message ? ": " : "", message ? message : "");
+	else
+		snprintf(why, whylen, "HTTP %ld", x->status);
+	temp = http_retry_temp(&opt.retry, CURLE_OK, x->status, 1) ||
+	    (doc && code != NULL && (awsauth_temp_code(code) ||
+	    awsauth_skewed(code, date != NULL && *date ? date : NULL)));
+	free(code);
+	free(message);
+	return temp ? 1 : -1;
+}
+
+/* the pool's on_retry: "stdin:3: HTTP 503 on part 2 of s3://b/k, ..." */
+static void
+req_retry(struct http_xfer *x, const char *why, int n, int of, long wait)
+{
+	const struct req *q = x->user;
+	char w[512];
+
+	(void)wait;
+	where(q->u, w, sizeof(w));
+	if (q->kind == R_PART)
+		msg_warn("%s: %s on part %d of %s, retry %d of %d", w, why,
+		    q->partno, q->u->s3url, n, of);
+	else
+		msg_warn("%s: %s on %s of %s, retry %d of %d", w, why,
+		    kind_name[q->kind], q->u->s3url, n, of);
+}
+
+/* q, its body hashed, onto the pool; it is signed there, at each attempt */
+void
+req_start(struct req *q)
+{
+	struct http_xfer *x = http_xfer_new();
+
+	q->x = x;
+	x->user = q;
+	x->method = xstrdup(method(q->kind));
+	x->upload = q->kind == R_PUT || q->kind == R_PART;
+	x->body = q->body;
+	x->bodylen = q->len;
+	q->body = NULL;
+	x->body_free = body_back;
+	x->sign = req_sign;
+	x->prepare = req_prepare;
+	x->judge = req_judge;
+	x->keep = keep;
+	http_pool_add(run.pool, x);
 }
 
 /*
@@ -313,12 +283,11 @@ req_start(struct req *q, char *err, size_t errlen)
  * regular file; last: the part that ends it).  Big bodies go to the
  * workers and are started when they come back (prep_finish).
  */
-int
+void
 req_new_at(struct upload *u, enum rkind kind, int partno, char *body,
     size_t len, int pooled, int fd, off_t off, int last)
 {
 	struct req *q = xcalloc(1, sizeof(*q));
-	char err[512];
 
 	q->u = u;
 	q->kind = kind;
@@ -329,11 +298,11 @@ req_new_at(struct upload *u, enum rkind kind, int partno, char *body,
 	q->rfd = fd;
 	q->roff = off;
 	q->rlast = last;
+	inflight(u, 1);
 	if ((kind == R_PUT || kind == R_PART) && (fd >= 0 ||
 	    len >= PREP_MIN)) {
-		inflight(u, 1);
 		prep_submit(q);
-		return 0;
+		return;
 	}
 	if (kind == R_PUT)
 		hash_body(q, u->md5);
@@ -341,164 +310,90 @@ req_new_at(struct upload *u, enum rkind kind, int partno, char *body,
 		hash_body(q, u->parts[partno - 1].md5);
 	else if (len > 0)
 		sigv4_sha256_hex(body, len, q->sha);
-	inflight(u, 1);
-	if (req_start(q, err, sizeof(err)) < 0) {
-		ufail(u, EX_SYSTEM, "cannot sign the request: %s", err);
-		inflight(u, -1);
-		req_free(q);
-		return -1;
-	}
-	return 0;
+	req_start(q);
 }
 
-int
+void
 req_new(struct upload *u, enum rkind kind, int partno, char *body,
     size_t len)
 {
-	return req_new_at(u, kind, partno, body, len, 0, -1, 0, 0);
+	req_new_at(u, kind, partno, body, len, 0, -1, 0, 0);
 }
 
-/* S3's error as "403 SignatureDoesNotMatch: message" */
+/* q's transfer is over (no retry to come): uncount it, move u on */
 static void
-describe_error(const struct req *q, char *out, size_t n)
+answered(struct req *q)
 {
-	char *code = NULL, *message = NULL;
+	const struct http_xfer *x = q->x;
+	int ok = 0, code;
 
-	if (q->status == 0) {
-		snprintf(out, n, "%s", q->errbuf[0] ? q->errbuf :
-		    "transfer failed");
-		return;
+	inflight(q->u, -1);
+	switch (x->result) {
+	case HTTP_OK:
+		/* the judge's last word: 1 is retries spent */
+		ok = x->verdict == 0;
+		code = ok ? EX_OK : x->verdict > 0 ? EX_TEMPFAIL :
+		    x->status == 401 || x->status == 403 ? EX_REMOTE :
+		    EX_PARTIAL;
+		break;
+	case HTTP_FAIL_TEMP:
+		/* no answer: curl's reason */
+		code = http_retry_temp(&opt.retry, x->code, 0, 1) ?
+		    EX_TEMPFAIL : EX_PARTIAL;
+		break;
+	case HTTP_CANCELED:
+		/* a retry was waiting when SIGTERM came */
+		code = EX_TEMPFAIL;
+		break;
+	default:
+		/* not signed ("cannot sign the request: ..."), not started */
+		ufail(q->u, EX_SYSTEM, "%s", x->err);
+		code = EX_SYSTEM;
+		break;
 	}
-	if (aws_xml_error(q->resp.p ? q->resp.p : "", q->resp.len, &code,
-	    &message) == 1)
-		snprintf(out, n, "%ld %s%s%s", q->status, code ? code :
-		    "Error", message ? ": " : "", message ? message : "");
-	else
-		snprintf(out, n, "HTTP %ld", q->status);
-	free(code);
-	free(message);
-}
-
-/* whether S3's error says "try again": a transient or throttling code,
- * or a clock the answer's Date shows is off (signed again at retry) */
-static int
-temp_code(const struct req *q)
-{
-	char *code = NULL, *message = NULL;
-	int t = 0;
-
-	if (aws_xml_error(q->resp.p ? q->resp.p : "", q->resp.len, &code,
-	    &message) == 1 && code != NULL)
-		t = awsauth_temp_code(code) || awsauth_skewed(code,
-		    q->date[0] ? q->date : NULL);
-	free(code);
-	free(message);
-	return t;
-}
-
-static void
-retry_later(struct req *q, const char *why)
-{
-	long wait;
-	char w[512];
-
-	/* S3 sends no Retry-After worth obeying: the backoff alone */
-	wait = http_retry_wait(&opt.retry, q->attempt + 1, -1);
-	where(q->u, w, sizeof(w));
-	q->attempt++;
-	if (q->kind == R_PART)
-		msg_warn("%s: %s on part %d of %s, retry %d of %d", w, why,
-		    q->partno, q->u->s3url, q->attempt, opt.retry.retries);
-	else
-		msg_warn("%s: %s on %s of %s, retry %d of %d", w, why,
-		    kind_name[q->kind], q->u->s3url, q->attempt,
-		    opt.retry.retries);
-	curl_multi_remove_handle(run.multi, q->e);
-	curl_easy_cleanup(q->e);
-	q->e = NULL;
-	q->due = sys_now_ms() + wait;
-	q->next = waiting;
-	waiting = q;
-}
-
-/* a request ended: retry, or move its upload on */
-static void
-finished(struct req *q, CURLcode rc)
-{
-	struct upload *u = q->u;
-	char why[1024];
-	long st = 0;
-	int ok, temp, code;
-	char *ecode = NULL, *emsg = NULL;
-
-	curl_easy_getinfo(q->e, CURLINFO_RESPONSE_CODE, &st);
-	q->status = rc == CURLE_OK ? st : 0;
-	if (rc != CURLE_OK && q->errbuf[0] == '\0')
-		snprintf(q->errbuf, sizeof(q->errbuf), "%s",
-		    curl_easy_strerror(rc));
-	ok = q->status >= 200 && q->status < 300;
-	if (ok && q->kind == R_COMPLETE && aws_xml_error(q->resp.p ?
-	    q->resp.p : "", q->resp.len, &ecode, &emsg) == 1) {
-		/* S3 said 200, then an error in the body */
-		ok = 0;
-		q->status = 200;
-	}
-	free(ecode);
-	free(emsg);
-	/* every S3 request of s3-put is safe to repeat (a repeated
-	 * CreateMultipartUpload leaves an upload --abort-stale finds) */
-	temp = http_retry_temp(&opt.retry, rc, q->status, 1) ||
-	    temp_code(q);
-	if (!ok && temp && q->attempt < opt.retry.retries && !nd_stop) {
-		describe_error(q, why, sizeof(why));
-		retry_later(q, why);
-		return;
-	}
-	inflight(u, -1);
-	code = EX_OK;
-	why[0] = '\0';
-	if (!ok) {
-		describe_error(q, why, sizeof(why));
-		code = temp ? EX_TEMPFAIL : (q->status == 401 ||
-		    q->status == 403) ? EX_REMOTE : EX_PARTIAL;
-	}
-	upload_answer(q, ok, code, why);
+	upload_answer(q, ok, code, ok ? "" : x->err);
 	req_free(q);
 }
 
-/* start the retries that are due */
-static void
-run_due(void)
+/* the pool for the uploads (run.pool): -j connections, reused */
+void
+transfers_open(void)
 {
-	struct req **pp = &waiting, *q;
-	int64_t t = sys_now_ms();
-	char err[512];
+	struct http_opts o;
+	char err[1024];
 
-	while ((q = *pp) != NULL) {
-		if (q->due > t) {
-			pp = &q->next;
-			continue;
-		}
-		*pp = q->next;
-		q->next = NULL;
-		if (req_start(q, err, sizeof(err)) < 0) {
-			inflight(q->u, -1);
-			ufail(q->u, EX_SYSTEM, "cannot sign: %s", err);
-			step(q->u);
-			req_free(q);
-		}
-	}
+	if (http_opts_init(&o, "s3-put", err, sizeof(err)) < 0)
+		msg_die(EX_CONFIG, "%s", err);
+	/* at most -j requests on the wire; run.slots (one more, hashed
+	 * while the others send) waits in the pool for a connection */
+	o.jobs = opt.jobs;
+	o.timeout = opt.timeout;
+	o.idle_timeout = 1;	/* a stall, not a slow big part, times out */
+	o.retry = opt.retry;
+	o.retry.all = 1;	/* every request is safe to repeat */
+	o.body_max = RESP_MAX;
+	o.unordered = 1;	/* a slow part does not hold the others */
+	o.upload_buffer = MIB;	/* fewer, larger writes: servers read faster */
+	o.no_retry_after = 1;	/* S3 sends no Retry-After worth obeying */
+	o.on_retry = req_retry;
+	o.stop = &nd_stop;	/* no retry after SIGTERM */
+	if ((run.pool = http_pool_new(&o, err, sizeof(err))) == NULL)
+		msg_die(EX_SYSTEM, "%s", err);
+}
+
+void
+transfers_close(void)
+{
+	http_pool_free(run.pool);
+	run.pool = NULL;
 }
 
 /* the upload loop: requests, their answers and the input, until done */
 int
 loop(void)
 {
-	struct curl_waitfd wfd;
-	struct req *q;
-	CURLMsg *m;
-	int running, left, ms, nfd, fd;
-	int64_t t;
+	struct http_xfer *x;
+	char err[512];
 
 	for (;;) {
 		/* finished records go out before fill() may block on stdin */
@@ -508,32 +403,15 @@ loop(void)
 		if (flush_done() && (run.input_done || run.stopping ||
 		    nd_stop))
 			break;
-		ms = 1000;
-		t = sys_now_ms();
-		for (q = waiting; q != NULL; q = q->next)
-			if (q->due - t < ms)
-				ms = q->due - t < 0 ? 0 : (int)(q->due - t);
-		nfd = 0;
-		if ((fd = input_waitfd()) >= 0) {
-			wfd.fd = fd;
-			wfd.events = CURL_WAIT_POLLIN;
-			wfd.revents = 0;
-			nfd = 1;
-		}
 		nd_flush();
-		if (curl_multi_poll(run.multi, nfd ? &wfd : NULL, (unsigned)nfd,
-		    ms, NULL) != CURLM_OK)
-			msg_die(EX_SYSTEM, "cannot wait for transfers");
-		curl_multi_perform(run.multi, &running);
-		while ((m = curl_multi_info_read(run.multi, &left)) != NULL) {
-			if (m->msg != CURLMSG_DONE)
-				continue;
-			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE,
-			    (char **)&q);
-			finished(q, m->data.result);
-		}
+		/* the pool waits for retries due, the workers wake it */
+		if (http_pool_run(run.pool, 1000, input_waitfd(), err,
+		    sizeof(err)) < 0)
+			msg_die(EX_SYSTEM, "cannot wait for transfers: %s",
+			    err);
+		while ((x = http_pool_take(run.pool)) != NULL)
+			answered(x->user);
 		prep_collect();
-		run_due();
 	}
 	nd_flush();
 	return run.stopping > nd_status() ? run.stopping : nd_status();

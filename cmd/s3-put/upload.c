@@ -109,32 +109,27 @@ void
 upload_enter(struct upload *u, enum ustate st, char *body, size_t len)
 {
 	struct buf b = {0};
-	int rc = 0;
 
 	u->st = st;
 	switch (st) {
 	case U_PUT:
-		rc = req_new(u, R_PUT, 0, body, len);
+		req_new(u, R_PUT, 0, body, len);
 		break;
 	case U_CREATE:
-		rc = req_new(u, R_CREATE, 0, NULL, 0);
+		req_new(u, R_CREATE, 0, NULL, 0);
 		break;
 	case U_COMPLETE:
 		complete_body(u, &b);
-		rc = req_new(u, R_COMPLETE, 0, b.p, b.len);
+		req_new(u, R_COMPLETE, 0, b.p, b.len);
 		break;
 	case U_ABORT:
-		rc = req_new(u, R_ABORT, 0, NULL, 0);
+		req_new(u, R_ABORT, 0, NULL, 0);
 		break;
 	case U_NEW:
 	case U_PARTS:
 	case U_DONE:
 		break;
 	}
-	/* a request that could not be signed (the failure is reported)
-	 * never answers: the upload ends here instead of waiting for it */
-	if (rc < 0)
-		u->st = U_DONE;
 }
 
 /* the one place the in-flight counts change: u's and the run's */
@@ -479,12 +474,13 @@ flush_done(void)
 static void
 put_done(struct upload *u, const struct req *q)
 {
+	const char *etag = http_xfer_header(q->x, "ETag");
 	char hex[33];
 
 	enc_hex(hex, u->md5, 16);
-	u->etag = xstrdup(q->etag ? q->etag : "");
+	u->etag = xstrdup(etag ? etag : "");
 	unquote(u->etag);
-	u->version_id = version(q->vid);
+	u->version_id = version(http_xfer_header(q->x, "x-amz-version-id"));
 	if (!kms() && strcasecmp(u->etag, hex) != 0)
 		ufail(u, EX_TEMPFAIL, "cannot put %s: ETag "
 		    "%s is not the MD5 of what was sent (%s)",
@@ -496,9 +492,11 @@ static void
 part_done(struct upload *u, const struct req *q)
 {
 	struct part *p = &u->parts[q->partno - 1];
+	const char *etag = http_xfer_header(q->x, "ETag");
+	const char *sum = http_xfer_header(q->x, "x-amz-checksum-sha256");
 	char hex[33], *t;
 
-	t = xstrdup(q->etag ? q->etag : "");
+	t = xstrdup(etag ? etag : "");
 	unquote(t);
 	enc_hex(hex, p->md5, 16);
 	if (!kms() && strcasecmp(t, hex) != 0)
@@ -506,17 +504,16 @@ part_done(struct upload *u, const struct req *q)
 		    "ETag %s is not the MD5 sent (%s)",
 		    u->s3url, q->partno, t, hex);
 	free(t);
-	p->etag = xstrdup(q->etag ? q->etag : "");
+	p->etag = xstrdup(etag ? etag : "");
 	/* S3 checked the part's checksum and says so; the
 	 * complete must then list it (servers that do not
 	 * echo it, emulators, get the plain list) */
-	if (opt.checksum && q->sum != NULL &&
-	    strcmp(q->sum, q->sha64) != 0)
+	if (opt.checksum && sum != NULL && strcmp(sum, q->sha64) != 0)
 		ufail(u, EX_TEMPFAIL, "cannot put %s: part %d "
 		    "SHA-256 %s is not the one sent (%s)",
-		    u->s3url, q->partno, q->sum, q->sha64);
+		    u->s3url, q->partno, sum, q->sha64);
 	snprintf(p->sha64, sizeof(p->sha64), "%s",
-	    q->sum != NULL ? q->sum : "");
+	    sum != NULL ? sum : "");
 	p->done = 1;
 	u->ndone++;
 }
@@ -525,14 +522,15 @@ part_done(struct upload *u, const struct req *q)
 static void
 complete_done(struct upload *u, const struct req *q)
 {
+	const char *etag = http_xfer_header(q->x, "ETag");
 	char want[64], *t;
 	unsigned char *md5s;
 	size_t i;
 
-	t = aws_xml_text(q->resp.p, q->resp.len, "ETag");
-	u->etag = t ? t : xstrdup(q->etag ? q->etag : "");
+	t = aws_xml_text(q->x->resp.p, q->x->resp.len, "ETag");
+	u->etag = t ? t : xstrdup(etag ? etag : "");
 	unquote(u->etag);
-	u->version_id = version(q->vid);
+	u->version_id = version(http_xfer_header(q->x, "x-amz-version-id"));
 	md5s = xmalloc(16 * u->nparts);
 	for (i = 0; i < u->nparts; i++)
 		memcpy(md5s + 16 * i, u->parts[i].md5, 16);
@@ -571,8 +569,8 @@ upload_answer(struct req *q, int ok, int code, const char *why)
 		break;
 	case R_CREATE:
 		if (ok) {
-			u->upload_id = aws_xml_text(q->resp.p, q->resp.len,
-			    "UploadId");
+			u->upload_id = aws_xml_text(q->x->resp.p,
+			    q->x->resp.len, "UploadId");
 			if (u->upload_id == NULL)
 				ufail(u, EX_TEMPFAIL, "cannot put %s: no "
 				    "UploadId in the answer", u->s3url);

@@ -9,6 +9,7 @@
  *                   result body (CompleteMultipartUpload's way)
  *   /s3errall       always 200 with an S3 error body
  *   /deny           403 with an AccessDenied body
+ *   /after/ID       503 with Retry-After: 3600 the first time, then 200
  *   /echo/ID        the request body's length and sha256; 503 the first
  *                   time for an odd ID; headers ETag, x-amz-version-id,
  *                   x-amz-checksum-sha256, Date to keep
@@ -153,6 +154,11 @@ serve(void *arg)
 		    "Result/>" : s3err);
 	} else if (strcmp(path, "/s3errall") == 0) {
 		answer(fd, 200, "", s3err);
+	} else if (strncmp(path, "/after/", 7) == 0) {
+		if (hit(path + 7) == 0)
+			answer(fd, 503, "Retry-After: 3600\r\n", "later");
+		else
+			answer(fd, 200, "", "ok");
 	} else if (strcmp(path, "/deny") == 0) {
 		answer(fd, 403, "", "<Error><Code>AccessDenied</Code></Error>");
 	} else if (strncmp(path, "/echo/", 6) == 0) {
@@ -233,8 +239,10 @@ on_retry(struct http_xfer *x, const char *why, int n, int of, long wait)
 	retries_told++;
 }
 
+/* a pool; stop and tell (NULL: on_retry) for test_stop */
 static struct http_pool *
-pool(int unordered, int jobs)
+pool_with(int unordered, int jobs, volatile int *stop, void (*tell)(
+    struct http_xfer *, const char *, int, int, long))
 {
 	struct http_opts o;
 	char err[256];
@@ -244,8 +252,15 @@ pool(int unordered, int jobs)
 	o.jobs = jobs;
 	o.timeout = 10;
 	o.unordered = unordered;
-	o.on_retry = on_retry;
+	o.on_retry = tell != NULL ? tell : on_retry;
+	o.stop = stop;
 	return http_pool_new(&o, err, sizeof(err));
+}
+
+static struct http_pool *
+pool(int unordered, int jobs)
+{
+	return pool_with(unordered, jobs, NULL, NULL);
 }
 
 static struct http_xfer *
@@ -286,6 +301,18 @@ ends(struct http_xfer *x, const char *suffix)
 	size_t a = strlen(x->url), b = strlen(suffix);
 
 	return a >= b && strcmp(x->url + a - b, suffix) == 0;
+}
+
+/* the one of got[n] whose URL ends in suffix, or NULL */
+static struct http_xfer *
+pick(struct http_xfer **got, size_t n, const char *suffix)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (ends(got[i], suffix))
+			return got[i];
+	return NULL;
 }
 
 static void
@@ -503,8 +530,8 @@ static void
 test_judge(void)
 {
 	struct http_pool *p = pool(1, 3);
-	struct http_xfer *x, *got[3], *a = NULL, *d = NULL, *s = NULL;
-	size_t i, n;
+	struct http_xfer *x, *got[3], *a, *d, *s;
+	size_t n;
 
 	retries_told = 0;
 	x = xfer("/s3err/%d", 5);
@@ -519,14 +546,9 @@ test_judge(void)
 	http_pool_add(p, x);
 	n = run(p, got, 3);
 	ok(n == 3, "judge: the three end");
-	for (i = 0; i < n; i++) {
-		if (ends(got[i], "/deny"))
-			d = got[i];
-		else if (ends(got[i], "/s3errall"))
-			a = got[i];
-		else
-			s = got[i];
-	}
+	d = pick(got, n, "/deny");
+	a = pick(got, n, "/s3errall");
+	s = pick(got, n, "/s3err/5");
 	ok(s != NULL && s->attempts == 2 && s->verdict == 0 &&
 	    s->result == HTTP_OK, "judge: a 200 with an error body is "
 	    "retried, then good");
@@ -563,6 +585,123 @@ test_default(void)
 	http_pool_free(p);
 }
 
+static void *
+waker(void *arg)
+{
+	sleep_ms(100);
+	http_pool_wakeup(arg);
+	return NULL;
+}
+
+/* a thread's wakeup ends a run that would wait a minute */
+static void
+test_wakeup(void)
+{
+	struct http_pool *p = pool(1, 2);
+	char err[256];
+	int64_t t0;
+	pthread_t t;
+	int rc;
+
+	if (!ok(pthread_create(&t, NULL, waker, p) == 0, "wakeup: a thread"))
+		return;
+	t0 = sys_now_ms();
+	rc = http_pool_run(p, 60000, -1, err, sizeof(err));
+	ok(rc == 0 && sys_now_ms() - t0 < 60000, "wakeup: the run returns "
+	    "before its 60 s");
+	pthread_join(t, NULL);
+	/* many wakeups before the poll sees them: one, then a wait again */
+	http_pool_wakeup(p);
+	http_pool_wakeup(p);
+	ok(http_pool_run(p, 0, -1, err, sizeof(err)) == 0,
+	    "wakeup: twice, then a run");
+	http_pool_free(p);
+}
+
+static volatile int stop_flag;
+
+static void
+stop_on_retry(struct http_xfer *x, const char *why, int n, int of,
+    long wait)
+{
+	on_retry(x, why, n, of, wait);
+	stop_flag = 1;		/* a TERM while the retry waits */
+}
+
+/* o->stop: no retry once set; first attempts still go */
+static void
+test_stop(void)
+{
+	struct http_pool *p = pool_with(1, 1, &stop_flag, stop_on_retry);
+	struct http_xfer *x, *got[3], *a, *b, *c;
+	size_t n;
+
+	retries_told = 0;
+	stop_flag = 0;
+	http_pool_add(p, xfer("/flaky/%d", 11));
+	ok(run(p, got, 1) == 1, "stop: a retry waiting ends");
+	ok(got[0]->result == HTTP_CANCELED && got[0]->attempts == 1 &&
+	    strcmp(got[0]->err, "not sent: the run was stopped before a "
+	    "retry") == 0, "stop: set while a retry waits: canceled (%s)",
+	    got[0]->err);
+	http_xfer_free(got[0]);
+	/* stop set: a 503 is final, a denial too; a first attempt
+	 * waiting for the one slot still goes */
+	retries_told = 0;
+	http_pool_add(p, xfer("/flaky/%d", 12));
+	x = xfer("/deny", 0);
+	x->judge = judge;
+	http_pool_add(p, x);
+	http_pool_add(p, xfer("/slow/%d", 0));
+	n = run(p, got, 3);
+	ok(n == 3, "stop: the three end");
+	a = pick(got, n, "/flaky/12");
+	b = pick(got, n, "/deny");
+	c = pick(got, n, "/slow/0");
+	ok(a != NULL && a->result == HTTP_OK && a->status == 503 &&
+	    a->attempts == 1, "stop: a 503 is not retried");
+	ok(b != NULL && b->verdict == -1 && b->attempts == 1,
+	    "stop: the judge's -1 as before");
+	ok(c != NULL && c->result == HTTP_OK && c->status == 200,
+	    "stop: a transfer not yet started still goes");
+	ok(retries_told == 0, "stop: on_retry not told (%d)", retries_told);
+	free_all(got, n);
+	http_pool_free(p);
+}
+
+/* a Retry-After over retry_after_max gives up; o->no_retry_after: the
+ * backoff alone */
+static void
+test_retry_after(void)
+{
+	struct http_pool *p = pool(1, 2), *q;
+	struct http_opts o;
+	struct http_xfer *got[1];
+	char err[256];
+
+	http_pool_add(p, xfer("/after/%d", 13));
+	if (!ok(run(p, got, 1) == 1, "Retry-After 3600: ends")) {
+		http_pool_free(p);
+		return;
+	}
+	ok(got[0]->attempts == 1 && got[0]->status == 503 &&
+	    strstr(got[0]->err, "Retry-After") != NULL, "Retry-After 3600: "
+	    "given up (%s)", got[0]->err);
+	free_all(got, 1);
+	http_pool_free(p);
+	if (http_opts_init(&o, "httppool", err, sizeof(err)) < 0)
+		return;
+	o.timeout = 10;
+	o.no_retry_after = 1;
+	q = http_pool_new(&o, err, sizeof(err));
+	http_pool_add(q, xfer("/after/%d", 14));
+	ok(run(q, got, 1) == 1 && got[0]->attempts == 2 &&
+	    got[0]->status == 200, "no_retry_after: retried after the "
+	    "backoff, then 200");
+	free_all(got, 1);
+	http_pool_free(q);
+}
+
 int
 main(void)
 {
@@ -580,6 +719,9 @@ main(void)
 	test_upload();
 	test_judge();
 	test_default();
+	test_wakeup();
+	test_stop();
+	test_retry_after();
 	atomic_store(&quit, 1);
 	pthread_join(t, NULL);
 	curl_global_cleanup();
