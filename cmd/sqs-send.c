@@ -35,7 +35,7 @@ struct item {
 static struct sqs_client cl;
 static char *qurl;
 static struct tmpl *tbody, *tgroup, *tdedup;
-static struct sqs_attr *attrs;
+static struct tmpl_attr *attrs;
 static size_t nattrs;
 static long delay = -1;
 static struct item batch[BATCH];
@@ -265,7 +265,7 @@ parse_options(int argc, char *argv[], struct nd_opts *o, struct args *a)
 			delay = arg_long("--delay", optarg, 0, 900, usage);
 			break;
 		case O_ATTR:
-			if (sqs_attr_add(&attrs, &nattrs, optarg, err,
+			if (tmpl_attr_add(&attrs, &nattrs, optarg, err,
 			    sizeof(err)) == -1)
 				arg_bad("--attr", err, usage);
 			break;
@@ -319,7 +319,7 @@ main(int argc, char *argv[])
 	o.idle = on_pause;
 	o.idle_ms = PAUSE_MS;
 	rc = nd_run(argv + optind, argc - optind, send_one, NULL, &o);
-	sqs_attrs_free(attrs, nattrs);
+	tmpl_attrs_free(attrs, nattrs);
 	tmpl_free(tbody);
 	tmpl_free(tgroup);
 	tmpl_free(tdedup);
