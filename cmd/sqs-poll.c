@@ -59,15 +59,6 @@ iso_ms(const char *ms)
 	return json_string(t);
 }
 
-/* a body: parsed if it is a JSON object or array, else the string */
-static json_t *
-body_value(const char *s)
-{
-	json_t *v = bignum_loads(s, 0, NULL);
-
-	return v != NULL ? v : json_string(s);
-}
-
 /* S3 event keys are form-encoded: '+' is a space, then %XX */
 static json_t *
 form_decode(const char *s)
@@ -140,7 +131,8 @@ unwrap_sns(json_t *body, json_t **sns)
 		json_object_set_new(s, "attributes", a);
 	}
 	*sns = s;
-	return body_value(json_string_value(m));
+	return bignum_body(json_string_value(m),
+	    strlen(json_string_value(m)));
 }
 
 /* one S3 event entry as the "s3" object */
@@ -201,7 +193,7 @@ emit(json_t *m)
 	json_object_set_new(sqs, "attributes",
 	    sqs_attrs(json_object_get(m, "MessageAttributes")));
 
-	body = body_value(bs);
+	body = bignum_body(bs, strlen(bs));
 	if (!raw) {
 		json_t *b2 = unwrap_sns(body, &sns);
 
