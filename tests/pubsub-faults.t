@@ -1,0 +1,79 @@
+#!/bin/sh
+# Pub/Sub faults through tests/s3-fault-proxy.py in front of the emulator,
+# with Google's JSON error bodies: the statuses Google's client libraries
+# retry are retried whatever the HTTP code (409 ABORTED), the others are
+# not; a batch refused as INVALID_ARGUMENT is sent again message by
+# message; a failed acknowledge reports every record it held
+. tests/lib.sh
+plan 19
+. tests/s3-fault-proxy.sh
+
+pubsub_up
+PY=python3
+PROXY_UPSTREAM=$PUBSUB_URL
+at_exit proxy_stop
+export HOOKPIPE_BACKOFF=10
+P=hookpipe-test
+T=projects/$P/topics/faults
+S=projects/$P/subscriptions/faults-a
+ps_topic $P faults
+ps_sub $P faults-a faults 600
+printf '%s\n' '{"i":1}' '{"i":2}' '{"i":3}' >"$TMP/in"
+npub() { grep -c "^POST /v1/$T:publish -> $1" "$LOG"; }
+
+# ---- ABORTED (409) is worth a retry ----
+proxy ':publish:409=ABORTED:1'
+run pubsub-publish --endpoint "$EP" --topic $T "$TMP/in"
+is "409 ABORTED: exit 0, three published" "$RC:$(lines "$TMP/out")" "0:3"
+like "409 ABORTED: the retry announced in Google's words" "$ERR" \
+	"^pubsub-publish: warning: ABORTED: injected ABORTED, retry 1 of 3"
+is "409 ABORTED: refused once, then sent" "$(npub 409):$(npub 200)" "1:1"
+
+# ---- FAILED_PRECONDITION (400) is not ----
+proxy ':publish:400=FAILED_PRECONDITION:0'
+run pubsub-publish --endpoint "$EP" --topic $T --errors "$TMP/failed" \
+	"$TMP/in"
+is "400 FAILED_PRECONDITION: exit 5" "$RC" 5
+is "400 FAILED_PRECONDITION: one request, no retry" "$(npub 400)" 1
+is "400 FAILED_PRECONDITION: every record in --errors" \
+	"$(lines "$TMP/failed")" 3
+
+# ---- a batch refused as INVALID_ARGUMENT: each message alone ----
+proxy ':publish:400=INVALID_ARGUMENT:1'
+run pubsub-publish --endpoint "$EP" --topic $T "$TMP/in"
+is "INVALID_ARGUMENT once: exit 0" "$RC:$ERR" "0:"
+is "INVALID_ARGUMENT once: the three published, in order" \
+	"$(jq -c .i "$TMP/out" | tr '\n' ' ')" "1 2 3 "
+is "INVALID_ARGUMENT once: the batch, then one request a message" \
+	"$(npub 400):$(npub 200)" "1:3"
+
+# ---- 401 without a token to refresh: refused ----
+proxy ':publish:401=UNAUTHENTICATED:0'
+run pubsub-publish --endpoint "$EP" --topic $T "$TMP/in"
+is "401: exit 5" "$RC" 5
+is "401: not sent again (no token to refresh)" "$(npub 401)" 1
+
+# ---- each message published once: 3 + 3 ----
+run pubsub-pull -s $S --once
+is "published once each: six messages" "$(jq -c .body.i "$TMP/out" |
+	sort | tr '\n' ' ')" "1 1 2 2 3 3 "
+cp "$TMP/out" "$TMP/pulled"
+
+# ---- pull: 503 four times is a temporary failure ----
+proxy ':pull:503=UNAVAILABLE:0'
+run pubsub-pull --endpoint "$EP" -s $S --once
+is "pull 503: exit 6" "$RC" 6
+is "pull 503: four attempts" \
+	"$(grep -c "^POST /v1/$S:pull -> 503" "$LOG")" 4
+
+# ---- acknowledge: INTERNAL every time ----
+proxy ':acknowledge:500=INTERNAL:0'
+run pubsub-ack --endpoint "$EP" --errors "$TMP/ackfailed" "$TMP/pulled"
+is "ack 500: exit 6" "$RC" 6
+is "ack 500: nothing passed on" "$OUT" ""
+like "ack 500: each record reported with its line" "$ERR" \
+	"pubsub-ack: $TMP/pulled:6: cannot acknowledge its message: INTERNAL: injected INTERNAL \\(after 4 attempts\\)"
+is "ack 500: every record in --errors" "$(lines "$TMP/ackfailed")" 6
+is "ack 500: four attempts" \
+	"$(grep -c "^POST /v1/$S:acknowledge -> 500" "$LOG")" 4
+done_testing
