@@ -5,7 +5,7 @@
 # not; a batch refused as INVALID_ARGUMENT is sent again message by
 # message; a failed acknowledge reports every record it held
 . tests/lib.sh
-plan 19
+plan 23
 . tests/s3-fault-proxy.sh
 
 pubsub_up
@@ -53,10 +53,28 @@ run pubsub-publish --endpoint "$EP" --topic $T "$TMP/in"
 is "401: exit 5" "$RC" 5
 is "401: not sent again (no token to refresh)" "$(npub 401)" 1
 
-# ---- each message published once: 3 + 3 ----
+# ---- the Authorization hook (build/unit/pubsub drives lib/pubsub with
+# an auth and an invalidate callback): a 401 refreshes the token once ----
+proxy ':publish:401=UNAUTHENTICATED:1'
+PUBSUB_TEST_URL=$EP PUBSUB_TEST_TOPIC=$T PUBSUB_TEST_401=once \
+	run "$HP_BUILD/unit/pubsub"
+is "auth, 401 once: the unit test passes" "$RC:$(grep -c '^ok' "$TMP/out")" \
+	"0:2"
+is "auth, 401 once: refused, then sent with a fresh token" \
+	"$(npub 401):$(npub 200)" "1:1"
+proxy ':publish:401=UNAUTHENTICATED:0'
+PUBSUB_TEST_URL=$EP PUBSUB_TEST_TOPIC=$T PUBSUB_TEST_401=always \
+	run "$HP_BUILD/unit/pubsub"
+is "auth, 401 always: the unit test passes" \
+	"$RC:$(grep -c '^ok' "$TMP/out")" "0:3"
+is "auth, 401 always: two attempts, one refresh" "$(npub 401)" 2
+
+# ---- each message published once: 3 + 3 + the unit test's 1 ----
 run pubsub-pull -s $S --once
-is "published once each: six messages" "$(jq -c .body.i "$TMP/out" |
-	sort | tr '\n' ' ')" "1 1 2 2 3 3 "
+is "published once each: six messages and the unit test's" \
+	"$(jq -c 'if (.body | type) == "object" then .body.i else .body end' \
+	"$TMP/out" | sort | tr '\n' ' ')" \
+	'"auth" 1 1 2 2 3 3 '
 cp "$TMP/out" "$TMP/pulled"
 
 # ---- pull: 503 four times is a temporary failure ----
@@ -72,8 +90,8 @@ run pubsub-ack --endpoint "$EP" --errors "$TMP/ackfailed" "$TMP/pulled"
 is "ack 500: exit 6" "$RC" 6
 is "ack 500: nothing passed on" "$OUT" ""
 like "ack 500: each record reported with its line" "$ERR" \
-	"pubsub-ack: $TMP/pulled:6: cannot acknowledge its message: INTERNAL: injected INTERNAL \\(after 4 attempts\\)"
-is "ack 500: every record in --errors" "$(lines "$TMP/ackfailed")" 6
+	"pubsub-ack: $TMP/pulled:7: cannot acknowledge its message: INTERNAL: injected INTERNAL \\(after 4 attempts\\)"
+is "ack 500: every record in --errors" "$(lines "$TMP/ackfailed")" 7
 is "ack 500: four attempts" \
 	"$(grep -c "^POST /v1/$S:acknowledge -> 500" "$LOG")" 4
 done_testing
