@@ -3,9 +3,10 @@
 # with Google's JSON error bodies: the statuses Google's client libraries
 # retry are retried whatever the HTTP code (409 ABORTED), the others are
 # not; a batch refused as INVALID_ARGUMENT is sent again message by
-# message; a failed acknowledge reports every record it held
+# message, and a message refused alone is a record error; a failed
+# acknowledge reports every record it held; the Authorization hook
 . tests/lib.sh
-plan 23
+plan 26
 . tests/s3-fault-proxy.sh
 
 pubsub_up
@@ -47,6 +48,17 @@ is "INVALID_ARGUMENT once: the three published, in order" \
 is "INVALID_ARGUMENT once: the batch, then one request a message" \
 	"$(npub 400):$(npub 200)" "1:3"
 
+# ---- a message refused alone is a record error; the others go ----
+proxy ':publish:400=INVALID_ARGUMENT:2'
+run pubsub-publish --endpoint "$EP" --topic $T --errors "$TMP/refused" \
+	"$TMP/in"
+is "refused alone: exit 1, the others published" \
+	"$RC:$(jq -c .i "$TMP/out" | tr '\n' ' ')" "1:2 3 "
+like "refused alone: reported with its line and Google's words" "$ERR" \
+	"^pubsub-publish: $TMP/in:1: cannot publish: INVALID_ARGUMENT: injected INVALID_ARGUMENT\$"
+is "refused alone: in --errors" "$(jq -c '[.i, .error.line]' "$TMP/refused")" \
+	"[1,1]"
+
 # ---- 401 without a token to refresh: refused ----
 proxy ':publish:401=UNAUTHENTICATED:0'
 run pubsub-publish --endpoint "$EP" --topic $T "$TMP/in"
@@ -69,12 +81,12 @@ is "auth, 401 always: the unit test passes" \
 	"$RC:$(grep -c '^ok' "$TMP/out")" "0:3"
 is "auth, 401 always: two attempts, one refresh" "$(npub 401)" 2
 
-# ---- each message published once: 3 + 3 + the unit test's 1 ----
+# ---- each message published once: 3 + 3 + 2 + the unit test's 1 ----
 run pubsub-pull -s $S --once
 is "published once each: six messages and the unit test's" \
 	"$(jq -c 'if (.body | type) == "object" then .body.i else .body end' \
 	"$TMP/out" | sort | tr '\n' ' ')" \
-	'"auth" 1 1 2 2 3 3 '
+	'"auth" 1 1 2 2 2 3 3 3 '
 cp "$TMP/out" "$TMP/pulled"
 
 # ---- pull: 503 four times is a temporary failure ----
@@ -90,8 +102,8 @@ run pubsub-ack --endpoint "$EP" --errors "$TMP/ackfailed" "$TMP/pulled"
 is "ack 500: exit 6" "$RC" 6
 is "ack 500: nothing passed on" "$OUT" ""
 like "ack 500: each record reported with its line" "$ERR" \
-	"pubsub-ack: $TMP/pulled:7: cannot acknowledge its message: INTERNAL: injected INTERNAL \\(after 4 attempts\\)"
-is "ack 500: every record in --errors" "$(lines "$TMP/ackfailed")" 7
+	"pubsub-ack: $TMP/pulled:9: cannot acknowledge its message: INTERNAL: injected INTERNAL \\(after 4 attempts\\)"
+is "ack 500: every record in --errors" "$(lines "$TMP/ackfailed")" 9
 is "ack 500: four attempts" \
 	"$(grep -c "^POST /v1/$S:acknowledge -> 500" "$LOG")" 4
 done_testing
