@@ -45,31 +45,35 @@ pubsub_open(struct pubsub_client *c, const char *explicit_url, char *err,
 		return -1;
 	/* Google's libraries retry these calls, publish too */
 	if (http_retry_init(&c->http.retry, 3, 200, 20000, err, errlen) < 0)
-		return -1;
+		goto fail;
 	c->http.retry.all = 1;
 	c->emulator = emu != NULL && *emu != '\0';
 	if (ep == NULL && (ep = getenv("PUBSUB_ENDPOINT")) != NULL &&
 	    *ep == '\0')
 		ep = NULL;
 	if (ep == NULL && c->emulator) {
-		if (strpbrk(emu, "/?#@ ") != NULL)
-			return sys_err(err, errlen, "bad PUBSUB_EMULATOR_HOST "
-			    "'%s': not host:port", emu);
+		if (strpbrk(emu, "/?#@ ") != NULL) {
+			sys_err(err, errlen, "bad PUBSUB_EMULATOR_HOST '%s': "
+			    "not host:port", emu);
+			goto fail;
+		}
 		buf_addf(&b, "http://%s", emu);
 		ep = b.p;
 	}
 	if (ep == NULL)
 		ep = PUBSUB_ENDPOINT_DEFAULT;
-	if (http_url_check(ep, err, errlen) < 0) {
-		buf_free(&b);
-		return -1;
-	}
+	if (http_url_check(ep, err, errlen) < 0)
+		goto fail;
 	c->endpoint = xstrdup(ep);
 	buf_free(&b);
 	n = strlen(c->endpoint);
 	while (n > 0 && c->endpoint[n - 1] == '/')
 		c->endpoint[--n] = '\0';
 	return 0;
+fail:
+	buf_free(&b);
+	pubsub_close(c);
+	return -1;
 }
 
 void
@@ -110,7 +114,11 @@ pubsub_setup(struct pubsub_client *c, const struct pubsub_setup *s,
 		return -1;
 	c->on_retry = s->on_retry;
 	c->stop = s->stop;
-	return auth_wire(c, err, errlen);
+	if (auth_wire(c, err, errlen) == -1) {
+		pubsub_close(c);
+		return -1;
+	}
+	return 0;
 }
 
 int

@@ -72,7 +72,8 @@ struct pubsub_client {
  * http://$PUBSUB_EMULATOR_HOST, else PUBSUB_ENDPOINT_DEFAULT), whether
  * it is the emulator, a curl handle, the retry policy.  Call
  * curl_global_init() first.  Returns 0, or -1 with err (configuration:
- * exit 3).  No Authorization is wired in: pubsub_setup does that.
+ * exit 3; c needs no pubsub_close then).  No Authorization is wired in:
+ * pubsub_setup does that.
  */
 int pubsub_open(struct pubsub_client *c, const char *explicit_url,
     char *err, size_t errlen);
