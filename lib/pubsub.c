@@ -127,10 +127,9 @@ pubsub_fail_exit(const struct pubsub_client *c)
 	return c->fail == PUBSUB_FAIL_TEMP ? EX_TEMPFAIL : EX_REMOTE;
 }
 
-/* a name segment: letters, digits and - . _ ~ + % (and : in a project:
- * "domain.com:project") */
+/* a project: letters, digits and - . _ ~ + % : ("domain.com:project") */
 static int
-segment_ok(const char *s, size_t n, int colon)
+project_ok(const char *s, size_t n)
 {
 	size_t i;
 
@@ -138,10 +137,20 @@ segment_ok(const char *s, size_t n, int colon)
 		return 0;
 	for (i = 0; i < n; i++)
 		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		    "0123456789-._~+%", s[i]) == NULL && !(colon &&
-		    s[i] == ':'))
+		    "0123456789-._~+%:", s[i]) == NULL)
 			return 0;
 	return 1;
+}
+
+/* a topic or subscription: 3 to 255 letters, digits and - . _ ~ + %,
+ * a letter first, not "goog" first (Pub/Sub's rule: another name is
+ * refused as INVALID_ARGUMENT, for every message of a request) */
+static int
+resource_ok(const char *s, size_t n)
+{
+	return n >= 3 && ((*s >= 'a' && *s <= 'z') || (*s >= 'A' &&
+	    *s <= 'Z')) && strncmp(s, "goog", 4) != 0 && project_ok(s, n) &&
+	    memchr(s, ':', n) == NULL;
 }
 
 char *
@@ -154,10 +163,10 @@ pubsub_name(const char *kind, const char *project, const char *name,
 	if (strncmp(name, "projects/", 9) == 0) {
 		p = name + 9;
 		k = strchr(p, '/');
-		if (k == NULL || !segment_ok(p, (size_t)(k - p), 1) ||
+		if (k == NULL || !project_ok(p, (size_t)(k - p)) ||
 		    strncmp(k + 1, kind, strlen(kind)) != 0 ||
-		    k[1 + strlen(kind)] != '/' || !segment_ok(k + 2 +
-		    strlen(kind), strlen(k + 2 + strlen(kind)), 0))
+		    k[1 + strlen(kind)] != '/' || !resource_ok(k + 2 +
+		    strlen(kind), strlen(k + 2 + strlen(kind))))
 			goto bad;
 		return xstrdup(name);
 	}
@@ -166,16 +175,17 @@ pubsub_name(const char *kind, const char *project, const char *name,
 		    "and no --project", name, kind);
 		return NULL;
 	}
-	if (!segment_ok(project, strlen(project), 1)) {
+	if (!project_ok(project, strlen(project))) {
 		snprintf(err, errlen, "bad project '%s'", project);
 		return NULL;
 	}
-	if (!segment_ok(name, strlen(name), 0))
+	if (!resource_ok(name, strlen(name)))
 		goto bad;
 	buf_addf(&b, "projects/%s/%s/%s", project, kind, name);
 	return b.p;
 bad:
-	snprintf(err, errlen, "bad name '%s': not projects/PROJECT/%s/NAME",
+	snprintf(err, errlen, "bad name '%s': not projects/PROJECT/%s/NAME "
+	    "with NAME 3 to 255 letters, digits and -._~+%%, a letter first",
 	    name, kind);
 	return NULL;
 }

@@ -20,11 +20,19 @@ test_names(void)
 	n = pubsub_name("subscriptions", "p-1", "s-1", err, sizeof(err));
 	is_str(n, "projects/p-1/subscriptions/s-1", "a short name and project");
 	free(n);
-	n = pubsub_name("topics", "example.com:p-1", "t", err, sizeof(err));
-	is_str(n, "projects/example.com:p-1/topics/t", "a domain project");
+	n = pubsub_name("topics", "example.com:p-1", "top", err, sizeof(err));
+	is_str(n, "projects/example.com:p-1/topics/top", "a domain project");
 	free(n);
-	ok(pubsub_name("topics", NULL, "t", err, sizeof(err)) == NULL &&
+	ok(pubsub_name("topics", NULL, "top", err, sizeof(err)) == NULL &&
 	    strstr(err, "no --project") != NULL, "short without a project");
+	ok(pubsub_name("topics", "p", "bt", err, sizeof(err)) == NULL,
+	    "a name of 2 characters");
+	ok(pubsub_name("topics", "p", "1st", err, sizeof(err)) == NULL,
+	    "a name that starts with a digit");
+	ok(pubsub_name("subscriptions", NULL, "projects/p/subscriptions/goog1",
+	    err, sizeof(err)) == NULL, "a name that starts with goog");
+	ok(pubsub_name("topics", "p", "a:b", err, sizeof(err)) == NULL,
+	    "a colon in a name");
 	ok(pubsub_name("topics", NULL, "projects/p/subscriptions/s", err,
 	    sizeof(err)) == NULL, "a subscription for a topic");
 	ok(pubsub_name("topics", NULL, "projects/p/topics/", err,
