@@ -26,7 +26,7 @@ static const char usage[] =
 
 static struct sqs_client cl;
 static struct tmpl *ttopic, *tsubject, *tmessage;
-static struct sqs_attr *attrs;
+static struct tmpl_attr *attrs;
 static size_t nattrs;
 
 /* errors about the request as a whole: the next record fares no better */
@@ -176,7 +176,7 @@ main(int argc, char *argv[])
 			tmessage = arg_tmpl("--message", optarg, usage);
 			break;
 		case O_ATTR:
-			if (sqs_attr_add(&attrs, &nattrs, optarg, err,
+			if (tmpl_attr_add(&attrs, &nattrs, optarg, err,
 			    sizeof(err)) == -1)
 				arg_bad("--attr", err, usage);
 			break;
@@ -197,7 +197,7 @@ main(int argc, char *argv[])
 	if (sqs_setup(&cl, &s, &code, err, sizeof(err)) == -1)
 		msg_die(code, "%s", err);
 	rc = nd_run(argv + optind, argc - optind, publish_one, NULL, &o);
-	sqs_attrs_free(attrs, nattrs);
+	tmpl_attrs_free(attrs, nattrs);
 	tmpl_free(ttopic);
 	tmpl_free(tsubject);
 	tmpl_free(tmessage);

@@ -17,19 +17,12 @@ static const char usage[] =
 #define BATCH 10
 #define PAUSE_MS 10
 
-/* a record kept until its message is deleted */
-struct held {
-	json_t *obj;
-	char *src;
-	long lineno;
-};
-
 /* one message: its receipt handle and the records that carry it */
 struct entry {
 	char *queue;
 	char *handle;
 	long parts;		/* records expected (sqs.parts), 1 if none */
-	struct held *rec;
+	struct nd_held *rec;
 	size_t n;
 };
 
@@ -44,13 +37,7 @@ static int dead;		/* a fatal error was reported */
 static void
 entry_free(struct entry *e)
 {
-	size_t i;
-
-	for (i = 0; i < e->n; i++) {
-		json_decref(e->rec[i].obj);
-		free(e->rec[i].src);
-	}
-	free(e->rec);
+	nd_held_free_all(e->rec, e->n);
 	free(e->queue);
 	free(e->handle);
 	memset(e, 0, sizeof(*e));
@@ -60,23 +47,7 @@ static void
 hold(struct entry *e, struct nd_rec *r)
 {
 	e->rec = xrealloc(e->rec, (e->n + 1) * sizeof(*e->rec));
-	e->rec[e->n].obj = json_incref(r->obj);
-	e->rec[e->n].src = xstrdup(r->src ? r->src : "stdin");
-	e->rec[e->n].lineno = r->lineno;
-	e->n++;
-}
-
-static void
-held_fail(const struct held *h, const char *fmt, const char *a,
-    const char *b)
-{
-	struct nd_rec r;
-
-	memset(&r, 0, sizeof(r));
-	r.obj = h->obj;
-	r.src = h->src;
-	r.lineno = h->lineno;
-	nd_fail(&r, fmt, a, b);
+	nd_hold(&e->rec[e->n++], r);
 }
 
 /* DeleteMessageBatch for what is batched; 0 or an exit code */
@@ -108,7 +79,7 @@ flush_batch(char *err, size_t errlen)
 		 * back after their visibility timeout */
 		for (i = 0; i < nbatch; i++) {
 			for (k = 0; k < batch[i].n; k++)
-				held_fail(&batch[i].rec[k], "cannot delete "
+				nd_held_fail(&batch[i].rec[k], "cannot delete "
 				    "its message: %s%s", why, "");
 			entry_free(&batch[i]);
 		}
@@ -125,7 +96,7 @@ flush_batch(char *err, size_t errlen)
 		sqs_batch_error(failed, eid, &code, &message);
 		for (k = 0; k < batch[i].n; k++) {
 			if (code != NULL)
-				held_fail(&batch[i].rec[k],
+				nd_held_fail(&batch[i].rec[k],
 				    "cannot delete its message: %s: %s",
 				    code, message ? message : "");
 			else
@@ -178,7 +149,7 @@ add_entry(struct entry *e, char *err, size_t errlen)
 			/* stopping: the record in hand is reported by the
 			 * loop, the earlier parts of its message here */
 			for (i = 0; i + 1 < e->n; i++)
-				held_fail(&e->rec[i], "not deleted: %s%s",
+				nd_held_fail(&e->rec[i], "not deleted: %s%s",
 				    err, "");
 			entry_free(e);
 			return rc;

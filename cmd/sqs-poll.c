@@ -15,6 +15,7 @@
 #include "arg.h"
 #include "msg.h"
 #include "nd.h"
+#include "path.h"
 #include "sqs.h"
 #include "sys.h"
 #include "xmem.h"
@@ -59,15 +60,6 @@ iso_ms(const char *ms)
 	return json_string(t);
 }
 
-/* a body: parsed if it is a JSON object or array, else the string */
-static json_t *
-body_value(const char *s)
-{
-	json_t *v = bignum_loads(s, 0, NULL);
-
-	return v != NULL ? v : json_string(s);
-}
-
 /* S3 event keys are form-encoded: '+' is a space, then %XX */
 static json_t *
 form_decode(const char *s)
@@ -99,15 +91,6 @@ sqs_attrs(json_t *ma)
 }
 
 static void
-set_str(json_t *o, const char *k, json_t *from, const char *fk)
-{
-	json_t *v = json_object_get(from, fk);
-
-	if (json_is_string(v))
-		json_object_set(o, k, v);
-}
-
-static void
 want_delete(const char *handle)
 {
 	json_array_append_new(dels, json_string(handle));
@@ -128,19 +111,20 @@ unwrap_sns(json_t *body, json_t **sns)
 	    "Notification") != 0)
 		return json_incref(body);
 	s = json_object();
-	set_str(s, "topic_arn", body, "TopicArn");
-	set_str(s, "message_id", body, "MessageId");
-	set_str(s, "subject", body, "Subject");
-	set_str(s, "timestamp", body, "Timestamp");
+	path_copy_str(s, "topic_arn", body, "TopicArn");
+	path_copy_str(s, "message_id", body, "MessageId");
+	path_copy_str(s, "subject", body, "Subject");
+	path_copy_str(s, "timestamp", body, "Timestamp");
 	ma = json_object_get(body, "MessageAttributes");
 	if (json_is_object(ma) && json_object_size(ma) > 0) {
 		a = json_object();
 		json_object_foreach(ma, k, v)
-			set_str(a, k, v, "Value");
+			path_copy_str(a, k, v, "Value");
 		json_object_set_new(s, "attributes", a);
 	}
 	*sns = s;
-	return body_value(json_string_value(m));
+	return bignum_body(json_string_value(m),
+	    strlen(json_string_value(m)));
 }
 
 /* one S3 event entry as the "s3" object */
@@ -149,10 +133,10 @@ s3_entry(json_t *e)
 {
 	json_t *s3 = json_object(), *o, *b, *k;
 
-	set_str(s3, "event", e, "eventName");
+	path_copy_str(s3, "event", e, "eventName");
 	b = json_object_get(json_object_get(e, "s3"), "bucket");
 	o = json_object_get(json_object_get(e, "s3"), "object");
-	set_str(s3, "bucket", b, "name");
+	path_copy_str(s3, "bucket", b, "name");
 	k = json_object_get(o, "key");
 	if (json_is_string(k)) {
 		json_t *d = form_decode(json_string_value(k));
@@ -163,10 +147,10 @@ s3_entry(json_t *e)
 	}
 	if (json_is_integer(json_object_get(o, "size")))
 		json_object_set(s3, "size", json_object_get(o, "size"));
-	set_str(s3, "etag", o, "eTag");
-	set_str(s3, "version_id", o, "versionId");
-	set_str(s3, "sequencer", o, "sequencer");
-	set_str(s3, "time", e, "eventTime");
+	path_copy_str(s3, "etag", o, "eTag");
+	path_copy_str(s3, "version_id", o, "versionId");
+	path_copy_str(s3, "sequencer", o, "sequencer");
+	path_copy_str(s3, "time", e, "eventTime");
 	return s3;
 }
 
@@ -189,7 +173,7 @@ emit(json_t *m)
 	a = json_object_get(m, "Attributes");
 	sqs = json_object();
 	json_object_set_new(sqs, "queue_url", json_string(qurl));
-	set_str(sqs, "message_id", m, "MessageId");
+	path_copy_str(sqs, "message_id", m, "MessageId");
 	json_object_set_new(sqs, "receipt_handle", json_string(handle));
 	if (json_is_string(v = json_object_get(a, "ApproximateReceiveCount")))
 		json_object_set_new(sqs, "receive_count",
@@ -197,11 +181,11 @@ emit(json_t *m)
 	if (json_is_string(v = json_object_get(a, "SentTimestamp")) &&
 	    (v = iso_ms(json_string_value(v))) != NULL)
 		json_object_set_new(sqs, "sent_at", v);
-	set_str(sqs, "group_id", a, "MessageGroupId");
+	path_copy_str(sqs, "group_id", a, "MessageGroupId");
 	json_object_set_new(sqs, "attributes",
 	    sqs_attrs(json_object_get(m, "MessageAttributes")));
 
-	body = body_value(bs);
+	body = bignum_body(bs, strlen(bs));
 	if (!raw) {
 		json_t *b2 = unwrap_sns(body, &sns);
 

@@ -25,9 +25,7 @@ static const char usage[] =
 
 /* a record waiting in the batch, with its message */
 struct item {
-	json_t *obj;
-	char *src;
-	long lineno;
+	struct nd_held rec;
 	json_t *entry;		/* the SendMessageBatch entry */
 	size_t size;
 };
@@ -35,7 +33,7 @@ struct item {
 static struct sqs_client cl;
 static char *qurl;
 static struct tmpl *tbody, *tgroup, *tdedup;
-static struct sqs_attr *attrs;
+static struct tmpl_attr *attrs;
 static size_t nattrs;
 static long delay = -1;
 static struct item batch[BATCH];
@@ -46,9 +44,8 @@ static int dead;
 static void
 item_free(struct item *it)
 {
-	json_decref(it->obj);
+	nd_held_free(&it->rec);
 	json_decref(it->entry);
-	free(it->src);
 	memset(it, 0, sizeof(*it));
 }
 
@@ -56,13 +53,8 @@ item_free(struct item *it)
 static void
 item_fail(struct item *it, const char *why, const char *message)
 {
-	struct nd_rec r = {0};
-
-	r.obj = it->obj;
-	r.src = it->src;
-	r.lineno = it->lineno;
-	nd_fail(&r, "cannot send: %s%s%s", why, message ? ": " : "",
-	    message ? message : "");
+	nd_held_fail(&it->rec, "cannot send: %s%s%s", why, message ? ": " :
+	    "", message ? message : "");
 	item_free(it);
 }
 
@@ -108,8 +100,9 @@ flush_batch(char *err, size_t errlen)
 			    "SequenceNumber")))
 				json_object_set(sent, "sequence_number",
 				    json_object_get(e, "SequenceNumber"));
-			json_object_set_new(batch[i].obj, "sqs_sent", sent);
-			nd_write(batch[i].obj);
+			json_object_set_new(batch[i].rec.obj, "sqs_sent",
+			    sent);
+			nd_write(batch[i].rec.obj);
 			item_free(&batch[i]);
 			continue;
 		}
@@ -208,9 +201,7 @@ send_one(struct nd_rec *r, void *arg, char *err, size_t errlen)
 	}
 	snprintf(id, sizeof(id), "m%zu", nbatch);
 	json_object_set_new(entry, "Id", json_string(id));
-	batch[nbatch].obj = json_incref(r->obj);
-	batch[nbatch].src = xstrdup(r->src ? r->src : "stdin");
-	batch[nbatch].lineno = r->lineno;
+	nd_hold(&batch[nbatch].rec, r);
 	batch[nbatch].entry = entry;
 	batch[nbatch].size = size;
 	nbatch++;
@@ -265,7 +256,7 @@ parse_options(int argc, char *argv[], struct nd_opts *o, struct args *a)
 			delay = arg_long("--delay", optarg, 0, 900, usage);
 			break;
 		case O_ATTR:
-			if (sqs_attr_add(&attrs, &nattrs, optarg, err,
+			if (tmpl_attr_add(&attrs, &nattrs, optarg, err,
 			    sizeof(err)) == -1)
 				arg_bad("--attr", err, usage);
 			break;
@@ -319,7 +310,7 @@ main(int argc, char *argv[])
 	o.idle = on_pause;
 	o.idle_ms = PAUSE_MS;
 	rc = nd_run(argv + optind, argc - optind, send_one, NULL, &o);
-	sqs_attrs_free(attrs, nattrs);
+	tmpl_attrs_free(attrs, nattrs);
 	tmpl_free(tbody);
 	tmpl_free(tgroup);
 	tmpl_free(tdedup);

@@ -233,6 +233,14 @@ bignum_loads(const char *s, size_t flags, json_error_t *je)
 	return bignum_loadb(s, strlen(s), flags, je);
 }
 
+json_t *
+bignum_body(const char *p, size_t n)
+{
+	json_t *v = bignum_loadb(p, n, 0, NULL);
+
+	return v != NULL ? v : json_stringn(p, n);
+}
+
 /* whether the string that ends before s[i] is an object's key */
 static int
 is_key(const char *s, size_t n, size_t i)

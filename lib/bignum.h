@@ -17,6 +17,11 @@
 json_t *bignum_loadb(const char *p, size_t n, size_t flags, json_error_t *je);
 json_t *bignum_loads(const char *s, size_t flags, json_error_t *je);
 
+/* A message body (sqs-poll, pubsub-pull) as a value: the JSON object or
+ * array that p[0..n) parses as (bignum_loadb), else the text as a
+ * string; NULL when it is neither (not UTF-8). */
+json_t *bignum_body(const char *p, size_t n);
+
 /* json_dump_callback() and json_dumps() with markers as bare numbers. */
 int bignum_dump(const json_t *v, size_t flags, json_dump_callback_t cb,
     void *arg);

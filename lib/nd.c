@@ -391,6 +391,48 @@ nd_fail(const struct nd_rec *r, const char *fmt, ...)
 	nd_set_status(EX_PARTIAL);
 }
 
+void
+nd_hold(struct nd_held *h, const struct nd_rec *r)
+{
+	h->obj = json_incref(r->obj);
+	h->src = xstrdup(r->src ? r->src : "stdin");
+	h->lineno = r->lineno;
+}
+
+void
+nd_held_fail(const struct nd_held *h, const char *fmt, ...)
+{
+	struct nd_rec r = {0};
+	char m[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(m, sizeof(m), fmt, ap);
+	va_end(ap);
+	r.obj = h->obj;
+	r.src = h->src;
+	r.lineno = h->lineno;
+	nd_fail(&r, "%s", m);
+}
+
+void
+nd_held_free(struct nd_held *h)
+{
+	json_decref(h->obj);
+	free(h->src);
+	memset(h, 0, sizeof(*h));
+}
+
+void
+nd_held_free_all(struct nd_held *h, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		nd_held_free(&h[i]);
+	free(h);
+}
+
 static void
 on_signal(int sig)
 {

@@ -101,6 +101,23 @@ struct nd_rec {
  */
 void nd_fail(const struct nd_rec *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* A record kept past its turn (a batch waiting for its answer), with
+ * where it came from, for nd_held_fail. */
+struct nd_held {
+	json_t *obj;
+	char *src;
+	long lineno;
+};
+/* Keep r in h (a reference to r->obj, a copy of r->src). */
+void nd_hold(struct nd_held *h, const struct nd_rec *r);
+/* nd_fail for a kept record. */
+void nd_held_fail(const struct nd_held *h, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Let it go (h zeroed). */
+void nd_held_free(struct nd_held *h);
+/* Let the n records of a malloc'd array go, and the array. */
+void nd_held_free_all(struct nd_held *h, size_t n);
+
 /* Remember a worse exit status (the highest code wins, EX_PARTIAL < others). */
 void nd_set_status(int code);
 int nd_status(void);

@@ -206,3 +206,12 @@ path_set(const struct path *p, json_t *root, json_t *val)
 	}
 	return json_array_set_new(v, (size_t)idx, val);
 }
+
+void
+path_copy_str(json_t *o, const char *k, json_t *from, const char *fk)
+{
+	json_t *v = json_object_get(from, fk);
+
+	if (json_is_string(v))
+		json_object_set(o, k, v);
+}

@@ -26,4 +26,8 @@ json_t *path_get(const struct path *p, json_t *root);
  * Returns 0, or -1 if a step is not an object (or an index is out of range). */
 int path_set(const struct path *p, json_t *root, json_t *val);
 
+/* Set o's member k to from's member fk when that is a string (the
+ * fields a source tool copies from an API's answer). */
+void path_copy_str(json_t *o, const char *k, json_t *from, const char *fk);
+
 #endif

@@ -153,16 +153,4 @@ int sqs_queue_url(struct sqs_client *c, const char *q, char **url,
 int sqs_max_size(struct sqs_client *c, const char *qurl, long *max,
     char *err, size_t errlen);
 
-/* A message attribute of sqs-send and sns-publish: --attr NAME=TEMPLATE */
-struct sqs_attr {
-	char *name;
-	struct tmpl *t;
-};
-
-/* Append --attr's arg (NAME=TEMPLATE) to *a (*n of them).  Returns 0,
- * or -1 with err (no "=", empty name, a bad template). */
-int sqs_attr_add(struct sqs_attr **a, size_t *n, const char *arg,
-    char *err, size_t errlen);
-void sqs_attrs_free(struct sqs_attr *a, size_t n);
-
 #endif

@@ -570,3 +570,38 @@ jtmpl_render(const struct jtmpl *j, json_t *rec, char *err, size_t errlen)
 	}
 	return out;
 }
+
+int
+tmpl_attr_add(struct tmpl_attr **a, size_t *n, const char *arg, char *err,
+    size_t errlen)
+{
+	const char *eq = strchr(arg, '=');
+	char terr[512];
+	struct tmpl *t;
+
+	if (eq == NULL || eq == arg) {
+		snprintf(err, errlen, "'%s' is not name=template", arg);
+		return -1;
+	}
+	if ((t = tmpl_compile(eq + 1, terr, sizeof(terr))) == NULL) {
+		snprintf(err, errlen, "%s", terr);
+		return -1;
+	}
+	*a = xrealloc(*a, (*n + 1) * sizeof(**a));
+	(*a)[*n].name = xstrndup(arg, (size_t)(eq - arg));
+	(*a)[*n].t = t;
+	(*n)++;
+	return 0;
+}
+
+void
+tmpl_attrs_free(struct tmpl_attr *a, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(a[i].name);
+		tmpl_free(a[i].t);
+	}
+	free(a);
+}

@@ -43,4 +43,17 @@ void jtmpl_free(struct jtmpl *t);
 json_t *jtmpl_render(const struct jtmpl *t, json_t *rec, char *err,
     size_t errlen);
 
+/* A named template from an option NAME=TEMPLATE: the --attr of
+ * sqs-send, sns-publish and pubsub-publish */
+struct tmpl_attr {
+	char *name;
+	struct tmpl *t;
+};
+
+/* Append arg (NAME=TEMPLATE) to *a (*n of them).  Returns 0, or -1 with
+ * err (no "=", empty name, a bad template). */
+int tmpl_attr_add(struct tmpl_attr **a, size_t *n, const char *arg,
+    char *err, size_t errlen);
+void tmpl_attrs_free(struct tmpl_attr *a, size_t n);
+
 #endif

@@ -127,6 +127,45 @@ moto_up() {
 }
 moto_down() { sh "$HP_TOP/scripts/peers" stop "$PEERS_DIR" >/dev/null 2>&1; }
 
+# pubsub_up: Google's Pub/Sub emulator (scripts/peers pubsub) in
+# $TMP/peers for this test, stopped when the test ends, its pubsub.env
+# exported (PUBSUB_EMULATOR_HOST) and PUBSUB_URL set; no PUBSUB_ENDPOINT
+# from outside.  Without the emulator or java the rest of the plan is
+# skipped with the reason, and the test ends; a start that fails bails out.
+pubsub_up() {
+	unset PUBSUB_ENDPOINT PUBSUB_EMULATOR_HOST
+	PEERS_DIR=$TMP/peers
+	at_exit moto_down
+	sh "$HP_TOP/scripts/peers" pubsub "$PEERS_DIR" >"$TMP/peers.out" 2>&1
+	case $? in
+	0) ;;
+	3) _why=$(sed -n 's/^peers: //p' "$TMP/peers.out" | head -n 1)
+	   if [ -n "$T_PLAN" ]; then skip_rest "$_why"
+	   else skip "${0##*/}" "$_why"; fi
+	   done_testing; exit 0 ;;
+	*) echo "Bail out! cannot start the Pub/Sub emulator"
+	   sed 's/^/# /' "$TMP/peers.out"; exit 1 ;;
+	esac
+	set -a
+	. "$PEERS_DIR/pubsub.env"
+	set +a
+	PUBSUB_URL=http://$PUBSUB_EMULATOR_HOST
+}
+
+# ps_api METHOD PATH [JSON]: one Pub/Sub REST call to the emulator
+# (/v1/PATH), the answer on stdout; fails on an HTTP error
+ps_api() {
+	curl -sS -f -X "$1" -H 'Content-Type: application/json' \
+	    ${3:+-d "$3"} "$PUBSUB_URL/v1/$2"
+}
+# ps_topic P T, ps_sub P S T [DEADLINE]: make a topic, a subscription
+ps_topic() { ps_api PUT "projects/$1/topics/$2" >/dev/null; }
+ps_sub() {
+	ps_api PUT "projects/$1/subscriptions/$2" \
+	    "{\"topic\":\"projects/$1/topics/$3\",\"ackDeadlineSeconds\":${4:-10}}" \
+	    >/dev/null
+}
+
 # lines FILE: its line count; 0 while it does not exist yet (a command
 # started with & opens its output in the child, some time after $!)
 lines() { if [ -e "$1" ]; then wc -l <"$1" | tr -d ' '; else echo 0; fi; }

@@ -22,9 +22,11 @@ stalls mid-body.
 
 Two more ACTIONs, whose error body has the shape of the request's
 protocol (SQS's JSON 1.0 by X-Amz-Target, SNS's query by a form body,
-else S3's XML <Error>):
+Google's JSON error {"error":{"code","message","status"}} for a path
+under /v1/projects/ (Pub/Sub, AIP-193), else S3's XML <Error>):
   STATUS=CODE   that status and AWS error code, e.g. 400=ThrottlingException
-                or 503=SlowDown (throttling with a 4xx, as SQS and SNS do)
+                or 503=SlowDown (throttling with a 4xx, as SQS and SNS do),
+                or Google's status, e.g. 409=ABORTED
   skew          a server whose clock is an hour ahead: a request whose
                 X-Amz-Date is 5 minutes or more off that clock gets what
                 the service answers (S3: 403 RequestTimeTooSkewed; SQS:
@@ -87,7 +89,9 @@ def stall_for(what):
 SKEW = 3600
 
 
-def protocol(headers):
+def protocol(headers, path=""):
+    if path.startswith("/v1/projects/"):
+        return "google"
     if (headers.get("X-Amz-Target") or "").startswith("AmazonSQS."):
         return "json"
     if "x-www-form-urlencoded" in (headers.get("Content-Type") or ""):
@@ -172,8 +176,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 st, code = fault.split("=", 1)
                 err = (int(st), code, "injected " + code, "")
                 date = email.utils.formatdate(usegmt=True)
-            if err is not None:
+            if err is not None and protocol(self.headers,
+                                            self.path) == "google":
+                ctype, msg = "application/json", json.dumps({"error": {
+                    "code": err[0], "message": err[2],
+                    "status": err[1]}}).encode()
+            elif err is not None:
                 ctype, msg = error_body(protocol(self.headers), *err[1:])
+            if err is not None:
                 log("%s -> %d %s" % (what, err[0], err[1]))
                 self.send_response_only(err[0])
                 self.send_header("Date", date)

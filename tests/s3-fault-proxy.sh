@@ -1,5 +1,6 @@
 # tests/s3-fault-proxy.sh: sourced by the tests that put
-# tests/s3-fault-proxy.py in front of moto; needs $PY, $TMP, $MOTO_ENDPOINT
+# tests/s3-fault-proxy.py in front of moto (or of PROXY_UPSTREAM, the
+# Pub/Sub emulator); needs $PY, $TMP, $MOTO_ENDPOINT or $PROXY_UPSTREAM
 PROXY_PID=
 
 # proxy RULE...: (re)start the proxy with these faults; sets $EP, $LOG
@@ -9,7 +10,8 @@ proxy() {
 	LOG=$TMP/proxy$n.log
 	: >"$LOG"
 	rm -f "$TMP/port"
-	"$PY" tests/s3-fault-proxy.py "$MOTO_ENDPOINT" "$TMP/port" "$LOG" \
+	"$PY" tests/s3-fault-proxy.py "${PROXY_UPSTREAM:-$MOTO_ENDPOINT}" \
+	    "$TMP/port" "$LOG" \
 	    "$@" 2>"$TMP/proxy$n.err" &
 	PROXY_PID=$!
 	i=0
