@@ -418,3 +418,28 @@ out:
 	free(sig);
 	return rc;
 }
+
+int
+jwt_jwks_knows(const json_t *jwks, const char *tok, size_t len)
+{
+	const json_t *keys = json_object_get(jwks, "keys"), *k;
+	char e[JWT_ERR_MAX];
+	const char *d1, *kid, *kk;
+	json_t *h;
+	size_t i;
+	int known = 0;
+
+	if (len > JWT_MAX || (d1 = memchr(tok, '.', len)) == NULL ||
+	    (h = part_json(tok, (size_t)(d1 - tok), "header", e,
+	    sizeof(e))) == NULL)
+		return 1;
+	if ((kid = json_string_value(json_object_get(h, "kid"))) == NULL)
+		known = 1;
+	for (i = 0; !known && i < json_array_size(keys); i++) {
+		k = json_array_get(keys, i);
+		kk = json_string_value(json_object_get(k, "kid"));
+		known = jwk_usable(k) && kk != NULL && strcmp(kk, kid) == 0;
+	}
+	json_decref(h);
+	return known;
+}

@@ -70,4 +70,12 @@ int jwt_verify(const char *tok, size_t len, const json_t *jwks,
  */
 int jwt_jwks_check(const json_t *jwks, char *err, size_t errlen);
 
+/*
+ * Whether a JWKS of newer keys could help token tok[0..len): 0 when its
+ * header names a kid that no RS256 key of jwks has (the signer rotated
+ * its keys: fetch the JWKS again), 1 otherwise (a kid jwks has, no kid,
+ * or a token that no JWKS would make good).
+ */
+int jwt_jwks_knows(const json_t *jwks, const char *tok, size_t len);
+
 #endif

@@ -18,6 +18,85 @@ struct sns_config sns_cfg;
 static pthread_mutex_t cf_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct config *cf_cur;
 
+#define OIDC_ISS_MAX 8		/* oidc-issuer values a path may list */
+
+/* The issuers of Pub/Sub push tokens: Google's "Authentication for push
+ * subscriptions" names both spellings. */
+static const char *const google_iss[] = { "https://accounts.google.com",
+    "accounts.google.com" };
+
+/* The CA bundle for fetching a JWKS: WH_LISTEN_OIDC_CA, CURL_CA_BUNDLE,
+ * or NULL (the system's). */
+static const char *
+oidc_ca(void)
+{
+	const char *f = getenv("WH_LISTEN_OIDC_CA");
+
+	if (f == NULL || *f == '\0')
+		f = getenv("CURL_CA_BUNDLE");
+	return f != NULL && *f != '\0' ? f : NULL;
+}
+
+void
+oidc_free(struct oidc *o)
+{
+	size_t i;
+
+	if (o == NULL)
+		return;
+	for (i = 0; i < o->niss; i++)
+		free(o->iss[i]);
+	free(o->iss);
+	free(o->aud);
+	free(o->email);
+	jwks_free(o->jwks);
+	free(o);
+}
+
+/*
+ * r's bearer token check: the audience aud and the JWKS jwks (file or
+ * https URL, read or fetched now), the issuers (none: Google's), the
+ * service account's email or NULL; all NULL: none.  0, or -1 with err.
+ */
+int
+route_oidc(struct route *r, const char *aud, const char *jwks,
+    const char *const *iss, size_t niss, const char *email, char *err,
+    size_t errlen)
+{
+	char e[JWKS_ERR_MAX];
+	struct oidc *o;
+
+	if (aud == NULL && jwks == NULL) {
+		if (niss == 0 && email == NULL)
+			return 0;
+		snprintf(err, errlen, "oidc-issuer and oidc-email go with "
+		    "oidc-audience and oidc-jwks");
+		return -1;
+	}
+	if (aud == NULL || jwks == NULL || *aud == '\0' || *jwks == '\0') {
+		snprintf(err, errlen, "oidc-audience and oidc-jwks go "
+		    "together");
+		return -1;
+	}
+	if (niss == 0) {
+		iss = google_iss;
+		niss = 2;
+	}
+	o = xcalloc(1, sizeof(*o));
+	o->aud = xstrdup(aud);
+	o->iss = xcalloc(niss, sizeof(*o->iss));
+	for (o->niss = 0; o->niss < niss; o->niss++)
+		o->iss[o->niss] = xstrdup(iss[o->niss]);
+	o->email = email ? xstrdup(email) : NULL;
+	if ((o->jwks = jwks_open(jwks, oidc_ca(), e, sizeof(e))) == NULL) {
+		snprintf(err, errlen, "%s", e);
+		oidc_free(o);
+		return -1;
+	}
+	r->oidc = o;
+	return 0;
+}
+
 /* The secret named by src_file or src_env into r->w; 0 or -1 with err. */
 static int
 route_secret(struct route *r, const char *scheme, const char *src_file,
@@ -119,6 +198,7 @@ config_free(struct config *c)
 		return;
 	for (i = 0; i < c->nroutes; i++) {
 		whsig_clear(&c->routes[i].w);
+		oidc_free(c->routes[i].oidc);
 		free(c->routes[i].path);
 	}
 	free(c->routes);
@@ -156,7 +236,7 @@ settings_known(const char *file, json_t *v, int line, char *err,
 {
 	static const char *keys[] = { "verify", "secret-file", "secret-env",
 	    "tolerance", "sig-header", "sig-prefix", "sig-encoding", "sns",
-	    NULL };
+	    "oidc-audience", "oidc-jwks", "oidc-issuer", "oidc-email", NULL };
 	const char *k;
 	json_t *kv;
 	size_t i;
@@ -169,6 +249,44 @@ settings_known(const char *file, json_t *v, int line, char *err,
 			    file, conf_line(kv) ? conf_line(kv) : line, k);
 			return -1;
 		}
+	}
+	return 0;
+}
+
+/* A path's oidc- settings into r: 0, or -1 with err. */
+static int
+route_load_oidc(struct route *r, const char *file, const char *p,
+    json_t *v, int line, char *err, size_t errlen)
+{
+	const char *iss[OIDC_ISS_MAX], *aud, *jw, *em;
+	json_t *t = json_object_get(v, "oidc-issuer"), *x;
+	char e[JWKS_ERR_MAX + 128];
+	size_t n = 0, i;
+	int bad = 0;
+
+	aud = conf_str(v, "oidc-audience", &bad);
+	jw = conf_str(v, "oidc-jwks", &bad);
+	em = conf_str(v, "oidc-email", &bad);
+	if (json_is_string(t))
+		iss[n++] = json_string_value(t);
+	else if (json_is_array(t) && json_array_size(t) > 0 &&
+	    json_array_size(t) <= OIDC_ISS_MAX) {
+		json_array_foreach(t, i, x) {
+			if (!json_is_string(x))
+				bad = 1;
+			iss[n++] = json_string_value(x);
+		}
+	} else if (t != NULL)
+		bad = 1;
+	if (bad) {
+		snprintf(err, errlen, "%s:%d: %s: oidc- settings must be "
+		    "strings (oidc-issuer: one, or a list of 1 to %d)", file,
+		    line, p, OIDC_ISS_MAX);
+		return -1;
+	}
+	if (route_oidc(r, aud, jw, iss, n, em, e, sizeof(e)) < 0) {
+		snprintf(err, errlen, "%s:%d: %s: %s", file, line, p, e);
+		return -1;
 	}
 	return 0;
 }
@@ -217,7 +335,7 @@ route_load(struct route *r, const char *file, const char *p, json_t *v,
 		return -1;
 	}
 	r->sns = json_is_true(json_object_get(v, "sns"));
-	return 0;
+	return route_load_oidc(r, file, p, v, line, err, errlen);
 }
 
 /* The "paths" mapping of root into c->routes: 0, or -1 with err. */
@@ -336,13 +454,18 @@ config_swap(struct config *c)
 		config_put(old);
 }
 
-/* SIGHUP: read -c again; a bad file keeps the settings in use. */
+/* SIGHUP: read -c again; a bad file keeps the settings in use.  The
+ * command line's JWKS is read (or fetched) again too. */
 void
 config_reload(void)
 {
 	struct config *c;
 	char err[1024];
 
+	if (dflt.oidc != NULL && jwks_reload(dflt.oidc->jwks, err,
+	    sizeof(err)) < 0)
+		msg_err("cannot reload --oidc-jwks, keeping the old keys: %s",
+		    err);
 	if (cfile == NULL)
 		return;
 	if ((c = config_load(cfile, err, sizeof(err))) == NULL)

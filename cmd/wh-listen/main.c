@@ -22,7 +22,8 @@ const char usage[] =
     "\t[--tls-cert file --tls-key file] [--sns] [--sns-topic arn]\n"
     "\t[--keep-header name] [--redact-header name]\n"
     "\t[--write-timeout sec] [--drain sec] [--threads n] [--raw-body]\n"
-    "\t[--replay-db file]";
+    "\t[--replay-db file] [--oidc-audience aud --oidc-jwks file|url]\n"
+    "\t[--oidc-issuer iss] [--oidc-email addr]";
 
 static const char *addr = "127.0.0.1";
 static const char *port = "8080";
@@ -54,6 +55,9 @@ size_t nkeep_hdrs, nredact_hdrs;
 struct verify_opts {
 	const char *verify, *sfile, *senv, *shdr, *spre, *senc;
 	long tolerance;
+	const char *aud, *jwks, *email;	/* --oidc-* */
+	const char *iss[8];
+	size_t niss;
 };
 
 enum {
@@ -62,7 +66,8 @@ enum {
 	OPT_SIG_PREFIX, OPT_SIG_ENCODING, OPT_ACK_FIFO, OPT_ACK_TIMEOUT, OPT_TLS_CERT,
 	OPT_TLS_KEY, OPT_SNS, OPT_SNS_TOPIC,
 	OPT_KEEP_HEADER, OPT_REDACT_HEADER, OPT_WRITE_TIMEOUT, OPT_DRAIN,
-	OPT_RAW_BODY, OPT_REPLAY_DB, OPT_THREADS
+	OPT_RAW_BODY, OPT_REPLAY_DB, OPT_THREADS, OPT_OIDC_AUDIENCE,
+	OPT_OIDC_JWKS, OPT_OIDC_ISSUER, OPT_OIDC_EMAIL
 };
 
 static const struct option longopts[] = {
@@ -95,6 +100,10 @@ static const struct option longopts[] = {
 	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "raw-body", no_argument, NULL, OPT_RAW_BODY },
 	{ "replay-db", required_argument, NULL, OPT_REPLAY_DB },
+	{ "oidc-audience", required_argument, NULL, OPT_OIDC_AUDIENCE },
+	{ "oidc-jwks", required_argument, NULL, OPT_OIDC_JWKS },
+	{ "oidc-issuer", required_argument, NULL, OPT_OIDC_ISSUER },
+	{ "oidc-email", required_argument, NULL, OPT_OIDC_EMAIL },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -202,6 +211,14 @@ record_option(int c, struct verify_opts *v)
 		break;
 	case OPT_RAW_BODY: raw_body = 1; break;
 	case OPT_REPLAY_DB: replay_db = optarg; break;
+	case OPT_OIDC_AUDIENCE: v->aud = optarg; break;
+	case OPT_OIDC_JWKS: v->jwks = optarg; break;
+	case OPT_OIDC_ISSUER:
+		if (v->niss == sizeof(v->iss) / sizeof(v->iss[0]))
+			bad_opt("oidc-issuer (8 at most)", optarg);
+		v->iss[v->niss++] = optarg;
+		break;
+	case OPT_OIDC_EMAIL: v->email = optarg; break;
 	case 'h': msg_help(usage);
 	case 'V': msg_version();
 	default: msg_usage(usage);
@@ -265,9 +282,15 @@ main(int argc, char *argv[])
 
 	msg_prog = "wh-listen";
 	parse_options(argc, argv, &v);
+	/* before any thread: curl_global_init is not safe alongside them;
+	 * before the configuration, which may fetch a JWKS */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		msg_die(EX_SYSTEM, "cannot initialise libcurl");
 	/* configuration first: nothing listens before it is known good */
 	if (route_set(&dflt, v.verify, v.sfile, v.senv, v.shdr, v.spre,
-	    v.senc, v.tolerance, err, sizeof(err)) < 0)
+	    v.senc, v.tolerance, err, sizeof(err)) < 0 ||
+	    route_oidc(&dflt, v.aud, v.jwks, v.iss, v.niss, v.email, err,
+	    sizeof(err)) < 0)
 		msg_die(EX_CONFIG, "%s", err);
 	if (cfile == NULL)
 		cf = config_new();
@@ -280,9 +303,6 @@ main(int argc, char *argv[])
 		msg_err("--sns-topic goes with --sns");
 		msg_usage(usage);
 	}
-	/* before any thread: curl_global_init is not safe alongside them */
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		msg_die(EX_SYSTEM, "cannot initialise libcurl");
 	sns_setup();
 
 	signal(SIGPIPE, SIG_IGN);

@@ -1,5 +1,6 @@
 /* wh-listen: the request pipeline: a request whose headers are in is
- * served or refused; once its body is in it is verified, decoded,
+ * served or refused; once its body is in its bearer token and its
+ * signature are verified, it is decoded,
  * answered if a handshake, identified, checked against the replay
  * memory, recorded, written, and answered.  Every refusal goes through
  * refuse(). */
@@ -7,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <curl/curl.h>
@@ -27,6 +29,7 @@ static const struct {
 	[NO_METHOD] = { 405, "method not allowed\n", "POST, PUT" },
 	[NO_HEALTH_METHOD] = { 405, "method not allowed\n", "GET, HEAD" },
 	[NO_TOO_BIG] = { 413, big_msg, NULL },
+	[NO_TOKEN] = { 401, "bearer token verification failed\n", NULL },
 	[NO_SIGNATURE] = { 401, "signature verification failed\n", NULL },
 	[NO_OBJECT] = { 400, "body is not a JSON object\n", NULL },
 	[NO_STORE] = { 503, "cannot store the event\n", NULL },
@@ -202,6 +205,61 @@ verify(struct req *q, struct event *e)
 	return 0;
 }
 
+/* The claims' email is o's, and verified (Google's advice for push
+ * tokens: the push service account's); 0, or -1 with why. */
+static int
+oidc_email(const struct oidc *o, json_t *claims, const char **why)
+{
+	const char *em;
+
+	if (o->email == NULL)
+		return 0;
+	em = json_string_value(json_object_get(claims, "email"));
+	if (em == NULL || strcmp(em, o->email) != 0)
+		*why = "bearer token refused: its email is not --oidc-email";
+	else if (!json_is_true(json_object_get(claims, "email_verified")))
+		*why = "bearer token refused: its email_verified is not true";
+	else
+		return 0;
+	return -1;
+}
+
+/* Step: --oidc-audience: an "Authorization: Bearer" JWT, checked
+ * against the path's JWKS, audience, issuers and email. */
+static int
+bearer(struct req *q)
+{
+	const struct oidc *o = q->rt->oidc;
+	struct jwt_check chk = { .leeway = JWT_LEEWAY };
+	char e[JWKS_ERR_MAX], why[JWKS_ERR_MAX + 32];
+	const char *h, *w;
+	json_t *claims;
+	int rc;
+
+	if (o == NULL)
+		return 0;
+	if ((h = srv_hdr(q->conn, "Authorization")) == NULL)
+		return refuse(q, NO_TOKEN, "no Authorization header: a "
+		    "bearer token is wanted");
+	if (strncasecmp(h, "Bearer ", 7) != 0)
+		return refuse(q, NO_TOKEN, "Authorization is not a Bearer "
+		    "token");
+	for (h += 7; *h == ' '; h++)
+		;
+	chk.now = time(NULL);
+	chk.aud = o->aud;
+	chk.iss = (const char *const *)o->iss;
+	chk.niss = o->niss;
+	if (jwks_verify(o->jwks, h, strlen(h), &chk, &claims, e,
+	    sizeof(e)) < 0) {
+		snprintf(why, sizeof(why), "bearer token refused: %s", e);
+		return refuse(q, NO_TOKEN, why);
+	}
+	rc = oidc_email(o, claims, &w);
+	json_decref(claims);
+	return rc < 0 ? refuse(q, NO_TOKEN, w) : 0;
+}
+
 /* Step: the body as compact JSON text in e->bj, parsed only when an id
  * or a handshake may be in it. */
 static int
@@ -355,7 +413,7 @@ run(struct req *q)
 	srv_busy(q, 1);
 	if (q->body.p == NULL)
 		buf_adds(&q->body, "");
-	if (verify(q, &e) == 0 && decode(q, &e) == 0 &&
+	if (bearer(q) == 0 && verify(q, &e) == 0 && decode(q, &e) == 0 &&
 	    handshake(q, &e) == 0 && identify(q, &e) == 0 &&
 	    dedupe(q, &e) == 0) {
 		if (record(q, &e) == 0 && write_out(q, &e) == 0)

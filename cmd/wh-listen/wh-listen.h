@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "jwks.h"
 #include "msg.h"
 #include "outq.h"
 #include "snsverify.h"
@@ -21,6 +22,15 @@
 
 extern const char usage[];
 
+/* --oidc-audience: the bearer JWT a push carries (Google Pub/Sub's). */
+struct oidc {
+	char *aud;		/* the audience wanted */
+	char **iss;		/* the issuers accepted */
+	size_t niss;
+	char *email;		/* --oidc-email, or NULL: not checked */
+	struct jwks *jwks;	/* the keys: file or URL */
+};
+
 /* How one path is checked: a signature scheme and its secret, or none. */
 struct route {
 	char *path;		/* NULL for the command line's default */
@@ -28,6 +38,7 @@ struct route {
 	struct whsig w;
 	long tolerance;		/* replay window, seconds */
 	int sns;		/* --sns: SNS messages checked by signature */
+	struct oidc *oidc;	/* NULL: no bearer token wanted */
 };
 
 /* A loaded configuration; swapped whole on SIGHUP, freed when unused. */
@@ -64,6 +75,10 @@ extern size_t nkeep_hdrs, nredact_hdrs;
 
 /* ---- config.c: -c, SIGHUP, --sns's settings ---- */
 extern struct sns_config sns_cfg;
+int route_oidc(struct route *r, const char *aud, const char *jwks,
+    const char *const *iss, size_t niss, const char *email, char *err,
+    size_t errlen);
+void oidc_free(struct oidc *o);
 int route_set(struct route *r, const char *scheme, const char *src_file,
     const char *src_env, const char *hdr, const char *prefix,
     const char *enc, long tolerance, char *err, size_t errlen);
@@ -111,7 +126,7 @@ struct event {
 /* Every way a request is refused: its status and answer (request.c). */
 enum refusal {
 	NO_FRAMING, NO_CODING, NO_PATH, NO_METHOD, NO_HEALTH_METHOD,
-	NO_TOO_BIG, NO_SIGNATURE, NO_OBJECT, NO_STORE, NO_CONFIRM, NO_ACK
+	NO_TOO_BIG, NO_TOKEN, NO_SIGNATURE, NO_OBJECT, NO_STORE, NO_CONFIRM, NO_ACK
 };
 
 /* ---- server.c: the HTTP server ---- */

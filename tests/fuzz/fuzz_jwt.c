@@ -7,7 +7,8 @@
  * without one, the JWKS of RFC 7515 A.2's key.  Verified at a time
  * before that vector's exp.  A token accepted must have come with an
  * object of claims holding a numeric exp not past, the audience and
- * issuer asked for; a refusal must say why on one line.  Any break of
+ * issuer asked for, and a kid the JWKS has (jwt_jwks_knows); a refusal
+ * must say why on one line.  Any break of
  * these aborts.
  */
 #include <stdint.h>
@@ -77,6 +78,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    strpbrk(err, "\r\n") != NULL) {
 		abort();
 	}
+	/* an accepted token's kid is one the JWKS has: no refetch */
+	if (rc == 0 && jwt_jwks_knows(jwks, tok, tlen) != 1)
+		abort();
 	json_decref(claims);
 	json_decref(jwks);
 	return 0;
