@@ -17,13 +17,6 @@ struct lp {
 };
 
 static void
-set(char **dst, const char *text)
-{
-	free(*dst);
-	*dst = xstrdup(text);
-}
-
-static void
 l_open(void *arg, int depth, const char *name)
 {
 	struct lp *l = arg;
@@ -53,12 +46,12 @@ content(struct lp *l, const char *name, const char *text)
 	char *end;
 
 	if (strcmp(name, "Key") == 0)
-		set(&l->cur.key, text);
+		xstrset(&l->cur.key, text);
 	else if (strcmp(name, "ETag") == 0) {
 		free(l->cur.etag);
 		l->cur.etag = unquote(text);
 	} else if (strcmp(name, "LastModified") == 0)
-		set(&l->cur.last_modified, text);
+		xstrset(&l->cur.last_modified, text);
 	else if (strcmp(name, "Size") == 0) {
 		l->cur.size = strtoll(text, &end, 10);
 		if (*text == '\0' || *end != '\0' || l->cur.size < 0)
@@ -77,7 +70,7 @@ l_close(void *arg, int depth, const char *name, const char *text, int leaf)
 	else if (depth == 2 && strcmp(name, "Contents") == 0) {
 		if (l->cur.key != NULL && l->cur.etag != NULL &&
 		    l->cur.size >= 0) {
-			set(&l->last, l->cur.key);
+			xstrset(&l->last, l->cur.key);
 			*l->o = xrealloc(*l->o, (*l->n + 1) * sizeof(**l->o));
 			(*l->o)[(*l->n)++] = l->cur;
 		} else
@@ -87,9 +80,9 @@ l_close(void *arg, int depth, const char *name, const char *text, int leaf)
 		if (strcmp(name, "IsTruncated") == 0)
 			l->truncated = strcmp(text, "true") == 0;
 		else if (strcmp(name, "NextContinuationToken") == 0)
-			set(&l->token, text);
+			xstrset(&l->token, text);
 		else if (strcmp(name, "NextMarker") == 0)
-			set(&l->marker, text);
+			xstrset(&l->marker, text);
 	}
 }
 

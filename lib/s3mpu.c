@@ -32,13 +32,6 @@ l_open(void *arg, int depth, const char *name)
 	}
 }
 
-static void
-set(char **dst, const char *text)
-{
-	free(*dst);
-	*dst = xstrdup(text);
-}
-
 /* the values are the leaves at depth 3 (in <Upload>) and 2 */
 static void
 l_close(void *arg, int depth, const char *name, const char *text, int leaf)
@@ -47,11 +40,11 @@ l_close(void *arg, int depth, const char *name, const char *text, int leaf)
 
 	if (depth == 3 && leaf) {
 		if (strcmp(name, "Key") == 0)
-			set(&l->cur.key, text);
+			xstrset(&l->cur.key, text);
 		else if (strcmp(name, "UploadId") == 0)
-			set(&l->cur.upload_id, text);
+			xstrset(&l->cur.upload_id, text);
 		else if (strcmp(name, "Initiated") == 0)
-			set(&l->cur.initiated, text);
+			xstrset(&l->cur.initiated, text);
 	} else if (depth == 2 && strcmp(name, "Upload") == 0) {
 		if (l->cur.key != NULL && l->cur.upload_id != NULL) {
 			if (l->cur.initiated == NULL ||
@@ -68,9 +61,9 @@ l_close(void *arg, int depth, const char *name, const char *text, int leaf)
 		if (strcmp(name, "IsTruncated") == 0)
 			l->truncated = strcmp(text, "true") == 0;
 		else if (strcmp(name, "NextKeyMarker") == 0)
-			set(&l->next_key, text);
+			xstrset(&l->next_key, text);
 		else if (strcmp(name, "NextUploadIdMarker") == 0)
-			set(&l->next_id, text);
+			xstrset(&l->next_id, text);
 	}
 }
 

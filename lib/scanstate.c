@@ -1,13 +1,11 @@
 /* scanstate: a bucket scan's objects and their states, on SQLite */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <sqlite3.h>
 
 #include "scanstate.h"
+#include "state.h"
 #include "xmem.h"
 
 const char *const scanstate_names[SCAN_NSTATES] = {
@@ -67,26 +65,11 @@ struct scanstate *
 scanstate_open(const char *path, char *err, size_t errlen)
 {
 	struct scanstate *s;
-	int fd, i;
+	int i;
 
-	/* it names a store's objects: 0600 (SQLite's -wal and -shm too) */
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
-		snprintf(err, errlen, "cannot open %s: %s", path,
-		    strerror(errno));
-		return NULL;
-	}
-	close(fd);
 	s = xcalloc(1, sizeof(*s));
-	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
-		dberr(s, "open the database", err, errlen);
-		goto bad;
-	}
-	/* s3-scan and s3-done at once: wait for each other's commits */
-	sqlite3_busy_timeout(s->db, 30000);
-	/* WAL + NORMAL: a commit survives a crash of the process */
-	if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL;"
-	    "PRAGMA synchronous=NORMAL;"
+	/* s3-scan and s3-done at once: each waits for the other's commit */
+	if ((s->db = state_db_open(path, "scan state", 30000,
 	    "CREATE TABLE IF NOT EXISTS scan_items (bucket TEXT NOT NULL,"
 	    " key TEXT NOT NULL, etag TEXT NOT NULL, size INTEGER NOT NULL,"
 	    " last_modified TEXT, ctype TEXT, state INTEGER NOT NULL,"
@@ -94,10 +77,8 @@ scanstate_open(const char *path, char *err, size_t errlen)
 	    " emits INTEGER NOT NULL DEFAULT 0,"
 	    " PRIMARY KEY (bucket, key, etag));"
 	    "CREATE INDEX IF NOT EXISTS scan_items_state ON scan_items"
-	    " (bucket, state, lease);", NULL, NULL, NULL) != SQLITE_OK) {
-		dberr(s, "set up the database", err, errlen);
+	    " (bucket, state, lease);", err, errlen)) == NULL)
 		goto bad;
-	}
 	for (i = 0; i < NQ; i++)
 		if (sqlite3_prepare_v2(s->db, sql[i], -1, &s->q[i], NULL) !=
 		    SQLITE_OK) {
