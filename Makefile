@@ -21,6 +21,8 @@ HP_LIBS = -Wl,--as-needed $$(pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -l
 # packages its code uses; a new tool adds its line here
 LIBS_job-fetch = libcurl jansson libcrypto
 LIBS_s3-put = libcurl jansson libcrypto expat
+LIBS_s3-done = jansson libcrypto sqlite3
+LIBS_s3-scan = libcurl jansson libcrypto expat sqlite3
 LIBS_s3-sign = libcurl jansson libcrypto expat
 LIBS_slack-post = libcurl jansson libcrypto
 LIBS_sns-publish = libcurl jansson libcrypto expat
