@@ -101,32 +101,47 @@ wanted(const char *type)
 struct pass {
 	const char *bucket;
 	long added;
+	int local;		/* the state file failed */
 };
 
-/* one page: the objects not seen yet, their types, remembered */
+/* move the objects the state does not know to the front: *k of them;
+ * -1 with err (and p->local) if the state file fails */
 static int
-on_page(void *arg, struct s3obj *o, size_t n, char *err, size_t errlen)
+unseen(struct pass *p, struct s3obj *o, size_t n, size_t *k, char *err,
+    size_t errlen)
 {
-	struct pass *p = arg;
-	struct scanstate_item it;
-	size_t i, k = 0;
-	int seen, added, rc = 0;
+	struct s3obj t;
+	size_t i;
+	int seen;
 
-	/* keep the unseen ones at the front */
-	for (i = 0; i < n && rc == 0; i++) {
-		rc = scanstate_seen(st, p->bucket, o[i].key, o[i].etag, &seen,
-		    err, errlen);
-		if (rc == 0 && !seen) {
-			struct s3obj t = o[k];
-			o[k++] = o[i];
+	for (*k = i = 0; i < n; i++) {
+		if (scanstate_seen(st, p->bucket, o[i].key, o[i].etag, &seen,
+		    err, errlen) == -1) {
+			p->local = 1;
+			return -1;
+		}
+		if (!seen) {
+			t = o[*k];
+			o[(*k)++] = o[i];
 			o[i] = t;
 		}
 	}
-	if (rc == 0 && k > 0)
-		rc = s3list_head(&ctx, p->bucket, o, k, (int)jobs, err, errlen);
-	if (rc == 0)
-		rc = scanstate_begin(st, err, errlen);
-	for (i = 0; i < k && rc == 0; i++) {
+	return 0;
+}
+
+/* o[0..k), headed, into the state in one transaction: pending, or
+ * skipped when not of a wanted type; -1 with err (and p->local) */
+static int
+remember(struct pass *p, struct s3obj *o, size_t k, char *err,
+    size_t errlen)
+{
+	struct scanstate_item it;
+	size_t i;
+	int added;
+
+	if (scanstate_begin(st, err, errlen) == -1)
+		goto bad;
+	for (i = 0; i < k; i++) {
 		if (o[i].gone)
 			continue;
 		if (no_type(o[i].ctype)) {
@@ -141,14 +156,32 @@ on_page(void *arg, struct s3obj *o, size_t n, char *err, size_t errlen)
 		it.size = o[i].size;
 		it.last_modified = o[i].last_modified;
 		it.ctype = o[i].ctype;
-		rc = scanstate_add(st, &it, wanted(o[i].ctype) ? SCAN_PENDING :
-		    SCAN_SKIPPED, &added, err, errlen);
+		if (scanstate_add(st, &it, wanted(o[i].ctype) ? SCAN_PENDING :
+		    SCAN_SKIPPED, &added, err, errlen) == -1) {
+			scanstate_rollback(st);
+			goto bad;
+		}
 		p->added += added;
 	}
-	if (rc == 0 && k > 0)
-		rc = scanstate_commit(st, err, errlen);
-	else
-		scanstate_rollback(st);
+	if (scanstate_commit(st, err, errlen) == 0)
+		return 0;
+bad:
+	p->local = 1;
+	return -1;
+}
+
+/* one page: the objects not seen yet, their types, remembered */
+static int
+on_page(void *arg, struct s3obj *o, size_t n, char *err, size_t errlen)
+{
+	struct pass *p = arg;
+	size_t k;
+	int rc;
+
+	rc = unseen(p, o, n, &k, err, errlen);
+	if (rc == 0 && k > 0 && (rc = s3list_head(&ctx, p->bucket, o, k,
+	    (int)jobs, err, errlen)) == 0)
+		rc = remember(p, o, k, err, errlen);
 	s3list_free(o, n);
 	return rc;
 }
@@ -177,7 +210,7 @@ emit(void *arg, const struct scanstate_item *it)
 static int
 scan_bucket(const char *bucket, long *left)
 {
-	struct pass p = { bucket, 0 };
+	struct pass p = { bucket, 0, 0 };
 	char err[1024], *code = NULL;
 	long n;
 	int rc = 0;
@@ -185,11 +218,14 @@ scan_bucket(const char *bucket, long *left)
 	err[0] = '\0';
 	if (s3list_list(&ctx, bucket, prefix, listv1, on_page, &p, &code,
 	    err, sizeof(err)) == -1) {
-		rc = ctx.temp ? EX_TEMPFAIL : code != NULL ? EX_REMOTE :
-		    EX_SYSTEM;
+		rc = p.local ? EX_SYSTEM : ctx.temp ? EX_TEMPFAIL :
+		    EX_REMOTE;
 		msg_err("cannot list bucket %s: %s", bucket, err);
 	}
 	free(code);
+	/* --max reached: listed, remembered, emitted by a later pass */
+	if (maxn > 0 && *left == 0)
+		return rc;
 	/* what was remembered before a cut is emitted all the same */
 	n = scanstate_take(st, bucket, lease, time(NULL), maxn ? *left : 0,
 	    emit, NULL, err, sizeof(err));
@@ -209,8 +245,7 @@ scan_pass(void)
 	size_t i;
 	int rc = 0, r;
 
-	for (i = 0; i < nbuckets && !nd_stop && (maxn == 0 || left > 0);
-	    i++)
+	for (i = 0; i < nbuckets && !nd_stop; i++)
 		if ((r = scan_bucket(buckets[i], &left)) > rc)
 			rc = r;
 	return rc;

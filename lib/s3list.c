@@ -13,7 +13,7 @@ struct lp {
 	struct s3obj cur;
 	struct s3obj **o;
 	size_t *n;
-	char *token, *marker, *last;
+	char *token, *last;
 };
 
 static void
@@ -81,8 +81,6 @@ l_close(void *arg, int depth, const char *name, const char *text, int leaf)
 			l->truncated = strcmp(text, "true") == 0;
 		else if (strcmp(name, "NextContinuationToken") == 0)
 			xstrset(&l->token, text);
-		else if (strcmp(name, "NextMarker") == 0)
-			xstrset(&l->marker, text);
 	}
 }
 
@@ -105,10 +103,9 @@ s3list_parse(const char *body, size_t len, int v1, struct s3obj **o,
 		if (!v1) {
 			*next = l.token;
 			l.token = NULL;
-		} else if (l.marker != NULL) {
-			*next = l.marker;
-			l.marker = NULL;
 		} else {
+			/* not NextMarker: S3 sends it only with a delimiter,
+			 * moto without one (and it holds an ETag there) */
 			*next = l.last;
 			l.last = NULL;
 		}
@@ -120,7 +117,6 @@ s3list_parse(const char *body, size_t len, int v1, struct s3obj **o,
 		}
 	}
 	free(l.token);
-	free(l.marker);
 	free(l.last);
 	return rc;
 }

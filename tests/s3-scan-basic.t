@@ -1,9 +1,9 @@
 #!/bin/sh
 # s3-scan against moto with SigV4 checks: a listing of several pages
 # (more than 1,000 keys, v2 tokens and v1 markers), types from HeadObject
-# or the key's extension, prefixes (without "/": moto's verifier refuses
-# even botocore's signature of a prefix with one; s3-scan-keys.t has
-# those), an empty bucket, one that does not
+# or the key's extension, prefixes (keys, prefixes and v1 markers
+# without "/": moto's verifier refuses even botocore's signature of a
+# query value with one; s3-scan-keys.t has those), an empty bucket, one that does not
 # exist, a changed object, --max, --status, and the usage errors
 . tests/lib.sh
 plan 33
@@ -12,7 +12,7 @@ moto_up
 PY=$PEERS_PYTHON
 U="$PY tests/s3-util.py"
 export HOOKPIPE_BACKOFF=10
-$U mb big empty1 -- fill big v/ 1005 -- put big 'with space.mov' - \
+$U mb big empty1 -- fill big v- 1005 -- put big 'with space.mov' - \
     -- put big doc.txt text/plain -- put big raw.bin - \
     -- put big 'img/p.JPG' image/jpeg -- put big vid-1.mp4 video/mp4 \
     -- put big vid-2.mp4 video/mp4 || fail "make the buckets"
@@ -24,13 +24,13 @@ is "video/*: exit 0" "$RC" 0
 printf '%s\n' "$OUT" >"$TMP/o1"
 is "video/*: 1,005 + 3 over two pages" "$(lines "$TMP/o1")" 1008
 is "video/*: no key twice" "$(keys "$TMP/o1" | sort -u | wc -l | tr -d ' ')" 1008
-etag=$(printf 'v/00000.mp4' | md5sum | cut -c1-32)
+etag=$(printf 'v-00000.mp4' | md5sum | cut -c1-32)
 like "record: bucket, key, size, ETag (MD5 of the body), time, type" \
     "$(sed -n 1p "$TMP/o1")" \
-    '^\{"s3":\{"bucket":"big","key":"v/00000.mp4","size":11,"etag":"'"$etag"'","last_modified":"20[0-9-]+T[0-9:.]+Z","content_type":"video/mp4"\}\}$'
+    '^\{"s3":\{"bucket":"big","key":"v-00000.mp4","size":11,"etag":"'"$etag"'","last_modified":"20[0-9-]+T[0-9:.]+Z","content_type":"video/mp4"\}\}$'
 like "a key with a space, stored without a type: from its extension" \
     "$(grep 'with space' "$TMP/o1")" '"key":"with space.mov",.*"content_type":"video/quicktime"'
-is "the last page's key is there" "$(grep -c '"v/01004.mp4"' "$TMP/o1")" 1
+is "the last page's key is there" "$(grep -c '"v-01004.mp4"' "$TMP/o1")" 1
 is "stderr empty" "$ERR" ""
 run s3-scan --state "$S" --status
 is "--status: processing, skipped" "$OUT" \
@@ -44,11 +44,11 @@ is "again within the lease: nothing" "$OUT" ""
 from botocore.config import Config
 c = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL"],
     config=Config(s3={"addressing_style": "path"}))
-c.put_object(Bucket="big", Key="v/00004.mp4", Body=b"other",
+c.put_object(Bucket="big", Key="v-00004.mp4", Body=b"other",
     ContentType="video/mp4")'
 run s3-scan -b big --state "$S" --once --type 'video/*'
 like "other bytes: the object again, its new ETag" "$OUT" \
-    '"key":"v/00004.mp4","size":5,"etag":"'"$(printf other | md5sum | cut -c1-32)"'"'
+    '"key":"v-00004.mp4","size":5,"etag":"'"$(printf other | md5sum | cut -c1-32)"'"'
 
 # types: exact, a class, none given (all), from the extension
 run s3-scan -b big --state "$TMP/t1" --once --type text/plain \
@@ -79,7 +79,7 @@ is "--max 7: seven" "$(printf '%s\n' "$OUT" | wc -l | tr -d ' ')" 7
 run s3-scan -b big --state "$TMP/m" --once --max 7
 is "--max 7 again: the next seven, in listing order" "$(printf '%s\n' "$OUT" |
     sed -n 1p | keys /dev/stdin):$(printf '%s\n' "$OUT" | wc -l | tr -d ' ')" \
-    "v/00004.mp4:7"
+    "v-00004.mp4:7"
 run s3-scan --state "$TMP/m" --status
 like "--max: the rest pending" "$OUT" '^\{"pending":997,"processing":14,'
 
