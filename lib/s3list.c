@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "enc.h"
 #include "s3list.h"
 #include "sys.h"
 
@@ -10,6 +11,7 @@
 
 struct lp {
 	int root_ok, truncated, v1;
+	int encoded;		/* EncodingType url: keys percent-encoded */
 	struct s3obj cur;
 	struct s3obj **o;
 	size_t *n;
@@ -81,7 +83,21 @@ l_close(void *arg, int depth, const char *name, const char *text, int leaf)
 			l->truncated = strcmp(text, "true") == 0;
 		else if (strcmp(name, "NextContinuationToken") == 0)
 			xstrset(&l->token, text);
+		else if (strcmp(name, "EncodingType") == 0)
+			l->encoded = strcmp(text, "url") == 0;
 	}
+}
+
+/* a key as S3 encodes it with encoding-type=url (form encoding: '+' a
+ * space) back to its bytes */
+static void
+decode(char **key)
+{
+	struct buf b = { 0 };
+
+	enc_form_decode(*key, strlen(*key), &b, 0);
+	free(*key);
+	*key = b.p;
 }
 
 int
@@ -89,6 +105,7 @@ s3list_parse(const char *body, size_t len, int v1, struct s3obj **o,
     size_t *n, char **next)
 {
 	struct lp l;
+	size_t n0 = *n, i;
 	int rc = 0;
 
 	*next = NULL;
@@ -99,6 +116,11 @@ s3list_parse(const char *body, size_t len, int v1, struct s3obj **o,
 	if (aws_xml_walk(body, len, l_open, l_close, &l) == -1 || !l.root_ok)
 		rc = -1;
 	s3list_free(&l.cur, 1);
+	/* EncodingType comes after the Contents: decode once it is known */
+	for (i = n0; rc == 0 && l.encoded && i < *n; i++)
+		decode(&(*o)[i].key);
+	if (rc == 0 && l.encoded && l.last != NULL)
+		decode(&l.last);
 	if (rc == 0 && l.truncated) {
 		if (!v1) {
 			*next = l.token;
@@ -142,6 +164,9 @@ page_query(struct sigv4_kv *q, int v1, const char *prefix, const char *next)
 {
 	size_t nq = 0;
 
+	/* keys as XML 1.0 cannot hold them (control characters) come
+	 * percent-encoded; decoded only where the answer says it did */
+	q[nq].name = "encoding-type", q[nq++].value = "url";
 	if (!v1)
 		q[nq].name = "list-type", q[nq++].value = "2";
 	if (prefix != NULL && *prefix != '\0')
@@ -159,7 +184,7 @@ s3list_list(struct s3req_ctx *c, const char *bucket, const char *prefix,
     size_t errlen)
 {
 	struct aws_s3_loc l;
-	struct sigv4_kv q[4];
+	struct sigv4_kv q[5];
 	struct buf resp = { 0 };
 	struct http_client h;
 	struct s3obj *o;

@@ -21,8 +21,9 @@ struct s3obj {
  * Append the <Contents> of one ListBucketResult body (v1: ListObjects,
  * else ListObjectsV2) to *o (*n of them); *next gets what to ask for
  * next when IsTruncated is true (v2: NextContinuationToken; v1: the
- * last key, as no delimiter is sent), else NULL.  0, or -1 if the body is
- * not such a document.
+ * last key, as no delimiter is sent), else NULL.  Keys are decoded when
+ * the answer's EncodingType is url.  0, or -1 if the body is not such a
+ * document.
  */
 int s3list_parse(const char *body, size_t len, int v1, struct s3obj **o,
     size_t *n, char **next);
