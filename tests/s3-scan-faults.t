@@ -68,7 +68,7 @@ proxy_stop
 start() {
 	rm -f "$TMP/p1" "$TMP/p2"
 	mkfifo "$TMP/p1" "$TMP/p2"
-	s3-scan -b killb --state "$K" --interval 0 --lease 2 >"$TMP/p1" \
+	s3-scan -b killb --state "$K" --interval 0 --lease 10 >"$TMP/p1" \
 	    2>>"$TMP/scan.err" &
 	SCAN=$!
 	"$PY" -u -c 'import sys, time
@@ -93,7 +93,7 @@ for victim in STEP DONE SCAN; do
 	stop_rest
 done
 rec() {
-	s3-scan -b killb --state "$K" --once --lease 2 2>>"$TMP/scan.err" |
+	s3-scan -b killb --state "$K" --once --lease 10 2>>"$TMP/scan.err" |
 	    s3-done --state "$K" >>"$TMP/done.all" 2>>"$TMP/done.err"
 	status "$K" | grep -q '"pending":0,"processing":0,"done":1005,'
 }
