@@ -2,20 +2,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
-#include <curl/curl.h>
-
-#include "awsauth.h"
-#include "awsint.h"
-#include "http.h"
 #include "s3mpu.h"
-#include "sigv4.h"
+#include "s3req.h"
 #include "sys.h"
 #include "xmem.h"
-
-#define RESP_MAX (4 * 1024 * 1024)	/* a page of 1,000 is ~400 KiB */
 
 /* ---- the ListMultipartUploadsResult document ---- */
 
@@ -40,13 +32,6 @@ l_open(void *arg, int depth, const char *name)
 	}
 }
 
-static void
-set(char **dst, const char *text)
-{
-	free(*dst);
-	*dst = xstrdup(text);
-}
-
 /* the values are the leaves at depth 3 (in <Upload>) and 2 */
 static void
 l_close(void *arg, int depth, const char *name, const char *text, int leaf)
@@ -55,11 +40,11 @@ l_close(void *arg, int depth, const char *name, const char *text, int leaf)
 
 	if (depth == 3 && leaf) {
 		if (strcmp(name, "Key") == 0)
-			set(&l->cur.key, text);
+			xstrset(&l->cur.key, text);
 		else if (strcmp(name, "UploadId") == 0)
-			set(&l->cur.upload_id, text);
+			xstrset(&l->cur.upload_id, text);
 		else if (strcmp(name, "Initiated") == 0)
-			set(&l->cur.initiated, text);
+			xstrset(&l->cur.initiated, text);
 	} else if (depth == 2 && strcmp(name, "Upload") == 0) {
 		if (l->cur.key != NULL && l->cur.upload_id != NULL) {
 			if (l->cur.initiated == NULL ||
@@ -76,9 +61,9 @@ l_close(void *arg, int depth, const char *name, const char *text, int leaf)
 		if (strcmp(name, "IsTruncated") == 0)
 			l->truncated = strcmp(text, "true") == 0;
 		else if (strcmp(name, "NextKeyMarker") == 0)
-			set(&l->next_key, text);
+			xstrset(&l->next_key, text);
 		else if (strcmp(name, "NextUploadIdMarker") == 0)
-			set(&l->next_id, text);
+			xstrset(&l->next_id, text);
 	}
 }
 
@@ -124,120 +109,6 @@ s3mpu_free(struct s3mpu *u, size_t n)
 	}
 }
 
-/* ---- requests ---- */
-
-/* one signed request: what sign() signs again before each attempt */
-struct req {
-	struct http_client *h;
-	const char *method;
-	const struct aws_s3_loc *l;
-	const struct sigv4_kv *q;
-	size_t nq;
-	const char *scheme;
-	const struct s3mpu_ctx *c;
-	struct sigv4_out o;	/* the attempt's: its URL is the call's */
-	char *code;		/* S3's error code of the attempt, or NULL */
-};
-
-/* before each attempt: signed at the clock corrected so far */
-static int
-sign(struct http_call *hc, char *err, size_t errlen)
-{
-	struct req *rq = hc->arg;
-	struct sigv4_req r;
-	size_t i;
-
-	free(rq->code);
-	rq->code = NULL;
-	curl_slist_free_all(hc->headers);
-	hc->headers = NULL;
-	sigv4_out_free(&rq->o);
-	memset(&r, 0, sizeof(r));
-	r.method = rq->method;
-	r.scheme = rq->scheme;
-	r.host = rq->l->host;
-	r.path = rq->l->path;
-	r.query = rq->q;
-	r.nquery = rq->nq;
-	r.payload_hash = SIGV4_EMPTY_SHA256;
-	if (awsauth_sign(rq->c->creds, rq->c->region, "s3", SIGV4_S3, &r,
-	    &rq->o, err, errlen) == -1)
-		return -1;
-	for (i = 0; rq->o.headers[i] != NULL; i++)
-		hc->headers = curl_slist_append(hc->headers, rq->o.headers[i]);
-	hc->url = rq->o.url.p;
-	return 0;
-}
-
-/* an answer that is not 2xx: S3's code and words; 1 if worth a retry
- * (signed again at the server's clock when it says ours is off) */
-static int
-judge(struct http_call *hc, char *why, size_t whylen)
-{
-	struct req *rq = hc->arg;
-	char *message = NULL;
-
-	aws_xml_error(hc->out->p ? hc->out->p : "", hc->out->len, &rq->code,
-	    &message);
-	snprintf(why, whylen, "%ld %s%s%s", hc->status, rq->code ? rq->code :
-	    "Error", message ? ": " : "", message ? message : "");
-	free(message);
-	return http_retry_temp(&rq->h->retry, CURLE_OK, hc->status, 1) ||
-	    awsauth_temp_code(rq->code) || awsauth_skewed(rq->code,
-	    hc->date[0] ? hc->date : NULL);
-}
-
-/* h for c's requests: its timeout, retries and user agent */
-static int
-client(struct s3mpu_ctx *c, struct http_client *h, char *err, size_t errlen)
-{
-	if (http_client_init(h, err, errlen) < 0 ||
-	    http_retry_init(&h->retry, c->retries, c->backoff_ms,
-	    c->backoff_max_ms, err, errlen) < 0) {
-		http_client_free(h);
-		c->temp = 1;
-		return -1;
-	}
-	h->timeout_ms = h->connect_timeout_ms = c->timeout * 1000;
-	h->user_agent = "s3-put/" HOOKPIPE_VERSION " (hookpipe)";
-	h->body_max = RESP_MAX;
-	h->path_as_is = 1;
-	return 0;
-}
-
-/*
- * A signed request with retries on h: 0 with the 2xx body in resp, or
- * -1 with err and c->temp; *code gets S3's error code (malloc'd) or NULL.
- */
-static int
-call(struct s3mpu_ctx *c, struct http_client *h, const char *method,
-    const struct aws_s3_loc *l, const struct sigv4_kv *q, size_t nq,
-    struct buf *resp, char **code, char *err, size_t errlen)
-{
-	struct req rq = { .h = h, .method = method, .l = l, .q = q,
-	    .nq = nq, .c = c };
-	struct http_call hc;
-	int rc;
-
-	rq.scheme = strncasecmp(c->endpoint, "http://", 7) == 0 ? "http" :
-	    "https";
-	memset(&hc, 0, sizeof(hc));
-	hc.method = method;
-	hc.prepare = sign;
-	hc.judge = judge;
-	hc.arg = &rq;
-	hc.out = resp;
-	rc = http_once(h, &hc);
-	curl_slist_free_all(hc.headers);
-	sigv4_out_free(&rq.o);
-	*code = rq.code;
-	if (rc == 0)
-		return 0;
-	/* a transport error, a temporary answer or one too big */
-	c->temp = hc.result != HTTP_OK;
-	return sys_err(err, errlen, "%s", hc.err);
-}
-
 int
 s3mpu_list(struct s3mpu_ctx *c, const char *bucket, const char *prefix,
     struct s3mpu **u, size_t *n, char *err, size_t errlen)
@@ -256,7 +127,7 @@ s3mpu_list(struct s3mpu_ctx *c, const char *bucket, const char *prefix,
 	if (aws_s3_address(&l, c->endpoint, bucket, NULL, c->style, err,
 	    errlen) == -1)
 		return -1;
-	if (client(c, &h, err, errlen) == -1) {
+	if (s3req_client(c, &h, err, errlen) == -1) {
 		aws_s3_loc_free(&l);
 		return -1;
 	}
@@ -272,8 +143,8 @@ s3mpu_list(struct s3mpu_ctx *c, const char *bucket, const char *prefix,
 				q[nq].name = "upload-id-marker",
 				q[nq++].value = id;
 		}
-		rc = call(c, &h, "GET", &l, q, nq, &resp, &code, err,
-		    errlen);
+		rc = s3req_call(c, &h, "GET", &l, q, nq, &resp, &code,
+		    NULL, err, errlen);
 		free(code);
 		free(key);
 		free(id);
@@ -312,13 +183,14 @@ s3mpu_abort(struct s3mpu_ctx *c, const char *bucket, const struct s3mpu *u,
 	if (aws_s3_address(&l, c->endpoint, bucket, u->key, c->style, err,
 	    errlen) == -1)
 		return -1;
-	if (client(c, &h, err, errlen) == -1) {
+	if (s3req_client(c, &h, err, errlen) == -1) {
 		aws_s3_loc_free(&l);
 		return -1;
 	}
 	q[0].name = "uploadId";
 	q[0].value = u->upload_id;
-	rc = call(c, &h, "DELETE", &l, q, 1, &resp, &code, err, errlen);
+	rc = s3req_call(c, &h, "DELETE", &l, q, 1, &resp, &code, NULL,
+	    err, errlen);
 	http_client_free(&h);
 	/* gone already (completed, aborted by a lifecycle rule) */
 	if (rc == -1 && code != NULL && strcmp(code, "NoSuchUpload") == 0)

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "aws.h"
+#include "s3req.h"
 
 /* One incomplete upload. */
 struct s3mpu {
@@ -16,20 +17,8 @@ struct s3mpu {
 	time_t when;		/* the same, parsed; 0 if it did not parse */
 };
 
-/* Where and as whom: set by the caller. */
-struct s3mpu_ctx {
-	const struct aws_creds *creds;
-	const char *region;
-	const char *endpoint;	/* from aws_endpoint */
-	int style;		/* AWS_S3_* */
-	long timeout;		/* seconds a request may take */
-	/* the retry policy's (http_retry_init): further attempts on a
-	 * temporary failure, the first wait, doubled up to the longest */
-	int retries;
-	long backoff_ms, backoff_max_ms;
-	/* after a failure: 1 if it was temporary (exit 6), else 0 */
-	int temp;
-};
+/* Where and as whom: lib/s3req's context, under the name s3-put knows */
+#define s3mpu_ctx s3req_ctx
 
 /*
  * Append the <Upload> entries of one ListMultipartUploadsResult body to

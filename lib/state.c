@@ -40,38 +40,54 @@ state_close(struct state *s)
 	free(s);
 }
 
-struct state *
-state_open(const char *path, char *err, size_t errlen)
+struct sqlite3 *
+state_db_open(const char *path, const char *what, int busy_ms,
+    const char *schema, char *err, size_t errlen)
 {
-	struct state *s;
+	sqlite3 *db = NULL;
 	int fd;
 
 	/* it holds record data: created 0600 (less if the umask says so);
 	 * SQLite gives its -wal and -shm files the same mode */
 	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
-		snprintf(err, errlen, "state: cannot open %s: %s", path,
+		snprintf(err, errlen, "%s: cannot open %s: %s", what, path,
 		    strerror(errno));
 		return NULL;
 	}
 	close(fd);
-	s = xcalloc(1, sizeof(*s));
-	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
-		dberr(s, "open the database", err, errlen);
-		goto bad;
+		snprintf(err, errlen, "%s: cannot open the database: %s", what,
+		    db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return NULL;
 	}
 	/* several processes may share the file: wait for each other */
-	sqlite3_busy_timeout(s->db, 10000);
+	sqlite3_busy_timeout(db, busy_ms);
 	/* WAL + NORMAL: a commit survives a crash of the process */
-	if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL;"
-	    "PRAGMA synchronous=NORMAL;"
+	if (sqlite3_exec(db, "PRAGMA journal_mode=WAL;"
+	    "PRAGMA synchronous=NORMAL;", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: cannot set up the database: %s",
+		    what, sqlite3_errmsg(db));
+		sqlite3_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+struct state *
+state_open(const char *path, char *err, size_t errlen)
+{
+	struct state *s;
+
+	s = xcalloc(1, sizeof(*s));
+	if ((s->db = state_db_open(path, "state", 10000,
 	    "CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY,"
 	    " value TEXT NOT NULL, expires INTEGER NOT NULL,"
 	    " claim TEXT, lease INTEGER NOT NULL DEFAULT 0);",
-	    NULL, NULL, NULL) != SQLITE_OK) {
-		dberr(s, "set up the database", err, errlen);
+	    err, errlen)) == NULL)
 		goto bad;
-	}
 	/* a file from before claims: add their columns */
 	if (sqlite3_exec(s->db, "SELECT claim, lease FROM kv LIMIT 0", NULL,
 	    NULL, NULL) != SQLITE_OK && sqlite3_exec(s->db,

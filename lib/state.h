@@ -6,6 +6,17 @@
 #include <time.h>
 
 struct state;	/* opaque */
+struct sqlite3;
+
+/*
+ * The SQLite file at path as the stores here keep one (lib/state,
+ * lib/scanstate): created mode 0600, WAL and synchronous=NORMAL (a commit
+ * survives a crash of the process), a busy timeout of busy_ms so that
+ * several processes can share it, then schema run.  NULL with err ("what:
+ * cannot ...").
+ */
+struct sqlite3 *state_db_open(const char *path, const char *what,
+    int busy_ms, const char *schema, char *err, size_t errlen);
 
 /* Open (creating) the store at path.  NULL with err. */
 struct state *state_open(const char *path, char *err, size_t errlen);

@@ -59,6 +59,13 @@ xstrndup(const char *s, size_t n)
 }
 
 void
+xstrset(char **dst, const char *s)
+{
+	free(*dst);
+	*dst = xstrdup(s);
+}
+
+void
 buf_grow(struct buf *b, size_t more)
 {
 	size_t need = b->len + more + 1;

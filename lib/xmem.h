@@ -9,6 +9,8 @@ void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/* *dst = a copy of s, the old *dst freed (a parser keeping a field's last value) */
+void xstrset(char **dst, const char *s);
 
 /* A growable byte buffer, always NUL-terminated after buf_* calls. */
 struct buf {

@@ -6,6 +6,10 @@ usage: s3-util.py mb BUCKET...          create buckets
        s3-util.py uploads BUCKET        multipart uploads in progress
        s3-util.py head BUCKET KEY       ContentType CacheControl Metadata
        s3-util.py keys BUCKET           the keys, one a line
+       s3-util.py put BUCKET KEY TYPE   an object holding its key's bytes,
+                                        of Content-Type TYPE ("-": none)
+       s3-util.py fill BUCKET PREFIX N  N objects PREFIXnnnnn.mp4, video/mp4
+       s3-util.py rm BUCKET KEY         delete an object
        s3-util.py checksum BUCKET KEY...
                                         each object's ChecksumSHA256 ("-"
                                         when none), a "-N" parts suffix cut
@@ -81,6 +85,16 @@ def main(a):
         for k in a[2:]:
             r = c.head_object(Bucket=a[1], Key=k, ChecksumMode="ENABLED")
             print((r.get("ChecksumSHA256") or "-").split("-")[0] or "-")
+    elif op == "put":
+        kw = {} if a[3] == "-" else {"ContentType": a[3]}
+        c.put_object(Bucket=a[1], Key=a[2], Body=a[2].encode(), **kw)
+    elif op == "fill":
+        for i in range(int(a[3])):
+            k = "%s%05d.mp4" % (a[2], i)
+            c.put_object(Bucket=a[1], Key=k, Body=k.encode(),
+                         ContentType="video/mp4")
+    elif op == "rm":
+        c.delete_object(Bucket=a[1], Key=a[2])
     elif op == "keys":
         r = c.list_objects_v2(Bucket=a[1])
         for o in r.get("Contents", []):

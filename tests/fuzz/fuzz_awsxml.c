@@ -1,14 +1,16 @@
 /*
  * fuzz_awsxml: S3, SQS and SNS XML bodies (errors, initiate, complete,
  * publish, list-uploads answers) through aws_xml_error, aws_xml_text
- * (lib/awsxml.c, expat) and s3mpu_parse (lib/s3mpu.c, on the same
- * walk), and the same bytes as a JSON error through aws_json_error.
+ * (lib/awsxml.c, expat), s3mpu_parse (lib/s3mpu.c) and s3list_parse
+ * (lib/s3list.c, v2 and v1) on the same walk, and the same bytes as a JSON error through aws_json_error.
  *
  * Checks: the XML entry points agree on what is XML; an error document
  * found has an Error element, and its Code and Message exist as
  * elements; blanks before and after the document change nothing (S3
  * keeps connections alive with leading blanks); every upload listed has
- * a key and an upload id, and a next upload id comes with a next key; a
+ * a key and an upload id, and a next upload id comes with a next key;
+ * every object listed has a key, an ETag and a size, and a next page
+ * token is never empty; a
  * JSON error code is the part after the last '#'.
  */
 #include <stdint.h>
@@ -16,6 +18,7 @@
 #include <string.h>
 
 #include "aws.h"
+#include "s3list.h"
 #include "s3mpu.h"
 #include "xmem.h"
 
@@ -52,6 +55,33 @@ mpu_check(const char *body, size_t len, int rc)
 	free(u);
 	free(nk);
 	free(ni);
+}
+
+/* ListBucketResult, v2 then v1: 0 or -1 (not XML when rc is -1) */
+static void
+list_check(const char *body, size_t len, int rc)
+{
+	struct s3obj *o;
+	size_t n, i;
+	char *next;
+	int v1;
+
+	for (v1 = 0; v1 < 2; v1++) {
+		o = NULL;
+		n = 0;
+		if (s3list_parse(body, len, v1, &o, &n, &next) == 0) {
+			if (rc == -1 || (next != NULL && *next == '\0'))
+				abort();
+		} else if (next != NULL)
+			abort();
+		for (i = 0; i < n; i++)
+			if (o[i].key == NULL || o[i].etag == NULL ||
+			    o[i].size < 0)
+				abort();
+		s3list_free(o, n);
+		free(o);
+		free(next);
+	}
 }
 
 static void
@@ -103,6 +133,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(t2);
 	}
 	mpu_check(body, size, rc);
+	list_check(body, size, rc);
 	free(padded);
 	free(code);
 	free(message);
