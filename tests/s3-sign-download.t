@@ -7,30 +7,7 @@
 . tests/lib.sh
 plan 14
 
-PY=$(python3 -c 'import importlib.util as u, sys
-sys.exit(1) if u.find_spec("moto") is None else print(sys.executable)' \
-    2>/dev/null)
-if [ -z "$PY" ]; then
-	skip "moto tests" "moto is not installed"
-	done_testing
-	exit 0
-fi
-MOTO_PID=
-stop_moto() { [ -n "$MOTO_PID" ] && kill "$MOTO_PID" 2>/dev/null; }
-at_exit stop_moto
-port=$(free_port)
-"$PY" -m moto.server -H 127.0.0.1 -p "$port" >"$TMP/moto.log" 2>&1 &
-MOTO_PID=$!
-i=0
-until curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/moto-api/"; do
-	sleep 0.1; i=$((i + 1))
-	[ $i -lt 300 ] || { fail "moto did not start"; done_testing; exit 1; }
-done
-export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test-secret
-export AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
-export AWS_ENDPOINT_URL=http://127.0.0.1:$port
-export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
-unset AWS_SESSION_TOKEN AWS_PROFILE AWS_ENDPOINT_URL_S3
+moto_open_up || { done_testing; exit 0; }
 U="$PY tests/s3-util.py"
 $U mb bkt1
 
