@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -288,15 +289,91 @@ to_buf(const char *p, size_t n, void *arg)
 }
 
 int
+bignum_real_text(double d, char *t, size_t tn)
+{
+	char *e;
+	int n = 0, prec;
+	size_t i, j;
+
+	/* the first of 15, 16, 17 digits that reads back as d (15 give
+	 * the shortest form of a normal double that has one) */
+	for (prec = 15; prec <= 17; prec++) {
+		n = snprintf(t, tn, "%.*g", prec, d);
+		if (n < 0 || (size_t)n >= tn)
+			return -1;
+		if (strtod(t, NULL) == d)
+			break;
+	}
+	/* as jansson writes reals: "1e300" not "1e+300", "-0.0" not "-0" */
+	if ((e = strchr(t, 'e')) != NULL) {
+		j = e - t + 1;
+		i = j;
+		if (t[i] == '-')
+			t[j++] = t[i++];
+		else if (t[i] == '+')
+			i++;
+		while (t[i] == '0' && t[i + 1] != '\0')
+			i++;
+		memmove(t + j, t + i, strlen(t + i) + 1);
+		n = strlen(t);
+	} else if (strchr(t, '.') == NULL) {
+		if ((size_t)n + 2 >= tn)
+			return -1;
+		memcpy(t + n, ".0", 3);
+		n += 2;
+	}
+	return n;
+}
+
+/*
+ * Between jansson and the caller: jansson writes a real with 17 digits
+ * (21.7 as 21.699999999999999); this writes the shortest text that
+ * reads back as the same double, as the input most likely had it.
+ * jansson hands each real over as one piece, and a string's quotes as
+ * pieces of their own ("\"" inside one is two characters).
+ */
+struct realfix {
+	json_dump_callback_t cb;
+	void *arg;
+	int in_string;
+};
+
+static int
+real_cb(const char *p, size_t n, void *arg)
+{
+	struct realfix *f = arg;
+	char t[40], *end;
+	double d;
+	int tn;
+
+	if (n == 1 && p[0] == '"')
+		f->in_string = !f->in_string;
+	else if (!f->in_string && n < sizeof(t) && n > 0 &&
+	    (p[0] == '-' || isdig(p[0])) &&
+	    (memchr(p, '.', n) != NULL || memchr(p, 'e', n) != NULL)) {
+		memcpy(t, p, n);
+		t[n] = '\0';
+		d = strtod(t, &end);
+		if (end == t + n && (tn = bignum_real_text(d, t,
+		    sizeof(t))) > 0)
+			return f->cb(t, tn, f->arg);
+	}
+	return f->cb(p, n, f->arg);
+}
+
+int
 bignum_dump(const json_t *v, size_t flags, json_dump_callback_t cb,
     void *arg)
 {
 	struct buf b = {0};
+	struct realfix f = { cb, arg, 0 };
 	int rc;
 
 	if (!atomic_load(&seen))
-		return json_dump_callback(v, cb, arg, flags);
-	if ((rc = json_dump_callback(v, to_buf, &b, flags)) == 0)
+		return json_dump_callback(v, real_cb, &f, flags);
+	f.cb = to_buf;
+	f.arg = &b;
+	if ((rc = json_dump_callback(v, real_cb, &f, flags)) == 0)
 		rc = unmark(b.p ? b.p : "", b.len, cb, arg);
 	buf_free(&b);
 	return rc;

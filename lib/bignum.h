@@ -22,10 +22,16 @@ json_t *bignum_loads(const char *s, size_t flags, json_error_t *je);
  * string; NULL when it is neither (not UTF-8). */
 json_t *bignum_body(const char *p, size_t n);
 
-/* json_dump_callback() and json_dumps() with markers as bare numbers. */
+/* json_dump_callback() and json_dumps() with markers as bare numbers,
+ * and each real in its shortest text that reads back as the same
+ * double (21.7, not jansson's 21.699999999999999). */
 int bignum_dump(const json_t *v, size_t flags, json_dump_callback_t cb,
     void *arg);
 char *bignum_dumps(const json_t *v, size_t flags);
+
+/* d as that shortest text in t[tn] (40 is enough), written as jansson
+ * writes reals ("1e300", "-0.0"); its length, or -1 if tn is short. */
+int bignum_real_text(double d, char *t, size_t tn);
 
 /* The number's text (NUL terminated) if v is a marker, else NULL. */
 const char *bignum_text(const json_t *v, size_t *len);

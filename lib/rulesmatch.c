@@ -16,8 +16,11 @@
 static int
 num_text(json_t *v, char *t)
 {
-	size_t n = json_dumpb(v, t, 63, JSON_ENCODE_ANY);
+	size_t n;
 
+	if (json_is_real(v))
+		return bignum_real_text(json_real_value(v), t, 64) > 0;
+	n = json_dumpb(v, t, 63, JSON_ENCODE_ANY);
 	if (n == 0 || n > 63)
 		return 0;
 	t[n] = '\0';

@@ -4,7 +4,7 @@
 # with their digits as sent: wh-listen | wh-route -w | wh-send to the fake
 # on 127.0.0.1, templates, --errors, and sqs-send | sqs-poll with moto
 . tests/lib.sh
-plan 24
+plan 26
 . tests/fake/start.sh
 start_fake
 U=http://127.0.0.1:$PORT
@@ -67,6 +67,18 @@ is "wh-send: a text template with |json" "$(sed -n 4p "$TMP/sent")" \
 run wh-send -u "$U/x/{missing}" --errors "$TMP/errors" "$TMP/routed"
 is "a failed record: exit 1" "$RC" 1
 ok "--errors keeps the digits" has "$TMP/errors"
+
+# decimals (device readings) keep the text they came in: jansson would
+# write 21.7 as 21.699999999999999 wherever a record is written again
+REALS='{"t":21.7,"p":0.1,"q":0.30000000000000004,"z":-0.0,"e":1e300,"n":1.5e-7,"k":100.0,"s":"21.7"}'
+printf '%s\n' "$REALS" >"$TMP/reals"
+printf 'routes:\n  - name: r\n    when: {s: 21.7}\n    set: {ok: 1}\n' >"$TMP/reals.yaml"
+run wh-route -c "$TMP/reals.yaml" "$TMP/reals"
+is "wh-route -c set: decimals as written; 21.7 matches \"21.7\"" "$RC:$OUT" \
+    "0:${REALS%\}},\"route\":\"r\",\"ok\":1}"
+run wh-send -n -u "$U/r" -d '{t} {q}' "$TMP/reals"
+is "wh-send -n: decimals as written, in a body template too" \
+    "$(recs 'r["request"]["body"]')" "21.7 0.30000000000000004"
 
 # a real string that looks like what stands for a big number inside
 printf '{"a":"\\u00001"}\n' >"$TMP/nul"

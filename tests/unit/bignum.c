@@ -163,6 +163,39 @@ test_tools(void)
 	json_decref(r);
 }
 
+/* reals as they came (shortest text that reads back), not 17 digits */
+static void
+test_reals(void)
+{
+	static const char *const in[] = {
+		"21.7", "0.1", "0.30000000000000004", "-0.0", "1e300",
+		"1.5e-7", "100.0", "1.7976931348623157e308", "2.5e-308",
+		"123456.789",
+	};
+	char t[40], name[80], *s;
+	json_t *v;
+	size_t i;
+
+	for (i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		v = json_real(strtod(in[i], NULL));
+		s = bignum_dumps(v, JSON_ENCODE_ANY);
+		snprintf(name, sizeof(name), "%s dumps as written", in[i]);
+		is_str(s, in[i], name);
+		free(s);
+		json_decref(v);
+	}
+	/* inside a string, the same text is left alone */
+	v = json_pack("{s:s,s:f}", "s", "0.10000000000000001", "r", 0.1);
+	s = bignum_dumps(v, JSON_COMPACT);
+	is_str(s, "{\"s\":\"0.10000000000000001\",\"r\":0.1}",
+	    "a string that looks like a real is not rewritten");
+	free(s);
+	json_decref(v);
+	ok(bignum_real_text(21.7, t, 4) == -1, "a short buffer: -1");
+	ok(bignum_real_text(2.0, t, sizeof(t)) == 3 && strcmp(t, "2.0") == 0,
+	    "2.0 keeps its point, as jansson writes it");
+}
+
 int
 main(void)
 {
@@ -170,5 +203,6 @@ main(void)
 	test_round_trip();
 	test_markers();
 	test_tools();
+	test_reals();
 	return done_testing();
 }
