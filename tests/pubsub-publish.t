@@ -127,11 +127,13 @@ wait $pid
 is "pause: exit 0 when the input ends" "$?:$(cat "$TMP/live.err")" "0:"
 
 # ---- set-up and options ----
-run env -u PUBSUB_EMULATOR_HOST pubsub-publish --project $P --topic events \
-	"$TMP/in"
-is "no emulator, no Google credentials: exit 3" "$RC" 3
-like "no credentials: says so" "$ERR" \
-	"^pubsub-publish: Google credentials are not supported yet: set PUBSUB_EMULATOR_HOST\$"
+# (Google credentials that work: tests/pubsub-auth.t)
+run env -u PUBSUB_EMULATOR_HOST \
+	GOOGLE_APPLICATION_CREDENTIALS=$TMP/no-key.json pubsub-publish \
+	--project $P --topic events "$TMP/in"
+is "no emulator, a key file that is not there: exit 3" "$RC" 3
+like "a key file that is not there: named" "$ERR" \
+	"^pubsub-publish: GOOGLE_APPLICATION_CREDENTIALS: cannot open $TMP/no-key.json: No such file or directory\$"
 run pubsub-publish --topic events "$TMP/in"
 is "a short topic without --project: exit 2" "$RC" 2
 run pubsub-publish --project $P --topic events --attr novalue "$TMP/in"
