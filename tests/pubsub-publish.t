@@ -7,11 +7,6 @@ plan 33
 
 pubsub_up
 P=hookpipe-test
-G() {
-	CLOUDSDK_API_ENDPOINT_OVERRIDES_PUBSUB=$PUBSUB_URL/ \
-	CLOUDSDK_AUTH_DISABLE_CREDENTIALS=true CLOUDSDK_CORE_PROJECT=$P \
-	CLOUDSDK_CONFIG=$TMP/gcloud gcloud "$@"
-}
 ps_topic $P events
 ps_sub $P events-all events 60
 
@@ -67,7 +62,7 @@ if command -v gcloud >/dev/null 2>&1; then
 	echo '{"from":"hookpipe","n":7}' |
 	    pubsub-publish --topic projects/$P/topics/events --attr 'n={n}' \
 	    >"$TMP/out"
-	G pubsub subscriptions pull events-all --auto-ack --limit 10 \
+	ps_gcloud $P pubsub subscriptions pull events-all --auto-ack --limit 10 \
 	    --format=json >"$TMP/g.json" 2>"$TMP/g.err"
 	is "gcloud pull: the message's data" \
 	    "$(jq -r '.[0].message.data' "$TMP/g.json" | base64 -d)" \
