@@ -95,16 +95,15 @@ gcp_hook(void *arg, char *hdr, size_t hdrlen, char *err, size_t errlen)
 {
 	static const char pre[] = "Authorization: ";
 	struct gcp_auth *a = arg;
-	const char *line;
+	const char *line, *v;
 	char why[1024];
 
 	/* 1: a refresh failed but the token held is good for a while */
 	if (gcp_auth_header(a, &line, why, sizeof(why)) >= 0) {
 		if (line == NULL || strncmp(line, pre, sizeof(pre) - 1) != 0 ||
-		    strlen(line + sizeof(pre) - 1) >= hdrlen)
+		    strlen(v = line + sizeof(pre) - 1) >= hdrlen)
 			return sys_err(err, errlen, "no usable token");
-		memcpy(hdr, line + sizeof(pre) - 1, strlen(line) -
-		    (sizeof(pre) - 1) + 1);
+		memcpy(hdr, v, strlen(v) + 1);
 		return 0;
 	}
 	/* what was used, named: the key file, never its content */
