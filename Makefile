@@ -20,9 +20,9 @@ HP_LIBS = -Wl,--as-needed $$(pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -l
 # what each tool links (mblaze-style lines): a tool takes only the
 # packages its code uses; a new tool adds its line here
 LIBS_job-fetch = libcurl jansson libcrypto
-LIBS_pubsub-ack = libcurl jansson
-LIBS_pubsub-publish = libcurl jansson
-LIBS_pubsub-pull = libcurl jansson
+LIBS_pubsub-ack = libcurl jansson libcrypto
+LIBS_pubsub-publish = libcurl jansson libcrypto
+LIBS_pubsub-pull = libcurl jansson libcrypto
 LIBS_s3-put = libcurl jansson libcrypto expat
 LIBS_s3-done = jansson libcrypto sqlite3
 LIBS_s3-scan = libcurl jansson libcrypto expat sqlite3

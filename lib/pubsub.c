@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "msg.h"
 #include "nd.h"
 #include "pubsub.h"
@@ -80,23 +82,62 @@ void
 pubsub_close(struct pubsub_client *c)
 {
 	http_client_free(&c->http);
+	gcp_auth_free(&c->gcp);
 	free(c->endpoint);
 	buf_free(&c->resp);
 	memset(c, 0, sizeof(*c));
 }
 
+/* pubsub_auth_fn on lib/gcpauth: the token's header value, -1 for a
+ * failure that may pass, -2 for credentials refused */
+static int
+gcp_hook(void *arg, char *hdr, size_t hdrlen, char *err, size_t errlen)
+{
+	static const char pre[] = "Authorization: ";
+	struct gcp_auth *a = arg;
+	const char *line, *v;
+	char why[1024];
+
+	/* 1: a refresh failed but the token held is good for a while */
+	if (gcp_auth_header(a, &line, why, sizeof(why)) >= 0) {
+		if (line == NULL || strncmp(line, pre, sizeof(pre) - 1) != 0 ||
+		    strlen(v = line + sizeof(pre) - 1) >= hdrlen)
+			return sys_err(err, errlen, "no usable token");
+		memcpy(hdr, v, strlen(v) + 1);
+		return 0;
+	}
+	/* what was used, named: the key file, never its content */
+	if (a->mode == GCP_AUTH_KEY)
+		sys_err(err, errlen, "key file %s: %s", a->keyfile, why);
+	else
+		sys_err(err, errlen, "no GOOGLE_APPLICATION_CREDENTIALS, "
+		    "metadata server: %s", why);
+	return a->temp ? -1 : -2;
+}
+
+static void
+gcp_hook_invalidate(void *arg)
+{
+	gcp_auth_invalidate(arg);
+}
+
 /*
- * The Authorization of the tools: none for the emulator; Google
- * credentials (lib/gcpauth) are plugged in here, setting c->auth,
- * c->invalidate and c->auth_arg.
+ * The Authorization of the tools: none for the emulator, else Google
+ * credentials (lib/gcpauth) behind the hook.  A bad key file is a
+ * configuration error; the token itself is fetched at the first call.
  */
 static int
 auth_wire(struct pubsub_client *c, char *err, size_t errlen)
 {
 	if (c->emulator)
 		return 0;
-	return sys_err(err, errlen, "Google credentials are not supported "
-	    "yet: set PUBSUB_EMULATOR_HOST");
+	if (gcp_auth_init(&c->gcp, GCP_AUTH_ENV, GCP_SCOPE_PUBSUB, err,
+	    errlen) == -1)
+		return -1;
+	c->auth = gcp_hook;
+	c->invalidate = gcp_hook_invalidate;
+	c->auth_arg = &c->gcp;
+	return 0;
 }
 
 int
@@ -195,8 +236,9 @@ static int
 prepare(struct http_call *q, char *err, size_t errlen)
 {
 	struct pubsub_client *c = q->arg;
-	char hdr[8192], why[512];
+	char hdr[8192], why[1536];
 	struct buf line = {0};
+	int rc;
 
 	c->code[0] = '\0';
 	curl_slist_free_all(q->headers);
@@ -206,11 +248,16 @@ prepare(struct http_call *q, char *err, size_t errlen)
 		    "Content-Type: application/json");
 	if (c->auth == NULL)
 		return 0;
-	if (c->auth(c->auth_arg, hdr, sizeof(hdr), why, sizeof(why)) == -1)
+	if ((rc = c->auth(c->auth_arg, hdr, sizeof(hdr), why,
+	    sizeof(why))) < 0) {
+		c->auth_refused = rc == -2;
 		return sys_err(err, errlen, "cannot get a Google token: %s",
 		    why);
+	}
 	buf_addf(&line, "Authorization: %s", hdr);
+	OPENSSL_cleanse(hdr, strlen(hdr));
 	q->headers = curl_slist_append(q->headers, line.p);
+	OPENSSL_cleanse(line.p, line.len);
 	buf_free(&line);
 	return 0;
 }
@@ -307,6 +354,7 @@ pubsub_call(struct pubsub_client *c, const char *method, const char *name,
 	c->http.stop = c->stop;
 	c->http.on_retry = c->on_retry;
 	c->refreshed = 0;
+	c->auth_refused = 0;
 	rc = http_once(&c->http, &q);
 	curl_slist_free_all(q.headers);
 	buf_free(&url);
@@ -314,6 +362,7 @@ pubsub_call(struct pubsub_client *c, const char *method, const char *name,
 	c->status = q.status;
 	if (rc == -1) {
 		c->fail = q.result == HTTP_CANCELED ? PUBSUB_FAIL_CANCELED :
+		    c->auth_refused ? PUBSUB_FAIL_REMOTE :
 		    q.result == HTTP_FAIL_TEMP || (q.result ==
 		    HTTP_FAIL_LOCAL && q.status == 0) ? PUBSUB_FAIL_TEMP :
 		    PUBSUB_FAIL_REMOTE;

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <jansson.h>
 
+#include "gcpauth.h"
 #include "http.h"
 #include "xmem.h"
 
@@ -38,10 +39,13 @@ enum {
 
 /*
  * The Authorization hook.  auth fills hdr with the header's value
- * ("Bearer ya29...") before each request and returns 0, or -1 with err;
+ * ("Bearer ya29...") before each request and returns 0; or, with err,
+ * -1 when no value can be had for now (the token endpoint unreachable,
+ * a 5xx: the call fails as PUBSUB_FAIL_TEMP) or -2 when the credentials
+ * were refused (a bad key: PUBSUB_FAIL_REMOTE, c->auth_refused set).
  * invalidate (may be NULL) says the last value was refused (HTTP 401):
  * the next auth call must get a fresh one.  The request is sent once
- * more after a 401.  lib/gcpauth provides both.
+ * more after a 401.  pubsub_setup wires lib/gcpauth in as both.
  */
 typedef int (*pubsub_auth_fn)(void *arg, char *hdr, size_t hdrlen,
     char *err, size_t errlen);
@@ -53,6 +57,7 @@ struct pubsub_client {
 	pubsub_auth_fn auth;	/* NULL: no Authorization header */
 	pubsub_invalidate_fn invalidate;
 	void *auth_arg;
+	struct gcp_auth gcp;	/* the tools' credentials (pubsub_setup) */
 	struct http_client http;	/* 3 retries, 200 ms doubling to 20 s */
 	long timeout;		/* seconds per attempt, beyond any wait (30) */
 	volatile int *stop;	/* abortable calls end when it is set */
@@ -64,6 +69,7 @@ struct pubsub_client {
 	long status;		/* HTTP status, 0 if none */
 	char code[64];		/* the error's status ("NOT_FOUND"), or "" */
 	int refreshed;		/* the token was refreshed after a 401 */
+	int auth_refused;	/* auth said -2: the credentials refused */
 	struct buf resp;	/* response body */
 };
 
@@ -90,8 +96,11 @@ struct pubsub_setup {
 
 /*
  * A tool's start: its --errors file, curl_global_init, pubsub_open,
- * and the Authorization (none for the emulator; Google credentials are
- * not wired in yet).  Returns 0, or -1 with err and *code the exit code
+ * and the Authorization: none when PUBSUB_EMULATOR_HOST is set (whatever
+ * the endpoint, as Google's client libraries do), else Google
+ * credentials in c->gcp (gcp_auth_init GCP_AUTH_ENV: the key file of
+ * GOOGLE_APPLICATION_CREDENTIALS, else the metadata server), fetched at
+ * the first call.  Returns 0, or -1 with err and *code the exit code
  * the tool dies with (EX_CONFIG, EX_SYSTEM).
  */
 int pubsub_setup(struct pubsub_client *c, const struct pubsub_setup *s,

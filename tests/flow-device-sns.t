@@ -20,23 +20,7 @@ pipe_start device env TOPIC_ARN=$t LISTEN_PORT=$LP LOG=$TMP/published.ndjson \
 P=$PIPE_PID
 ok "pipeline listening" wl_up "$LP"
 
-cat >"$TMP/readings" <<'R'
-{"device":"d-1","temp":21.5,"ts":"2026-11-28T01:00:00Z"}
-{"device":"d-2","temp":19,"humidity":40,"ts":"2026-11-28T01:00:01Z"}
-{"device":"d-1","temp":21.7,"ts":"2026-11-28T01:01:00Z"}
-R
-# the devices sign their posts (wh-send does what device firmware would)
-run wh-send -u "http://127.0.0.1:$LP/readings" --sign hmac-sha256 \
-    --secret-file "$TMP/secret" --sig-header X-Signature \
-    --sig-prefix sha256= "$TMP/readings"
-is "signed readings accepted" "$(recs 'r["http"]["status"]')" "200
-200
-200"
-is "unsigned reading refused" "$(hook "$LP" /readings '{"device":"evil","temp":99}')" 401
-is "reading without a device id accepted, not published" \
-    "$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
-    -H "X-Signature: sha256=$(printf '{"temp":1}' | openssl dgst -sha256 -hmac device-secret | sed 's/.*= //')" \
-    --data-binary '{"temp":1}' "http://127.0.0.1:$LP/readings")" 200
+device_posts "$LP"
 ok "three message ids recorded" wait_for 20 has_lines "$TMP/published.ndjson" 3
 is "the log: device and message id" \
     "$(recs 'r["body"]["device"], len(r["sns_published"]["message_id"])' "$TMP/published.ndjson" | sort)" \

@@ -5,6 +5,7 @@
 # gcpauth unit binary (see the top of tests/unit/gcpauth.c)
 . tests/lib.sh
 . tests/fake/start.sh	# reqs EXPR: over $REQLOG
+. tests/fake/gtoken.sh
 plan 37
 
 bin=$HP_BUILD/unit/gcpauth
@@ -13,57 +14,14 @@ unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
 HOOKPIPE_BACKOFF=20
 export HOOKPIPE_BACKOFF
 
-openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
-	-out "$TMP/key.pem" 2>/dev/null &&
-	openssl pkey -in "$TMP/key.pem" -pubout -out "$TMP/pub.pem" &&
-	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
-	-out "$TMP/other.pem" 2>/dev/null || {
-	echo "Bail out! openssl cannot make RSA keys"; exit 1; }
-
-port=$(free_port)
-base=http://127.0.0.1:$port
-LOG=$TMP/requests.ndjson
+gtoken_up
+port=$GTOKEN_PORT
+base=$GTOKEN_URL
+LOG=$GTOKEN_LOG
 REQLOG=$LOG
-mkdir "$TMP/ctl"
-: >"$LOG"
-python3 "$HP_TOP/tests/fake/gtoken.py" "$port" "$LOG" "$TMP/pub.pem" \
-	"$TMP/ctl" >"$TMP/fake.out" 2>&1 &
-fake=$!
-stop_fake() { kill "$fake" 2>/dev/null; wait "$fake" 2>/dev/null; }
-at_exit stop_fake
-if ! wait_port "$port"; then
-	echo "Bail out! gtoken.py did not start"
-	cat "$TMP/fake.out"
-	exit 1
-fi
-
-# keyfile OUT PEM [TOKEN_URI]: a key file in the shape Google's IAM
-# console and `gcloud iam service-accounts keys create` write
-keyfile() {
-	python3 - "$1" "$2" "${3:-$base/token}" <<'PY'
-import json, sys
-out, pem, uri = sys.argv[1:4]
-email = "hookpipe-test@proj-1.iam.gserviceaccount.com"
-json.dump({
-    "type": "service_account",
-    "project_id": "proj-1",
-    "private_key_id": "4c1d0e8f2a9b7c6d5e4f3a2b1c0d9e8f7a6b5c4d",
-    "private_key": open(pem).read(),
-    "client_email": email,
-    "client_id": "104291238471236418723",
-    "auth_uri": "https://accounts.google.com/o/oauth2/auth",
-    "token_uri": uri,
-    "auth_provider_x509_cert_url":
-        "https://www.googleapis.com/oauth2/v1/certs",
-    "client_x509_cert_url":
-        "https://www.googleapis.com/robot/v1/metadata/x509/" +
-        email.replace("@", "%40"),
-    "universe_domain": "googleapis.com",
-}, open(out, "w"), indent=2)
-PY
-}
-keyfile "$TMP/sa.json" "$TMP/key.pem"
-keyfile "$TMP/other.json" "$TMP/other.pem"
+K=$GTOKEN_DIR
+gtoken_keyfile "$TMP/sa.json" "$K/key.pem"
+gtoken_keyfile "$TMP/other.json" "$K/other.pem"
 
 dn=0
 # drive ARGS...: the driver with a fresh log; stderr kept for the end
@@ -110,14 +68,14 @@ like "the claims: aud the token_uri, iss the client_email, the scope" \
 is "the claims: exp is iat + 3600" "$(jwt_of_log span)" 3600
 
 # expiry: a token that ends within 60 s is fetched anew
-echo 60 >"$TMP/ctl/expires_in"
+echo 60 >"$GTOKEN_CTL/expires_in"
 drive get get
 is "expires_in 60: each get fetches" "$OUT" \
 	"get 0 ya29.fake-2 fetches=1
 get 0 ya29.fake-3 fetches=2"
 is "expires_in 60: two requests" "$(lines "$LOG")" 2
 # (66: 6 s of cache, far more than two gets in a row take, even loaded)
-echo 66 >"$TMP/ctl/expires_in"
+echo 66 >"$GTOKEN_CTL/expires_in"
 drive get until-new 60
 is "expires_in 66: refreshed by itself once the margin is reached" \
 	"$RC" 0
@@ -126,7 +84,7 @@ like "expires_in 66: a new token after a while, two requests" "$OUT" \
 new after [0-9]+ gets fetches=2$'
 ok "expires_in 66: not refreshed at once (cached for a while)" \
 	test "$(echo "$OUT" | sed -n 's/^new after \([0-9]*\) .*/\1/p')" -gt 1
-echo 3599 >"$TMP/ctl/expires_in"
+echo 3599 >"$GTOKEN_CTL/expires_in"
 
 # a 401 from the API: invalidate, and the next get fetches
 drive get get invalidate get
@@ -137,16 +95,16 @@ get 0 ya29.fake-7 fetches=2"
 is "invalidate: two requests" "$(lines "$LOG")" 2
 
 # a 503 is retried on the engine's policy; too many are a temporary error
-echo 1 >"$TMP/ctl/fail503"
+echo 1 >"$GTOKEN_CTL/fail503"
 drive get
 is "one 503: retried, then a token" "$OUT" "get 0 ya29.fake-8 fetches=1"
 is "one 503: two requests" "$(lines "$LOG")" 2
-echo 9 >"$TMP/ctl/fail503"
+echo 9 >"$GTOKEN_CTL/fail503"
 drive get
 is "503s: the get fails, temporary" "$OUT" "get -1 fetches=1 temp=1"
 is "503s: the error names the endpoint and the attempts" "$ERR" \
 	"gcpauth: token endpoint $base/token: HTTP 503 unavailable (after 4 attempts)"
-echo 0 >"$TMP/ctl/fail503"
+echo 0 >"$GTOKEN_CTL/fail503"
 
 # a key the endpoint does not know: Google's invalid_grant, not temporary
 export GOOGLE_APPLICATION_CREDENTIALS=$TMP/other.json
@@ -156,13 +114,13 @@ is "unknown key: Google's error, the endpoint named" "$ERR" \
 	"gcpauth: token endpoint $base/token: HTTP 400 invalid_grant: Invalid JWT Signature."
 is "unknown key: not retried" "$(lines "$LOG")" 1
 # the fake checks aud: its own URL, here 127.0.0.1, not localhost
-keyfile "$TMP/localhost.json" "$TMP/key.pem" "http://localhost:$port/token"
+gtoken_keyfile "$TMP/localhost.json" "$K/key.pem" "http://localhost:$port/token"
 export GOOGLE_APPLICATION_CREDENTIALS=$TMP/localhost.json
 drive get
 is "aud not the endpoint's URL: refused by the fake" "$ERR" \
 	"gcpauth: token endpoint http://localhost:$port/token: HTTP 400 invalid_grant: Invalid JWT: Invalid audience."
 # whatever URL the key file names
-keyfile "$TMP/elsewhere.json" "$TMP/key.pem" "$base/other/token"
+gtoken_keyfile "$TMP/elsewhere.json" "$K/key.pem" "$base/other/token"
 export GOOGLE_APPLICATION_CREDENTIALS=$TMP/elsewhere.json
 drive get
 is "a token_uri the fake does not serve: 404 named" "$ERR" \

@@ -165,6 +165,15 @@ ps_sub() {
 	    "{\"topic\":\"projects/$1/topics/$3\",\"ackDeadlineSeconds\":${4:-10}}" \
 	    >/dev/null
 }
+# ps_gcloud PROJECT ARGS...: gcloud, the independent client, on the
+# emulator (no credentials, a config folder of the test's own); callers
+# skip what needs it when `command -v gcloud` fails
+ps_gcloud() {
+	_pg_p=$1; shift
+	CLOUDSDK_API_ENDPOINT_OVERRIDES_PUBSUB=$PUBSUB_URL/ \
+	CLOUDSDK_AUTH_DISABLE_CREDENTIALS=true CLOUDSDK_CORE_PROJECT=$_pg_p \
+	CLOUDSDK_CONFIG=$TMP/gcloud gcloud "$@"
+}
 
 # moto_open_up: a moto server of this test's own WITHOUT signature
 # checks, for what moto's checker refuses even from botocore (non-ASCII,

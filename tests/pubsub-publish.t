@@ -7,11 +7,6 @@ plan 33
 
 pubsub_up
 P=hookpipe-test
-G() {
-	CLOUDSDK_API_ENDPOINT_OVERRIDES_PUBSUB=$PUBSUB_URL/ \
-	CLOUDSDK_AUTH_DISABLE_CREDENTIALS=true CLOUDSDK_CORE_PROJECT=$P \
-	CLOUDSDK_CONFIG=$TMP/gcloud gcloud "$@"
-}
 ps_topic $P events
 ps_sub $P events-all events 60
 
@@ -67,7 +62,7 @@ if command -v gcloud >/dev/null 2>&1; then
 	echo '{"from":"hookpipe","n":7}' |
 	    pubsub-publish --topic projects/$P/topics/events --attr 'n={n}' \
 	    >"$TMP/out"
-	G pubsub subscriptions pull events-all --auto-ack --limit 10 \
+	ps_gcloud $P pubsub subscriptions pull events-all --auto-ack --limit 10 \
 	    --format=json >"$TMP/g.json" 2>"$TMP/g.err"
 	is "gcloud pull: the message's data" \
 	    "$(jq -r '.[0].message.data' "$TMP/g.json" | base64 -d)" \
@@ -127,11 +122,13 @@ wait $pid
 is "pause: exit 0 when the input ends" "$?:$(cat "$TMP/live.err")" "0:"
 
 # ---- set-up and options ----
-run env -u PUBSUB_EMULATOR_HOST pubsub-publish --project $P --topic events \
-	"$TMP/in"
-is "no emulator, no Google credentials: exit 3" "$RC" 3
-like "no credentials: says so" "$ERR" \
-	"^pubsub-publish: Google credentials are not supported yet: set PUBSUB_EMULATOR_HOST\$"
+# (Google credentials that work: tests/pubsub-auth.t)
+run env -u PUBSUB_EMULATOR_HOST \
+	GOOGLE_APPLICATION_CREDENTIALS=$TMP/no-key.json pubsub-publish \
+	--project $P --topic events "$TMP/in"
+is "no emulator, a key file that is not there: exit 3" "$RC" 3
+like "a key file that is not there: named" "$ERR" \
+	"^pubsub-publish: GOOGLE_APPLICATION_CREDENTIALS: cannot open $TMP/no-key.json: No such file or directory\$"
 run pubsub-publish --topic events "$TMP/in"
 is "a short topic without --project: exit 2" "$RC" 2
 run pubsub-publish --project $P --topic events --attr novalue "$TMP/in"

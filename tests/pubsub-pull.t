@@ -158,8 +158,10 @@ run pubsub-pull -s $S/no-such-sub --once
 is "unknown subscription: exit 5" "$RC" 5
 like "unknown subscription: says so" "$ERR" \
 	"^pubsub-pull: cannot pull from $S/no-such-sub: NOT_FOUND: "
-run env -u PUBSUB_EMULATOR_HOST pubsub-ack -s $S/jobs-a "$TMP/in"
-is "pubsub-ack without the emulator or credentials: exit 3" "$RC" 3
+run env -u PUBSUB_EMULATOR_HOST \
+	GOOGLE_APPLICATION_CREDENTIALS=$TMP/no-key.json pubsub-ack -s $S/jobs-a \
+	"$TMP/in"
+is "pubsub-ack without the emulator, a key file not there: exit 3" "$RC" 3
 port=$(free_port)
 HOOKPIPE_BACKOFF=10 run pubsub-pull --endpoint "http://127.0.0.1:$port" \
 	-s $S/jobs-a --once

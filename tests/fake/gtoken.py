@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """A fake Google OAuth 2.0 token endpoint and metadata server, for
-tests/gcpauth.t (lib/gcpauth).
+tests/gcpauth.t (lib/gcpauth) and tests/pubsub-auth.t (with
+tests/fake/gproxy.py); tests/fake/gtoken.sh starts it.
 
 usage: gtoken.py PORT LOG PUBKEY CTL
 
@@ -35,7 +36,9 @@ Metadata-Flavor: Google header, 403 without it).  Only these routes:
 CTL is a folder read at each request: CTL/expires_in the expires_in to
 hand out (default 3599, Google's), CTL/fail503 a count of requests still
 to answer 503 (decremented).  Tokens are ya29.fake-N (exchange) and
-ya29.meta-N (metadata), N counting up.  Every request goes to LOG
+ya29.meta-N (metadata), N counting up; each one handed out is appended
+to CTL/issued, a line each (what tests/fake/gproxy.py accepts: a test
+revokes a token by taking its line out).  Every request goes to LOG
 (tests/fake/fakebase.py's JSON lines).
 """
 import base64
@@ -140,8 +143,11 @@ def jwt_error(assertion, aud):
 
 class H(fakebase.Base):
     def token(self, prefix):
-        n = self.count(prefix)
-        return {"access_token": "ya29.%s-%d" % (prefix, n),
+        tok = "ya29.%s-%d" % (prefix, self.count(prefix))
+        with fakebase.LOCK:
+            with open(os.path.join(CONF["ctl"], "issued"), "a") as f:
+                f.write(tok + "\n")
+        return {"access_token": tok,
                 "expires_in": ctl("expires_in", 3599),
                 "token_type": "Bearer"}
 

@@ -12,6 +12,11 @@
 # wait_for SECONDS CMD...: until CMD succeeds; 1 when time ran out.
 # wl_up PORT: until wh-listen answers /healthz (10 s at most).
 # hook PORT PATH JSON: POST JSON to wh-listen, prints the status code.
+# device_posts PORT: what the devices of the device flows send to the
+#   pipeline on PORT (/readings): three readings of two devices
+#   ($TMP/readings), signed as their firmware would (wh-send, the secret
+#   in $TMP/secret is "device-secret"), one unsigned, one signed without a
+#   device id; three assertions on the answers.
 
 PIPES=""
 
@@ -106,3 +111,25 @@ lines() {
 }
 # has_lines FILE N: FILE exists and has at least N lines
 has_lines() { _l=$(lines "$1") && [ "$_l" -ge "$2" ]; }
+
+device_posts() {
+	cat >"$TMP/readings" <<'R'
+{"device":"d-1","temp":21.5,"ts":"2026-11-28T01:00:00Z"}
+{"device":"d-2","temp":19,"humidity":40,"ts":"2026-11-28T01:00:01Z"}
+{"device":"d-1","temp":21.7,"ts":"2026-11-28T01:01:00Z"}
+R
+	run wh-send -u "http://127.0.0.1:$1/readings" --sign hmac-sha256 \
+	    --secret-file "$TMP/secret" --sig-header X-Signature \
+	    --sig-prefix sha256= "$TMP/readings"
+	is "signed readings accepted" "$(recs 'r["http"]["status"]')" "200
+200
+200"
+	is "unsigned reading refused" \
+	    "$(hook "$1" /readings '{"device":"evil","temp":99}')" 401
+	is "reading without a device id accepted, not published" \
+	    "$(curl -s -o /dev/null -w '%{http_code}' \
+	    -H 'Content-Type: application/json' -H "X-Signature: sha256=$(
+	    printf '{"temp":1}' | openssl dgst -sha256 -hmac device-secret |
+	    sed 's/.*= //')" --data-binary '{"temp":1}' \
+	    "http://127.0.0.1:$1/readings")" 200
+}
