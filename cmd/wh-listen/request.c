@@ -328,7 +328,21 @@ dedupe(struct req *q, struct event *e)
 		return refuse(q, NO_STORE, NULL);
 	if (rc > 0)
 		return respond(q, ok_status, NULL);
+	if (!ack_fifo)
+		q->rid = xstrdup(e->id);
 	return 0;
+}
+
+/* The record is not written: its id is forgotten, so that the sender's
+ * retry is written rather than taken for a replay. */
+static void
+forget(struct req *q)
+{
+	if (q->rid == NULL)
+		return;
+	replay_unsee(q->url, q->rid);
+	free(q->rid);
+	q->rid = NULL;
 }
 
 /* Step: the record line. */
@@ -349,6 +363,7 @@ write_out(struct req *q, struct event *e)
 		q->w = ack_add(q->conn, e->id, replay_until(q->rt,
 		    e->signed_at));
 	if ((q->o = spool_add(q, &e->line)) == NULL) {
+		forget(q);
 		if (q->w) {
 			ack_free(q->w);
 			q->w = NULL;
@@ -387,6 +402,7 @@ answer(struct req *q)
 		return -1;
 	q->o_seen = 1;
 	if (st != OUTQ_WRITTEN) {
+		forget(q);
 		if (q->w) {
 			ack_free(q->w);
 			q->w = NULL;
@@ -450,5 +466,6 @@ req_free(struct req *q)
 	if (q->cf)
 		config_put(q->cf);
 	buf_free(&q->body);
+	free(q->rid);
 	free(q);
 }

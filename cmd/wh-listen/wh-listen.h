@@ -107,6 +107,8 @@ struct req {
 	int too_big;		/* body over --max-body: being dropped */
 	struct waiter *w;	/* --ack-fifo */
 	struct outq_line *o;	/* the record, once made */
+	char *rid;		/* the delivery id remembered as seen, until
+				 * the record is written (forgotten if not) */
 	int o_seen;		/* its fate has been acted on */
 	char at[32];
 };
@@ -168,6 +170,7 @@ void spool_close(void);
 struct outq_line *spool_add(struct req *q, struct buf *line);
 double replay_until(const struct route *rt, long long ts);
 int replay_seen(const char *path, const char *id, double until, int keep);
+void replay_unsee(const char *path, const char *id);
 struct waiter *ack_add(void *conn, const char *id, double until);
 void ack_free(struct waiter *w);
 int ack_state(struct waiter *w);
