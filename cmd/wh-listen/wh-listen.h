@@ -38,6 +38,7 @@ struct route {
 	struct whsig w;
 	long tolerance;		/* replay window, seconds */
 	int sns;		/* --sns: SNS messages checked by signature */
+	int pubsub;		/* --pubsub: Pub/Sub pushes unwrapped */
 	struct oidc *oidc;	/* NULL: no bearer token wanted */
 };
 
@@ -115,11 +116,13 @@ struct req {
 
 /* What the pipeline learns of a request on its way (request.c). */
 struct event {
-	char sid[128];		/* SNS: the signed MessageId */
+	char sid[640];		/* SNS: the signed MessageId; Pub/Sub:
+				 * subscription/messageId */
 	long long signed_at;	/* the signed timestamp, -1: none */
 	struct buf bj;		/* the body as compact JSON text */
 	json_t *body;		/* the body parsed, when a step needs it */
 	int btype;		/* whbody_decode's: '{', other JSON, 0 bytes */
+	json_t *ps;		/* --pubsub: the message's pubsub and body */
 	const char *id;		/* the delivery id */
 	char uid[37];		/* one made here */
 	struct buf line;	/* the record */
@@ -128,7 +131,8 @@ struct event {
 /* Every way a request is refused: its status and answer (request.c). */
 enum refusal {
 	NO_FRAMING, NO_CODING, NO_PATH, NO_METHOD, NO_HEALTH_METHOD,
-	NO_TOO_BIG, NO_TOKEN, NO_SIGNATURE, NO_OBJECT, NO_STORE, NO_CONFIRM, NO_ACK
+	NO_TOO_BIG, NO_TOKEN, NO_SIGNATURE, NO_OBJECT, NO_PUSH, NO_STORE,
+	NO_CONFIRM, NO_ACK
 };
 
 /* ---- server.c: the HTTP server ---- */
