@@ -6,12 +6,10 @@
 #include <string.h>
 
 #include "arg.h"
-#include "bignum.h"
-#include "enc.h"
 #include "msg.h"
 #include "nd.h"
-#include "path.h"
 #include "pubsub.h"
+#include "pubsubmsg.h"
 #include "xmem.h"
 
 static const char usage[] =
@@ -30,59 +28,25 @@ static long deadline = -1;	/* --ack-deadline; -1: the subscription's */
 static int once;
 static int status;		/* worst exit code so far */
 
-/* the data decoded: "body" as JSON or a string, else "body_base64" */
-static void
-set_body(json_t *rec, json_t *data)
-{
-	const char *s = json_string_value(data);
-	size_t len = s != NULL ? strlen(s) : 0;
-	unsigned char *p;
-	json_t *v = NULL;
-	long n;
-
-	if (s == NULL) {
-		json_object_set_new(rec, "body", json_string(""));
-		return;
-	}
-	p = xmalloc(len / 4 * 3 + 3);
-	n = enc_unbase64(s, len, p, len / 4 * 3 + 3, ENC_B64, 0);
-	if (n >= 0)
-		v = bignum_body((const char *)p, (size_t)n);
-	free(p);
-	if (v != NULL)
-		json_object_set_new(rec, "body", v);
-	else
-		json_object_set(rec, "body_base64", data);
-}
-
 /* write the record of one received message */
 static void
 emit(json_t *rm)
 {
-	json_t *m = json_object_get(rm, "message"), *ps, *rec, *a;
+	json_t *ack = json_object_get(rm, "ackId"), *rec;
+	char err[256];
 
-	if (!json_is_string(json_object_get(rm, "ackId")) ||
-	    !json_is_object(m)) {
-		msg_err("message without ackId or message: skipped");
+	if (!json_is_string(ack)) {
+		msg_err("message without ackId: skipped");
 		status = status > EX_PARTIAL ? status : EX_PARTIAL;
 		return;
 	}
-	ps = json_object();
-	path_copy_str(ps, "message_id", m, "messageId");
-	path_copy_str(ps, "publish_time", m, "publishTime");
-	a = json_object_get(m, "attributes");
-	json_object_set_new(ps, "attributes", json_is_object(a) ?
-	    json_incref(a) : json_object());
-	if (json_string_length(json_object_get(m, "orderingKey")) > 0)
-		path_copy_str(ps, "ordering_key", m, "orderingKey");
-	path_copy_str(ps, "ack_id", rm, "ackId");
-	json_object_set_new(ps, "subscription", json_string(sub));
-	if (json_is_integer(json_object_get(rm, "deliveryAttempt")))
-		json_object_set(ps, "delivery_attempt",
-		    json_object_get(rm, "deliveryAttempt"));
-	rec = json_object();
-	json_object_set_new(rec, "pubsub", ps);
-	set_body(rec, json_object_get(m, "data"));
+	if ((rec = pubsubmsg_record(json_object_get(rm, "message"), sub,
+	    json_string_value(ack), json_object_get(rm, "deliveryAttempt"),
+	    err, sizeof(err))) == NULL) {
+		msg_err("%s: skipped", err);
+		status = status > EX_PARTIAL ? status : EX_PARTIAL;
+		return;
+	}
 	nd_write(rec);
 	json_decref(rec);
 }

@@ -38,7 +38,7 @@ struct replay {
 	int32_t *bucket;
 	uint32_t head, count;
 	sqlite3 *db;
-	sqlite3_stmt *get, *put, *sweep;
+	sqlite3_stmt *get, *put, *sweep, *del;
 	double swept;
 };
 
@@ -68,7 +68,9 @@ db_open(struct replay *r, const char *path, char *err, size_t errlen)
 	    sqlite3_prepare_v2(r->db, "INSERT OR REPLACE INTO replay "
 	    "VALUES (?1, ?2)", -1, &r->put, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(r->db, "DELETE FROM replay WHERE until < ?1",
-	    -1, &r->sweep, NULL) != SQLITE_OK)
+	    -1, &r->sweep, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(r->db, "DELETE FROM replay WHERE key = ?1",
+	    -1, &r->del, NULL) != SQLITE_OK)
 		return sys_err(err, errlen, "%s: %s", path,
 		    sqlite3_errmsg(r->db));
 	return 0;
@@ -103,6 +105,7 @@ replay_close(struct replay *r)
 	sqlite3_finalize(r->get);
 	sqlite3_finalize(r->put);
 	sqlite3_finalize(r->sweep);
+	sqlite3_finalize(r->del);
 	sqlite3_close(r->db);
 	free(r->ents);
 	free(r->bucket);
@@ -201,18 +204,26 @@ db_check(struct replay *r, const unsigned char *k, double until,
 	return 0;
 }
 
-static int
-check(struct replay *r, const char *scope, const char *id, double until,
-    double now, int keep, char *err, size_t errlen)
+/* The key of scope+id: SHA-256 of scope, a NUL, id. */
+static void
+key(const char *scope, const char *id, unsigned char k[32])
 {
-	unsigned char k[32];
 	struct buf b = {0};
-	int rc;
 
 	buf_add(&b, scope, strlen(scope) + 1);
 	buf_adds(&b, id);
 	SHA256((unsigned char *)b.p, b.len, k);
 	buf_free(&b);
+}
+
+static int
+check(struct replay *r, const char *scope, const char *id, double until,
+    double now, int keep, char *err, size_t errlen)
+{
+	unsigned char k[32];
+	int rc;
+
+	key(scope, id, k);
 	pthread_mutex_lock(&r->mu);
 	rc = r->db ? db_check(r, k, until, now, keep, err, errlen) :
 	    mem_check(r, k, until, now, keep);
@@ -232,4 +243,32 @@ replay_peek(struct replay *r, const char *scope, const char *id,
     double now, char *err, size_t errlen)
 {
 	return check(r, scope, id, 0, now, 0, err, errlen);
+}
+
+int
+replay_forget(struct replay *r, const char *scope, const char *id,
+    char *err, size_t errlen)
+{
+	unsigned char k[32];
+	int32_t i;
+	int rc = 0;
+
+	key(scope, id, k);
+	pthread_mutex_lock(&r->mu);
+	if (r->db != NULL) {
+		sqlite3_bind_blob(r->del, 1, k, 32, SQLITE_STATIC);
+		if (sqlite3_step(r->del) != SQLITE_DONE)
+			rc = sys_err(err, errlen, "replay file: %s",
+			    sqlite3_errmsg(r->db));
+		sqlite3_reset(r->del);
+	} else {
+		/* its slot stays in the ring, unused, until its turn */
+		for (i = r->bucket[rp_hash(k)]; i != -1; i = r->ents[i].next)
+			if (memcmp(r->ents[i].key, k, 32) == 0)
+				break;
+		if (i != -1)
+			rp_unlink(r, (uint32_t)i);
+	}
+	pthread_mutex_unlock(&r->mu);
+	return rc;
 }

@@ -28,4 +28,9 @@ int replay_check(struct replay *r, const char *scope, const char *id,
 int replay_peek(struct replay *r, const char *scope, const char *id,
     double now, char *err, size_t errlen);
 
+/* Forget scope+id (a record that was not written after all, so the
+ * sender's retry is new): 0, or -1 with err. */
+int replay_forget(struct replay *r, const char *scope, const char *id,
+    char *err, size_t errlen);
+
 #endif

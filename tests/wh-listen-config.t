@@ -1,7 +1,7 @@
 #!/bin/sh
 # wh-listen -c: per-path verification, SIGHUP reload, bad files
 . tests/lib.sh
-plan 29
+plan 33
 . tests/data/wh-listen/common.sh
 
 printf 'It'"'"'s a Secret to Everybody' > "$TMP/gh.secret"
@@ -67,6 +67,8 @@ bad "unknown key" 'unknown key routes' 'routes:\n  /a: {}\n'
 bad "path without /" 'does not start with /' 'paths:\n  a: {}\n'
 bad "unset variable" 'NOPE_NOT_SET is not set' 'paths:\n  /a:\n    verify: github\n    secret-env: NOPE_NOT_SET\n'
 bad "YAML syntax" 'bad.yaml:[0-9]+' 'paths: [\n'
+bad "pubsub not a boolean" 'bad.yaml:3: sns and pubsub must be true or false' 'paths:\n  /a:\n    pubsub: yes please\n'
+bad "sns and pubsub" 'bad.yaml:3: /a: sns and pubsub do not go together' 'paths:\n  /a:\n    sns: true\n    pubsub: true\n'
 run wh-listen -p "$PORT" -c "$TMP/none.yaml"
 is "missing file: exit 3" "$RC" 3
 done_testing

@@ -236,7 +236,8 @@ settings_known(const char *file, json_t *v, int line, char *err,
 {
 	static const char *keys[] = { "verify", "secret-file", "secret-env",
 	    "tolerance", "sig-header", "sig-prefix", "sig-encoding", "sns",
-	    "oidc-audience", "oidc-jwks", "oidc-issuer", "oidc-email", NULL };
+	    "pubsub", "oidc-audience", "oidc-jwks", "oidc-issuer",
+	    "oidc-email", NULL };
 	const char *k;
 	json_t *kv;
 	size_t i;
@@ -313,9 +314,11 @@ route_load(struct route *r, const char *file, const char *p, json_t *v,
 		}
 		tol = (long)json_integer_value(t);
 	}
-	if ((t = json_object_get(v, "sns")) != NULL && !json_is_boolean(t)) {
-		snprintf(err, errlen, "%s:%d: sns must be true or false",
-		    file, line);
+	if (((t = json_object_get(v, "sns")) != NULL && !json_is_boolean(t)) ||
+	    ((t = json_object_get(v, "pubsub")) != NULL &&
+	    !json_is_boolean(t))) {
+		snprintf(err, errlen, "%s:%d: sns and pubsub must be true or "
+		    "false", file, line);
 		return -1;
 	}
 	sch = conf_str(v, "verify", &bad);
@@ -335,6 +338,12 @@ route_load(struct route *r, const char *file, const char *p, json_t *v,
 		return -1;
 	}
 	r->sns = json_is_true(json_object_get(v, "sns"));
+	r->pubsub = json_is_true(json_object_get(v, "pubsub"));
+	if (r->sns && r->pubsub) {
+		snprintf(err, errlen, "%s:%d: %s: sns and pubsub do not go "
+		    "together", file, line, p);
+		return -1;
+	}
 	return route_load_oidc(r, file, p, v, line, err, errlen);
 }
 

@@ -20,7 +20,7 @@ const char usage[] =
     "\t[--tolerance sec] [--sig-header name] [--sig-prefix text]\n"
     "\t[--sig-encoding hex|base64] [--ack-fifo fifo] [--ack-timeout sec]\n"
     "\t[--tls-cert file --tls-key file] [--sns] [--sns-topic arn]\n"
-    "\t[--keep-header name] [--redact-header name]\n"
+    "\t[--pubsub] [--keep-header name] [--redact-header name]\n"
     "\t[--write-timeout sec] [--drain sec] [--threads n] [--raw-body]\n"
     "\t[--replay-db file] [--oidc-audience aud --oidc-jwks file|url]\n"
     "\t[--oidc-issuer iss] [--oidc-email addr]";
@@ -67,7 +67,7 @@ enum {
 	OPT_TLS_KEY, OPT_SNS, OPT_SNS_TOPIC,
 	OPT_KEEP_HEADER, OPT_REDACT_HEADER, OPT_WRITE_TIMEOUT, OPT_DRAIN,
 	OPT_RAW_BODY, OPT_REPLAY_DB, OPT_THREADS, OPT_OIDC_AUDIENCE,
-	OPT_OIDC_JWKS, OPT_OIDC_ISSUER, OPT_OIDC_EMAIL
+	OPT_OIDC_JWKS, OPT_OIDC_ISSUER, OPT_OIDC_EMAIL, OPT_PUBSUB
 };
 
 static const struct option longopts[] = {
@@ -93,6 +93,7 @@ static const struct option longopts[] = {
 	{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
 	{ "sns", no_argument, NULL, OPT_SNS },
 	{ "sns-topic", required_argument, NULL, OPT_SNS_TOPIC },
+	{ "pubsub", no_argument, NULL, OPT_PUBSUB },
 	{ "keep-header", required_argument, NULL, OPT_KEEP_HEADER },
 	{ "redact-header", required_argument, NULL, OPT_REDACT_HEADER },
 	{ "write-timeout", required_argument, NULL, OPT_WRITE_TIMEOUT },
@@ -192,6 +193,7 @@ record_option(int c, struct verify_opts *v)
 		    usage) / 1e3;
 		break;
 	case OPT_SNS: dflt.sns = 1; break;
+	case OPT_PUBSUB: dflt.pubsub = 1; break;
 	case OPT_SNS_TOPIC:
 		if (strncmp(optarg, "arn:", 4) != 0)
 			bad_opt("sns-topic (an ARN)", optarg);
@@ -245,6 +247,10 @@ parse_options(int argc, char *argv[], struct verify_opts *v)
 	}
 	if ((tls_cert == NULL) != (tls_key == NULL)) {
 		msg_err("--tls-cert and --tls-key go together");
+		msg_usage(usage);
+	}
+	if (dflt.sns && dflt.pubsub) {
+		msg_err("--sns and --pubsub do not go together");
 		msg_usage(usage);
 	}
 	if (ack_fifo && body_only) {

@@ -10,6 +10,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "bignum.h"
 #include "enc.h"
 #include "whbody.h"
 #include "wh-listen.h"
@@ -264,12 +265,41 @@ record_head(struct req *q, struct event *e)
 	return rec;
 }
 
+/* e->line for a Pub/Sub push: the record's members, the message's
+ * pubsub fields and its data as the body (the push's envelope is only
+ * in raw_body, with --raw-body); with --body-only the data alone. */
+static void
+push_line(struct req *q, struct event *e)
+{
+	json_t *rec;
+
+	if (body_only) {
+		bignum_dump(json_object_get(e->ps, "body"), JSON_COMPACT,
+		    dump_cb, &e->line);
+		buf_addc(&e->line, '\n');
+		return;
+	}
+	rec = record_head(q, e);
+	/* a push parsed as JSON: it is UTF-8 */
+	if (raw_body)
+		json_object_set_new(rec, "raw_body",
+		    json_stringn(q->body.p, q->body.len));
+	json_object_update(rec, e->ps);
+	bignum_dump(rec, JSON_COMPACT, dump_cb, &e->line);
+	json_decref(rec);
+	buf_addc(&e->line, '\n');
+}
+
 /* e->line: the record, or with --body-only the body, and a newline. */
 void
 record_line(struct req *q, struct event *e)
 {
 	json_t *rec;
 
+	if (e->ps != NULL) {
+		push_line(q, e);
+		return;
+	}
 	if (body_only) {
 		buf_add(&e->line, e->bj.p, e->bj.len);
 		buf_addc(&e->line, '\n');

@@ -14,6 +14,7 @@
 #include <curl/curl.h>
 #include <netinet/in.h>
 
+#include "pubsubmsg.h"
 #include "whbody.h"
 #include "wh-listen.h"
 
@@ -32,6 +33,7 @@ static const struct {
 	[NO_TOKEN] = { 401, "bearer token verification failed\n", NULL },
 	[NO_SIGNATURE] = { 401, "signature verification failed\n", NULL },
 	[NO_OBJECT] = { 400, "body is not a JSON object\n", NULL },
+	[NO_PUSH] = { 400, "body is not a Pub/Sub push\n", NULL },
 	[NO_STORE] = { 503, "cannot store the event\n", NULL },
 	[NO_CONFIRM] = { 502, "cannot confirm the subscription\n", NULL },
 	[NO_ACK] = { 504, "event written but not acknowledged in time\n",
@@ -260,14 +262,41 @@ bearer(struct req *q)
 	return rc < 0 ? refuse(q, NO_TOKEN, w) : 0;
 }
 
+/* --pubsub: the push's message as the record's pubsub fields and body
+ * (e->ps), its id subscription/messageId; 400 for what is not a push. */
+static int
+push(struct req *q, struct event *e)
+{
+	json_t *ps;
+	char why[512];
+	int n;
+
+	if ((e->ps = pubsubmsg_push(q->body.p, q->body.len, why,
+	    sizeof(why))) == NULL)
+		return refuse(q, NO_PUSH, why);
+	ps = json_object_get(e->ps, "pubsub");
+	n = snprintf(e->sid, sizeof(e->sid), "%s/%s",
+	    json_string_value(json_object_get(ps, "subscription")),
+	    json_string_value(json_object_get(ps, "message_id")));
+	if (n < 0 || (size_t)n >= sizeof(e->sid))
+		return refuse(q, NO_PUSH, "not a push: subscription and "
+		    "messageId too long");
+	if (body_only && !json_is_object(json_object_get(e->ps, "body")))
+		return refuse(q, NO_OBJECT, "the message's data is not a "
+		    "JSON object");
+	return 0;
+}
+
 /* Step: the body as compact JSON text in e->bj, parsed only when an id
- * or a handshake may be in it. */
+ * or a handshake may be in it; with --pubsub, the push unwrapped. */
 static int
 decode(struct req *q, struct event *e)
 {
 	const struct route *rt = q->rt;
 	json_error_t je;
 
+	if (rt->pubsub)
+		return push(q, e);
 	e->btype = whbody_decode(q->body.p, q->body.len, srv_hdr(q->conn,
 	    "content-type"), &e->bj, &e->body);
 	if (e->btype == '{' && e->body == NULL && ((rt->verify &&
@@ -328,7 +357,21 @@ dedupe(struct req *q, struct event *e)
 		return refuse(q, NO_STORE, NULL);
 	if (rc > 0)
 		return respond(q, ok_status, NULL);
+	if (!ack_fifo)
+		q->rid = xstrdup(e->id);
 	return 0;
+}
+
+/* The record is not written: its id is forgotten, so that the sender's
+ * retry is written rather than taken for a replay. */
+static void
+forget(struct req *q)
+{
+	if (q->rid == NULL)
+		return;
+	replay_unsee(q->url, q->rid);
+	free(q->rid);
+	q->rid = NULL;
 }
 
 /* Step: the record line. */
@@ -349,6 +392,7 @@ write_out(struct req *q, struct event *e)
 		q->w = ack_add(q->conn, e->id, replay_until(q->rt,
 		    e->signed_at));
 	if ((q->o = spool_add(q, &e->line)) == NULL) {
+		forget(q);
 		if (q->w) {
 			ack_free(q->w);
 			q->w = NULL;
@@ -387,6 +431,7 @@ answer(struct req *q)
 		return -1;
 	q->o_seen = 1;
 	if (st != OUTQ_WRITTEN) {
+		forget(q);
 		if (q->w) {
 			ack_free(q->w);
 			q->w = NULL;
@@ -420,6 +465,7 @@ run(struct req *q)
 			(void)answer(q);
 	}
 	json_decref(e.body);
+	json_decref(e.ps);
 	buf_free(&e.bj);
 	buf_free(&e.line);
 }
@@ -450,5 +496,6 @@ req_free(struct req *q)
 	if (q->cf)
 		config_put(q->cf);
 	buf_free(&q->body);
+	free(q->rid);
 	free(q);
 }

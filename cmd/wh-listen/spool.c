@@ -155,6 +155,16 @@ replay_seen(const char *path, const char *id, double until, int keep)
 	return rc;
 }
 
+/* path+id was not written after all: the sender's retry is new. */
+void
+replay_unsee(const char *path, const char *id)
+{
+	char err[256];
+
+	if (replay_forget(replay, path, id, err, sizeof(err)) < 0)
+		msg_warn("cannot forget a delivery id: %s", err);
+}
+
 /* ---- --ack-fifo -------------------------------------------------------- */
 
 struct waiter *

@@ -38,6 +38,7 @@ struct route {
 	struct whsig w;
 	long tolerance;		/* replay window, seconds */
 	int sns;		/* --sns: SNS messages checked by signature */
+	int pubsub;		/* --pubsub: Pub/Sub pushes unwrapped */
 	struct oidc *oidc;	/* NULL: no bearer token wanted */
 };
 
@@ -107,17 +108,21 @@ struct req {
 	int too_big;		/* body over --max-body: being dropped */
 	struct waiter *w;	/* --ack-fifo */
 	struct outq_line *o;	/* the record, once made */
+	char *rid;		/* the delivery id remembered as seen, until
+				 * the record is written (forgotten if not) */
 	int o_seen;		/* its fate has been acted on */
 	char at[32];
 };
 
 /* What the pipeline learns of a request on its way (request.c). */
 struct event {
-	char sid[128];		/* SNS: the signed MessageId */
+	char sid[640];		/* SNS: the signed MessageId; Pub/Sub:
+				 * subscription/messageId */
 	long long signed_at;	/* the signed timestamp, -1: none */
 	struct buf bj;		/* the body as compact JSON text */
 	json_t *body;		/* the body parsed, when a step needs it */
 	int btype;		/* whbody_decode's: '{', other JSON, 0 bytes */
+	json_t *ps;		/* --pubsub: the message's pubsub and body */
 	const char *id;		/* the delivery id */
 	char uid[37];		/* one made here */
 	struct buf line;	/* the record */
@@ -126,7 +131,8 @@ struct event {
 /* Every way a request is refused: its status and answer (request.c). */
 enum refusal {
 	NO_FRAMING, NO_CODING, NO_PATH, NO_METHOD, NO_HEALTH_METHOD,
-	NO_TOO_BIG, NO_TOKEN, NO_SIGNATURE, NO_OBJECT, NO_STORE, NO_CONFIRM, NO_ACK
+	NO_TOO_BIG, NO_TOKEN, NO_SIGNATURE, NO_OBJECT, NO_PUSH, NO_STORE,
+	NO_CONFIRM, NO_ACK
 };
 
 /* ---- server.c: the HTTP server ---- */
@@ -168,6 +174,7 @@ void spool_close(void);
 struct outq_line *spool_add(struct req *q, struct buf *line);
 double replay_until(const struct route *rt, long long ts);
 int replay_seen(const char *path, const char *id, double until, int keep);
+void replay_unsee(const char *path, const char *id);
 struct waiter *ack_add(void *conn, const char *id, double until);
 void ack_free(struct waiter *w);
 int ack_state(struct waiter *w);

@@ -40,6 +40,15 @@ test_window(const char *path, const char *what)
 	    sizeof(err)) == 0 &&
 	    replay_peek(r, "/a", "msg_2", 1011, err, sizeof(err)) == 1,
 	    "%s: peek sees what check remembered", what);
+	ok(replay_forget(r, "/a", "msg_2", err, sizeof(err)) == 0 &&
+	    replay_check(r, "/a", "msg_2", 1100, 1012, err,
+	    sizeof(err)) == 0, "%s: forgotten: new again", what);
+	ok(replay_check(r, "/a", "msg_2", 1100, 1013, err,
+	    sizeof(err)) == 1, "%s: and remembered again", what);
+	ok(replay_forget(r, "/a", "never", err, sizeof(err)) == 0 &&
+	    replay_forget(r, "/b", "msg_2", err, sizeof(err)) == 0 &&
+	    replay_peek(r, "/a", "msg_2", 1014, err, sizeof(err)) == 1,
+	    "%s: forgetting another id or path leaves it", what);
 	replay_close(r);
 }
 
