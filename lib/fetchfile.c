@@ -164,16 +164,17 @@ hasher(void *arg)
 static int
 hash_finish(struct fetchfile *f)
 {
-	static unsigned char *buf;
+	unsigned char *buf;
 
 	if (!f->async)
 		return 0;
 	hash_quiesce(f);
 	if (f->herr != 0)
 		return f->herr;
-	if (buf == NULL)
-		buf = xmalloc(HASH_CHUNK);
-	return f->herr = hash_upto(f, f->bytes, buf);
+	buf = xmalloc(HASH_CHUNK);	/* loop and part threads alike */
+	f->herr = hash_upto(f, f->bytes, buf);
+	free(buf);
+	return f->herr;
 }
 
 /* ---- the file ---- */
@@ -253,6 +254,46 @@ fetchfile_restart(struct fetchfile *f, char *err, size_t errlen)
 	return 0;
 }
 
+int
+fetchfile_resume(struct fetchfile *f, struct http_xfer *x, CURL *e)
+{
+	if (fetchfile_open(f, x->err, sizeof(x->err)) < 0) {
+		f->ioerr = 1;
+		return -1;
+	}
+	/* after a cut: ask for the rest, unless the server said 200 to
+	 * that before (libcurl then refuses the body: CURLE_RANGE_ERROR);
+	 * then the file starts over */
+	if (x->prev_code == CURLE_RANGE_ERROR)
+		f->norange = 1;
+	if (f->norange && f->bytes > 0 &&
+	    fetchfile_restart(f, x->err, sizeof(x->err)) < 0) {
+		f->ioerr = 1;
+		return -1;
+	}
+	curl_easy_setopt(e, CURLOPT_RESUME_FROM_LARGE,
+	    (curl_off_t)(f->norange ? 0 : f->bytes));
+	return 0;
+}
+
+int
+fetchfile_answer(struct fetchfile *f, struct http_xfer *x)
+{
+	long long start;
+
+	if (x->status == 206) {
+		if (x->crange == NULL || sscanf(x->crange, "bytes %lld-",
+		    &start) != 1 || start != f->bytes)
+			return sys_err(x->err, sizeof(x->err), "the server "
+			    "resumed at the wrong place");
+	} else if (f->bytes > 0 &&
+	    fetchfile_restart(f, x->err, sizeof(x->err)) < 0) {
+		f->ioerr = 1;	/* a 200: it all comes again */
+		return -1;
+	}
+	return 0;
+}
+
 /* start writeback while the bytes come (no wait): the fsync at the end
  * then has little left, a big file streams to the disk */
 static void
@@ -319,23 +360,28 @@ fetchfile_rehash(struct fetchfile *f, long long size)
 	digest_reset(f);
 	sync_file_range(f->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	f->kicked = size;
-	f->async = 1;	/* hash_finish reads what the hasher did not */
-	if (hstarted)
-		hash_post(f);
+	f->async = 1;	/* fetchfile_finish reads it back */
 }
 
-void
-fetchfile_digests(struct fetchfile *f, char *hex, unsigned char *md5)
+int
+fetchfile_finish(struct fetchfile *f)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0, i;
+	int e;
 
+	if (f->finished)
+		return f->herr;
+	f->finished = 1;
+	if ((e = f->fd >= 0 ? hash_finish(f) : 0) != 0)
+		return e;
 	EVP_DigestFinal_ex(f->md, md, &mdlen);
 	for (i = 0; i < mdlen && i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	hex[2 * i] = '\0';
-	if (md5 != NULL && f->md5 != NULL)
-		EVP_DigestFinal_ex(f->md5, md5, &mdlen);
+		snprintf(f->sha256 + 2 * i, 3, "%02x", md[i]);
+	f->sha256[2 * i] = '\0';
+	if (f->md5 != NULL)
+		EVP_DigestFinal_ex(f->md5, f->md5sum, &mdlen);
+	return 0;
 }
 
 void
@@ -398,7 +444,7 @@ fetchfile_ended(struct fetchfile *f, int keep)
 {
 	int e;
 
-	e = f->fd >= 0 ? hash_finish(f) : 0;
+	e = fetchfile_finish(f);
 	if (f->x == NULL) {	/* not held: a stream, a dry run */
 		f->outcome = keep && e == 0 ? FETCHFILE_OK : FETCHFILE_NONE;
 		if (e != 0)

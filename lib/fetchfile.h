@@ -14,12 +14,13 @@
  *
  *	fetchfile_init(f, d)		before the transfer is added
  *	fetchfile_hold(f, x)		x held until f is committed
- *	fetchfile_open(f)		before each attempt (a prepare)
+ *	fetchfile_resume(f, x, e)	before each attempt (a prepare)
+ *	fetchfile_answer(f, x)		an attempt's first bytes (a sink)
  *	fetchfile_write(f, p, n)	the body, as it comes (a sink)
- *	fetchfile_restart(f)		a 200 to a Range: from the start
+ *	fetchfile_finish(f)		optional: f->sha256 to check
  *	f->final = name; fetchfile_ended(f, keep)	(an ended callback)
  *	... the syncers and the committer: x released with f->outcome
- *	fetchfile_sha256(f, hex)	in done: the digests
+ *	f->sha256, f->bytes		in done
  *	fetchfile_drop(f)		in drop
  *
  * A file that is not kept (fetchfile_ended with keep 0, a failed sync,
@@ -51,6 +52,11 @@ struct fetchfile {
 	long long bytes;	/* in the file */
 	long long kicked;	/* writeback started up to here */
 	char *final;		/* the name to rename to; NULL: no file */
+	int norange;		/* the server ignored a Range: start over */
+	int ioerr;		/* a local file failed (not the network) */
+	int finished;		/* the digests are in: */
+	char sha256[65];	/* hex */
+	unsigned char md5sum[16];
 	int outcome;		/* FETCHFILE_*, once released */
 	char cerr[600];		/* why it was not committed */
 	/* the loop's, the syncers', the committer's, the hasher's */
@@ -82,6 +88,13 @@ void fetchfile_hold(struct fetchfile *f, struct http_xfer *x);
 int fetchfile_open(struct fetchfile *f, char *err, size_t errlen);
 /* Start the file and its digests over (a 200 to a Range).  0 or -1. */
 int fetchfile_restart(struct fetchfile *f, char *err, size_t errlen);
+/* Before an attempt of x: the file, and after a cut a Range for the
+ * rest (unless the server ignored one before: then from the start).
+ * 0, or -1 with x->err (f->ioerr if the file failed). */
+int fetchfile_resume(struct fetchfile *f, struct http_xfer *x, CURL *e);
+/* The first bytes of an attempt's 2xx answer: a 206 must start where
+ * the file ends; a 200 starts the file over.  0, or -1 with x->err. */
+int fetchfile_answer(struct fetchfile *f, struct http_xfer *x);
 /* Append p[0..n) to the file and the digests.  0, or -1 with err. */
 int fetchfile_write(struct fetchfile *f, const char *p, size_t n, char *err,
     size_t errlen);
@@ -98,10 +111,10 @@ void fetchfile_rehash(struct fetchfile *f, long long size);
  * after; else f leaves the input order and x is released now.
  */
 void fetchfile_ended(struct fetchfile *f, int keep);
-/* After the release: the SHA-256 in hex (65 bytes) and, if asked, the
- * MD5 (16 bytes; NULL: not wanted). */
-void fetchfile_digests(struct fetchfile *f, char *sha256hex,
-    unsigned char *md5);
+/* The file is whole: finish its digests (f->sha256, f->md5sum; read
+ * back what the hasher has not).  0, or an errno.  Done once; called by
+ * fetchfile_ended if the tool has not. */
+int fetchfile_finish(struct fetchfile *f);
 /* Free what f holds; an uncommitted file goes (not f itself). */
 void fetchfile_drop(struct fetchfile *f);
 

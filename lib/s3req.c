@@ -31,12 +31,21 @@ s3req_sign(struct s3req *rq, struct curl_slist **headers, const char **url,
 	r.path = rq->l->path;
 	r.query = rq->q;
 	r.nquery = rq->nq;
+	r.headers = rq->h;
+	r.nheaders = rq->nh;
 	r.payload_hash = SIGV4_EMPTY_SHA256;
 	if (awsauth_sign(c->creds, c->region, "s3", SIGV4_S3, &r, &rq->o,
 	    err, errlen) == -1)
 		return -1;
 	for (i = 0; rq->o.headers[i] != NULL; i++)
 		*headers = curl_slist_append(*headers, rq->o.headers[i]);
+	for (i = 0; i < rq->nh; i++) {
+		struct buf b = { 0 };
+
+		buf_addf(&b, "%s: %s", rq->h[i].name, rq->h[i].value);
+		*headers = curl_slist_append(*headers, b.p);
+		buf_free(&b);
+	}
 	*url = rq->o.url.p;
 	return 0;
 }

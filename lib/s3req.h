@@ -38,6 +38,8 @@ struct s3req {
 	const struct aws_s3_loc *l;
 	const struct sigv4_kv *q;
 	size_t nq;
+	const struct sigv4_kv *h;	/* headers to sign and send, or NULL */
+	size_t nh;
 	struct sigv4_out o;	/* the attempt's: its URL is the call's */
 	char *code;		/* S3's error code of the attempt, or NULL */
 };

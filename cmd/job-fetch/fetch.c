@@ -1,8 +1,6 @@
 /* job-fetch: one transfer: its request, its bytes, its report */
 #include "job-fetch.h"
 
-static int restart(struct fetch *f, struct http_xfer *x);
-
 static int
 exists(const char *name)
 {
@@ -48,30 +46,7 @@ prepare(struct http_xfer *x, CURL *e)
 {
 	struct fetch *f = x->user;
 
-	if (fetchfile_open(&f->ff, x->err, sizeof(x->err)) < 0) {
-		f->ioerr = 1;
-		return -1;
-	}
-	/* after a cut: ask for the rest, unless the server said 200 to
-	 * that before (libcurl then refuses the body: CURLE_RANGE_ERROR);
-	 * then the file starts over */
-	if (x->prev_code == CURLE_RANGE_ERROR)
-		f->norange = 1;
-	if (f->norange && f->ff.bytes > 0 && restart(f, x) < 0)
-		return -1;
-	curl_easy_setopt(e, CURLOPT_RESUME_FROM_LARGE,
-	    (curl_off_t)(f->norange ? 0 : f->ff.bytes));
-	return 0;
-}
-
-static int
-restart(struct fetch *f, struct http_xfer *x)
-{
-	if (fetchfile_restart(&f->ff, x->err, sizeof(x->err)) < 0) {
-		f->ioerr = 1;
-		return -1;
-	}
-	return 0;
+	return fetchfile_resume(&f->ff, x, e);
 }
 
 /* the transfer ended (loop thread): a file to keep goes to be synced
@@ -93,7 +68,6 @@ static int
 sink(struct http_xfer *x, const char *p, size_t n)
 {
 	struct fetch *f = x->user;
-	long long start;
 	char *name;
 
 	if (x->sink_first) {
@@ -106,19 +80,11 @@ sink(struct http_xfer *x, const char *p, size_t n)
 			}
 			free(name);
 		}
-		if (x->status == 206) {
-			if (x->crange == NULL || sscanf(x->crange,
-			    "bytes %lld-", &start) != 1 || start != f->ff.bytes) {
-				snprintf(x->err, sizeof(x->err), "the server "
-				    "resumed at the wrong place");
-				return -1;
-			}
-		} else if (f->ff.bytes > 0 && restart(f, x) < 0) {
-			return -1;	/* a 200: it all comes again */
-		}
+		if (fetchfile_answer(&f->ff, x) < 0)
+			return -1;
 	}
 	if (fetchfile_write(&f->ff, p, n, x->err, sizeof(x->err)) < 0) {
-		f->ioerr = 1;
+		f->ff.ioerr = 1;
 		return -1;
 	}
 	return 0;
@@ -215,7 +181,7 @@ done(struct nd_rec *r, struct http_xfer *x, void *arg, char *err,
     size_t errlen)
 {
 	struct fetch *f = x->user;
-	char hex[65], why[512], *show, *name = NULL;
+	char why[512], *show, *name = NULL;
 	char path[4096];
 	json_t *out, *fe;
 	int rc = 0;
@@ -247,7 +213,7 @@ done(struct nd_rec *r, struct http_xfer *x, void *arg, char *err,
 		nd_write(out);
 		goto out;
 	}
-	if (x->result != HTTP_OK && f->ioerr) {
+	if (x->result != HTTP_OK && f->ff.ioerr) {
 		snprintf(err, errlen, "job %s: %s", f->id, x->err);
 		nd_set_status(EX_SYSTEM);
 		rc = ND_FAIL;
@@ -284,14 +250,13 @@ done(struct nd_rec *r, struct http_xfer *x, void *arg, char *err,
 		rc = ND_FAIL;
 		goto out;
 	}
-	fetchfile_digests(&f->ff, hex, NULL);
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	fe = json_pack("{s:s, s:I, s:s, s:s?, s:s}", "path", path, "bytes",
-	    (json_int_t)f->ff.bytes, "sha256", hex, "content_type", x->ctype,
+	    (json_int_t)f->ff.bytes, "sha256", f->ff.sha256, "content_type", x->ctype,
 	    "url", show);
 	if (fe == NULL)	/* a name that is not UTF-8 */
 		fe = json_pack("{s:s, s:I, s:s}", "path", "(not UTF-8)",
-		    "bytes", (json_int_t)f->ff.bytes, "sha256", hex);
+		    "bytes", (json_int_t)f->ff.bytes, "sha256", f->ff.sha256);
 	json_object_set_new(out, "fetch", fe);
 	nd_write(out);
 out:

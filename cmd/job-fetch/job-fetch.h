@@ -44,8 +44,6 @@ struct fetch {
 	char *id;
 	char *name;		/* from --name, or NULL until the headers */
 	int skipped;
-	int norange;		/* the server ignored a Range: start over */
-	int ioerr;		/* the transfer failed on a local file */
 };
 
 /* fetch.c: the http_tool callbacks */
