@@ -8,7 +8,7 @@
 # credentials; usage.  Then keys moto's checker refuses even from
 # botocore (unicode, '+', spaces) on an open moto, as s3-scan-keys.t
 . tests/lib.sh
-plan 48
+plan 50
 . tests/s3-fault-proxy.sh
 
 moto_up
@@ -91,6 +91,15 @@ like "missing: the line, the object, S3's code" "$ERR" \
     "^s3-get: $TMP/in3:2: s3://getb/nosuch: no such object \\(HTTP 404 NoSuchKey"
 is "missing: not passed on, the others are" "$(printf '%s\n' "$OUT" | field key | tr '\n' ' ')" "one zero "
 is "missing: no file for it" "$(ls "$TMP/o3" | tr '\n' ' ')" "one zero "
+
+# ---- an object changed since it was listed: its parts ask If-Match ----
+mkdir "$TMP/o3b"
+run s3-get -o "$TMP/o3b" <<EOF2
+$(rec twenty 20971520 0123456789abcdef0123456789abcdef)
+EOF2
+like "changed since listed (parts): exit 1, S3's 412" "$RC:$ERR" \
+    '^1:s3-get: stdin:1: s3://getb/twenty: changed since its ETag "0123456789abcdef0123456789abcdef" \(HTTP 412 PreconditionFailed'
+ok "changed since listed: no file, none hidden" nothing_partial "$TMP/o3b"
 
 # ---- bytes corrupted on the way: no file, exit 6 ----
 for k in one dir/three twenty; do

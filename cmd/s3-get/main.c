@@ -9,7 +9,7 @@
 #include "s3-get.h"
 
 static const char usage[] =
-    "usage: s3-get [-hqV] -o dir [--name template] [--part-size size] "
+    "usage: s3-get [-ehqV] -o dir [--name template] [--part-size size] "
     "[-j jobs] [--timeout seconds] [--retries n] [--endpoint url] "
     "[--errors file] [--max-line bytes] [file ...]";
 
