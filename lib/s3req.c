@@ -10,6 +10,22 @@
 
 #define RESP_MAX (4 * 1024 * 1024)	/* a page of 1,000 is ~400 KiB */
 
+void
+s3req_ctx_init(struct s3req_ctx *c, const struct aws_s3_conf *s,
+    const char *agent, long timeout, int retries)
+{
+	memset(c, 0, sizeof(*c));
+	c->creds = &s->creds;
+	c->region = s->region;
+	c->endpoint = s->endpoint;
+	c->style = s->style;
+	c->timeout = timeout;
+	c->retries = retries;
+	c->backoff_ms = 500;
+	c->backoff_max_ms = 20000;
+	c->agent = agent;
+}
+
 int
 s3req_sign(struct s3req *rq, struct curl_slist **headers, const char **url,
     char *err, size_t errlen)

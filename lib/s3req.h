@@ -30,6 +30,12 @@ struct s3req_ctx {
 	void (*on_retry)(const char *why, int n, int of, long wait_ms);
 };
 
+/* c for the store s was loaded for (s keeps the credentials, region
+ * and endpoint): agent's requests of timeout seconds, retries further
+ * attempts waiting 500 ms doubled up to 20 s; quiet retries. */
+void s3req_ctx_init(struct s3req_ctx *c, const struct aws_s3_conf *s,
+    const char *agent, long timeout, int retries);
+
 /* One request, signed again before each attempt (a fresh x-amz-date,
  * the clock corrected after a skew). */
 struct s3req {

@@ -100,13 +100,8 @@ s3_setup(struct aws_s3_conf *s3, const char *endpoint)
 
 	if (aws_s3_conf_load(s3, endpoint, 1, err, sizeof(err)) < 0)
 		msg_die(EX_CONFIG, "%s", err);
-	ctx.creds = &s3->creds;
-	ctx.region = s3->region;
-	ctx.endpoint = s3->endpoint;
-	ctx.style = s3->style;
-	ctx.timeout = hopts.timeout;
-	ctx.retries = hopts.retry.retries;
-	ctx.agent = "s3-get";
+	s3req_ctx_init(&ctx, s3, "s3-get", hopts.timeout,
+	    hopts.retry.retries);
 }
 
 int
