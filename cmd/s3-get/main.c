@@ -131,7 +131,7 @@ main(int argc, char *argv[])
 	if ((pool = http_pool_new(&hopts, err, sizeof(err))) == NULL)
 		msg_die(EX_SYSTEM, "%s", err);
 	if (fetchfile_start(hopts.jobs, err, sizeof(err)) < 0 ||
-	    parts_start(err, sizeof(err)) < 0)
+	    parts_start(pool, err, sizeof(err)) < 0)
 		msg_die(EX_SYSTEM, "%s", err);
 	rc = http_run(argv + optind, argc - optind, pool, &tool, NULL, &o);
 	parts_stop();

@@ -23,9 +23,11 @@ static pthread_cond_t pcv = PTHREAD_COND_INITIALIZER;
 static struct get *qhead, *qtail;
 static int pquit, pstarted;
 static pthread_t pthr;
+static struct http_pool *loop_pool;	/* http_run's, to wake */
 
-/* g goes to the parts thread (after build: the record's transfer is
- * added to the pool before the parts' first answer can come back) */
+/* g goes to the parts thread.  Its record's transfer is added to
+ * http_run's pool just after; if g fails before that, the transfer is
+ * taken as soon as it is added (it is done and no longer held) */
 void
 parts_submit(struct get *g)
 {
@@ -240,6 +242,8 @@ run_one(struct http_pool *pool, struct get *g)
 	if (keep)
 		g->ff.final = xstrdup(g->name);
 	fetchfile_ended(&g->ff, keep);
+	if (!keep)	/* released now, from this thread: tell the loop */
+		http_pool_wakeup(loop_pool);
 }
 
 static void *
@@ -266,13 +270,14 @@ parts_main(void *arg)
 }
 
 int
-parts_start(char *err, size_t errlen)
+parts_start(struct http_pool *loop, char *err, size_t errlen)
 {
 	struct http_opts o = hopts;
 	struct http_pool *pool;
 	sigset_t all, old;
 	int e;
 
+	loop_pool = loop;
 	o.unordered = 1;
 	o.stop = &nd_stop;	/* no retry once a signal came */
 	if ((pool = http_pool_new(&o, err, errlen)) == NULL)

@@ -66,7 +66,7 @@ int s3_judge(struct http_xfer *x, char *why, size_t whylen);
 
 /* parts.c */
 void parts_submit(struct get *g);
-int parts_start(char *err, size_t errlen);
+int parts_start(struct http_pool *loop, char *err, size_t errlen);
 void parts_stop(void);
 
 #endif
