@@ -8,7 +8,7 @@
 # credentials; usage.  Then keys moto's checker refuses even from
 # botocore (unicode, '+', spaces) on an open moto, as s3-scan-keys.t
 . tests/lib.sh
-plan 50
+plan 52
 . tests/s3-fault-proxy.sh
 
 moto_up
@@ -164,6 +164,19 @@ rm -rf "$TMP/o9"; mkdir "$TMP/o9"
 run s3-get -o "$TMP/o9" --name 'x-{s3.bucket}-{s3.key}' "$TMP/recs"
 is "--name: the template, '/' made '_'" "$(ls "$TMP/o9" | tr '\n' ' ')" \
     "x-getb-dir_three x-getb-mpu x-getb-one x-getb-twenty x-getb-zero "
+
+# ---- an S3 event notification (the shape of tests/data/sqs/s3-two.json,
+# AWS's: one entry, the key form-encoded) ----
+rm -rf "$TMP/o11"; mkdir "$TMP/o11"
+jq -c '{Records: [.Records[0] | .s3.bucket.name = "getb" |
+    .s3.object.key = "dir%2Fthree" | del(.s3.object.size, .s3.object.eTag)]}' \
+    "$DATA/sqs/s3-two.json" >"$TMP/event"
+run s3-get -o "$TMP/o11" "$TMP/event"
+is "an event notification: exit 0, its object" \
+    "$RC:$(cmp "$D/three" "$TMP/o11/dir_three" && echo same)" "0:same"
+run s3-get -o "$TMP/o11" "$DATA/sqs/s3-two.json"
+like "a notification of two entries: a record error" "$RC:$ERR" \
+    '^1:s3-get: .*s3-two.json:1: an event notification of 2 entries: one a record'
 
 # ---- refused, usage ----
 AWS_SECRET_ACCESS_KEY=wrong run s3-get -o "$TMP/o9" "$TMP/in3"

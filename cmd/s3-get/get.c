@@ -284,8 +284,14 @@ parse_record(struct get *g, json_t *rec, char *err, size_t errlen)
 	const char *b, *k;
 	int rc = 0;
 
-	if (!json_is_object(s) && (s = ev = event_object(rec)) == NULL)
+	if (!json_is_object(s) && (s = ev = event_object(rec)) == NULL) {
+		if (json_array_size(json_object_get(rec, "Records")) > 1)
+			return sys_err(err, errlen, "an event notification of "
+			    "%zu entries: one a record (sqs-poll --s3-records "
+			    "splits them)", json_array_size(json_object_get(
+			    rec, "Records")));
 		return sys_err(err, errlen, "no \"s3\" object in the record");
+	}
 	b = json_string_value(json_object_get(s, "bucket"));
 	k = json_string_value(json_object_get(s, "key"));
 	if (b == NULL || *b == '\0' || k == NULL || *k == '\0') {
