@@ -8,7 +8,7 @@
 # credentials; usage.  Then keys moto's checker refuses even from
 # botocore (unicode, '+', spaces) on an open moto, as s3-scan-keys.t
 . tests/lib.sh
-plan 52
+plan 54
 . tests/s3-fault-proxy.sh
 
 moto_up
@@ -151,6 +151,25 @@ EOF2
 	ok "cut every time${named:+ (named temporaries)}: nothing partial visible" \
 	    nothing_partial "$TMP/o7"
 done
+
+# ---- SIGTERM in the middle of a download in parts ----
+proxy "GET /getb/twenty:hold=0.5:0"
+rm -rf "$TMP/o12"; mkdir "$TMP/o12"
+grep '"key":"twenty"' "$TMP/recs" >"$TMP/in12"
+s3-get --endpoint "$EP" -j 1 --part-size 1M -o "$TMP/o12" "$TMP/in12" \
+    >"$TMP/out12" 2>"$TMP/err12" &
+pid=$!
+proxy_wait 'twenty.*-> held'
+t0=$(date +%s)
+kill -TERM $pid
+wait $pid
+RC=$?
+t1=$(date +%s)
+like "SIGTERM mid-parts: exit 6 within seconds, says so" \
+    "$RC:$((t1 - t0 < 5)):$(cat "$TMP/err12")" \
+    '^6:1:s3-get: .*in12:1: s3://getb/twenty: stopped by a signal$'
+ok "SIGTERM mid-parts: no file, none hidden, no record" \
+    test -z "$(ls -A "$TMP/o12")$(cat "$TMP/out12")"
 
 # ---- -o -, --name ----
 s3-get -o - >"$TMP/stream" 2>"$TMP/e8" <<EOF2
