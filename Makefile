@@ -23,6 +23,7 @@ LIBS_job-fetch = libcurl jansson libcrypto
 LIBS_pubsub-ack = libcurl jansson libcrypto
 LIBS_pubsub-publish = libcurl jansson libcrypto
 LIBS_pubsub-pull = libcurl jansson libcrypto
+LIBS_s3-get = libcurl jansson libcrypto expat
 LIBS_s3-put = libcurl jansson libcrypto expat
 LIBS_s3-done = jansson libcrypto sqlite3
 LIBS_s3-scan = libcurl jansson libcrypto expat sqlite3

@@ -418,15 +418,7 @@ main(int argc, char *argv[])
 		msg_die(EX_SYSTEM, "cannot initialise libcurl");
 	if (aws_s3_conf_load(&s3, endpoint, 1, err, sizeof(err)) < 0)
 		msg_die(EX_CONFIG, "%s", err);
-	ctx.creds = &s3.creds;
-	ctx.region = s3.region;
-	ctx.endpoint = s3.endpoint;
-	ctx.style = s3.style;
-	ctx.timeout = timeout;
-	ctx.retries = (int)retries;
-	ctx.backoff_ms = 500;
-	ctx.backoff_max_ms = 20000;
-	ctx.agent = "s3-scan";
+	s3req_ctx_init(&ctx, &s3, "s3-scan", timeout, (int)retries);
 	ctx.on_retry = msg_quiet ? NULL : msg_retry;
 	rc = once ? scan_pass() : loop();
 	nd_flush();

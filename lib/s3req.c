@@ -10,6 +10,22 @@
 
 #define RESP_MAX (4 * 1024 * 1024)	/* a page of 1,000 is ~400 KiB */
 
+void
+s3req_ctx_init(struct s3req_ctx *c, const struct aws_s3_conf *s,
+    const char *agent, long timeout, int retries)
+{
+	memset(c, 0, sizeof(*c));
+	c->creds = &s->creds;
+	c->region = s->region;
+	c->endpoint = s->endpoint;
+	c->style = s->style;
+	c->timeout = timeout;
+	c->retries = retries;
+	c->backoff_ms = 500;
+	c->backoff_max_ms = 20000;
+	c->agent = agent;
+}
+
 int
 s3req_sign(struct s3req *rq, struct curl_slist **headers, const char **url,
     char *err, size_t errlen)
@@ -31,12 +47,21 @@ s3req_sign(struct s3req *rq, struct curl_slist **headers, const char **url,
 	r.path = rq->l->path;
 	r.query = rq->q;
 	r.nquery = rq->nq;
+	r.headers = rq->h;
+	r.nheaders = rq->nh;
 	r.payload_hash = SIGV4_EMPTY_SHA256;
 	if (awsauth_sign(c->creds, c->region, "s3", SIGV4_S3, &r, &rq->o,
 	    err, errlen) == -1)
 		return -1;
 	for (i = 0; rq->o.headers[i] != NULL; i++)
 		*headers = curl_slist_append(*headers, rq->o.headers[i]);
+	for (i = 0; i < rq->nh; i++) {
+		struct buf b = { 0 };
+
+		buf_addf(&b, "%s: %s", rq->h[i].name, rq->h[i].value);
+		*headers = curl_slist_append(*headers, b.p);
+		buf_free(&b);
+	}
 	*url = rq->o.url.p;
 	return 0;
 }

@@ -30,6 +30,12 @@ struct s3req_ctx {
 	void (*on_retry)(const char *why, int n, int of, long wait_ms);
 };
 
+/* c for the store s was loaded for (s keeps the credentials, region
+ * and endpoint): agent's requests of timeout seconds, retries further
+ * attempts waiting 500 ms doubled up to 20 s; quiet retries. */
+void s3req_ctx_init(struct s3req_ctx *c, const struct aws_s3_conf *s,
+    const char *agent, long timeout, int retries);
+
 /* One request, signed again before each attempt (a fresh x-amz-date,
  * the clock corrected after a skew). */
 struct s3req {
@@ -38,6 +44,8 @@ struct s3req {
 	const struct aws_s3_loc *l;
 	const struct sigv4_kv *q;
 	size_t nq;
+	const struct sigv4_kv *h;	/* headers to sign and send, or NULL */
+	size_t nh;
 	struct sigv4_out o;	/* the attempt's: its URL is the call's */
 	char *code;		/* S3's error code of the attempt, or NULL */
 };

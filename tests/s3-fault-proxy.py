@@ -16,6 +16,12 @@ RULE is MATCH:ACTION:COUNT.  MATCH is a substring of "METHOD PATH?QUERY"
 how many matching requests get the fault (0: all of them).  Headers,
 including Host, are forwarded unchanged so SigV4 signatures stay valid.
 
+ACTION "cut=BYTES" forwards the request and sends the answer's status and
+headers (its full Content-Length) but only BYTES bytes of its body, then
+resets the connection: a download cut mid-way.  ACTION "flip" forwards
+the answer with the last byte of its body changed: bytes corrupted on
+the way, headers (ETag, checksums) as the server sent them.
+
 ACTION "stall" reads half the request body, then reads and answers
 nothing more, the connection held open (120 s at most): an upload that
 stalls mid-body.
@@ -163,6 +169,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         what = "%s %s" % (self.command, self.path)
         fault = fault_for(what + " " + (self.headers.get("X-Amz-Target")
                                          or ""))
+        cut = flip = None
+        if fault is not None and fault.startswith("cut="):
+            cut, fault = int(fault[4:]), None
+        if fault == "flip":
+            flip, fault = True, None
         if fault is not None and fault.startswith("hold="):
             log(what + " -> held")
             time.sleep(float(fault[5:]))
@@ -233,7 +244,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         c.endheaders(body if body else None)
         resp = c.getresponse()
         data = resp.read()
-        log("%s -> %d" % (what, resp.status))
+        if flip and data:
+            data = data[:-1] + bytes([data[-1] ^ 0xff])
+        log("%s -> %d%s" % (what, resp.status, " flip" if flip else
+                             " cut" if cut is not None else ""))
         self.send_response_only(resp.status, resp.reason)
         for k, v in resp.getheaders():
             if k.lower() not in ("content-length", "transfer-encoding",
@@ -241,7 +255,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.send_header(k, v)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
-        if self.command != "HEAD":
+        if cut is not None:
+            self.wfile.write(data[:cut])
+            self.wfile.flush()
+            time.sleep(0.2)	# the bytes reach the client before the RST
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                       struct.pack("ii", 1, 0))
+            self.close_connection = True
+            self.connection.close()
+        elif self.command != "HEAD":
             self.wfile.write(data)
         c.close()
 

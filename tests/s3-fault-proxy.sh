@@ -6,13 +6,13 @@ PROXY_PID=
 # proxy RULE...: (re)start the proxy with these faults; sets $EP, $LOG
 proxy() {
 	[ -n "$PROXY_PID" ] && kill "$PROXY_PID" 2>/dev/null
-	n=$((${n:-0} + 1))
-	LOG=$TMP/proxy$n.log
+	PROXY_N=$((${PROXY_N:-0} + 1))
+	LOG=$TMP/proxy$PROXY_N.log
 	: >"$LOG"
 	rm -f "$TMP/port"
 	"$PY" tests/s3-fault-proxy.py "${PROXY_UPSTREAM:-$MOTO_ENDPOINT}" \
 	    "$TMP/port" "$LOG" \
-	    "$@" 2>"$TMP/proxy$n.err" &
+	    "$@" 2>"$TMP/proxy$PROXY_N.err" &
 	PROXY_PID=$!
 	i=0
 	while [ ! -s "$TMP/port" ] && [ $i -lt 600 ]; do

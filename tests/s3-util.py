@@ -10,6 +10,12 @@ usage: s3-util.py mb BUCKET...          create buckets
                                         of Content-Type TYPE ("-": none)
        s3-util.py fill BUCKET PREFIX N  N objects PREFIXnnnnn.mp4, video/mp4
        s3-util.py rm BUCKET KEY         delete an object
+       s3-util.py putfile BUCKET KEY FILE TYPE [sha256|mpu]
+                                        FILE's bytes as KEY (TYPE "-":
+                                        none), with a SHA-256 checksum,
+                                        or by boto3's multipart upload
+       s3-util.py download BUCKET KEY FILE
+                                        boto3's own download_file
        s3-util.py checksum BUCKET KEY...
                                         each object's ChecksumSHA256 ("-"
                                         when none), a "-N" parts suffix cut
@@ -93,6 +99,21 @@ def main(a):
             k = "%s%05d.mp4" % (a[2], i)
             c.put_object(Bucket=a[1], Key=k, Body=k.encode(),
                          ContentType="video/mp4")
+    elif op == "putfile":
+        kw = {} if a[4] == "-" else {"ContentType": a[4]}
+        how = a[5] if len(a) > 5 else ""
+        if how == "mpu":
+            from boto3.s3.transfer import TransferConfig
+            c.upload_file(a[3], a[1], a[2], ExtraArgs=kw, Config=
+                          TransferConfig(multipart_threshold=8 << 20,
+                                         multipart_chunksize=8 << 20))
+        else:
+            if how == "sha256":
+                kw["ChecksumAlgorithm"] = "SHA256"
+            with open(a[3], "rb") as f:
+                c.put_object(Bucket=a[1], Key=a[2], Body=f, **kw)
+    elif op == "download":
+        c.download_file(a[1], a[2], a[3])
     elif op == "rm":
         c.delete_object(Bucket=a[1], Key=a[2])
     elif op == "keys":

@@ -8,8 +8,7 @@ static const char usage[] =
     "[--errors file] [--max-line bytes] [file ...]";
 
 const char *dir;
-int dirfd_ = -1;
-int anon_ok;	/* O_TMPFILE files, linked in by /proc/self/fd */
+struct fetchfile_dir fdir = { .fd = -1, .prefix = ".job-fetch" };
 const char *api;
 char *token;
 struct curl_slist *secret;	/* --header-file */
@@ -140,9 +139,11 @@ main(int argc, char *argv[])
 	/* HOOKPIPE_NAMED_TEMP=1: named temporaries, as where there is no
 	 * O_TMPFILE (for the tests) */
 	e = getenv("HOOKPIPE_NAMED_TEMP");
-	anon_ok = access("/proc/self/fd", X_OK) == 0 &&
+	fdir.anon_ok = access("/proc/self/fd", X_OK) == 0 &&
 	    (e == NULL || *e == '\0');
-	if ((dirfd_ = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+	fdir.dir = dir;
+	fdir.skip_existing = skip_existing;
+	if ((fdir.fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		msg_die(EX_CONFIG, "cannot open directory %s: %s", dir,
 		    strerror(errno));
 	if (a.errors != NULL && nd_errors_open(a.errors, err, sizeof(err)) < 0)
@@ -151,10 +152,10 @@ main(int argc, char *argv[])
 		msg_die(EX_SYSTEM, "cannot start libcurl");
 	if ((pool = http_pool_new(&ho, err, sizeof(err))) == NULL)
 		msg_die(EX_SYSTEM, "%s", err);
-	if (!nflag)
-		threads_start(ho.jobs);
+	if (!nflag && fetchfile_start(ho.jobs, err, sizeof(err)) < 0)
+		msg_die(EX_SYSTEM, "%s", err);
 	rc = http_run(argv + optind, argc - optind, pool, &tool, NULL, &o);
-	threads_stop();	/* every transfer was released: they are idle */
+	fetchfile_stop();	/* every transfer was released: idle */
 	http_pool_free(pool);
 	tmpl_free(idt);
 	tmpl_free(urlt);
@@ -163,7 +164,7 @@ main(int argc, char *argv[])
 	if (token != NULL)
 		memset(token, 0, strlen(token));
 	free(token);
-	close(dirfd_);
+	close(fdir.fd);
 	curl_global_cleanup();
 	return rc;
 }
