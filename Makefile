@@ -166,7 +166,7 @@ demo:
 	$(MAKE) all
 	@sh scripts/demo $(B)
 
-BENCHES ?= route listen s3 sqs http
+BENCHES ?= route listen s3 sqs http pubsub scan
 
 # each tool against the tool a user would otherwise pick; not a test
 bench:
