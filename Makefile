@@ -4,10 +4,12 @@
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
+COMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR ?=
 CC ?= cc
 CFLAGS ?= -O2 -g
 LDFLAGS ?=
+CPPFLAGS ?=
 VERSION = 0.1.0
 
 PKGS = libcurl jansson yaml-0.1 libcrypto libmicrohttpd expat sqlite3
@@ -63,7 +65,12 @@ UNIT_BINS = $(UNIT:%=$(B)/unit/%)
 FUZZ = $(notdir $(basename $(wildcard tests/fuzz/*.c)))
 MANS = $(wildcard man/*.1 man/*.5 man/*.7)
 
-all: $(BINS)
+all: $(BINS) $(B)/completion/hookpipe
+
+# bash completion, from the tools' own usage strings
+$(B)/completion/hookpipe: $(BINS) scripts/gen-completion
+	@mkdir -p $(@D)
+	sh scripts/gen-completion $(B) $(TOOLS) > $@.tmp && mv $@.tmp $@
 
 # every package pkg-config must know, checked once: a missing one stops
 # the build with its name, not with a compiler error about a header
@@ -76,7 +83,7 @@ $(B)/.pkgs:
 
 $(B)/lib/%.o: lib/%.c $(LIB_HDR) | $(B)/.pkgs
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SAN) $(HP_CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) $(HP_CFLAGS) -c -o $@ $<
 
 $(B)/lib/libhookpipe.a: $(LIB_OBJ)
 	rm -f $@
@@ -84,12 +91,12 @@ $(B)/lib/libhookpipe.a: $(LIB_OBJ)
 
 $(B)/bin/%: cmd/%.c $(B)/lib/libhookpipe.a $(LIB_HDR)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SAN) $(HP_CFLAGS) -o $@ $< $(B)/lib/libhookpipe.a \
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) $(HP_CFLAGS) -o $@ $< $(B)/lib/libhookpipe.a \
 		$(LDFLAGS) $(call tool_libs,$*)
 
 $(B)/cmd/%.o: cmd/%.c $(LIB_HDR) $(wildcard cmd/*/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SAN) $(HP_CFLAGS) -Icmd/$(notdir $(@D)) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) $(HP_CFLAGS) -Icmd/$(notdir $(@D)) -c -o $@ $<
 
 define DIR_TOOL
 $(B)/bin/$(1): $(patsubst %.c,$(B)/%.o,$(wildcard cmd/$(1)/*.c)) \
@@ -103,7 +110,7 @@ $(foreach t,$(DIR_TOOLS),$(eval $(call DIR_TOOL,$(t))))
 $(B)/unit/%: tests/unit/%.c tests/unit/tap.h tests/hdrs.h $(B)/lib/libhookpipe.a \
     $(LIB_HDR)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(SAN) $(HP_CFLAGS) -o $@ $< $(B)/lib/libhookpipe.a \
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SAN) $(HP_CFLAGS) -o $@ $< $(B)/lib/libhookpipe.a \
 		$(LDFLAGS) $(HP_LIBS)
 
 # libFuzzer targets, built with clang apart from the normal objects: lib/
@@ -179,11 +186,15 @@ install: all
 	for t in $(TOOLS); do cp $(B)/bin/$$t $(DESTDIR)$(BINDIR)/; done
 	for m in $(MANS); do \
 		s=$${m##*.}; cp $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	mkdir -p $(DESTDIR)$(COMPDIR)
+	for t in $(TOOLS); do \
+		cp $(B)/completion/hookpipe $(DESTDIR)$(COMPDIR)/$$t; done
 
 uninstall:
 	for t in $(TOOLS); do rm -f $(DESTDIR)$(BINDIR)/$$t; done
 	for m in $(MANS); do \
 		s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m#man/}; done
+	for t in $(TOOLS); do rm -f $(DESTDIR)$(COMPDIR)/$$t; done
 
 clean:
 	rm -rf build build-san
