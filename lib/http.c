@@ -214,6 +214,9 @@ end(struct http_xfer *x)
 {
 	x->done = 1;
 	x->endseq = ++x->pool->seq;
+	if (x->pool->o.progress != NULL && x->result == HTTP_OK &&
+	    x->status >= 200 && x->status <= 299 && (x->sink || x->upload))
+		progress_file_done(x->pool->o.progress);
 	if (x->ended != NULL)
 		x->ended(x);
 }
@@ -238,7 +241,10 @@ idempotent(const struct http_xfer *x)
 static void
 set_method(struct http_pool *p, struct http_xfer *x, CURL *e, const char *m)
 {
+	x->progress = p->o.progress;
 	if (x->upload) {
+		if (p->o.progress != NULL && x->attempts == 0)
+			progress_expect(p->o.progress, (long long)x->bodylen);
 		x->upoff = 0;
 		curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
 		curl_easy_setopt(e, CURLOPT_READFUNCTION, http_xfer_on_read);

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <curl/curl.h>
 
+#include "progress.h"
+
 #include "nd.h"
 #include "xmem.h"
 
@@ -96,6 +98,9 @@ struct http_opts {
 	 * start (the parts of an upload under way), unlike
 	 * http_pool_cancel_waits */
 	volatile int *stop;
+	/* set (lib/progress, started by the tool): every sink's and
+	 * upload's bytes and sizes are counted on the terminal's line */
+	struct progress *progress;
 };
 
 /* Fill o with the defaults above (http_retry_init for o->retry).
@@ -203,6 +208,7 @@ struct http_xfer {
 	int redirs;
 	size_t body_max;	/* the pool's, for on_body */
 	size_t upoff;		/* bytes of body an upload has read */
+	struct progress *progress;	/* the pool's http_opts.progress */
 	uint64_t endseq;	/* order of finishing (unordered take) */
 	int active;
 	long retry_after;	/* seconds from the last response, -1 none */

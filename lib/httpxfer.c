@@ -167,6 +167,14 @@ http_xfer_on_body(char *p, size_t size, size_t n, void *arg)
 		return len;	/* a redirect's body: dropped */
 	if (x->sink != NULL && status >= 200 && status < 300) {
 		x->status = status;	/* the sink checks for 206 */
+		if (x->progress != NULL) {
+			curl_off_t cl = -1;
+
+			if (x->sink_first && curl_easy_getinfo(x->easy,
+			    CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl) == CURLE_OK)
+				progress_expect(x->progress, cl);
+			progress_add(x->progress, (long long)len);
+		}
 		rc = x->sink(x, p, len);
 		x->sink_first = 0;
 		if (rc != 0) {
@@ -197,6 +205,8 @@ http_xfer_on_read(char *p, size_t size, size_t n, void *arg)
 	if (len > 0)
 		memcpy(p, x->body + x->upoff, len);
 	x->upoff += len;
+	if (x->progress != NULL)
+		progress_add(x->progress, (long long)len);
 	return len;
 }
 
@@ -208,6 +218,9 @@ http_xfer_on_seek(void *arg, curl_off_t off, int origin)
 
 	if (origin != SEEK_SET || off < 0 || (size_t)off > x->bodylen)
 		return CURL_SEEKFUNC_FAIL;
+	if (x->progress != NULL)	/* sent again */
+		progress_add(x->progress, (long long)off -
+		    (long long)x->upoff);
 	x->upoff = (size_t)off;
 	return CURL_SEEKFUNC_OK;
 }

@@ -11,6 +11,7 @@
 
 const char *msg_prog = "hookpipe";
 int msg_quiet;
+void (*msg_erase_status)(void);
 
 static void
 vmsg(const char *pre, const char *fmt, va_list ap)
@@ -23,6 +24,8 @@ vmsg(const char *pre, const char *fmt, va_list ap)
 	if (n < 0 || (size_t)n >= sizeof(line))
 		n = 0;
 	vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+	if (msg_erase_status != NULL)
+		msg_erase_status();
 	fprintf(stderr, "%s\n", line);
 }
 

@@ -15,6 +15,9 @@ enum {
 
 extern const char *msg_prog;	/* tool name, set first thing in main() */
 extern int msg_quiet;		/* -q: drop warnings */
+/* set by lib/progress while its status line is on the terminal: called
+ * before each message, to erase it */
+extern void (*msg_erase_status)(void);
 
 /* Print "prog: fmt" and a newline on stderr. */
 void msg_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -117,6 +117,7 @@ main(int argc, char *argv[])
 {
 	struct http_opts ho;
 	struct http_pool *pool;
+	static struct progress prog;
 	struct http_tool tool = { build, done, drop };
 	struct nd_opts o = {0};
 	struct args a = {0};
@@ -150,11 +151,14 @@ main(int argc, char *argv[])
 		msg_die(EX_CONFIG, "%s", err);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 		msg_die(EX_SYSTEM, "cannot start libcurl");
+	progress_start(&prog);	/* on a terminal only */
+	ho.progress = &prog;
 	if ((pool = http_pool_new(&ho, err, sizeof(err))) == NULL)
 		msg_die(EX_SYSTEM, "%s", err);
 	if (!nflag && fetchfile_start(ho.jobs, err, sizeof(err)) < 0)
 		msg_die(EX_SYSTEM, "%s", err);
 	rc = http_run(argv + optind, argc - optind, pool, &tool, NULL, &o);
+	progress_end(&prog);
 	fetchfile_stop();	/* every transfer was released: idle */
 	http_pool_free(pool);
 	tmpl_free(idt);

@@ -108,6 +108,7 @@ int
 main(int argc, char *argv[])
 {
 	struct http_pool *pool;
+	static struct progress prog;
 	struct http_tool tool = { build, done, drop };
 	struct nd_opts o = {0};
 	struct args a = {0};
@@ -128,6 +129,8 @@ main(int argc, char *argv[])
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 		msg_die(EX_SYSTEM, "cannot start libcurl");
 	s3_setup(&s3, a.endpoint);
+	progress_start(&prog);	/* on a terminal only */
+	hopts.progress = &prog;
 	if ((pool = http_pool_new(&hopts, err, sizeof(err))) == NULL)
 		msg_die(EX_SYSTEM, "%s", err);
 	if (fetchfile_start(hopts.jobs, err, sizeof(err)) < 0 ||
@@ -135,6 +138,7 @@ main(int argc, char *argv[])
 		msg_die(EX_SYSTEM, "%s", err);
 	rc = http_run(argv + optind, argc - optind, pool, &tool, NULL, &o);
 	parts_stop();
+	progress_end(&prog);
 	fetchfile_stop();	/* every transfer was released: idle */
 	http_pool_free(pool);
 	tmpl_free(namet);

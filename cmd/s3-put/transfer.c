@@ -355,6 +355,8 @@ answered(struct req *q)
 	req_free(q);
 }
 
+static struct progress prog;	/* the terminal's line */
+
 /* the pool for the uploads (run.pool): -j connections, reused */
 void
 transfers_open(void)
@@ -377,6 +379,8 @@ transfers_open(void)
 	o.no_retry_after = 1;	/* S3 sends no Retry-After worth obeying */
 	o.on_retry = req_retry;
 	o.stop = &nd_stop;	/* no retry after SIGTERM */
+	progress_start(&prog);	/* on a terminal only */
+	o.progress = &prog;
 	if ((run.pool = http_pool_new(&o, err, sizeof(err))) == NULL)
 		msg_die(EX_SYSTEM, "%s", err);
 }
@@ -386,6 +390,7 @@ transfers_close(void)
 {
 	http_pool_free(run.pool);
 	run.pool = NULL;
+	progress_end(&prog);
 }
 
 /* the upload loop: requests, their answers and the input, until done */
