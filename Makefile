@@ -27,7 +27,7 @@ LIBS_pubsub-publish = libcurl jansson libcrypto
 LIBS_pubsub-pull = libcurl jansson libcrypto
 LIBS_s3-get = libcurl jansson libcrypto expat
 LIBS_s3-put = libcurl jansson libcrypto expat
-LIBS_s3-done = jansson libcrypto sqlite3
+LIBS_s3-done = libcurl jansson libcrypto expat sqlite3
 LIBS_s3-scan = libcurl jansson libcrypto expat sqlite3
 LIBS_s3-sign = libcurl jansson libcrypto expat
 LIBS_slack-post = libcurl jansson libcrypto
@@ -36,7 +36,7 @@ LIBS_sqs-delete = libcurl jansson libcrypto expat
 LIBS_sqs-poll = libcurl jansson libcrypto expat
 LIBS_sqs-send = libcurl jansson libcrypto expat
 LIBS_wh-listen = libcurl jansson yaml-0.1 libcrypto libmicrohttpd sqlite3
-LIBS_wh-route = jansson yaml-0.1 libcrypto sqlite3
+LIBS_wh-route = libcurl jansson yaml-0.1 libcrypto expat sqlite3
 LIBS_wh-send = libcurl jansson libcrypto
 tool_libs = -Wl,--as-needed \
 	$$(pkg-config --libs $(or $(LIBS_$(1)),$(error no LIBS_$(1) line in the Makefile))) \
@@ -160,7 +160,7 @@ check:
 	$(MAKE) WERROR=-Werror all-tests
 	@sh scripts/runtests $(B)
 
-all-tests: $(BINS) $(UNIT_BINS) fuzz-build
+all-tests: all $(UNIT_BINS) fuzz-build
 
 lint:
 	@sh scripts/deps --check >/dev/null 2>&1 || sh scripts/deps

@@ -285,7 +285,20 @@ int
 sqs_call(struct sqs_client *c, const char *op, json_t *req, json_t **resp,
     long wait, int abortable, char *err, size_t errlen)
 {
-	char *body, target[128];
+	char target[128];
+
+	snprintf(target, sizeof(target), "AmazonSQS.%s", op);
+	return aws_json_call(c, target, req, resp, wait, abortable, err,
+	    errlen);
+}
+
+int
+aws_json_call(struct sqs_client *c, const char *target, json_t *req,
+    json_t **resp, long wait, int abortable, char *err, size_t errlen)
+{
+	const char *op = strchr(target, '.') ? strchr(target, '.') + 1 :
+	    target;
+	char *body;
 	json_error_t je;
 	int rc;
 
@@ -295,7 +308,6 @@ sqs_call(struct sqs_client *c, const char *op, json_t *req, json_t **resp,
 		c->fail = SQS_FAIL_REMOTE;
 		return sys_err(err, errlen, "cannot encode the %s request", op);
 	}
-	snprintf(target, sizeof(target), "AmazonSQS.%s", op);
 	rc = sqs_post(c, SQS_JSON_TYPE, target, body, strlen(body), wait,
 	    abortable, err, errlen);
 	free(body);

@@ -1,6 +1,6 @@
 /* sqs: signed requests to one AWS endpoint on one kept-alive connection,
  * with retries, and the SQS (AWS JSON 1.0) calls of the queue tools;
- * lib/sns has SNS's */
+ * lib/sns has SNS's, lib/ddbstate DynamoDB's */
 #ifndef SQS_H
 #define SQS_H
 
@@ -100,6 +100,10 @@ int sqs_fail_exit(const struct sqs_client *c);
  * ("QueueDoesNotExist: The specified queue does not exist").
  */
 int sqs_call(struct sqs_client *c, const char *op, json_t *req,
+    json_t **resp, long wait, int abortable, char *err, size_t errlen);
+/* The same for any AWS JSON 1.0 service: target is the X-Amz-Target
+ * ("DynamoDB_20120810.PutItem"); lib/ddbstate uses it. */
+int aws_json_call(struct sqs_client *c, const char *target, json_t *req,
     json_t **resp, long wait, int abortable, char *err, size_t errlen);
 
 /*

@@ -8,11 +8,13 @@
 #include <sqlite3.h>
 #include <openssl/rand.h>
 
+#include "ddbstate.h"
 #include "enc.h"
 #include "state.h"
 #include "xmem.h"
 
 struct state {
+	struct ddbstate *ddb;	/* dynamodb://: the table, no db */
 	sqlite3 *db;
 	sqlite3_stmt *put, *get, *claim, *settle, *purge;
 	unsigned long ops;
@@ -37,6 +39,7 @@ state_close(struct state *s)
 	sqlite3_finalize(s->settle);
 	sqlite3_finalize(s->purge);
 	sqlite3_close(s->db);
+	ddbstate_close(s->ddb);
 	free(s);
 }
 
@@ -77,11 +80,17 @@ state_db_open(const char *path, const char *what, int busy_ms,
 }
 
 struct state *
-state_open(const char *path, char *err, size_t errlen)
+state_open(const char *path, int flags, char *err, size_t errlen)
 {
 	struct state *s;
 
 	s = xcalloc(1, sizeof(*s));
+	if (strncmp(path, DDBSTATE_SCHEME, strlen(DDBSTATE_SCHEME)) == 0) {
+		if ((s->ddb = ddbstate_open(path, flags & STATE_CREATE_TABLE,
+		    err, errlen)) == NULL)
+			goto bad;
+		return s;
+	}
 	if ((s->db = state_db_open(path, "state", 10000,
 	    "CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY,"
 	    " value TEXT NOT NULL, expires INTEGER NOT NULL,"
@@ -136,6 +145,8 @@ state_put(struct state *s, const char *key, const char *value, long ttl,
 {
 	int rc;
 
+	if (s->ddb != NULL)
+		return ddbstate_put(s->ddb, key, value, ttl, now, err, errlen);
 	maybe_purge(s, now);
 	sqlite3_bind_text(s->put, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s->put, 2, value, -1, SQLITE_STATIC);
@@ -176,6 +187,8 @@ int
 state_get(struct state *s, const char *key, time_t now, char **value,
     char *err, size_t errlen)
 {
+	if (s->ddb != NULL)
+		return ddbstate_get(s->ddb, key, now, value, err, errlen);
 	sqlite3_bind_text(s->get, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s->get, 2, (sqlite3_int64)now);
 	return run_value(s, s->get, value, err, errlen);
@@ -193,6 +206,9 @@ state_claim(struct state *s, const char *key, long lease, time_t now,
 		return -1;
 	}
 	enc_hex(claim, r, sizeof(r));
+	if (s->ddb != NULL)
+		return ddbstate_claim(s->ddb, key, lease, now, claim, value,
+		    err, errlen);
 	sqlite3_bind_text(s->claim, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s->claim, 2, (sqlite3_int64)now);
 	sqlite3_bind_text(s->claim, 3, claim, -1, SQLITE_STATIC);
@@ -206,6 +222,9 @@ state_settle(struct state *s, const char *key, const char *claim,
 {
 	int rc;
 
+	if (s->ddb != NULL)
+		return ddbstate_settle(s->ddb, key, claim, settled, err,
+		    errlen);
 	sqlite3_bind_text(s->settle, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s->settle, 2, claim, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s->settle);

@@ -18,8 +18,15 @@ struct sqlite3;
 struct sqlite3 *state_db_open(const char *path, const char *what,
     int busy_ms, const char *schema, char *err, size_t errlen);
 
-/* Open (creating) the store at path.  NULL with err. */
-struct state *state_open(const char *path, char *err, size_t errlen);
+/*
+ * Open (creating) the store at path: an SQLite file, or
+ * "dynamodb://TABLE" for a table several machines share (lib/ddbstate;
+ * STATE_CREATE_TABLE: make the table if it is missing).  The same
+ * semantics either way (hookpipe(5)).  NULL with err.
+ */
+#define STATE_CREATE_TABLE	1
+struct state *state_open(const char *path, int flags, char *err,
+    size_t errlen);
 void state_close(struct state *s);
 /* Store value under key until now + ttl seconds.  0, or -1 with err. */
 int state_put(struct state *s, const char *key, const char *value,

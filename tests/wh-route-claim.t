@@ -6,18 +6,7 @@
 . tests/lib.sh
 echo 1..20
 
-cat > "$TMP/r.yaml" <<Y
-state: $TMP/s.db
-routes:
-  - name: asset-created
-    when: {body.event_type: assets, body.operation: create}
-    remember: {key: "asset:{body.object_id}", value: {id: "{body.object_id}"}}
-    to: /dev/null
-  - name: proxy-closed
-    when: {body.event_type: proxies, body.data.status: CLOSED}
-    recall: {key: "asset:{body.data.asset_id}", as: asset, forget: true}
-default: drop
-Y
+{ echo "state: $TMP/s.db"; cat "$DATA/wh-route/claim-routes.yaml"; } >"$TMP/r.yaml"
 # iconik's webhook bodies, cut to the fields the rules read
 creates() {
 	awk -v p="$1" 'BEGIN { for (i = 1; i <= 300; i++)

@@ -19,7 +19,8 @@ open_state(const char *file, const char *path)
 	if (path == NULL)
 		msg_die(EX_CONFIG, "%s: routes remember or recall, but no "
 		    "state file is given (state: or --state)", file);
-	if ((state = state_open(path, err, sizeof(err))) == NULL)
+	if ((state = state_open(path, state_flags, err, sizeof(err))) ==
+	    NULL)
 		msg_die(EX_CONFIG, "cannot open state file %s: %s", path,
 		    err);
 }
@@ -122,7 +123,8 @@ settle_main(const char *statefile, int routing, const char *errors,
 	}
 	if (errors != NULL && nd_errors_open(errors, err, sizeof(err)) < 0)
 		msg_die(EX_CONFIG, "%s", err);
-	if ((state = state_open(statefile, err, sizeof(err))) == NULL)
+	if ((state = state_open(statefile, state_flags, err, sizeof(err))) ==
+	    NULL)
 		msg_die(EX_CONFIG, "cannot open state file %s: %s", statefile,
 		    err);
 	rc = nd_run(files, nfiles, settle_one, NULL, o);

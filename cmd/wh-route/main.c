@@ -4,7 +4,8 @@
 const char usage[] =
     "usage: wh-route [-ehqVv] [--strict] [--errors file] "
     "[--max-line bytes] [--state file]\n"
-    "                [--lease sec] [-c file] [-w cond]... [file ...]\n"
+    "                [--lease sec] [--create-table] [-c file] [-w cond]... "
+    "[file ...]\n"
     "       wh-route --settle --state file [-ehqV] [--errors file] "
     "[--max-line bytes] [file ...]";
 
@@ -15,6 +16,7 @@ struct sink *sinks;	/* one per route */
 struct rules_cond **wconds;
 size_t nw;
 int vflag, strict;
+int state_flags;	/* --create-table: STATE_CREATE_TABLE */
 struct jscan *scan;	/* checks each line, finds the fields */
 struct jcanon *canon;	/* is a matched line compact already */
 
@@ -39,6 +41,7 @@ parse_args(int argc, char *argv[], struct args *a)
 		{"state", required_argument, NULL, 's'},
 		{"lease", required_argument, NULL, 'L'},
 		{"settle", no_argument, NULL, 'T'},
+		{"create-table", no_argument, NULL, 'C'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -67,6 +70,7 @@ parse_args(int argc, char *argv[], struct args *a)
 			}
 			break;
 		case 'T': a->settle = 1; break;
+		case 'C': state_flags |= STATE_CREATE_TABLE; break;
 		case 'q': msg_quiet = 1; break;
 		case 'v': vflag = 1; break;
 		case 'w':

@@ -64,6 +64,7 @@ struct sink {
 /* the options and rules (main.c) */
 extern struct rules rules;
 extern struct state *state;	/* remember/recall */
+extern int state_flags;		/* state_open's */
 extern long lease;		/* seconds a recall's claim holds */
 extern struct sink *sinks;	/* one per route */
 extern struct rules_cond **wconds;
