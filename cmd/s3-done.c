@@ -165,7 +165,7 @@ main(int argc, char *argv[])
 		msg_usage(usage);
 	if (errors != NULL && nd_errors_open(errors, err, sizeof(err)) < 0)
 		msg_die(EX_CONFIG, "%s", err);
-	if ((st = scanstate_open(statefile, err, sizeof(err))) == NULL)
+	if ((st = scanstate_open(statefile, 0, err, sizeof(err))) == NULL)
 		msg_die(EX_CONFIG, "%s", err);
 	o.idle = on_pause;
 	o.idle_ms = PAUSE_MS;

@@ -14,6 +14,7 @@
 #include "nd.h"
 #include "s3list.h"
 #include "scanstate.h"
+#include "state.h"
 #include "sys.h"
 #include "xmem.h"
 
@@ -21,11 +22,12 @@ static const char usage[] =
     "usage: s3-scan [-hqV] -b bucket ... --state file [--once | "
     "--interval seconds] [--prefix prefix] [--type type ...] [--max n] "
     "[--lease seconds] [-j n] [--list-v1] [--retries n] [--timeout seconds] "
-    "[--endpoint url] [--status | --requeue]";
+    "[--endpoint url] [--create-table] [--status | --requeue]";
 
 static const char **buckets, **types;
 static size_t nbuckets, ntypes;
 static const char *prefix, *statefile, *endpoint;
+static int state_flags;	/* --create-table */
 static long interval = -1, maxn, lease = 900, jobs = 4, retries = 4,
     timeout = 30;
 static int listv1, once, status, requeue;
@@ -314,11 +316,12 @@ parse_options(int argc, char *argv[])
 {
 	enum { O_STATE = 256, O_ONCE, O_INTERVAL, O_PREFIX, O_TYPE, O_MAX,
 	    O_LEASE, O_V1, O_RETRIES, O_TIMEOUT, O_ENDPOINT, O_STATUS,
-	    O_REQUEUE };
+	    O_REQUEUE, O_CREATE };
 	static const struct option lo[] = {
 		{"bucket", required_argument, NULL, 'b'},
 		{"jobs", required_argument, NULL, 'j'},
 		{"state", required_argument, NULL, O_STATE},
+		{"create-table", no_argument, NULL, O_CREATE},
 		{"once", no_argument, NULL, O_ONCE},
 		{"interval", required_argument, NULL, O_INTERVAL},
 		{"prefix", required_argument, NULL, O_PREFIX},
@@ -343,6 +346,7 @@ parse_options(int argc, char *argv[])
 		case 'b': add(&buckets, &nbuckets, optarg); break;
 		case 'j': jobs = arg_long("-j", optarg, 1, 64, usage); break;
 		case O_STATE: statefile = optarg; break;
+		case O_CREATE: state_flags = STATE_CREATE_TABLE; break;
 		case O_ONCE: once = 1; break;
 		case O_INTERVAL:
 			interval = arg_long("--interval", optarg, 0, 86400 * 7,
@@ -406,7 +410,8 @@ main(int argc, char *argv[])
 	if (http_retry_init(&rp, (int)retries, 500, 20000, err,
 	    sizeof(err)) == -1)
 		msg_die(EX_CONFIG, "%s", err);
-	if ((st = scanstate_open(statefile, err, sizeof(err))) == NULL)
+	if ((st = scanstate_open(statefile, state_flags, err, sizeof(err))) ==
+	    NULL)
 		msg_die(EX_CONFIG, "%s", err);
 	nd_signals();
 	if (status || requeue) {

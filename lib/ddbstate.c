@@ -7,6 +7,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "ddbint.h"
 #include "ddbstate.h"
 #include "sqs.h"
 #include "sys.h"
@@ -14,18 +15,9 @@
 
 #define TARGET		"DynamoDB_20120810."
 #define ACTIVE_WAIT	120	/* half seconds for a new table to be ACTIVE */
-#define CCF		"ConditionalCheckFailedException"
 
-struct ddbstate {
-	struct sqs_client c;
-	char *table;
-	pthread_mutex_t mu;
-};
-
-/* one call: 0 with *resp, 1 when the condition failed (a lost race, not
- * an error), -1 with err */
-static int
-call(struct ddbstate *d, const char *op, json_t *req, json_t **resp,
+int
+ddb_call(struct ddbstate *d, const char *op, json_t *req, json_t **resp,
     char *err, size_t errlen)
 {
 	char target[64], why[1024];
@@ -46,14 +38,14 @@ call(struct ddbstate *d, const char *op, json_t *req, json_t **resp,
 	return rc;
 }
 
-static json_t *
-key(const char *k)
+json_t *
+ddb_key(const char *k)
 {
 	return json_pack("{s:{s:s}}", "k", "S", k);
 }
 
-static json_t *
-num(long long n)
+json_t *
+ddb_num(long long n)
 {
 	char t[32];
 
@@ -61,9 +53,8 @@ num(long long n)
 	return json_pack("{s:s}", "N", t);
 }
 
-/* the item's attribute a as a string ("S" or "N"), or NULL */
-static const char *
-attr(json_t *item, const char *a, const char *type)
+const char *
+ddb_attr(json_t *item, const char *a, const char *type)
 {
 	return json_string_value(json_object_get(json_object_get(item, a),
 	    type));
@@ -108,7 +99,7 @@ describe(struct ddbstate *d, int *missing, char *err, size_t errlen)
 
 	*missing = 0;
 	for (i = 0; i < ACTIVE_WAIT; i++) {
-		rc = call(d, "DescribeTable", json_object(), &resp, err,
+		rc = ddb_call(d, "DescribeTable", json_object(), &resp, err,
 		    errlen);
 		if (rc == -1 && strcmp(d->c.code,
 		    "ResourceNotFoundException") == 0) {
@@ -141,7 +132,7 @@ create(struct ddbstate *d, char *err, size_t errlen)
 	json_t *resp;
 	int rc, missing;
 
-	rc = call(d, "CreateTable", json_pack("{s:[{s:s,s:s}],"
+	rc = ddb_call(d, "CreateTable", json_pack("{s:[{s:s,s:s}],"
 	    "s:[{s:s,s:s}],s:s}", "AttributeDefinitions", "AttributeName",
 	    "k", "AttributeType", "S", "KeySchema", "AttributeName", "k",
 	    "KeyType", "HASH", "BillingMode", "PAY_PER_REQUEST"), &resp, err,
@@ -151,7 +142,7 @@ create(struct ddbstate *d, char *err, size_t errlen)
 		return -1;
 	if (describe(d, &missing, err, errlen) == -1)
 		return -1;
-	rc = call(d, "UpdateTimeToLive", json_pack("{s:{s:b,s:s}}",
+	rc = ddb_call(d, "UpdateTimeToLive", json_pack("{s:{s:b,s:s}}",
 	    "TimeToLiveSpecification", "Enabled", 1, "AttributeName", "ttl"),
 	    &resp, err, errlen);
 	json_decref(resp);
@@ -219,13 +210,13 @@ int
 ddbstate_put(struct ddbstate *d, const char *k, const char *value,
     long ttl, time_t now, char *err, size_t errlen)
 {
-	json_t *item = key(k), *resp;
+	json_t *item = ddb_key(k), *resp;
 	int rc;
 
 	json_object_set_new(item, "v", json_pack("{s:s}", "S", value));
-	json_object_set_new(item, "ttl", num((long long)now + ttl));
-	rc = call(d, "PutItem", json_pack("{s:o}", "Item", item), &resp, err,
-	    errlen);
+	json_object_set_new(item, "ttl", ddb_num((long long)now + ttl));
+	rc = ddb_call(d, "PutItem", json_pack("{s:o}", "Item", item), &resp,
+	    err, errlen);
 	json_decref(resp);
 	return rc == 0 ? 0 : -1;
 }
@@ -234,7 +225,8 @@ ddbstate_put(struct ddbstate *d, const char *k, const char *value,
 static char *
 live_value(json_t *item, time_t now)
 {
-	const char *v = attr(item, "v", "S"), *t = attr(item, "ttl", "N");
+	const char *v = ddb_attr(item, "v", "S");
+	const char *t = ddb_attr(item, "ttl", "N");
 
 	if (v == NULL || t == NULL || strtoll(t, NULL, 10) <= (long long)now)
 		return NULL;
@@ -249,7 +241,7 @@ ddbstate_get(struct ddbstate *d, const char *k, time_t now, char **value,
 	int rc;
 
 	*value = NULL;
-	rc = call(d, "GetItem", json_pack("{s:o,s:b}", "Key", key(k),
+	rc = ddb_call(d, "GetItem", json_pack("{s:o,s:b}", "Key", ddb_key(k),
 	    "ConsistentRead", 1), &resp, err, errlen);
 	if (rc == 0)
 		*value = live_value(json_object_get(resp, "Item"), now);
@@ -265,16 +257,17 @@ ddbstate_claim(struct ddbstate *d, const char *k, long lease, time_t now,
 	int rc;
 
 	*value = NULL;
-	rc = call(d, "UpdateItem", json_pack("{s:o,s:s,s:s,"
+	rc = ddb_call(d, "UpdateItem", json_pack("{s:o,s:s,s:s,"
 	    "s:{s:s,s:s,s:s,s:s},s:{s:{s:s},s:o,s:o},s:s}",
-	    "Key", key(k),
+	    "Key", ddb_key(k),
 	    "UpdateExpression", "SET #c = :c, #l = :l",
 	    "ConditionExpression", "attribute_exists(#k) AND #t > :now AND "
 	    "(attribute_not_exists(#c) OR #l <= :now)",
 	    "ExpressionAttributeNames", "#k", "k", "#t", "ttl", "#c", "claim",
 	    "#l", "claim_expires",
 	    "ExpressionAttributeValues", ":c", "S", claim,
-	    ":l", num((long long)now + lease), ":now", num((long long)now),
+	    ":l", ddb_num((long long)now + lease),
+	    ":now", ddb_num((long long)now),
 	    "ReturnValues", "ALL_NEW"), &resp, err, errlen);
 	if (rc == 0)
 		*value = live_value(json_object_get(resp, "Attributes"), now);
@@ -289,8 +282,9 @@ ddbstate_settle(struct ddbstate *d, const char *k, const char *claim,
 	json_t *resp;
 	int rc;
 
-	rc = call(d, "DeleteItem", json_pack("{s:o,s:s,s:{s:s},s:{s:{s:s}}}",
-	    "Key", key(k), "ConditionExpression", "#c = :c",
+	rc = ddb_call(d, "DeleteItem",
+	    json_pack("{s:o,s:s,s:{s:s},s:{s:{s:s}}}",
+	    "Key", ddb_key(k), "ConditionExpression", "#c = :c",
 	    "ExpressionAttributeNames", "#c", "claim",
 	    "ExpressionAttributeValues", ":c", "S", claim), &resp, err,
 	    errlen);

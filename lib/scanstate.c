@@ -4,6 +4,8 @@
 #include <string.h>
 #include <sqlite3.h>
 
+#include "ddbscan.h"
+#include "ddbstate.h"
 #include "scanstate.h"
 #include "state.h"
 #include "xmem.h"
@@ -36,6 +38,7 @@ static const char *const sql[NQ] = {
 };
 
 struct scanstate {
+	struct ddbstate *ddb;	/* dynamodb://: the table (lib/ddbscan) */
 	sqlite3 *db;
 	sqlite3_stmt *q[NQ];
 };
@@ -58,16 +61,23 @@ scanstate_close(struct scanstate *s)
 	for (i = 0; i < NQ; i++)
 		sqlite3_finalize(s->q[i]);
 	sqlite3_close(s->db);
+	ddbstate_close(s->ddb);
 	free(s);
 }
 
 struct scanstate *
-scanstate_open(const char *path, char *err, size_t errlen)
+scanstate_open(const char *path, int flags, char *err, size_t errlen)
 {
 	struct scanstate *s;
 	int i;
 
 	s = xcalloc(1, sizeof(*s));
+	if (strncmp(path, DDBSTATE_SCHEME, strlen(DDBSTATE_SCHEME)) == 0) {
+		if ((s->ddb = ddbstate_open(path, flags & STATE_CREATE_TABLE,
+		    err, errlen)) == NULL)
+			goto bad;
+		return s;
+	}
 	/* s3-scan and s3-done at once: each waits for the other's commit */
 	if ((s->db = state_db_open(path, "scan state", 30000,
 	    "CREATE TABLE IF NOT EXISTS scan_items (bucket TEXT NOT NULL,"
@@ -103,6 +113,8 @@ exec(struct scanstate *s, const char *what, const char *q, char *err,
 int
 scanstate_begin(struct scanstate *s, char *err, size_t errlen)
 {
+	if (s->ddb != NULL)
+		return 0;	/* each call is its own write */
 	return exec(s, "begin a transaction", "BEGIN IMMEDIATE", err,
 	    errlen);
 }
@@ -110,6 +122,8 @@ scanstate_begin(struct scanstate *s, char *err, size_t errlen)
 int
 scanstate_commit(struct scanstate *s, char *err, size_t errlen)
 {
+	if (s->ddb != NULL)
+		return 0;
 	if (exec(s, "commit", "COMMIT", err, errlen) == -1) {
 		scanstate_rollback(s);
 		return -1;
@@ -120,7 +134,7 @@ scanstate_commit(struct scanstate *s, char *err, size_t errlen)
 void
 scanstate_rollback(struct scanstate *s)
 {
-	if (!sqlite3_get_autocommit(s->db))
+	if (s->ddb == NULL && !sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
@@ -154,6 +168,9 @@ scanstate_seen(struct scanstate *s, const char *bucket, const char *key,
 	sqlite3_stmt *st = s->q[Q_SEEN];
 	int rc;
 
+	if (s->ddb != NULL)
+		return ddbscan_seen(s->ddb, bucket, key, etag, seen, err,
+		    errlen);
 	bind3(st, bucket, key, etag);
 	rc = sqlite3_step(st);
 	*seen = rc == SQLITE_ROW;
@@ -170,6 +187,8 @@ scanstate_add(struct scanstate *s, const struct scanstate_item *it,
 {
 	sqlite3_stmt *st = s->q[Q_ADD];
 
+	if (s->ddb != NULL)
+		return ddbscan_add(s->ddb, it, state, added, err, errlen);
 	bind3(st, it->bucket, it->key, it->etag);
 	sqlite3_bind_int64(st, 4, it->size);
 	sqlite3_bind_text(st, 5, it->last_modified, -1, SQLITE_STATIC);
@@ -242,6 +261,9 @@ scanstate_take(struct scanstate *s, const char *bucket, long lease,
 	struct row *r = NULL;
 	long nr = 0, n, i;
 
+	if (s->ddb != NULL)
+		return ddbscan_take(s->ddb, bucket, lease, now, max, fn, arg,
+		    err, errlen);
 	if (scanstate_begin(s, err, errlen) == -1)
 		return -1;
 	if (take_rows(s, bucket, lease, now, max, &r, &nr, err, errlen) ==
@@ -280,6 +302,9 @@ scanstate_settle(struct scanstate *s, const char *bucket, const char *key,
 {
 	sqlite3_stmt *st = s->q[Q_SETTLE];
 
+	if (s->ddb != NULL)
+		return ddbscan_settle(s->ddb, bucket, key, etag, state, found,
+		    err, errlen);
 	bind3(st, bucket, key, etag);
 	sqlite3_bind_int(st, 4, state);
 	if (done(s, st, "settle an object", err, errlen) == -1)
@@ -291,6 +316,8 @@ scanstate_settle(struct scanstate *s, const char *bucket, const char *key,
 int
 scanstate_requeue(struct scanstate *s, long *n, char *err, size_t errlen)
 {
+	if (s->ddb != NULL)
+		return ddbscan_requeue(s->ddb, n, err, errlen);
 	if (done(s, s->q[Q_REQUEUE], "requeue", err, errlen) == -1)
 		return -1;
 	*n = (long)sqlite3_changes(s->db);
@@ -304,6 +331,9 @@ scanstate_counts(struct scanstate *s, long counts[SCAN_NSTATES],
 	sqlite3_stmt *st = s->q[Q_COUNTS];
 	int rc, k;
 
+	if (s->ddb != NULL)
+		return ddbscan_counts(s->ddb, counts, redelivered, err,
+		    errlen);
 	memset(counts, 0, SCAN_NSTATES * sizeof(*counts));
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		k = sqlite3_column_int(st, 0);

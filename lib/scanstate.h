@@ -11,8 +11,8 @@
  *	requeue	every Processing object Pending at once (a restart)
  *
  * On SQLite (WAL, busy timeout): s3-scan and s3-done may have the file
- * open at once.  The API is narrow so that a second backend (DynamoDB)
- * can sit beside this one.
+ * open at once.  On DynamoDB (lib/ddbscan): any number of workers on
+ * any machines.
  */
 #ifndef SCANSTATE_H
 #define SCANSTATE_H
@@ -39,8 +39,10 @@ struct scanstate_item {
 	long emits;			/* take: times emitted, this one too */
 };
 
-/* Open (creating) the store at path (mode 0600).  NULL with err. */
-struct scanstate *scanstate_open(const char *path, char *err,
+/* Open (creating) the store at path (mode 0600), or "dynamodb://TABLE"
+ * (lib/ddbscan; flags STATE_CREATE_TABLE as lib/state's).  NULL with
+ * err. */
+struct scanstate *scanstate_open(const char *path, int flags, char *err,
     size_t errlen);
 void scanstate_close(struct scanstate *s);
 

@@ -56,7 +56,7 @@ states(void)
 
 	fd = mkstemp(path);
 	close(fd);
-	s = scanstate_open(path, err, sizeof(err));
+	s = scanstate_open(path, 0, err, sizeof(err));
 	ok(s != NULL, "open");
 	ok(add(s, "a", "e1", SCAN_PENDING) == 1 &&
 	    add(s, "b", "e1", SCAN_PENDING) == 1 &&
@@ -86,7 +86,7 @@ states(void)
 	ok(n == 1, "requeue: one");
 	is_str(take(s, 10, 1011, 0, &n), "a ", "requeued: taken at once");
 	scanstate_close(s);
-	s = scanstate_open(path, err, sizeof(err));
+	s = scanstate_open(path, 0, err, sizeof(err));
 	scanstate_counts(s, counts, &red, err, sizeof(err));
 	ok(counts[SCAN_PROCESSING] == 1 && red == 2, "kept across a reopen");
 	scanstate_close(s);
