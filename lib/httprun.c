@@ -15,6 +15,7 @@
 
 #include "arg.h"
 #include "httprun.h"
+#include "metrics.h"
 #include "msg.h"
 #include "nd.h"
 #include "xmem.h"
@@ -65,6 +66,7 @@ emit(struct http_xfer *x, const struct http_tool *t, void *arg,
 	int rc;
 
 	err[0] = '\0';
+	it->rec.status = x->status;
 	if (it->failed) {
 		nd_fail(&it->rec, "%s", it->err);
 		rc = ND_FAIL;
@@ -116,6 +118,7 @@ run_one(int fd, const char *name, struct http_pool *p,
 			}
 			if (rc != ND_LONG && nd_blank(line, len))
 				continue;
+			metrics_add(METRICS_READ, 1);
 			it = xcalloc(1, sizeof(*it));
 			it->line = xstrndup(line, len);
 			it->rec.line = it->line;

@@ -69,6 +69,7 @@ refuse(struct req *q, enum refusal r, const char *why)
 {
 	if (why)
 		note(q, refusals[r].status, why);
+	wm_refused(r);
 	q->rc = srv_reply(q, refusals[r].status, refusals[r].text,
 	    refusals[r].allow);
 	return -1;
@@ -355,8 +356,10 @@ dedupe(struct req *q, struct event *e)
 	    !ack_fifo);
 	if (rc < 0)
 		return refuse(q, NO_STORE, NULL);
-	if (rc > 0)
+	if (rc > 0) {
+		wm_replay();
 		return respond(q, ok_status, NULL);
+	}
 	if (!ack_fifo)
 		q->rid = xstrdup(e->id);
 	return 0;
@@ -430,6 +433,7 @@ answer(struct req *q)
 	if (st == OUTQ_QUEUED)
 		return -1;
 	q->o_seen = 1;
+	wm_output(st);
 	if (st != OUTQ_WRITTEN) {
 		forget(q);
 		if (q->w) {

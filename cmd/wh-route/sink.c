@@ -130,6 +130,7 @@ fail_pending(struct sink *s, size_t k, const char *why)
 		r.len = s->pend[k].len;
 		r.src = s->pend[k].src;
 		r.lineno = s->pend[k].lineno;
+		r.route = s->name;
 		/* a line the scanner passed parses: --errors gets the record */
 		if (r.obj == NULL && r.line != NULL)
 			r.obj = nd_parse(r.line, r.len, m, sizeof(m));
