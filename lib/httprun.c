@@ -33,15 +33,22 @@ warn_retry(struct http_xfer *x, const char *why, int n, int of, long wait)
 	struct item *it = x->arg;
 	char *o = x->hop ? http_url_origin(x->hop) : NULL;
 	const char *host = o ? strstr(o, "://") : NULL;
+	struct msg_fields f = {0};
+	char m[2048];
 
 	host = host ? host + 3 : "server";
-	if (it != NULL && x->code == CURLE_OK)
-		msg_warn("%s:%ld: %s from %s, retry %d of %d in %.1f s",
-		    it->rec.src, it->rec.lineno, why, host, n, of,
-		    wait / 1000.0);
-	else if (it != NULL)
-		msg_warn("%s:%ld: %s, retry %d of %d in %.1f s",
-		    it->rec.src, it->rec.lineno, why, n, of, wait / 1000.0);
+	if (it != NULL) {
+		f.source = it->rec.src;
+		f.line = it->rec.lineno;
+		f.status = x->code == CURLE_OK ? x->status : 0;
+		if (x->code == CURLE_OK)
+			snprintf(m, sizeof(m), "%s from %s, retry %d of %d "
+			    "in %.1f s", why, host, n, of, wait / 1000.0);
+		else
+			snprintf(m, sizeof(m), "%s, retry %d of %d in %.1f s",
+			    why, n, of, wait / 1000.0);
+		msg_report("warning", &f, m);
+	}
 	free(o);
 }
 

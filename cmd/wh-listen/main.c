@@ -24,7 +24,7 @@ const char usage[] =
     "\t[--pubsub] [--keep-header name] [--redact-header name]\n"
     "\t[--write-timeout sec] [--drain sec] [--threads n] [--raw-body]\n"
     "\t[--replay-db file] [--oidc-audience aud --oidc-jwks file|url]\n"
-    "\t[--oidc-issuer iss] [--oidc-email addr]";
+    "\t[--oidc-issuer iss] [--oidc-email addr] [--metrics-addr host:port]";
 
 static const char *addr = "127.0.0.1";
 static const char *port = "8080";

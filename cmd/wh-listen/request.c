@@ -44,7 +44,8 @@ static const struct {
 static void
 note(struct req *q, int status, const char *why)
 {
-	char ip[INET6_ADDRSTRLEN + 8];
+	char ip[INET6_ADDRSTRLEN + 8], text[1024];
+	struct msg_fields f = {0};
 	struct buf b = {0};
 	size_t i;
 
@@ -54,8 +55,10 @@ note(struct req *q, int status, const char *why)
 		    q->url[i] == 0x7f ? '?' : q->url[i]);
 	if (b.p == NULL)
 		buf_adds(&b, "");
-	msg_err("%s %s from %s: %d %s", q->method, b.p,
+	snprintf(text, sizeof(text), "%s %s from %s: %d %s", q->method, b.p,
 	    srv_remote(q->conn, ip, sizeof(ip)), status, why);
+	f.status = status;
+	msg_report("error", &f, text);
 	buf_free(&b);
 }
 
