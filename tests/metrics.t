@@ -6,7 +6,7 @@
 # Python's json
 . tests/lib.sh
 . tests/data/wh-listen/common.sh
-plan 47
+plan 48
 
 # a python that has the official parser (Debian: python3-prometheus-client)
 PROMPY=""
@@ -160,6 +160,13 @@ is "wh-send's textfile: 2 read, 2 failed, exit status 5" \
     "$(val "$TMP/p2.prom" 'hookpipe_records_read_total{tool="wh-send"}') $(val "$TMP/p2.prom" 'hookpipe_records_failed_total{tool="wh-send"}') $(val "$TMP/p2.prom" 'hookpipe_exit_status{tool="wh-send"}')" \
     "2.0 2.0 5.0"
 stop
+printf 'routes:\n  - name: keep\n    to: /dev/full\n' >"$TMP/full.yaml"
+printf -- '- name: bad\n  run: "exit 3"\n' >"$TMP/bad.yaml"
+printf '{"id":"e1"}\n' | wh-route --log-format json -c "$TMP/full.yaml" 2>"$TMP/e3"
+printf '{"id":"e1"}\n' | wh-route --log-format json -c "$TMP/bad.yaml" 2>>"$TMP/e3"
+is "wh-route: the route of a record not delivered, and of a failed command" \
+    "$(jcheck "$TMP/e3")" "tool=wh-route level=error source=stdin line=1 record_id=e1 route=keep
+tool=wh-route level=error route=bad"
 run wh-route -w 'n?' "$TMP/in"
 like "text stays the default" "$ERR" "^wh-route: $TMP/in:2: invalid JSON"
 
