@@ -30,6 +30,8 @@ static int done;		/* the final write happened */
 void
 metrics_add(enum metrics_counter which, long n)
 {
+	if (path == NULL)	/* no --metrics: no cache line to share */
+		return;
 	atomic_fetch_add_explicit(&counters[which], n, memory_order_relaxed);
 }
 

@@ -15,7 +15,8 @@ enum metrics_counter {
 	METRICS_NCOUNTERS
 };
 
-/* Count n more of which: an atomic add, cheap enough for every record. */
+/* Count n more of which: an atomic add, cheap enough for every record
+ * (nothing without --metrics: only metrics_start's file shows them). */
 void metrics_add(enum metrics_counter which, long n);
 /* The count so far. */
 long metrics_get(enum metrics_counter which);

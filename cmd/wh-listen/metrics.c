@@ -1,9 +1,10 @@
 /* wh-listen: GET /metrics, the Prometheus text format: requests by path
  * and status, refusals and verification failures by reason, replays,
  * bytes in, a request-duration histogram, output stalls, records
- * written.  The counters are atomic, with no lock on a request's way:
- * a path's slot is claimed once by compare-and-swap, then only added
- * to. */
+ * written.  The counters are atomic, with no lock on a request's way,
+ * and sharded: each server thread adds to a shard of its own (its own
+ * cache lines), the page sums them; a path's slot is claimed once by
+ * compare-and-swap, then only added to. */
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -16,22 +17,32 @@
 
 #define NPATHS		32	/* distinct path labels; later ones: "other" */
 #define NSTATUS		600
+#define NSHARD		16	/* threads beyond share shards */
+#define NREFUSED	32	/* room for more enum refusal values */
 
-/* one path's answers by status */
+/* one path's answers by status, a row per shard (calloc'd: pages never
+ * touched cost no memory) */
 struct pslot {
 	_Atomic(char *) path;
-	atomic_long n[NSTATUS];
+	atomic_long (*n)[NSTATUS];
 };
 
-static struct pslot *slots[NPATHS + 1];	/* [NPATHS]: "other" */
-static atomic_long refused[32];		/* by enum refusal */
-static atomic_long replays, bytes_in, stalls, written;
-/* the duration's upper bounds, in seconds, and counts per bucket */
+/* the duration's upper bounds, in seconds */
 static const double bounds[] = { .0005, .001, .0025, .005, .01, .025,
     .05, .1, .25, .5, 1, 2.5, 5, 10 };
 #define NB	(sizeof(bounds) / sizeof(bounds[0]))
-static atomic_long hist[NB + 1];
-static atomic_llong hist_sum_ns;
+
+struct shard {
+	_Alignas(64) atomic_long refused[NREFUSED];	/* by enum refusal */
+	atomic_long replays, bytes_in, stalls, written;
+	atomic_long hist[NB + 1];	/* counts per bucket */
+	atomic_long hist_sum_ns;
+};
+
+static struct pslot *slots[NPATHS + 1];	/* [NPATHS]: "other" */
+static struct shard shards[NSHARD];
+static atomic_int nshards;		/* handed out so far */
+static _Thread_local int myshard = -1;
 
 /* the label of each refusal (a verification failure or not) */
 static const struct {
@@ -51,14 +62,41 @@ static const struct {
 #define ADD(c, v)	atomic_fetch_add_explicit(&(c), (v), \
 			    memory_order_relaxed)
 #define GET(c)		atomic_load_explicit(&(c), memory_order_relaxed)
+/* the calling thread's shard */
+static int pick(void);
+#define ME()		(&shards[myshard >= 0 ? myshard : pick()])
+/* a field summed over the shards */
+#define SUM(field)	sum(&shards[0].field)
+
+static int
+pick(void)
+{
+	myshard = atomic_fetch_add(&nshards, 1) % NSHARD;
+	return myshard;
+}
+
+/* f0 is a field of shards[0]: the same field of each shard, added up */
+static long
+sum(atomic_long *f0)
+{
+	size_t off = (size_t)((char *)f0 - (char *)&shards[0]);
+	long s = 0;
+	int i;
+
+	for (i = 0; i < NSHARD; i++)
+		s += GET(*(atomic_long *)((char *)&shards[i] + off));
+	return s;
+}
 
 void
 wm_start(void)
 {
 	size_t i;
 
-	for (i = 0; i <= NPATHS; i++)
+	for (i = 0; i <= NPATHS; i++) {
 		slots[i] = xcalloc(1, sizeof(*slots[i]));
+		slots[i]->n = xcalloc(NSHARD, sizeof(*slots[i]->n));
+	}
 }
 
 long long
@@ -73,20 +111,20 @@ wm_now_ns(void)
 void
 wm_bytes(size_t n)
 {
-	ADD(bytes_in, (long)n);
+	ADD(ME()->bytes_in, (long)n);
 }
 
 void
 wm_replay(void)
 {
-	ADD(replays, 1);
+	ADD(ME()->replays, 1);
 }
 
 void
 wm_refused(int r)
 {
-	if (r >= 0 && r < (int)(sizeof(refused) / sizeof(refused[0])))
-		ADD(refused[r], 1);
+	if (r >= 0 && r < NREFUSED)
+		ADD(ME()->refused[r], 1);
 }
 
 /* the slot of path: found, or claimed, or "other" when all are taken */
@@ -120,24 +158,25 @@ void
 wm_output(int outq_st)
 {
 	if (outq_st == OUTQ_WRITTEN) {
-		ADD(written, 1);
+		ADD(ME()->written, 1);
 		metrics_add(METRICS_WRITTEN, 1);
 	} else if (outq_st == OUTQ_LATE)
-		ADD(stalls, 1);
+		ADD(ME()->stalls, 1);
 }
 
 void
 wm_done(const char *path, int status, long long t0_ns)
 {
 	long long d = wm_now_ns() - t0_ns;
+	struct shard *sh = ME();
 	size_t b;
 
 	if (status > 0 && status < NSTATUS && slots[0] != NULL)
-		ADD(slot(path)->n[status], 1);
+		ADD(slot(path)->n[sh - shards][status], 1);
 	for (b = 0; b < NB && d > bounds[b] * 1e9; b++)
 		;
-	ADD(hist[b], 1);
-	ADD(hist_sum_ns, d);
+	ADD(sh->hist[b], 1);
+	ADD(sh->hist_sum_ns, d);
 	if (strcmp(path, "/metrics") != 0 && strcmp(path, "/healthz") != 0)
 		metrics_add(METRICS_READ, 1);
 	if (status >= 400)
@@ -157,13 +196,14 @@ by_reason(struct buf *b, int verify)
 {
 	size_t i;
 
-	for (i = 0; i < NWHY && i < sizeof(refused) / sizeof(refused[0]); i++)
+	long n;
+
+	for (i = 0; i < NWHY && i < NREFUSED; i++)
 		if (why[i].reason != NULL && why[i].verify == verify &&
-		    GET(refused[i]) > 0)
+		    (n = SUM(refused[i])) > 0)
 			buf_addf(b, "%s{reason=\"%s\"} %ld\n", verify ?
 			    "wh_listen_verify_failures_total" :
-			    "wh_listen_refused_total", why[i].reason,
-			    GET(refused[i]));
+			    "wh_listen_refused_total", why[i].reason, n);
 }
 
 static void
@@ -171,19 +211,21 @@ requests(struct buf *b)
 {
 	const char *p;
 	size_t i;
-	int s;
+	long n;
+	int s, k;
 
 	metrics_head(b, "wh_listen_requests_total", "counter",
 	    "Requests answered, by path and status.");
 	for (i = 0; i <= NPATHS; i++) {
 		p = i < NPATHS ? atomic_load(&slots[i]->path) : "other";
 		for (s = 0; p != NULL && s < NSTATUS; s++) {
-			if (GET(slots[i]->n[s]) == 0)
+			for (n = 0, k = 0; k < NSHARD; k++)
+				n += GET(slots[i]->n[k][s]);
+			if (n == 0)
 				continue;
 			buf_adds(b, "wh_listen_requests_total{path=\"");
 			metrics_label(b, p);
-			buf_addf(b, "\",status=\"%d\"} %ld\n", s,
-			    GET(slots[i]->n[s]));
+			buf_addf(b, "\",status=\"%d\"} %ld\n", s, n);
 		}
 	}
 }
@@ -198,7 +240,7 @@ histogram(struct buf *b)
 	metrics_head(b, n, "histogram", "Time from a request's headers to "
 	    "its end.");
 	for (i = 0; i <= NB; i++) {
-		cum += GET(hist[i]);
+		cum += SUM(hist[i]);
 		if (i < NB)
 			buf_addf(b, "%s_bucket{le=\"%g\"} %ld\n", n,
 			    bounds[i], cum);
@@ -206,7 +248,7 @@ histogram(struct buf *b)
 			buf_addf(b, "%s_bucket{le=\"+Inf\"} %ld\n", n, cum);
 	}
 	buf_addf(b, "%s_sum %.9f\n%s_count %ld\n", n,
-	    GET(hist_sum_ns) / 1e9, n, cum);
+	    SUM(hist_sum_ns) / 1e9, n, cum);
 }
 
 void
@@ -221,16 +263,16 @@ wm_text(struct buf *b)
 	    "Requests refused for other reasons, by reason.");
 	by_reason(b, 0);
 	one(b, "wh_listen_replays_total", "counter", "Deliveries seen "
-	    "before: answered, not written again.", GET(replays));
+	    "before: answered, not written again.", SUM(replays));
 	one(b, "wh_listen_received_bytes_total", "counter", "Request body "
-	    "bytes received.", GET(bytes_in));
+	    "bytes received.", SUM(bytes_in));
 	histogram(b);
 	one(b, "wh_listen_output_stalls_total", "counter", "Records not "
 	    "written in time (--write-timeout): the reader stalled.",
-	    GET(stalls));
+	    SUM(stalls));
 	one(b, "wh_listen_output_stalled_seconds", "gauge", "How long the "
 	    "oldest waiting record has gone without a byte written.",
 	    outq_stalled());
 	one(b, "wh_listen_records_written_total", "counter",
-	    "Records written to standard output.", GET(written));
+	    "Records written to standard output.", SUM(written));
 }
