@@ -6,7 +6,7 @@
 # Python's json
 . tests/lib.sh
 . tests/data/wh-listen/common.sh
-plan 48
+plan 50
 
 # a python that has the official parser (Debian: python3-prometheus-client)
 PROMPY=""
@@ -69,13 +69,32 @@ parse watch "$TMP/hot.prom" 3 >"$TMP/watch"
 wait $W
 like "150 rewrites read and parsed whole every time" "$(cat "$TMP/watch")" '^reads [1-9][0-9]* bad 0$'
 
+# --- a filter waiting for input: the textfile every second, and TERM
+# still stops it
+mkfifo "$TMP/fifo"
+wh-route -w 'n?' --metrics "$TMP/live.prom" --metrics-interval 1 \
+    <"$TMP/fifo" >/dev/null 2>&1 &
+R=$!
+exec 3>"$TMP/fifo"
+printf '{"n":1}\n' >&3
+live() { [ "$(val "$TMP/live.prom" 'hookpipe_records_written_total{tool="wh-route"}')" = 1.0 ]; }
+ok "wh-route waiting for input: written 1 in its textfile" eventually 6 live
+( sleep 10; kill -KILL $R 2>/dev/null ) &
+D=$!
+kill -TERM $R
+wait $R
+rc=$?
+kill $D 2>/dev/null
+exec 3>&-
+is "TERM ends it: exit 0, recorded" \
+    "$rc:$(val "$TMP/live.prom" 'hookpipe_exit_status{tool="wh-route"}')" 0:0.0
+
 # --- long-running: wh-listen's textfile while it runs, and at exit
 listen --metrics "$TMP/wl.prom" --metrics-interval 1 --log-format json \
     --verify github --secret-file "$DATA/http/github.secret" --max-body 1k
-eventually() { _n=0; while [ $_n -lt 60 ]; do "$@" && return 0; sleep 0.1; _n=$((_n + 1)); done; return 1; }
 W='{tool="wh-listen"}'
 running() { [ "$(val "$TMP/wl.prom" "hookpipe_running$W" 2>/dev/null)" = 1.0 ]; }
-ok "wh-listen: the textfile appears while it runs (running 1)" eventually running
+ok "wh-listen: the textfile appears while it runs (running 1)" eventually 6 running
 
 # --- GET /metrics against the requests sent: GitHub's documented vector
 printf 'Hello, World!' > "$TMP/gh.body"
