@@ -6,7 +6,7 @@
 # Python's json
 . tests/lib.sh
 . tests/data/wh-listen/common.sh
-plan 50
+plan 52
 
 # a python that has the official parser (Debian: python3-prometheus-client)
 PROMPY=""
@@ -159,6 +159,22 @@ like "--metrics-addr serves GET /metrics" \
 is "... and the main port no longer does" \
     "$(curl -s -o /dev/null -w '%{http_code}' "$URL/metrics")" 405
 stop
+
+# --- output stalls: a reader that takes nothing (a 64 KB pipe, 160 KB sent)
+mkfifo "$TMP/out.fifo"
+exec 4<>"$TMP/out.fifo"
+wh-listen -p "$PORT" --write-timeout 0.3 >"$TMP/out.fifo" 2>"$TMP/log" &
+WL_PID=$!
+wl_up
+head -c 40000 /dev/zero | tr '\0' a >"$TMP/big"
+for i in 1 2 3 4; do post /big --data-binary @"$TMP/big" >/dev/null; done
+curl -s "$URL/metrics" | parse - >"$TMP/p1"
+n503=$(g 'wh_listen_requests_total{path="/big",status="503"}')
+ok "a stalled reader: some 503s ($n503)" test "${n503%.0}" -ge 2
+is "... each counted as an output stall and a 'store' refusal" \
+    "$(g 'wh_listen_output_stalls_total{}'):$(g 'wh_listen_refused_total{reason="store"}')" "$n503:$n503"
+stop
+exec 4>&-
 
 # --- record errors with fields; HOOKPIPE_LOG_FORMAT for a whole pipeline
 listen --verify github --secret-file "$DATA/http/github.secret"
