@@ -6,7 +6,7 @@
 # Python's json
 . tests/lib.sh
 . tests/data/wh-listen/common.sh
-plan 52
+plan 53
 
 # a python that has the official parser (Debian: python3-prometheus-client)
 PROMPY=""
@@ -215,6 +215,11 @@ S='{tool="sqs-send"}'
 is "sqs-send: 5 sent, the textfile says 5 read and written, exit 0" \
     "$RC $(val "$TMP/sqs.prom" "hookpipe_records_read_total$S") $(val "$TMP/sqs.prom" "hookpipe_records_written_total$S") $(val "$TMP/sqs.prom" "hookpipe_exit_status$S")" \
     "0 5.0 5.0 0.0"
+run sqs-poll -q mq -n 5 --wait 1 --metrics "$TMP/poll.prom"
+S2='{tool="sqs-poll"}'
+is "sqs-poll -n 5: its textfile says 5 written, exit 0" \
+    "$RC $(val "$TMP/poll.prom" "hookpipe_records_written_total$S2") $(val "$TMP/poll.prom" "hookpipe_exit_status$S2")" \
+    "0 5.0 0.0"
 run sqs-send -q nosuchqueue --metrics "$TMP/sqs.prom" "$TMP/sq"
 ok "sqs-send to a missing queue: its exit status ($RC) recorded" \
     test "$RC" -ne 0 -a "$(val "$TMP/sqs.prom" "hookpipe_exit_status$S")" = "$RC.0"
