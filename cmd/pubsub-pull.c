@@ -138,6 +138,7 @@ parse_options(int argc, char *argv[], const char **endpoint)
 		{"once", no_argument, NULL, O_ONCE},
 		{"ack-deadline", required_argument, NULL, O_DEADLINE},
 		{"endpoint", required_argument, NULL, O_ENDPOINT},
+		ND_LONGOPTS_COMMON,
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0}
@@ -159,6 +160,9 @@ parse_options(int argc, char *argv[], const char **endpoint)
 			    PUBSUB_DEADLINE_MAX, usage);
 			break;
 		case O_ENDPOINT: *endpoint = optarg; break;
+		ND_CASES_COMMON
+			nd_common_opt(c, optarg, usage);
+			break;
 		case 'h': msg_help(usage);
 		case 'V': msg_version();
 		default: msg_usage(usage);

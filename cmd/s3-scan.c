@@ -335,6 +335,7 @@ parse_options(int argc, char *argv[])
 		{"status", no_argument, NULL, O_STATUS},
 		{"requeue", no_argument, NULL, O_REQUEUE},
 		{"quiet", no_argument, NULL, 'q'},
+		ND_LONGOPTS_COMMON,
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0}
@@ -372,6 +373,9 @@ parse_options(int argc, char *argv[])
 		case O_STATUS: status = 1; break;
 		case O_REQUEUE: requeue = 1; break;
 		case 'q': msg_quiet = 1; break;
+		ND_CASES_COMMON
+			nd_common_opt(c, optarg, usage);
+			break;
 		case 'h': msg_help(usage);
 		case 'V': msg_version();
 		default: msg_usage(usage);

@@ -181,6 +181,7 @@ parse_options(int argc, char *argv[], struct cmdline *cl)
 		{"endpoint", required_argument, NULL, O_ENDPOINT},
 		{"errors", required_argument, NULL, O_ERRORS},
 		ND_LONGOPT_MAX_LINE,
+		ND_LONGOPTS_COMMON,
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -220,6 +221,9 @@ parse_options(int argc, char *argv[], struct cmdline *cl)
 		case O_ERRORS: cl->errors = optarg; break;
 		case ND_OPT_MAX_LINE:
 			nd_max_line_opt(optarg, usage);
+			break;
+		ND_CASES_COMMON
+			nd_common_opt(ch, optarg, usage);
 			break;
 		case 'h': msg_help(usage);
 		case 'V': msg_version();

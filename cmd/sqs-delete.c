@@ -229,6 +229,7 @@ main(int argc, char *argv[])
 		{"endpoint", required_argument, NULL, O_ENDPOINT},
 		{"errors", required_argument, NULL, O_ERRORS},
 		ND_LONGOPT_MAX_LINE,
+		ND_LONGOPTS_COMMON,
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0}
@@ -250,6 +251,9 @@ main(int argc, char *argv[])
 		case O_ERRORS: s.errors = optarg; break;
 		case ND_OPT_MAX_LINE:
 			nd_max_line_opt(optarg, usage);
+			break;
+		ND_CASES_COMMON
+			nd_common_opt(c, optarg, usage);
 			break;
 		case 'h': msg_help(usage);
 		case 'V': msg_version();

@@ -324,6 +324,7 @@ parse_options(int argc, char *argv[], struct args *a)
 		{"raw", no_argument, NULL, O_RAW},
 		{"s3-records", no_argument, NULL, O_S3},
 		{"endpoint", required_argument, NULL, O_ENDPOINT},
+		ND_LONGOPTS_COMMON,
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0}
@@ -353,6 +354,9 @@ parse_options(int argc, char *argv[], struct args *a)
 		case O_RAW: raw = 1; break;
 		case O_S3: s3flag = 1; break;
 		case O_ENDPOINT: a->endpoint = optarg; break;
+		ND_CASES_COMMON
+			nd_common_opt(c, optarg, usage);
+			break;
 		case 'h': msg_help(usage);
 		case 'V': msg_version();
 		default: msg_usage(usage);

@@ -232,6 +232,7 @@ parse_options(int argc, char *argv[], struct nd_opts *o, struct args *a)
 		{"endpoint", required_argument, NULL, O_ENDPOINT},
 		{"errors", required_argument, NULL, O_ERRORS},
 		ND_LONGOPT_MAX_LINE,
+		ND_LONGOPTS_COMMON,
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0}
@@ -264,6 +265,9 @@ parse_options(int argc, char *argv[], struct nd_opts *o, struct args *a)
 		case O_ERRORS: a->errors = optarg; break;
 		case ND_OPT_MAX_LINE:
 			nd_max_line_opt(optarg, usage);
+			break;
+		ND_CASES_COMMON
+			nd_common_opt(c, optarg, usage);
 			break;
 		case 'h': msg_help(usage);
 		case 'V': msg_version();

@@ -15,6 +15,7 @@
 
 #include "arg.h"
 #include "httprun.h"
+#include "metrics.h"
 #include "msg.h"
 #include "nd.h"
 #include "xmem.h"
@@ -32,15 +33,22 @@ warn_retry(struct http_xfer *x, const char *why, int n, int of, long wait)
 	struct item *it = x->arg;
 	char *o = x->hop ? http_url_origin(x->hop) : NULL;
 	const char *host = o ? strstr(o, "://") : NULL;
+	struct msg_fields f = {0};
+	char m[2048];
 
 	host = host ? host + 3 : "server";
-	if (it != NULL && x->code == CURLE_OK)
-		msg_warn("%s:%ld: %s from %s, retry %d of %d in %.1f s",
-		    it->rec.src, it->rec.lineno, why, host, n, of,
-		    wait / 1000.0);
-	else if (it != NULL)
-		msg_warn("%s:%ld: %s, retry %d of %d in %.1f s",
-		    it->rec.src, it->rec.lineno, why, n, of, wait / 1000.0);
+	if (it != NULL) {
+		f.source = it->rec.src;
+		f.line = it->rec.lineno;
+		f.status = x->code == CURLE_OK ? x->status : 0;
+		if (x->code == CURLE_OK)
+			snprintf(m, sizeof(m), "%s from %s, retry %d of %d "
+			    "in %.1f s", why, host, n, of, wait / 1000.0);
+		else
+			snprintf(m, sizeof(m), "%s, retry %d of %d in %.1f s",
+			    why, n, of, wait / 1000.0);
+		msg_report("warning", &f, m);
+	}
 	free(o);
 }
 
@@ -65,6 +73,7 @@ emit(struct http_xfer *x, const struct http_tool *t, void *arg,
 	int rc;
 
 	err[0] = '\0';
+	it->rec.status = x->status;
 	if (it->failed) {
 		nd_fail(&it->rec, "%s", it->err);
 		rc = ND_FAIL;
@@ -116,6 +125,7 @@ run_one(int fd, const char *name, struct http_pool *p,
 			}
 			if (rc != ND_LONG && nd_blank(line, len))
 				continue;
+			metrics_add(METRICS_READ, 1);
 			it = xcalloc(1, sizeof(*it));
 			it->line = xstrndup(line, len);
 			it->rec.line = it->line;

@@ -19,6 +19,28 @@ extern int msg_quiet;		/* -q: drop warnings */
  * before each message, to erase it */
 extern void (*msg_erase_status)(void);
 
+/*
+ * The form of stderr lines: text ("prog: msg", the default), or one JSON
+ * object a line (--log-format json, or $HOOKPIPE_LOG_FORMAT=json for a
+ * whole pipeline): {"tool", "level", "msg"} and the fields below that a
+ * message has.  msg_log_format sets it: 0, or -1 for another word.
+ */
+#define MSG_LOG_FORMAT_ENV	"HOOKPIPE_LOG_FORMAT"
+int msg_log_format(const char *name);
+
+/* What a message is about, shown apart in JSON lines (NULL / 0: none). */
+struct msg_fields {
+	const char *source;	/* the input ("stdin", a file) of line */
+	long line;		/* > 0: its line number */
+	const char *record_id;	/* the record's "id" */
+	const char *route;	/* wh-route's route */
+	long status;		/* > 0: the HTTP status that decided it */
+};
+/* One line at level "error" or "warning" (dropped under msg_quiet);
+ * text: "prog: [warning: ][source:line: ]text". */
+void msg_report(const char *level, const struct msg_fields *f,
+    const char *text);
+
 /* Print "prog: fmt" and a newline on stderr. */
 void msg_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print "prog: warning: fmt" unless msg_quiet. */

@@ -13,6 +13,7 @@
 
 #include "bignum.h"
 #include "enc.h"
+#include "metrics.h"
 #include "msg.h"
 #include "nd.h"
 #include "opt.h"
@@ -46,6 +47,41 @@ nd_max_line_opt(const char *arg, const char *usage)
 		msg_err("%s", err);
 		msg_usage(usage);
 	}
+}
+
+/* a --metrics file that cannot be written: said, the run goes on */
+static void
+metrics_warn(const char *err)
+{
+	msg_warn("%s", err);
+}
+
+void
+nd_common_opt(int c, const char *arg, const char *usage)
+{
+	char err[1024];
+	long v;
+
+	switch (c) {
+	case ND_OPT_METRICS:
+		if (metrics_start(arg, metrics_warn, err, sizeof(err)) == 0)
+			return;
+		msg_die(EX_SYSTEM, "%s", err);
+	case ND_OPT_METRICS_INTERVAL:
+		if (opt_long("--metrics-interval", arg, 0, 86400, &v, err,
+		    sizeof(err)) < 0)
+			break;
+		metrics_interval(v);
+		return;
+	case ND_OPT_LOG_FORMAT:
+		if (msg_log_format(arg) == 0)
+			return;
+		snprintf(err, sizeof(err), "bad --log-format '%s': text or "
+		    "json", arg);
+		break;
+	}
+	msg_err("%s", err);
+	msg_usage(usage);
 }
 
 size_t
@@ -247,9 +283,11 @@ flush_locked(void)
 	if (sys_write_all(STDOUT_FILENO, outb.p, outb.len, NULL) < 0) {
 		if (errno == EPIPE) {
 			/* the reader went away: end quietly */
+			metrics_exit(status);
 			_exit(status);
 		}
 		msg_err("cannot write to stdout: %s", strerror(errno));
+		metrics_exit(EX_SYSTEM);
 		_exit(EX_SYSTEM);
 	}
 	buf_reset(&outb);
@@ -289,6 +327,7 @@ nd_write(const json_t *rec)
 	nd_lock();
 	bignum_dump(rec, JSON_COMPACT, dump_cb, &outb);
 	buf_addc(&outb, '\n');
+	metrics_add(METRICS_WRITTEN, 1);
 	if (outb.len >= OUT_HIGH)
 		flush_locked();
 	nd_unlock();
@@ -303,6 +342,7 @@ nd_write_raw(const char *line, size_t len)
 	outb.len += len;
 	outb.p[outb.len++] = '\n';
 	outb.p[outb.len] = '\0';
+	metrics_add(METRICS_WRITTEN, 1);
 	if (outb.len >= OUT_HIGH)
 		flush_locked();
 	nd_unlock();
@@ -379,13 +419,25 @@ write_error_record(const struct nd_rec *r, const char *message)
 void
 nd_fail(const struct nd_rec *r, const char *fmt, ...)
 {
-	char m[2048];
+	struct msg_fields f = {0};
+	json_t *id = r->obj ? json_object_get(r->obj, "id") : NULL;
+	char m[2048], idb[64];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(m, sizeof(m), fmt, ap);
 	va_end(ap);
-	msg_err("%s:%ld: %s", r->src ? r->src : "stdin", r->lineno, m);
+	f.source = r->src ? r->src : "stdin";
+	f.line = r->lineno;
+	f.route = r->route;
+	f.status = r->status;
+	if (json_is_string(id))
+		f.record_id = json_string_value(id);
+	else if (json_is_integer(id) && snprintf(idb, sizeof(idb), "%"
+	    JSON_INTEGER_FORMAT, json_integer_value(id)) > 0)
+		f.record_id = idb;
+	msg_report("error", &f, m);
+	metrics_add(METRICS_FAILED, 1);
 	if (errf != NULL)
 		write_error_record(r, m);
 	nd_set_status(EX_PARTIAL);
@@ -521,6 +573,7 @@ run_fd(int fd, const char *name, nd_fn fn, void *arg, const struct nd_opts *o)
 			break;
 		if (rc != ND_LONG && nd_blank(line, len))
 			continue;
+		metrics_add(METRICS_READ, 1);
 		memset(&rec, 0, sizeof(rec));
 		rec.line = line;
 		rec.len = len;

@@ -52,6 +52,25 @@ size_t nd_max_line(void);
 #define ND_LONGOPT_MAX_LINE \
 	{"max-line", required_argument, NULL, ND_OPT_MAX_LINE}
 void nd_max_line_opt(const char *arg, const char *usage);
+/*
+ * The options every tool shares beside --max-line (hookpipe(7)):
+ * --metrics FILE, --metrics-interval SEC, --log-format text|json.  A
+ * tool puts ND_LONGOPTS_COMMON in its long options and, in its switch,
+ * ND_CASES_COMMON nd_common_opt(c, optarg, usage); break;
+ */
+#define ND_OPT_METRICS		1001
+#define ND_OPT_METRICS_INTERVAL	1002
+#define ND_OPT_LOG_FORMAT	1003
+#define ND_LONGOPTS_COMMON \
+	{"metrics", required_argument, NULL, ND_OPT_METRICS}, \
+	{"metrics-interval", required_argument, NULL, \
+	    ND_OPT_METRICS_INTERVAL}, \
+	{"log-format", required_argument, NULL, ND_OPT_LOG_FORMAT}
+#define ND_CASES_COMMON \
+	case ND_OPT_METRICS: case ND_OPT_METRICS_INTERVAL: \
+	case ND_OPT_LOG_FORMAT:
+/* A bad value: message and usage, exit 2. */
+void nd_common_opt(int c, const char *arg, const char *usage);
 /* The message for an ND_LONG line. */
 void nd_too_long(char *err, size_t errlen);
 void nd_reader_free(struct nd_reader *r);
@@ -93,6 +112,8 @@ struct nd_rec {
 	size_t len;
 	const char *src;	/* "stdin" or a file name */
 	long lineno;
+	const char *route;	/* for messages: wh-route's route, or NULL */
+	long status;		/* for messages: the HTTP status, or 0 */
 };
 
 /*

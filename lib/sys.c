@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -78,6 +79,43 @@ sys_write_all(int fd, const void *p, size_t n, size_t *done)
 	if (done != NULL)
 		*done = off;
 	return rc;
+}
+
+int
+sys_write_atomic(const char *path, const void *p, size_t n, mode_t mode,
+    char *err, size_t errlen)
+{
+	const char *base = strrchr(path, '/');
+	char *tmp;
+	int fd, e;
+	size_t dl;
+
+	base = base != NULL ? base + 1 : path;
+	dl = (size_t)(base - path);
+	tmp = xmalloc(strlen(path) + 10);
+	snprintf(tmp, strlen(path) + 10, "%.*s.%s.XXXXXX", (int)dl, path,
+	    base);
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
+		e = errno;
+		free(tmp);
+		return sys_err(err, errlen, "cannot write %s: %s", path,
+		    strerror(e));
+	}
+	if (fchmod(fd, mode) < 0 || sys_write_all(fd, p, n, NULL) < 0 ||
+	    fsync(fd) < 0) {
+		e = errno;
+		close(fd);
+	} else if (close(fd) < 0 || rename(tmp, path) < 0)
+		e = errno;
+	else
+		e = 0;
+	if (e != 0)
+		unlink(tmp);
+	free(tmp);
+	if (e != 0)
+		return sys_err(err, errlen, "cannot write %s: %s", path,
+		    strerror(e));
+	return 0;
 }
 
 ssize_t

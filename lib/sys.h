@@ -29,6 +29,16 @@ int sys_write_all(int fd, const void *p, size_t n, size_t *done);
  */
 ssize_t sys_read_full(int fd, void *p, size_t n);
 
+/*
+ * Replace the file at path with the n bytes of p, atomically: a temporary
+ * ".NAME.XXXXXX" in the same folder (never matching a reader's "*.prom"),
+ * written, fsync'd, made mode, renamed over path.  A reader sees the old
+ * file or the new one, never part of one.  Returns 0, or -1 with "cannot
+ * write PATH: why" in err.
+ */
+int sys_write_atomic(const char *path, const void *p, size_t n, mode_t mode,
+    char *err, size_t errlen);
+
 /* Wipe the NUL-terminated secret s (a key, a token) and free it; NULL is
  * fine. */
 void sys_free_secret(char *s);

@@ -41,6 +41,7 @@ parse_args(int argc, char *argv[], struct http_opts *ho, struct nd_opts *o,
 		HTTP_LONGOPTS,
 		{"errors", required_argument, NULL, O_ERRORS},
 		ND_LONGOPT_MAX_LINE,
+		ND_LONGOPTS_COMMON,
 		{"dry-run", no_argument, NULL, 'n'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
@@ -74,6 +75,9 @@ parse_args(int argc, char *argv[], struct http_opts *ho, struct nd_opts *o,
 		case 'e': o->eflag = 1; break;
 		case 'n': nflag = 1; break;
 		case 'q': msg_quiet = 1; break;
+		ND_CASES_COMMON
+			nd_common_opt(ch, optarg, usage);
+			break;
 		case 'h': msg_help(usage);
 		case 'V': msg_version();
 		default:  msg_usage(usage);

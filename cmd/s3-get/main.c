@@ -37,6 +37,7 @@ parse_args(int argc, char *argv[], struct nd_opts *o, struct args *a)
 		HTTP_LONGOPTS,
 		{"errors", required_argument, NULL, O_ERRORS},
 		ND_LONGOPT_MAX_LINE,
+		ND_LONGOPTS_COMMON,
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
@@ -60,6 +61,9 @@ parse_args(int argc, char *argv[], struct nd_opts *o, struct args *a)
 		case ND_OPT_MAX_LINE: nd_max_line_opt(optarg, usage); break;
 		case 'e': o->eflag = 1; break;
 		case 'q': msg_quiet = 1; break;
+		ND_CASES_COMMON
+			nd_common_opt(ch, optarg, usage);
+			break;
 		case 'h': msg_help(usage);
 		case 'V': msg_version();
 		default:  msg_usage(usage);

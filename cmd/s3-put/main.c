@@ -246,6 +246,7 @@ read_input(void)
 		}
 		if (rc != ND_LONG && nd_blank(line, len))
 			continue;
+		metrics_add(METRICS_READ, 1);
 		from_line(rc == ND_LONG ? NULL : line, len, in.rd.lineno);
 		return 1;
 	}
@@ -328,6 +329,7 @@ parse_options(int argc, char *argv[], struct cmdline *cl)
 		{"endpoint", required_argument, NULL, O_ENDPOINT},
 		{"errors", required_argument, NULL, O_ERRORS},
 		ND_LONGOPT_MAX_LINE,
+		ND_LONGOPTS_COMMON,
 		{"list-uploads", no_argument, NULL, O_LIST},
 		{"abort-stale", required_argument, NULL, O_STALE},
 		{"dry-run", no_argument, NULL, 'n'},
@@ -384,6 +386,9 @@ parse_options(int argc, char *argv[], struct cmdline *cl)
 			/* in whole seconds, rounded up: never younger */
 			cl->age = (long)((arg_ms("--abort-stale", optarg, 0,
 			    AGE_MAX_MS, usage) + 999) / 1000);
+			break;
+		ND_CASES_COMMON
+			nd_common_opt(ch, optarg, usage);
 			break;
 		case 'h': msg_help(usage);
 		case 'V': msg_version();

@@ -15,6 +15,7 @@
 
 #include "aws.h"
 #include "http.h"
+#include "metrics.h"
 #include "msg.h"
 #include "nd.h"
 #include "sigv4.h"

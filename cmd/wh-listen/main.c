@@ -11,6 +11,7 @@
 #include <curl/curl.h>
 
 #include "arg.h"
+#include "nd.h"
 #include "wh-listen.h"
 
 const char usage[] =
@@ -23,7 +24,7 @@ const char usage[] =
     "\t[--pubsub] [--keep-header name] [--redact-header name]\n"
     "\t[--write-timeout sec] [--drain sec] [--threads n] [--raw-body]\n"
     "\t[--replay-db file] [--oidc-audience aud --oidc-jwks file|url]\n"
-    "\t[--oidc-issuer iss] [--oidc-email addr]";
+    "\t[--oidc-issuer iss] [--oidc-email addr] [--metrics-addr host:port]";
 
 static const char *addr = "127.0.0.1";
 static const char *port = "8080";
@@ -48,6 +49,7 @@ char **sns_topics;
 size_t nsns_topics;
 struct route dflt;
 const char *replay_db;
+const char *metrics_addr;	/* --metrics-addr: GET /metrics there */
 char **keep_hdrs, **redact_hdrs;
 size_t nkeep_hdrs, nredact_hdrs;
 
@@ -67,7 +69,8 @@ enum {
 	OPT_TLS_KEY, OPT_SNS, OPT_SNS_TOPIC,
 	OPT_KEEP_HEADER, OPT_REDACT_HEADER, OPT_WRITE_TIMEOUT, OPT_DRAIN,
 	OPT_RAW_BODY, OPT_REPLAY_DB, OPT_THREADS, OPT_OIDC_AUDIENCE,
-	OPT_OIDC_JWKS, OPT_OIDC_ISSUER, OPT_OIDC_EMAIL, OPT_PUBSUB
+	OPT_OIDC_JWKS, OPT_OIDC_ISSUER, OPT_OIDC_EMAIL, OPT_PUBSUB,
+	OPT_METRICS_ADDR
 };
 
 static const struct option longopts[] = {
@@ -105,6 +108,8 @@ static const struct option longopts[] = {
 	{ "oidc-jwks", required_argument, NULL, OPT_OIDC_JWKS },
 	{ "oidc-issuer", required_argument, NULL, OPT_OIDC_ISSUER },
 	{ "oidc-email", required_argument, NULL, OPT_OIDC_EMAIL },
+	{ "metrics-addr", required_argument, NULL, OPT_METRICS_ADDR },
+	ND_LONGOPTS_COMMON,
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -221,6 +226,10 @@ record_option(int c, struct verify_opts *v)
 		v->iss[v->niss++] = optarg;
 		break;
 	case OPT_OIDC_EMAIL: v->email = optarg; break;
+	case OPT_METRICS_ADDR: metrics_addr = optarg; break;
+	ND_CASES_COMMON
+		nd_common_opt(c, optarg, usage);
+		break;
 	case 'h': msg_help(usage);
 	case 'V': msg_version();
 	default: msg_usage(usage);
@@ -319,7 +328,10 @@ main(int argc, char *argv[])
 	/* threads started from here on leave the signals to sigtimedwait */
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	spool_start();
+	wm_start();
 	server_start(addr, port);
+	if (metrics_addr != NULL)
+		server_metrics_start(metrics_addr);
 	wait_for_end(&sigs);
 	server_drain(&sigs);
 	spool_close();

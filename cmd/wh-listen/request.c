@@ -44,7 +44,8 @@ static const struct {
 static void
 note(struct req *q, int status, const char *why)
 {
-	char ip[INET6_ADDRSTRLEN + 8];
+	char ip[INET6_ADDRSTRLEN + 8], text[1024];
+	struct msg_fields f = {0};
 	struct buf b = {0};
 	size_t i;
 
@@ -54,8 +55,10 @@ note(struct req *q, int status, const char *why)
 		    q->url[i] == 0x7f ? '?' : q->url[i]);
 	if (b.p == NULL)
 		buf_adds(&b, "");
-	msg_err("%s %s from %s: %d %s", q->method, b.p,
+	snprintf(text, sizeof(text), "%s %s from %s: %d %s", q->method, b.p,
 	    srv_remote(q->conn, ip, sizeof(ip)), status, why);
+	f.status = status;
+	msg_report("error", &f, text);
 	buf_free(&b);
 }
 
@@ -69,6 +72,7 @@ refuse(struct req *q, enum refusal r, const char *why)
 {
 	if (why)
 		note(q, refusals[r].status, why);
+	wm_refused(r);
 	q->rc = srv_reply(q, refusals[r].status, refusals[r].text,
 	    refusals[r].allow);
 	return -1;
@@ -355,8 +359,10 @@ dedupe(struct req *q, struct event *e)
 	    !ack_fifo);
 	if (rc < 0)
 		return refuse(q, NO_STORE, NULL);
-	if (rc > 0)
+	if (rc > 0) {
+		wm_replay();
 		return respond(q, ok_status, NULL);
+	}
 	if (!ack_fifo)
 		q->rid = xstrdup(e->id);
 	return 0;
@@ -430,6 +436,7 @@ answer(struct req *q)
 	if (st == OUTQ_QUEUED)
 		return -1;
 	q->o_seen = 1;
+	wm_output(st);
 	if (st != OUTQ_WRITTEN) {
 		forget(q);
 		if (q->w) {

@@ -125,6 +125,7 @@ srv_reply(struct req *q, int status, const char *text, const char *allow)
 	enum MHD_Result rc;
 
 	q->answered = 1;
+	q->status = status;
 	if (status == ok_status && text == NULL && !stopping)
 		return MHD_queue_response(q->conn, status, r_ok) == MHD_YES;
 	r = MHD_create_response_from_buffer(text ? strlen(text) : 0,
@@ -261,6 +262,7 @@ health(struct req *q)
 	}
 	if (e == 0 && stalled < 1) {
 		q->answered = 1;
+		q->status = MHD_HTTP_OK;
 		return MHD_queue_response(q->conn, MHD_HTTP_OK, r_health) ==
 		    MHD_YES;
 	}
@@ -271,6 +273,32 @@ health(struct req *q)
 		snprintf(text, sizeof(text), "output stalled: nothing "
 		    "written for %.0f s\n", stalled);
 	return srv_reply(q, MHD_HTTP_SERVICE_UNAVAILABLE, text, NULL);
+}
+
+/* GET /metrics: the Prometheus text format (metrics.c) */
+static int
+metrics_page(struct req *q)
+{
+	struct MHD_Response *r;
+	struct buf b = {0};
+	enum MHD_Result rc;
+
+	if (strcmp(q->method, "GET") && strcmp(q->method, "HEAD")) {
+		refuse(q, NO_HEALTH_METHOD, NULL);
+		return q->rc;
+	}
+	wm_text(&b);
+	r = MHD_create_response_from_buffer(b.len, b.p, MHD_RESPMEM_MUST_COPY);
+	buf_free(&b);
+	if (r == NULL)
+		return 0;
+	MHD_add_response_header(r, "Content-Type",
+	    "text/plain; version=0.0.4; charset=utf-8");
+	q->answered = 1;
+	q->status = MHD_HTTP_OK;
+	rc = MHD_queue_response(q->conn, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return rc == MHD_YES;
 }
 
 static long
@@ -302,6 +330,7 @@ on_headers(struct MHD_Connection *mc, const char *url, const char *method,
 	q->url = url;
 	q->method = method;
 	q->rc = 1;
+	q->t0_ns = wm_now_ns();
 	stamp(q->at);
 	ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	q->c = ci ? ci->socket_context : NULL;
@@ -313,6 +342,8 @@ on_headers(struct MHD_Connection *mc, const char *url, const char *method,
 	}
 	if (strcmp(url, "/healthz") == 0)
 		return health(q);
+	if (strcmp(url, "/metrics") == 0 && metrics_addr == NULL)
+		return metrics_page(q);
 	return req_begin(q);
 }
 
@@ -327,6 +358,8 @@ on_request(void *cls, struct MHD_Connection *mc, const char *url,
 	if (q == NULL)
 		return on_headers(mc, url, method, version, ctx) ? MHD_YES :
 		    MHD_NO;
+	if (*datalen > 0)
+		wm_bytes(*datalen);
 	if (q->answered) {
 		*datalen = 0;	/* the rest of a refused body */
 		return MHD_YES;
@@ -351,6 +384,7 @@ on_done(void *cls, struct MHD_Connection *mc, void **ctx,
 	if (q == NULL)
 		return;
 	srv_busy(q, 0);
+	wm_done(q->url, q->status, q->t0_ns);
 	req_free(q);
 	*ctx = NULL;
 	pthread_mutex_lock(&live_mu);
@@ -493,6 +527,54 @@ server_start(const char *addr, const char *port)
 	free(tls_cert_pem);
 	if (pthread_create(&watcher, NULL, watch_main, NULL) != 0)
 		msg_die(EX_SYSTEM, "cannot start a thread");
+}
+
+/* --metrics-addr's server: GET /metrics, 404 for the rest */
+static enum MHD_Result
+on_metrics(void *cls, struct MHD_Connection *mc, const char *url,
+    const char *method, const char *version, const char *data,
+    size_t *datalen, void **ctx)
+{
+	struct req q = {0};
+
+	(void)cls, (void)version, (void)data;
+	if (*ctx != NULL) {
+		*datalen = 0;	/* answered already: a body is dropped */
+		return MHD_YES;
+	}
+	*ctx = &conns;
+	q.conn = mc;
+	q.url = url;
+	q.method = method;
+	q.rc = 1;
+	if (strcmp(url, "/metrics") != 0) {
+		refuse(&q, NO_PATH, NULL);
+		return q.rc ? MHD_YES : MHD_NO;
+	}
+	return metrics_page(&q) ? MHD_YES : MHD_NO;
+}
+
+void
+server_metrics_start(const char *hostport)
+{
+	char *h = xstrdup(hostport), *p = strrchr(h, ':'), *a = h;
+
+	if (p == NULL || p[1] == '\0' || p == h)
+		msg_die(EX_USAGE, "bad --metrics-addr '%s': HOST:PORT",
+		    hostport);
+	*p++ = '\0';
+	if (*a == '[' && a[strlen(a) - 1] == ']') {	/* [::1]:9100 */
+		a++;
+		a[strlen(a) - 1] = '\0';
+	}
+	if (MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
+	    MHD_USE_ERROR_LOG, 0, NULL, NULL, on_metrics, NULL,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+	    MHD_OPTION_LISTEN_SOCKET, listen_on(a, p),
+	    MHD_OPTION_CONNECTION_LIMIT, 16u,
+	    MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END) == NULL)
+		msg_die(EX_SYSTEM, "cannot start the metrics server");
+	free(h);
 }
 
 /*

@@ -112,6 +112,8 @@ struct req {
 				 * the record is written (forgotten if not) */
 	int o_seen;		/* its fate has been acted on */
 	char at[32];
+	int status;		/* the answer's, for GET /metrics */
+	long long t0_ns;	/* when its headers were in */
 };
 
 /* What the pipeline learns of a request on its way (request.c). */
@@ -165,6 +167,18 @@ int uuid4(char out[37]);
 void hdr_list_add(char ***list, size_t *n, const char *name);
 const char *sender_id(struct req *q, json_t *body);
 void record_line(struct req *q, struct event *e);
+
+/* ---- metrics.c: GET /metrics (--metrics-addr: its own listener) ---- */
+extern const char *metrics_addr;
+void wm_start(void);
+long long wm_now_ns(void);
+void wm_bytes(size_t n);
+void wm_replay(void);
+void wm_refused(int r);
+void wm_output(int outq_state);
+void wm_done(const char *path, int status, long long t0_ns);
+void wm_text(struct buf *b);
+void server_metrics_start(const char *hostport);
 
 /* ---- spool.c: records out, replay memory, --ack-fifo ---- */
 enum { W_WAIT, W_ACKED, W_LATE };

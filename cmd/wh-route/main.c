@@ -37,6 +37,7 @@ parse_args(int argc, char *argv[], struct args *a)
 		{"invert", no_argument, NULL, 'v'},
 		{"errors", required_argument, NULL, 'E'},
 		ND_LONGOPT_MAX_LINE,
+		ND_LONGOPTS_COMMON,
 		{"strict", no_argument, NULL, 'S'},
 		{"state", required_argument, NULL, 's'},
 		{"lease", required_argument, NULL, 'L'},
@@ -80,6 +81,9 @@ parse_args(int argc, char *argv[], struct args *a)
 			}
 			wconds = xrealloc(wconds, (nw + 1) * sizeof(*wconds));
 			wconds[nw++] = c;
+			break;
+		ND_CASES_COMMON
+			nd_common_opt(ch, optarg, usage);
 			break;
 		case 'h': msg_help(usage);
 		case 'V': msg_version();

@@ -80,6 +80,8 @@ start_child(struct sink *s)
 static int
 reap(struct sink *s)
 {
+	struct msg_fields f = {0};
+	char m[2048];
 	int st;
 
 	if (s->pid <= 0)
@@ -91,11 +93,13 @@ reap(struct sink *s)
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		return 0;
 	if (WIFEXITED(st))
-		msg_err("route %s: command exited with status %d: %s",
-		    s->name, WEXITSTATUS(st), s->target);
+		snprintf(m, sizeof(m), "route %s: command exited with status "
+		    "%d: %s", s->name, WEXITSTATUS(st), s->target);
 	else
-		msg_err("route %s: command killed by signal %d: %s", s->name,
-		    WTERMSIG(st), s->target);
+		snprintf(m, sizeof(m), "route %s: command killed by signal "
+		    "%d: %s", s->name, WTERMSIG(st), s->target);
+	f.route = s->name;
+	msg_report("error", &f, m);
 	return 1;
 }
 
@@ -130,6 +134,7 @@ fail_pending(struct sink *s, size_t k, const char *why)
 		r.len = s->pend[k].len;
 		r.src = s->pend[k].src;
 		r.lineno = s->pend[k].lineno;
+		r.route = s->name;
 		/* a line the scanner passed parses: --errors gets the record */
 		if (r.obj == NULL && r.line != NULL)
 			r.obj = nd_parse(r.line, r.len, m, sizeof(m));
