@@ -196,7 +196,7 @@ is "wh-send's textfile: 2 read, 2 failed, exit status 5" \
     "2.0 2.0 5.0"
 stop
 printf 'routes:\n  - name: keep\n    to: /dev/full\n' >"$TMP/full.yaml"
-printf -- '- name: bad\n  run: "exit 3"\n' >"$TMP/bad.yaml"
+printf -- '- name: bad\n  run: "cat >/dev/null; exit 3"\n' >"$TMP/bad.yaml"
 printf '{"id":"e1"}\n' | wh-route --log-format json -c "$TMP/full.yaml" 2>"$TMP/e3"
 printf '{"id":"e1"}\n' | wh-route --log-format json -c "$TMP/bad.yaml" 2>>"$TMP/e3"
 is "wh-route: the route of a record not delivered, and of a failed command" \
