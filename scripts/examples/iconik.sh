@@ -32,7 +32,11 @@
 #                       template: default '{{}}' (the empty object {});
 #                       '{{"force": true}}' analyses again
 #   STATE               the SQLite state file, default
-#                       /var/lib/hookpipe/iconik.db
+#                       /var/lib/hookpipe/iconik.db; or dynamodb://TABLE,
+#                       a DynamoDB table that every edge behind a load
+#                       balancer shares (made on first use; AWS_REGION,
+#                       AWS_ENDPOINT_URL_DYNAMODB and the credentials as
+#                       for every AWS tool): see iconik-edges.sh
 #   RULES               default: iconik.yaml next to this script
 #   LISTEN_ADDR         address to listen on, default 127.0.0.1
 #   LISTEN_PORT         port, default 8082
@@ -55,7 +59,12 @@ LISTEN_ADDR=${LISTEN_ADDR:-127.0.0.1}
 LISTEN_PORT=${LISTEN_PORT:-8082}
 HOOK_PATH=${HOOK_PATH:-/iconik}
 ERRORS=${ERRORS:-/var/spool/hookpipe/iconik-failed.ndjson}
-mkdir -p "$(dirname "$STATE")" "$(dirname "$ERRORS")"
+mkdir -p "$(dirname "$ERRORS")"
+create=""
+case $STATE in
+dynamodb://*) create=--create-table ;;	# both stages: whichever opens first
+*) mkdir -p "$(dirname "$STATE")" ;;
+esac
 
 # the secret headers, in a file only we can read (printf is a builtin)
 headers=$(umask 077 && mktemp "${TMPDIR:-/tmp}/iconik-headers.XXXXXX")
@@ -66,7 +75,7 @@ printf 'App-ID: %s\nAuth-Token: %s\n' "$ICONIK_APP_ID" \
     "$ICONIK_AUTH_TOKEN" >"$headers"
 
 wh-listen -a "$LISTEN_ADDR" -p "$LISTEN_PORT" --path "$HOOK_PATH" |
-	wh-route -c "$RULES" --state "$STATE" |
+	wh-route -c "$RULES" --state "$STATE" $create |
 	wh-send -u "$ICONIK_URL$ICONIK_ANALYZE_PATH" \
 	    --header-file "$headers" -d "$ICONIK_ANALYZE_BODY" --errors "$ERRORS" |
-	wh-route --settle --state "$STATE"
+	wh-route --settle --state "$STATE" $create
