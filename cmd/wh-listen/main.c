@@ -25,8 +25,8 @@ const char usage[] =
     "\t[--replay-db file] [--oidc-audience aud --oidc-jwks file|url]\n"
     "\t[--oidc-issuer iss] [--oidc-email addr]";
 
-static const char *addr = "127.0.0.1";
-static const char *port = "8080";
+static const char *addr;		/* NULL: 127.0.0.1, or systemd's socket */
+static const char *port;		/* NULL: 8080 */
 const char *cfile;
 char **paths;
 size_t npaths;

@@ -397,6 +397,24 @@ listen_on(const char *a, const char *p)
 	return fd;
 }
 
+/* The socket systemd passed, or one listening on addr port (NULL: the
+ * defaults, 127.0.0.1 8080). */
+static int
+server_socket(const char *addr, const char *port)
+{
+	int fd;
+
+	if ((fd = sd_listen_fd()) < 0)
+		return listen_on(addr ? addr : "127.0.0.1",
+		    port ? port : "8080");
+	if (addr != NULL || port != NULL) {
+		msg_err("-a and -p do not go with the socket systemd passed "
+		    "(LISTEN_FDS)");
+		msg_usage(usage);
+	}
+	return fd;
+}
+
 static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
@@ -439,7 +457,8 @@ server_threads(void)
 	return n > 16 ? 16 : n;
 }
 
-/* Listen on addr port and serve, with the watcher beside. */
+/* Listen on addr port (or systemd's socket) and serve, with the watcher
+ * beside; then tell systemd it is ready. */
 void
 server_start(const char *addr, const char *port)
 {
@@ -461,7 +480,7 @@ server_start(const char *addr, const char *port)
 	opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER,
 	    (intptr_t)mhd_log, NULL };
 	opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET,
-	    listen_on(addr, port), NULL };
+	    server_socket(addr, port), NULL };
 	opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT,
 	    max_conn, NULL };
 	opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT,
@@ -493,6 +512,7 @@ server_start(const char *addr, const char *port)
 	free(tls_cert_pem);
 	if (pthread_create(&watcher, NULL, watch_main, NULL) != 0)
 		msg_die(EX_SYSTEM, "cannot start a thread");
+	sd_notify_state("READY=1");
 }
 
 /*
@@ -508,6 +528,7 @@ server_drain(const sigset_t *sigs)
 	int lfd, sig;
 
 	stopping = 1;
+	sd_notify_state("STOPPING=1");
 	lfd = MHD_quiesce_daemon(daemon_);
 	if (lfd >= 0)
 		close(lfd);

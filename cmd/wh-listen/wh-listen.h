@@ -3,7 +3,7 @@
  * others (main.c options and start-up, config.c the per-path settings
  * and SIGHUP, server.c the HTTP server, request.c the request pipeline,
  * record.c the record's text, spool.c records out, replay memory and
- * --ack-fifo).  Only server.c knows the HTTP library: the others see a
+ * --ack-fifo, sd.c systemd's socket and readiness).  Only server.c knows the HTTP library: the others see a
  * connection as a void *. */
 #ifndef WH_LISTEN_H
 #define WH_LISTEN_H
@@ -151,6 +151,10 @@ const char *srv_remote(void *conn, char *out, size_t n);
 void srv_busy(struct req *q, int busy);
 void srv_sleep(void *conn);
 void srv_wake(void *conn);
+
+/* ---- sd.c: systemd's socket activation and readiness ---- */
+int sd_listen_fd(void);
+void sd_notify_state(const char *state);
 
 /* ---- request.c: the pipeline ---- */
 int refuse(struct req *q, enum refusal r, const char *why);
