@@ -16,7 +16,7 @@
 const char usage[] =
     "usage: wh-listen [-a addr] [-p port] [-c file] [-t sec] [--path path]\n"
     "\t[--body-only] [--max-body bytes] [--max-conn n] [--status code]\n"
-    "\t[--verify scheme] [--secret-file file | --secret-env name]\n"
+    "\t[--verify scheme] [--secret-file file] [--secret-env name]\n"
     "\t[--tolerance sec] [--sig-header name] [--sig-prefix text]\n"
     "\t[--sig-encoding hex|base64] [--ack-fifo fifo] [--ack-timeout sec]\n"
     "\t[--tls-cert file --tls-key file] [--sns] [--sns-topic arn]\n"
@@ -53,7 +53,8 @@ size_t nkeep_hdrs, nredact_hdrs;
 
 /* The command line's verification, for the default route. */
 struct verify_opts {
-	const char *verify, *sfile, *senv, *shdr, *spre, *senc;
+	const char *verify, *shdr, *spre, *senc;
+	struct secret_src src;		/* --secret-file, --secret-env */
 	long tolerance;
 	const char *aud, *jwks, *email;	/* --oidc-* */
 	const char *iss[8];
@@ -174,8 +175,14 @@ record_option(int c, struct verify_opts *v)
 			bad_opt("verify scheme", optarg);
 		v->verify = optarg;
 		break;
-	case OPT_SECRET_FILE: v->sfile = optarg; break;
-	case OPT_SECRET_ENV: v->senv = optarg; break;
+	case OPT_SECRET_FILE:
+	case OPT_SECRET_ENV:
+		if (v->src.n == SECRETS_MAX)
+			bad_opt("secret-file or secret-env (8 at most)",
+			    optarg);
+		v->src.env[v->src.n] = c == OPT_SECRET_ENV;
+		v->src.name[v->src.n++] = optarg;
+		break;
 	case OPT_TOLERANCE:
 		v->tolerance = arg_long("--tolerance", optarg, 1, 2000000000L,
 		    usage);
@@ -293,7 +300,7 @@ main(int argc, char *argv[])
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		msg_die(EX_SYSTEM, "cannot initialise libcurl");
 	/* configuration first: nothing listens before it is known good */
-	if (route_set(&dflt, v.verify, v.sfile, v.senv, v.shdr, v.spre,
+	if (route_set(&dflt, v.verify, &v.src, v.shdr, v.spre,
 	    v.senc, v.tolerance, err, sizeof(err)) < 0 ||
 	    route_oidc(&dflt, v.aud, v.jwks, v.iss, v.niss, v.email, err,
 	    sizeof(err)) < 0)

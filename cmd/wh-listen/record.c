@@ -233,9 +233,9 @@ sender_id(struct req *q, json_t *body)
 		if ((v = srv_hdr(q->conn, id_headers[i])) != NULL && *v)
 			return v;
 	/* Stripe and Slack put the event id in the body */
-	if (rt->verify && rt->w.scheme == WHSIG_STRIPE)
+	if (rt->verify && rt->w[0].scheme == WHSIG_STRIPE)
 		j = json_object_get(body, "id");
-	else if (rt->verify && rt->w.scheme == WHSIG_SLACK)
+	else if (rt->verify && rt->w[0].scheme == WHSIG_SLACK)
 		j = json_object_get(body, "event_id");
 	if (json_is_string(j) && *json_string_value(j))
 		return json_string_value(j);
@@ -262,6 +262,11 @@ record_head(struct req *q, struct event *e)
 		json_object_set_new(rec, "headers_redacted", hs.gone);
 	json_object_set_new(rec, "remote_addr",
 	    json_string(srv_remote(q->conn, ip, sizeof(ip))));
+	/* which secret verified (rotation), never the secret */
+	if (e->secret >= 0)
+		json_object_set_new(rec, "verified", json_pack("{s:s,s:i}",
+		    "scheme", whsig_scheme_name(q->rt->w[0].scheme), "secret",
+		    e->secret));
 	return rec;
 }
 

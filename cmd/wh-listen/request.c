@@ -186,6 +186,27 @@ verify_sns(struct req *q, struct event *e, const char *stype)
 	return 0;
 }
 
+/* The route's secrets in turn, each MAC compared in constant time: the
+ * first that verifies is e->secret; else -1, why being the first
+ * secret's reason (the others fail the same way but for the MAC). */
+static int
+verify_any(struct req *q, struct event *e, char *why, size_t whylen)
+{
+	const struct route *rt = q->rt;
+	char other[512];
+	time_t now = time(NULL);
+	size_t i;
+
+	for (i = 0; i < rt->nw; i++)
+		if (whsig_verify_ts(&rt->w[i], srv_hdr, q->conn, q->body.p,
+		    q->body.len, now, &e->signed_at, i ? other : why,
+		    i ? sizeof(other) : whylen) == 0) {
+			e->secret = (int)i;
+			return 0;
+		}
+	return -1;
+}
+
 /* Step: the signature, SNS's or the route's scheme's. */
 static int
 verify(struct req *q, struct event *e)
@@ -200,9 +221,7 @@ verify(struct req *q, struct event *e)
 	if (rt->sns && !rt->verify)
 		return refuse(q, NO_SIGNATURE, "not an SNS message (no "
 		    "x-amz-sns-message-type) and no --verify scheme");
-	if (rt->verify && whsig_verify_ts(&rt->w, srv_hdr, q->conn,
-	    q->body.p, q->body.len, time(NULL), &e->signed_at, why,
-	    sizeof(why)) < 0)
+	if (rt->verify && verify_any(q, e, why, sizeof(why)) < 0)
 		return refuse(q, NO_SIGNATURE, why);
 	return 0;
 }
@@ -300,8 +319,8 @@ decode(struct req *q, struct event *e)
 	e->btype = whbody_decode(q->body.p, q->body.len, srv_hdr(q->conn,
 	    "content-type"), &e->bj, &e->body);
 	if (e->btype == '{' && e->body == NULL && ((rt->verify &&
-	    (rt->w.scheme == WHSIG_STRIPE || rt->w.scheme == WHSIG_SLACK)) ||
-	    ((!rt->verify || rt->w.scheme == WHSIG_SLACK) &&
+	    (rt->w[0].scheme == WHSIG_STRIPE || rt->w[0].scheme == WHSIG_SLACK)) ||
+	    ((!rt->verify || rt->w[0].scheme == WHSIG_SLACK) &&
 	    memmem(e->bj.p, e->bj.len, "url_verification", 16) != NULL)))
 		e->body = json_loadb(e->bj.p, e->bj.len, JSON_ALLOW_NUL |
 		    JSON_DECODE_INT_AS_REAL, &je);
@@ -317,7 +336,7 @@ handshake(struct req *q, struct event *e)
 	json_t *t, *ch;
 
 	if (!json_is_object(e->body) || (q->rt->verify &&
-	    q->rt->w.scheme != WHSIG_SLACK))
+	    q->rt->w[0].scheme != WHSIG_SLACK))
 		return 0;
 	t = json_object_get(e->body, "type");
 	ch = json_object_get(e->body, "challenge");
@@ -453,7 +472,7 @@ answer(struct req *q)
 static void
 run(struct req *q)
 {
-	struct event e = { .signed_at = -1 };
+	struct event e = { .signed_at = -1, .secret = -1 };
 
 	srv_busy(q, 1);
 	if (q->body.p == NULL)

@@ -31,11 +31,22 @@ struct oidc {
 	struct jwks *jwks;	/* the keys: file or URL */
 };
 
-/* How one path is checked: a signature scheme and its secret, or none. */
+#define SECRETS_MAX 8	/* secrets a path may have (rotation) */
+
+/* Where a path's secrets are, in order: files and variables, each
+ * holding one secret a line. */
+struct secret_src {
+	const char *name[SECRETS_MAX];
+	int env[SECRETS_MAX];	/* 1: name is an environment variable */
+	size_t n;
+};
+
+/* How one path is checked: a signature scheme and its secrets, or none. */
 struct route {
 	char *path;		/* NULL for the command line's default */
-	int verify;		/* 0: none, 1: w is set */
-	struct whsig w;
+	int verify;		/* 0: none, 1: w[0..nw-1] are set */
+	struct whsig w[SECRETS_MAX];	/* one a secret, same scheme */
+	size_t nw;
 	long tolerance;		/* replay window, seconds */
 	int sns;		/* --sns: SNS messages checked by signature */
 	int pubsub;		/* --pubsub: Pub/Sub pushes unwrapped */
@@ -80,8 +91,8 @@ int route_oidc(struct route *r, const char *aud, const char *jwks,
     const char *const *iss, size_t niss, const char *email, char *err,
     size_t errlen);
 void oidc_free(struct oidc *o);
-int route_set(struct route *r, const char *scheme, const char *src_file,
-    const char *src_env, const char *hdr, const char *prefix,
+int route_set(struct route *r, const char *scheme,
+    const struct secret_src *src, const char *hdr, const char *prefix,
     const char *enc, long tolerance, char *err, size_t errlen);
 struct config *config_load(const char *path, char *err, size_t errlen);
 struct config *config_new(void);
@@ -125,6 +136,7 @@ struct event {
 	json_t *ps;		/* --pubsub: the message's pubsub and body */
 	const char *id;		/* the delivery id */
 	char uid[37];		/* one made here */
+	int secret;		/* the index of the secret verifying, or -1 */
 	struct buf line;	/* the record */
 };
 
