@@ -508,13 +508,15 @@ config_swap(struct config *c)
 }
 
 /* SIGHUP: read -c again; a bad file keeps the settings in use.  The
- * command line's JWKS is read (or fetched) again too. */
+ * command line's JWKS is read (or fetched) again too, and the TLS
+ * certificate and key. */
 void
 config_reload(void)
 {
 	struct config *c;
 	char err[1024];
 
+	tls_reload();
 	if (dflt.oidc != NULL && jwks_reload(dflt.oidc->jwks, err,
 	    sizeof(err)) < 0)
 		msg_err("cannot reload --oidc-jwks, keeping the old keys: %s",

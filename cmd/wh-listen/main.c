@@ -310,7 +310,7 @@ main(int argc, char *argv[])
 	else if ((cf = config_load(cfile, err, sizeof(err))) == NULL)
 		msg_die(EX_CONFIG, "%s", err);
 	config_swap(cf);
-	server_tls_load();
+	tls_load();
 	spool_open();
 	if (nsns_topics > 0 && !dflt.sns && cfile == NULL) {
 		msg_err("--sns-topic goes with --sns");

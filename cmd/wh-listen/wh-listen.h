@@ -3,8 +3,9 @@
  * others (main.c options and start-up, config.c the per-path settings
  * and SIGHUP, server.c the HTTP server, request.c the request pipeline,
  * record.c the record's text, spool.c records out, replay memory and
- * --ack-fifo, sd.c systemd's socket and readiness).  Only server.c knows the HTTP library: the others see a
- * connection as a void *. */
+ * --ack-fifo, sd.c systemd's socket and readiness, tls.c the TLS
+ * certificate).  Only server.c knows the HTTP library (and tls.c, for
+ * its certificate callback): the others see a connection as a void *. */
 #ifndef WH_LISTEN_H
 #define WH_LISTEN_H
 
@@ -151,7 +152,6 @@ enum refusal {
 extern volatile sig_atomic_t stopping;
 typedef void srv_kv_fn(void *arg, const char *key, size_t klen,
     const char *val, size_t vlen);
-void server_tls_load(void);
 void server_start(const char *addr, const char *port);
 void server_drain(const sigset_t *sigs);
 int srv_reply(struct req *q, int status, const char *text,
@@ -163,6 +163,13 @@ const char *srv_remote(void *conn, char *out, size_t n);
 void srv_busy(struct req *q, int busy);
 void srv_sleep(void *conn);
 void srv_wake(void *conn);
+
+/* ---- tls.c: the certificate, swapped on SIGHUP ---- */
+void tls_load(void);
+void *tls_callback(void);
+void tls_reload(void);
+unsigned long tls_gen(void);
+void tls_sweep(unsigned long oldest);
 
 /* ---- sd.c: systemd's socket activation and readiness ---- */
 int sd_listen_fd(void);

@@ -57,11 +57,12 @@ mkdir -p "$SPOOL"
 
 # under wh-listen.socket systemd passes its socket to this script
 # (LISTEN_PID is ours): wh-listen gets it with LISTEN_PID set to its own pid
+# (exec: wh-listen stays the script's child, for the unit's ExecStop)
 listen() {
 	if [ "${LISTEN_PID:-}" = "$$" ]; then
-		sh -c 'LISTEN_PID=$$ exec wh-listen "$@"' wh-listen "$@"
+		exec sh -c 'LISTEN_PID=$$ exec wh-listen "$@"' wh-listen "$@"
 	else
-		wh-listen -a "$LISTEN_ADDR" -p "$LISTEN_PORT" "$@"
+		exec wh-listen -a "$LISTEN_ADDR" -p "$LISTEN_PORT" "$@"
 	fi
 }
 
