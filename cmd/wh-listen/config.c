@@ -210,6 +210,7 @@ config_free(struct config *c)
 		for (j = 0; j < c->routes[i].nw; j++)
 			whsig_clear(&c->routes[i].w[j]);
 		oidc_free(c->routes[i].oidc);
+		free(c->routes[i].allow.c);
 		free(c->routes[i].path);
 	}
 	free(c->routes);
@@ -279,7 +280,7 @@ settings_known(const char *file, json_t *v, int line, char *err,
 	static const char *keys[] = { "verify", "secret-file", "secret-env",
 	    "tolerance", "sig-header", "sig-prefix", "sig-encoding", "sns",
 	    "pubsub", "oidc-audience", "oidc-jwks", "oidc-issuer",
-	    "oidc-email", NULL };
+	    "oidc-email", "allow", NULL };
 	const char *k;
 	json_t *kv;
 	size_t i;
@@ -330,6 +331,38 @@ route_load_oidc(struct route *r, const char *file, const char *p,
 	if (route_oidc(r, aud, jw, iss, n, em, e, sizeof(e)) < 0) {
 		snprintf(err, errlen, "%s:%d: %s: %s", file, line, p, e);
 		return -1;
+	}
+	return 0;
+}
+
+/* A path's allow: one range or a list of them, into r->allow; 0, or -1
+ * with err. */
+static int
+route_load_allow(struct route *r, const char *file, const char *p,
+    json_t *v, int line, char *err, size_t errlen)
+{
+	json_t *t = json_object_get(v, "allow"), *x;
+	char e[256];
+	size_t i;
+
+	if (t == NULL)
+		return 0;
+	if (json_is_string(t))
+		return range_add(&r->allow, json_string_value(t), e,
+		    sizeof(e)) < 0 ? sys_err(err, errlen, "%s:%d: %s: allow: "
+		    "%s", file, line, p, e) : 0;
+	if (!json_is_array(t) || json_array_size(t) == 0)
+		return sys_err(err, errlen, "%s:%d: %s: allow must be an "
+		    "address range or a list of them", file, line, p);
+	json_array_foreach(t, i, x) {
+		if (!json_is_string(x))
+			return sys_err(err, errlen, "%s:%d: %s: allow must be "
+			    "an address range or a list of them", file, line,
+			    p);
+		if (range_add(&r->allow, json_string_value(x), e,
+		    sizeof(e)) < 0)
+			return sys_err(err, errlen, "%s:%d: %s: allow: %s",
+			    file, line, p, e);
 	}
 	return 0;
 }
@@ -388,6 +421,8 @@ route_load(struct route *r, const char *file, const char *p, json_t *v,
 		    "together", file, line, p);
 		return -1;
 	}
+	if (route_load_allow(r, file, p, v, line, err, errlen) < 0)
+		return -1;
 	return route_load_oidc(r, file, p, v, line, err, errlen);
 }
 

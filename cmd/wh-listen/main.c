@@ -23,7 +23,8 @@ const char usage[] =
     "\t[--pubsub] [--keep-header name] [--redact-header name]\n"
     "\t[--write-timeout sec] [--drain sec] [--threads n] [--raw-body]\n"
     "\t[--replay-db file] [--oidc-audience aud --oidc-jwks file|url]\n"
-    "\t[--oidc-issuer iss] [--oidc-email addr]";
+    "\t[--oidc-issuer iss] [--oidc-email addr] [--allow cidr]\n"
+    "\t[--trusted-proxy cidr] [--proxy-header x-forwarded-for|forwarded]";
 
 static const char *addr;		/* NULL: 127.0.0.1, or systemd's socket */
 static const char *port;		/* NULL: 8080 */
@@ -68,7 +69,8 @@ enum {
 	OPT_TLS_KEY, OPT_SNS, OPT_SNS_TOPIC,
 	OPT_KEEP_HEADER, OPT_REDACT_HEADER, OPT_WRITE_TIMEOUT, OPT_DRAIN,
 	OPT_RAW_BODY, OPT_REPLAY_DB, OPT_THREADS, OPT_OIDC_AUDIENCE,
-	OPT_OIDC_JWKS, OPT_OIDC_ISSUER, OPT_OIDC_EMAIL, OPT_PUBSUB
+	OPT_OIDC_JWKS, OPT_OIDC_ISSUER, OPT_OIDC_EMAIL, OPT_PUBSUB, OPT_ALLOW,
+	OPT_TRUSTED_PROXY, OPT_PROXY_HEADER
 };
 
 static const struct option longopts[] = {
@@ -106,6 +108,9 @@ static const struct option longopts[] = {
 	{ "oidc-jwks", required_argument, NULL, OPT_OIDC_JWKS },
 	{ "oidc-issuer", required_argument, NULL, OPT_OIDC_ISSUER },
 	{ "oidc-email", required_argument, NULL, OPT_OIDC_EMAIL },
+	{ "allow", required_argument, NULL, OPT_ALLOW },
+	{ "trusted-proxy", required_argument, NULL, OPT_TRUSTED_PROXY },
+	{ "proxy-header", required_argument, NULL, OPT_PROXY_HEADER },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -123,6 +128,8 @@ bad_opt(const char *opt, const char *val)
 static int
 server_option(int c)
 {
+	char err[256];
+
 	switch (c) {
 	case 'a': addr = optarg; break;
 	case 'p':
@@ -155,6 +162,20 @@ server_option(int c)
 		break;
 	case OPT_THREADS:
 		nthreads = arg_long("--threads", optarg, 1, 16, usage);
+		break;
+	case OPT_ALLOW:
+	case OPT_TRUSTED_PROXY:
+		if (range_add(c == OPT_ALLOW ? &allow : &trusted, optarg, err,
+		    sizeof(err)) < 0)
+			arg_bad(c == OPT_ALLOW ? "--allow" : "--trusted-proxy",
+			    err, usage);
+		break;
+	case OPT_PROXY_HEADER:
+		if (strcmp(optarg, "forwarded") == 0)
+			proxy_header = CIDR_FORWARDED;
+		else if (strcmp(optarg, "x-forwarded-for") != 0)
+			bad_opt("proxy-header (x-forwarded-for or forwarded)",
+			    optarg);
 		break;
 	default: return -1;
 	}

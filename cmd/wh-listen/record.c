@@ -260,8 +260,10 @@ record_head(struct req *q, struct event *e)
 	json_object_set_new(rec, "headers", hs.h);
 	if (hs.gone)
 		json_object_set_new(rec, "headers_redacted", hs.gone);
-	json_object_set_new(rec, "remote_addr",
-	    json_string(srv_remote(q->conn, ip, sizeof(ip))));
+	json_object_set_new(rec, "remote_addr", json_string(q->addr[0] ?
+	    q->addr : srv_remote(q->conn, ip, sizeof(ip))));
+	if (trusted.n > 0)	/* who handed it over: a proxy, or not */
+		json_object_set_new(rec, "peer_addr", json_string(q->peer));
 	/* which secret verified (rotation), never the secret */
 	if (e->secret >= 0)
 		json_object_set_new(rec, "verified", json_pack("{s:s,s:i}",

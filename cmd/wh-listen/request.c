@@ -38,6 +38,7 @@ static const struct {
 	[NO_CONFIRM] = { 502, "cannot confirm the subscription\n", NULL },
 	[NO_ACK] = { 504, "event written but not acknowledged in time\n",
 	    NULL },
+	[NO_ADDR] = { 403, "forbidden: address not allowed\n", NULL },
 };
 
 /* One line on stderr about a request, saying why (never secrets). */
@@ -54,7 +55,7 @@ note(struct req *q, int status, const char *why)
 		    q->url[i] == 0x7f ? '?' : q->url[i]);
 	if (b.p == NULL)
 		buf_adds(&b, "");
-	msg_err("%s %s from %s: %d %s", q->method, b.p,
+	msg_err("%s %s from %s: %d %s", q->method, b.p, q->addr[0] ? q->addr :
 	    srv_remote(q->conn, ip, sizeof(ip)), status, why);
 	buf_free(&b);
 }
@@ -93,6 +94,7 @@ req_begin(struct req *q)
 	int big = 0;
 
 	q->cf = config_get();
+	proxy_client(q);
 	if ((cl = srv_hdr(q->conn, "Content-Length")) != NULL) {
 		errno = 0;
 		n = strtoull(cl, &end, 10);
@@ -100,6 +102,8 @@ req_begin(struct req *q)
 	}
 	if ((q->rt = route_find(q->cf, q->url)) == NULL)
 		refuse(q, NO_PATH, NULL);
+	else if (!proxy_allowed(q))
+		refuse(q, NO_ADDR, "address not in --allow");
 	else if (strcmp(q->method, "POST") && strcmp(q->method, "PUT"))
 		refuse(q, NO_METHOD, NULL);
 	else if (outq_dead())

@@ -4,7 +4,7 @@
  * and SIGHUP, server.c the HTTP server, request.c the request pipeline,
  * record.c the record's text, spool.c records out, replay memory and
  * --ack-fifo, sd.c systemd's socket and readiness, tls.c the TLS
- * certificate).  Only server.c knows the HTTP library (and tls.c, for
+ * certificate, proxy.c the client's address and --allow).  Only server.c knows the HTTP library (and tls.c, for
  * its certificate callback): the others see a connection as a void *. */
 #ifndef WH_LISTEN_H
 #define WH_LISTEN_H
@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "cidr.h"
 #include "jwks.h"
 #include "msg.h"
 #include "outq.h"
@@ -30,6 +31,12 @@ struct oidc {
 	size_t niss;
 	char *email;		/* --oidc-email, or NULL: not checked */
 	struct jwks *jwks;	/* the keys: file or URL */
+};
+
+/* Address ranges: --allow, --trusted-proxy, a path's allow. */
+struct cidr_set {
+	struct cidr *c;
+	size_t n;
 };
 
 #define SECRETS_MAX 8	/* secrets a path may have (rotation) */
@@ -52,6 +59,7 @@ struct route {
 	int sns;		/* --sns: SNS messages checked by signature */
 	int pubsub;		/* --pubsub: Pub/Sub pushes unwrapped */
 	struct oidc *oidc;	/* NULL: no bearer token wanted */
+	struct cidr_set allow;	/* allow: in -c; none: --allow's */
 };
 
 /* A loaded configuration; swapped whole on SIGHUP, freed when unused. */
@@ -124,6 +132,10 @@ struct req {
 				 * the record is written (forgotten if not) */
 	int o_seen;		/* its fate has been acted on */
 	char at[32];
+	char addr[CIDR_STR_MAX];	/* the client (behind proxies) */
+	char peer[CIDR_STR_MAX];	/* the socket's peer */
+	unsigned char a[16];	/* addr, when have_addr */
+	int have_addr;
 };
 
 /* What the pipeline learns of a request on its way (request.c). */
@@ -145,7 +157,7 @@ struct event {
 enum refusal {
 	NO_FRAMING, NO_CODING, NO_PATH, NO_METHOD, NO_HEALTH_METHOD,
 	NO_TOO_BIG, NO_TOKEN, NO_SIGNATURE, NO_OBJECT, NO_PUSH, NO_STORE,
-	NO_CONFIRM, NO_ACK
+	NO_CONFIRM, NO_ACK, NO_ADDR
 };
 
 /* ---- server.c: the HTTP server ---- */
@@ -163,6 +175,14 @@ const char *srv_remote(void *conn, char *out, size_t n);
 void srv_busy(struct req *q, int busy);
 void srv_sleep(void *conn);
 void srv_wake(void *conn);
+
+/* ---- proxy.c: the client's address, --allow ---- */
+extern struct cidr_set trusted, allow;
+extern int proxy_header;
+int range_add(struct cidr_set *set, const char *s, char *err,
+    size_t errlen);
+void proxy_client(struct req *q);
+int proxy_allowed(const struct req *q);
 
 /* ---- tls.c: the certificate, swapped on SIGHUP ---- */
 void tls_load(void);
