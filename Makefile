@@ -12,7 +12,7 @@ LDFLAGS ?=
 CPPFLAGS ?=
 VERSION = 0.1.0
 
-PKGS = libcurl jansson yaml-0.1 libcrypto libmicrohttpd expat sqlite3
+PKGS = libcurl jansson yaml-0.1 libcrypto libmicrohttpd expat sqlite3 gnutls
 # kept apart from CFLAGS so a user's CFLAGS cannot drop them
 HP_CFLAGS = -std=c11 -Wall -Wextra -D_GNU_SOURCE -Ilib \
 	-DHOOKPIPE_VERSION='"$(VERSION)"' $(WERROR) \
@@ -35,7 +35,8 @@ LIBS_sns-publish = libcurl jansson libcrypto expat
 LIBS_sqs-delete = libcurl jansson libcrypto expat
 LIBS_sqs-poll = libcurl jansson libcrypto expat
 LIBS_sqs-send = libcurl jansson libcrypto expat
-LIBS_wh-listen = libcurl jansson yaml-0.1 libcrypto libmicrohttpd sqlite3
+LIBS_wh-listen = libcurl jansson yaml-0.1 libcrypto libmicrohttpd sqlite3 \
+	gnutls
 LIBS_wh-route = libcurl jansson yaml-0.1 libcrypto expat sqlite3
 LIBS_wh-send = libcurl jansson libcrypto
 tool_libs = -Wl,--as-needed \

@@ -531,7 +531,8 @@ static void
 setup_signing(const struct args *a)
 {
 	char err[1024], *text;
-	size_t len;
+	const char *first;
+	size_t len, pos = 0, flen;
 	int s;
 
 	if ((a->scheme == NULL) != (a->secretfile == NULL)) {
@@ -553,7 +554,10 @@ setup_signing(const struct args *a)
 	}
 	whsig_init(&sig, s);
 	text = read_file(a->secretfile, &len, EX_CONFIG);
-	if (whsig_load_secret(&sig, text, len, err, sizeof(err)) < 0)
+	/* one secret a line, as wh-listen reads them: the first signs */
+	if (!whsig_next_secret(text, len, &pos, &first, &flen))
+		first = text, flen = 0;
+	if (whsig_load_secret(&sig, first, flen, err, sizeof(err)) < 0)
 		msg_die(EX_CONFIG, "%s: %s", a->secretfile, err);
 	memset(text, 0, len);
 	free(text);

@@ -471,6 +471,30 @@ whsig_load_secret(struct whsig *w, const char *bytes, size_t len, char *err,
 	return 0;
 }
 
+int
+whsig_next_secret(const char *text, size_t len, size_t *pos,
+    const char **p, size_t *n)
+{
+	const char *s, *nl;
+	size_t l;
+
+	while (*pos < len) {
+		s = text + *pos;
+		if ((nl = memchr(s, '\n', len - *pos)) == NULL)
+			nl = text + len;
+		l = (size_t)(nl - s);
+		*pos += l + (nl < text + len);
+		if (l > 0 && s[l - 1] == '\r')
+			l--;
+		if (l > 0) {
+			*p = s;
+			*n = l;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* RFC 9110 token characters, the only ones allowed in a header name */
 static int
 tchar(int c)

@@ -104,6 +104,15 @@ int whsig_load_secret(struct whsig *w, const char *bytes, size_t len,
     char *err, size_t errlen);
 
 /*
+ * The secrets of a secret file or variable, one a line (for rotation:
+ * the first is the one signed with, any may verify): from *pos on, the
+ * next one's start and length in *p and *n, without its CR LF or LF;
+ * blank lines are skipped.  Returns 1, or 0 at the end of text.
+ */
+int whsig_next_secret(const char *text, size_t len, size_t *pos,
+    const char **p, size_t *n);
+
+/*
  * hmac-sha256: the header carrying the MAC (an HTTP token), the prefix
  * before it (printable ASCII, NULL for none) and the encoding ("hex" or
  * "base64", NULL for hex).

@@ -61,7 +61,7 @@ bad() {	# bad NAME PATTERN YAML: the YAML (printf format) must be refused
 	like "$1: message" "$ERR" "$2"
 }
 bad "unknown scheme" 'bad.yaml:3: /a: unknown verify scheme nosuch' 'paths:\n  /a:\n    verify: nosuch\n    secret-env: HOME\n'
-bad "no secret" 'bad.yaml:3: /a: verify github needs exactly one of secret-file and secret-env' 'paths:\n  /a:\n    verify: github\n'
+bad "no secret" 'bad.yaml:3: /a: verify github needs a secret-file or secret-env' 'paths:\n  /a:\n    verify: github\n'
 bad "unknown setting" 'bad.yaml:3: unknown setting verfy' 'paths:\n  /a:\n    verfy: github\n'
 bad "unknown key" 'unknown key routes' 'routes:\n  /a: {}\n'
 bad "path without /" 'does not start with /' 'paths:\n  a: {}\n'

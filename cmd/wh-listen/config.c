@@ -97,43 +97,44 @@ route_oidc(struct route *r, const char *aud, const char *jwks,
 	return 0;
 }
 
-/* The secret named by src_file or src_env into r->w; 0 or -1 with err. */
+/* The secrets in the file or variable name, one a line, added to r->w
+ * (each a copy of r->w[0]'s settings); 0 or -1 with err. */
 static int
-route_secret(struct route *r, const char *scheme, const char *src_file,
-    const char *src_env, char *err, size_t errlen)
+route_source(struct route *r, const char *name, int env, char *err,
+    size_t errlen)
 {
 	char e[256];
-	const char *sec;
+	const char *text, *p;
 	char *file = NULL;
-	size_t len;
+	size_t len, pos = 0, n, got = 0;
 	int rc = 0;
 
-	if ((src_file == NULL) == (src_env == NULL)) {
-		snprintf(err, errlen, "verify %s needs exactly one of "
-		    "secret-file and secret-env", scheme);
-		return -1;
-	}
-	if (src_file) {
-		if ((file = sys_slurp(src_file, 0, &len, e, sizeof(e))) ==
-		    NULL) {
-			snprintf(err, errlen, "secret file: %s", e);
-			return -1;
+	if (!env) {
+		if ((file = sys_slurp(name, 0, &len, e, sizeof(e))) == NULL)
+			return sys_err(err, errlen, "secret file: %s", e);
+		text = file;
+	} else if ((text = getenv(name)) == NULL)
+		return sys_err(err, errlen, "environment variable %s is not "
+		    "set", name);
+	else
+		len = strlen(text);
+	while (rc == 0 && whsig_next_secret(text, len, &pos, &p, &n)) {
+		if (r->nw == SECRETS_MAX) {
+			rc = sys_err(e, sizeof(e), "more than %d secrets",
+			    SECRETS_MAX);
+			break;
 		}
-		sec = file;
-	} else {
-		if ((sec = getenv(src_env)) == NULL) {
-			snprintf(err, errlen, "environment variable %s is "
-			    "not set", src_env);
-			return -1;
-		}
-		len = strlen(sec);
+		if (r->nw > 0)
+			r->w[r->nw] = r->w[0];
+		if ((rc = whsig_load_secret(&r->w[r->nw], p, n, e,
+		    sizeof(e))) == 0)
+			r->nw++, got++;
 	}
-	if (whsig_load_secret(&r->w, sec, len, e, sizeof(e)) < 0) {
-		snprintf(err, errlen, "secret from %s %s: %s",
-		    src_file ? "file" : "environment variable",
-		    src_file ? src_file : src_env, e);
-		rc = -1;
-	}
+	if (rc == 0 && got == 0)
+		rc = sys_err(e, sizeof(e), "secret is empty");
+	if (rc < 0)
+		snprintf(err, errlen, "secret from %s %s: %s", env ?
+		    "environment variable" : "file", name, e);
 	if (file) {
 		OPENSSL_cleanse(file, len);
 		free(file);
@@ -142,20 +143,22 @@ route_secret(struct route *r, const char *scheme, const char *src_file,
 }
 
 /*
- * Fill r's verification from a scheme name and a secret source; src_file
- * or src_env (one of them) names the secret.  Returns 0 or -1 with err.
+ * Fill r's verification from a scheme name and the secrets' sources
+ * (one at least; a delivery verifies when any secret matches).  Returns
+ * 0 or -1 with err.
  */
 int
-route_set(struct route *r, const char *scheme, const char *src_file,
-    const char *src_env, const char *hdr, const char *prefix,
+route_set(struct route *r, const char *scheme,
+    const struct secret_src *src, const char *hdr, const char *prefix,
     const char *enc, long tolerance, char *err, size_t errlen)
 {
 	char e[256];
+	size_t i;
 	int s;
 
 	r->tolerance = tolerance;
 	if (scheme == NULL) {
-		if (src_file || src_env || hdr || prefix || enc) {
+		if (src->n > 0 || hdr || prefix || enc) {
 			snprintf(err, errlen, "a secret or signature header "
 			    "is given without a verify scheme");
 			return -1;
@@ -166,14 +169,14 @@ route_set(struct route *r, const char *scheme, const char *src_file,
 		snprintf(err, errlen, "unknown verify scheme %s", scheme);
 		return -1;
 	}
-	whsig_init(&r->w, s);
-	r->w.tolerance = tolerance;
+	whsig_init(&r->w[0], s);
+	r->w[0].tolerance = tolerance;
 	if (s == WHSIG_HMAC_SHA256) {
 		if (hdr == NULL) {
 			snprintf(err, errlen, "hmac-sha256 needs a sig-header");
 			return -1;
 		}
-		if (whsig_set_header(&r->w, hdr, prefix, enc, e,
+		if (whsig_set_header(&r->w[0], hdr, prefix, enc, e,
 		    sizeof(e)) < 0) {
 			snprintf(err, errlen, "%s", e);
 			return -1;
@@ -183,8 +186,15 @@ route_set(struct route *r, const char *scheme, const char *src_file,
 		    "sig-encoding only go with hmac-sha256");
 		return -1;
 	}
-	if (route_secret(r, scheme, src_file, src_env, err, errlen) < 0)
+	if (src->n == 0) {
+		snprintf(err, errlen, "verify %s needs a secret-file or "
+		    "secret-env", scheme);
 		return -1;
+	}
+	for (i = 0; i < src->n; i++)
+		if (route_source(r, src->name[i], src->env[i], err,
+		    errlen) < 0)
+			return -1;
 	r->verify = 1;
 	return 0;
 }
@@ -192,13 +202,15 @@ route_set(struct route *r, const char *scheme, const char *src_file,
 static void
 config_free(struct config *c)
 {
-	size_t i;
+	size_t i, j;
 
 	if (c == NULL)
 		return;
 	for (i = 0; i < c->nroutes; i++) {
-		whsig_clear(&c->routes[i].w);
+		for (j = 0; j < c->routes[i].nw; j++)
+			whsig_clear(&c->routes[i].w[j]);
 		oidc_free(c->routes[i].oidc);
+		free(c->routes[i].allow.c);
 		free(c->routes[i].path);
 	}
 	free(c->routes);
@@ -229,6 +241,37 @@ conf_str(json_t *o, const char *key, int *bad)
 	return json_string_value(v);
 }
 
+/* The secret-file or secret-env setting (key) of v, a string or a list
+ * of them, added to src; *bad set for another type or too many. */
+static void
+conf_sources(json_t *v, const char *key, int env, struct secret_src *src,
+    int *bad)
+{
+	json_t *t = json_object_get(v, key), *x;
+	size_t i;
+
+	if (t == NULL)
+		return;
+	if (json_is_string(t))
+		t = json_pack("[O]", t);
+	else if (json_is_array(t) && json_array_size(t) > 0)
+		json_incref(t);
+	else {
+		*bad = 1;
+		return;
+	}
+	json_array_foreach(t, i, x) {
+		if (!json_is_string(x) || src->n == SECRETS_MAX) {
+			*bad = 1;
+			break;
+		}
+		/* the strings live in v, which outlives route_set */
+		src->name[src->n] = json_string_value(x);
+		src->env[src->n++] = env;
+	}
+	json_decref(t);
+}
+
 /* v's keys are all settings a path takes: 0, or -1 with err. */
 static int
 settings_known(const char *file, json_t *v, int line, char *err,
@@ -237,7 +280,7 @@ settings_known(const char *file, json_t *v, int line, char *err,
 	static const char *keys[] = { "verify", "secret-file", "secret-env",
 	    "tolerance", "sig-header", "sig-prefix", "sig-encoding", "sns",
 	    "pubsub", "oidc-audience", "oidc-jwks", "oidc-issuer",
-	    "oidc-email", NULL };
+	    "oidc-email", "allow", NULL };
 	const char *k;
 	json_t *kv;
 	size_t i;
@@ -292,12 +335,45 @@ route_load_oidc(struct route *r, const char *file, const char *p,
 	return 0;
 }
 
+/* A path's allow: one range or a list of them, into r->allow; 0, or -1
+ * with err. */
+static int
+route_load_allow(struct route *r, const char *file, const char *p,
+    json_t *v, int line, char *err, size_t errlen)
+{
+	json_t *t = json_object_get(v, "allow"), *x;
+	char e[256];
+	size_t i;
+
+	if (t == NULL)
+		return 0;
+	if (json_is_string(t))
+		return range_add(&r->allow, json_string_value(t), e,
+		    sizeof(e)) < 0 ? sys_err(err, errlen, "%s:%d: %s: allow: "
+		    "%s", file, line, p, e) : 0;
+	if (!json_is_array(t) || json_array_size(t) == 0)
+		return sys_err(err, errlen, "%s:%d: %s: allow must be an "
+		    "address range or a list of them", file, line, p);
+	json_array_foreach(t, i, x) {
+		if (!json_is_string(x))
+			return sys_err(err, errlen, "%s:%d: %s: allow must be "
+			    "an address range or a list of them", file, line,
+			    p);
+		if (range_add(&r->allow, json_string_value(x), e,
+		    sizeof(e)) < 0)
+			return sys_err(err, errlen, "%s:%d: %s: allow: %s",
+			    file, line, p, e);
+	}
+	return 0;
+}
+
 /* One path's settings v (NULL: none) into r: 0, or -1 with err. */
 static int
 route_load(struct route *r, const char *file, const char *p, json_t *v,
     int line, char *err, size_t errlen)
 {
-	const char *sch, *sf, *se, *sh, *sp, *sn;
+	struct secret_src src = { .n = 0 };
+	const char *sch, *sh, *sp, *sn;
 	long tol = WHSIG_TOLERANCE;
 	char e[512];
 	json_t *t;
@@ -322,18 +398,19 @@ route_load(struct route *r, const char *file, const char *p, json_t *v,
 		return -1;
 	}
 	sch = conf_str(v, "verify", &bad);
-	sf = conf_str(v, "secret-file", &bad);
-	se = conf_str(v, "secret-env", &bad);
 	sh = conf_str(v, "sig-header", &bad);
 	sp = conf_str(v, "sig-prefix", &bad);
 	sn = conf_str(v, "sig-encoding", &bad);
+	conf_sources(v, "secret-file", 0, &src, &bad);
+	conf_sources(v, "secret-env", 1, &src, &bad);
 	if (bad) {
-		snprintf(err, errlen, "%s:%d: settings of %s must be strings",
-		    file, line, p);
+		snprintf(err, errlen, "%s:%d: settings of %s must be strings "
+		    "(secret-file and secret-env: one, or a list of %d at "
+		    "most)", file, line, p, SECRETS_MAX);
 		return -1;
 	}
 	r->path = xstrdup(p);
-	if (route_set(r, sch, sf, se, sh, sp, sn, tol, e, sizeof(e)) < 0) {
+	if (route_set(r, sch, &src, sh, sp, sn, tol, e, sizeof(e)) < 0) {
 		snprintf(err, errlen, "%s:%d: %s: %s", file, line, p, e);
 		return -1;
 	}
@@ -344,6 +421,8 @@ route_load(struct route *r, const char *file, const char *p, json_t *v,
 		    "together", file, line, p);
 		return -1;
 	}
+	if (route_load_allow(r, file, p, v, line, err, errlen) < 0)
+		return -1;
 	return route_load_oidc(r, file, p, v, line, err, errlen);
 }
 
@@ -464,13 +543,15 @@ config_swap(struct config *c)
 }
 
 /* SIGHUP: read -c again; a bad file keeps the settings in use.  The
- * command line's JWKS is read (or fetched) again too. */
+ * command line's JWKS is read (or fetched) again too, and the TLS
+ * certificate and key. */
 void
 config_reload(void)
 {
 	struct config *c;
 	char err[1024];
 
+	tls_reload();
 	if (dflt.oidc != NULL && jwks_reload(dflt.oidc->jwks, err,
 	    sizeof(err)) < 0)
 		msg_err("cannot reload --oidc-jwks, keeping the old keys: %s",

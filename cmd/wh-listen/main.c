@@ -17,17 +17,19 @@
 const char usage[] =
     "usage: wh-listen [-a addr] [-p port] [-c file] [-t sec] [--path path]\n"
     "\t[--body-only] [--max-body bytes] [--max-conn n] [--status code]\n"
-    "\t[--verify scheme] [--secret-file file | --secret-env name]\n"
+    "\t[--verify scheme] [--secret-file file] [--secret-env name]\n"
     "\t[--tolerance sec] [--sig-header name] [--sig-prefix text]\n"
     "\t[--sig-encoding hex|base64] [--ack-fifo fifo] [--ack-timeout sec]\n"
     "\t[--tls-cert file --tls-key file] [--sns] [--sns-topic arn]\n"
     "\t[--pubsub] [--keep-header name] [--redact-header name]\n"
     "\t[--write-timeout sec] [--drain sec] [--threads n] [--raw-body]\n"
     "\t[--replay-db file] [--oidc-audience aud --oidc-jwks file|url]\n"
-    "\t[--oidc-issuer iss] [--oidc-email addr] [--metrics-addr host:port]";
+    "\t[--oidc-issuer iss] [--oidc-email addr] [--allow cidr]\n"
+    "\t[--trusted-proxy cidr] [--proxy-header x-forwarded-for|forwarded]\n"
+    "\t[--metrics-addr host:port]";
 
-static const char *addr = "127.0.0.1";
-static const char *port = "8080";
+static const char *addr;		/* NULL: 127.0.0.1, or systemd's socket */
+static const char *port;		/* NULL: 8080 */
 const char *cfile;
 char **paths;
 size_t npaths;
@@ -55,7 +57,8 @@ size_t nkeep_hdrs, nredact_hdrs;
 
 /* The command line's verification, for the default route. */
 struct verify_opts {
-	const char *verify, *sfile, *senv, *shdr, *spre, *senc;
+	const char *verify, *shdr, *spre, *senc;
+	struct secret_src src;		/* --secret-file, --secret-env */
 	long tolerance;
 	const char *aud, *jwks, *email;	/* --oidc-* */
 	const char *iss[8];
@@ -69,8 +72,8 @@ enum {
 	OPT_TLS_KEY, OPT_SNS, OPT_SNS_TOPIC,
 	OPT_KEEP_HEADER, OPT_REDACT_HEADER, OPT_WRITE_TIMEOUT, OPT_DRAIN,
 	OPT_RAW_BODY, OPT_REPLAY_DB, OPT_THREADS, OPT_OIDC_AUDIENCE,
-	OPT_OIDC_JWKS, OPT_OIDC_ISSUER, OPT_OIDC_EMAIL, OPT_PUBSUB,
-	OPT_METRICS_ADDR
+	OPT_OIDC_JWKS, OPT_OIDC_ISSUER, OPT_OIDC_EMAIL, OPT_PUBSUB, OPT_ALLOW,
+	OPT_TRUSTED_PROXY, OPT_PROXY_HEADER, OPT_METRICS_ADDR
 };
 
 static const struct option longopts[] = {
@@ -108,6 +111,9 @@ static const struct option longopts[] = {
 	{ "oidc-jwks", required_argument, NULL, OPT_OIDC_JWKS },
 	{ "oidc-issuer", required_argument, NULL, OPT_OIDC_ISSUER },
 	{ "oidc-email", required_argument, NULL, OPT_OIDC_EMAIL },
+	{ "allow", required_argument, NULL, OPT_ALLOW },
+	{ "trusted-proxy", required_argument, NULL, OPT_TRUSTED_PROXY },
+	{ "proxy-header", required_argument, NULL, OPT_PROXY_HEADER },
 	{ "metrics-addr", required_argument, NULL, OPT_METRICS_ADDR },
 	ND_LONGOPTS_COMMON,
 	{ "help", no_argument, NULL, 'h' },
@@ -127,6 +133,8 @@ bad_opt(const char *opt, const char *val)
 static int
 server_option(int c)
 {
+	char err[256];
+
 	switch (c) {
 	case 'a': addr = optarg; break;
 	case 'p':
@@ -160,6 +168,20 @@ server_option(int c)
 	case OPT_THREADS:
 		nthreads = arg_long("--threads", optarg, 1, 16, usage);
 		break;
+	case OPT_ALLOW:
+	case OPT_TRUSTED_PROXY:
+		if (range_add(c == OPT_ALLOW ? &allow : &trusted, optarg, err,
+		    sizeof(err)) < 0)
+			arg_bad(c == OPT_ALLOW ? "--allow" : "--trusted-proxy",
+			    err, usage);
+		break;
+	case OPT_PROXY_HEADER:
+		if (strcmp(optarg, "forwarded") == 0)
+			proxy_header = CIDR_FORWARDED;
+		else if (strcmp(optarg, "x-forwarded-for") != 0)
+			bad_opt("proxy-header (x-forwarded-for or forwarded)",
+			    optarg);
+		break;
 	default: return -1;
 	}
 	return 0;
@@ -179,8 +201,14 @@ record_option(int c, struct verify_opts *v)
 			bad_opt("verify scheme", optarg);
 		v->verify = optarg;
 		break;
-	case OPT_SECRET_FILE: v->sfile = optarg; break;
-	case OPT_SECRET_ENV: v->senv = optarg; break;
+	case OPT_SECRET_FILE:
+	case OPT_SECRET_ENV:
+		if (v->src.n == SECRETS_MAX)
+			bad_opt("secret-file or secret-env (8 at most)",
+			    optarg);
+		v->src.env[v->src.n] = c == OPT_SECRET_ENV;
+		v->src.name[v->src.n++] = optarg;
+		break;
 	case OPT_TOLERANCE:
 		v->tolerance = arg_long("--tolerance", optarg, 1, 2000000000L,
 		    usage);
@@ -302,7 +330,7 @@ main(int argc, char *argv[])
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		msg_die(EX_SYSTEM, "cannot initialise libcurl");
 	/* configuration first: nothing listens before it is known good */
-	if (route_set(&dflt, v.verify, v.sfile, v.senv, v.shdr, v.spre,
+	if (route_set(&dflt, v.verify, &v.src, v.shdr, v.spre,
 	    v.senc, v.tolerance, err, sizeof(err)) < 0 ||
 	    route_oidc(&dflt, v.aud, v.jwks, v.iss, v.niss, v.email, err,
 	    sizeof(err)) < 0)
@@ -312,7 +340,7 @@ main(int argc, char *argv[])
 	else if ((cf = config_load(cfile, err, sizeof(err))) == NULL)
 		msg_die(EX_CONFIG, "%s", err);
 	config_swap(cf);
-	server_tls_load();
+	tls_load();
 	spool_open();
 	if (nsns_topics > 0 && !dflt.sns && cfile == NULL) {
 		msg_err("--sns-topic goes with --sns");

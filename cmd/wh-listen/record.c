@@ -233,9 +233,9 @@ sender_id(struct req *q, json_t *body)
 		if ((v = srv_hdr(q->conn, id_headers[i])) != NULL && *v)
 			return v;
 	/* Stripe and Slack put the event id in the body */
-	if (rt->verify && rt->w.scheme == WHSIG_STRIPE)
+	if (rt->verify && rt->w[0].scheme == WHSIG_STRIPE)
 		j = json_object_get(body, "id");
-	else if (rt->verify && rt->w.scheme == WHSIG_SLACK)
+	else if (rt->verify && rt->w[0].scheme == WHSIG_SLACK)
 		j = json_object_get(body, "event_id");
 	if (json_is_string(j) && *json_string_value(j))
 		return json_string_value(j);
@@ -260,8 +260,15 @@ record_head(struct req *q, struct event *e)
 	json_object_set_new(rec, "headers", hs.h);
 	if (hs.gone)
 		json_object_set_new(rec, "headers_redacted", hs.gone);
-	json_object_set_new(rec, "remote_addr",
-	    json_string(srv_remote(q->conn, ip, sizeof(ip))));
+	json_object_set_new(rec, "remote_addr", json_string(q->addr[0] ?
+	    q->addr : srv_remote(q->conn, ip, sizeof(ip))));
+	if (trusted.n > 0)	/* who handed it over: a proxy, or not */
+		json_object_set_new(rec, "peer_addr", json_string(q->peer));
+	/* which secret verified (rotation), never the secret */
+	if (e->secret >= 0)
+		json_object_set_new(rec, "verified", json_pack("{s:s,s:i}",
+		    "scheme", whsig_scheme_name(q->rt->w[0].scheme), "secret",
+		    e->secret));
 	return rec;
 }
 

@@ -38,6 +38,7 @@ static const struct {
 	[NO_CONFIRM] = { 502, "cannot confirm the subscription\n", NULL },
 	[NO_ACK] = { 504, "event written but not acknowledged in time\n",
 	    NULL },
+	[NO_ADDR] = { 403, "forbidden: address not allowed\n", NULL },
 };
 
 /* One line on stderr about a request, saying why (never secrets). */
@@ -56,6 +57,7 @@ note(struct req *q, int status, const char *why)
 	if (b.p == NULL)
 		buf_adds(&b, "");
 	snprintf(text, sizeof(text), "%s %s from %s: %d %s", q->method, b.p,
+	    q->addr[0] ? q->addr :
 	    srv_remote(q->conn, ip, sizeof(ip)), status, why);
 	f.status = status;
 	msg_report("error", &f, text);
@@ -97,6 +99,7 @@ req_begin(struct req *q)
 	int big = 0;
 
 	q->cf = config_get();
+	proxy_client(q);
 	if ((cl = srv_hdr(q->conn, "Content-Length")) != NULL) {
 		errno = 0;
 		n = strtoull(cl, &end, 10);
@@ -104,6 +107,8 @@ req_begin(struct req *q)
 	}
 	if ((q->rt = route_find(q->cf, q->url)) == NULL)
 		refuse(q, NO_PATH, NULL);
+	else if (!proxy_allowed(q))
+		refuse(q, NO_ADDR, "address not in --allow");
 	else if (strcmp(q->method, "POST") && strcmp(q->method, "PUT"))
 		refuse(q, NO_METHOD, NULL);
 	else if (outq_dead())
@@ -190,6 +195,27 @@ verify_sns(struct req *q, struct event *e, const char *stype)
 	return 0;
 }
 
+/* The route's secrets in turn, each MAC compared in constant time: the
+ * first that verifies is e->secret; else -1, why being the first
+ * secret's reason (the others fail the same way but for the MAC). */
+static int
+verify_any(struct req *q, struct event *e, char *why, size_t whylen)
+{
+	const struct route *rt = q->rt;
+	char other[512];
+	time_t now = time(NULL);
+	size_t i;
+
+	for (i = 0; i < rt->nw; i++)
+		if (whsig_verify_ts(&rt->w[i], srv_hdr, q->conn, q->body.p,
+		    q->body.len, now, &e->signed_at, i ? other : why,
+		    i ? sizeof(other) : whylen) == 0) {
+			e->secret = (int)i;
+			return 0;
+		}
+	return -1;
+}
+
 /* Step: the signature, SNS's or the route's scheme's. */
 static int
 verify(struct req *q, struct event *e)
@@ -204,9 +230,7 @@ verify(struct req *q, struct event *e)
 	if (rt->sns && !rt->verify)
 		return refuse(q, NO_SIGNATURE, "not an SNS message (no "
 		    "x-amz-sns-message-type) and no --verify scheme");
-	if (rt->verify && whsig_verify_ts(&rt->w, srv_hdr, q->conn,
-	    q->body.p, q->body.len, time(NULL), &e->signed_at, why,
-	    sizeof(why)) < 0)
+	if (rt->verify && verify_any(q, e, why, sizeof(why)) < 0)
 		return refuse(q, NO_SIGNATURE, why);
 	return 0;
 }
@@ -304,8 +328,8 @@ decode(struct req *q, struct event *e)
 	e->btype = whbody_decode(q->body.p, q->body.len, srv_hdr(q->conn,
 	    "content-type"), &e->bj, &e->body);
 	if (e->btype == '{' && e->body == NULL && ((rt->verify &&
-	    (rt->w.scheme == WHSIG_STRIPE || rt->w.scheme == WHSIG_SLACK)) ||
-	    ((!rt->verify || rt->w.scheme == WHSIG_SLACK) &&
+	    (rt->w[0].scheme == WHSIG_STRIPE || rt->w[0].scheme == WHSIG_SLACK)) ||
+	    ((!rt->verify || rt->w[0].scheme == WHSIG_SLACK) &&
 	    memmem(e->bj.p, e->bj.len, "url_verification", 16) != NULL)))
 		e->body = json_loadb(e->bj.p, e->bj.len, JSON_ALLOW_NUL |
 		    JSON_DECODE_INT_AS_REAL, &je);
@@ -321,7 +345,7 @@ handshake(struct req *q, struct event *e)
 	json_t *t, *ch;
 
 	if (!json_is_object(e->body) || (q->rt->verify &&
-	    q->rt->w.scheme != WHSIG_SLACK))
+	    q->rt->w[0].scheme != WHSIG_SLACK))
 		return 0;
 	t = json_object_get(e->body, "type");
 	ch = json_object_get(e->body, "challenge");
@@ -460,7 +484,7 @@ answer(struct req *q)
 static void
 run(struct req *q)
 {
-	struct event e = { .signed_at = -1 };
+	struct event e = { .signed_at = -1, .secret = -1 };
 
 	srv_busy(q, 1);
 	if (q->body.p == NULL)

@@ -1,7 +1,8 @@
 /* wh-listen: the HTTP server (libmicrohttpd): connections and their
- * watch, TLS, /healthz, and the calls into the request pipeline.  The
+ * watch, /healthz, and the calls into the request pipeline.  The
  * one file that knows the HTTP library. */
 #include <errno.h>
+#include <limits.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
@@ -15,7 +16,6 @@
 #include <unistd.h>
 
 #include <microhttpd.h>
-#include <openssl/crypto.h>
 
 #include "httpframe.h"
 #include "sys.h"
@@ -27,11 +27,12 @@ struct conn {
 	int busy;		/* request being answered: no deadline */
 	int cut;
 	double deadline;
+	unsigned long gen;	/* tls_gen() when it began */
 	struct conn *prev, *next;
 };
 
 static pthread_mutex_t conn_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct conn conns = { -1, 0, 0, 0, &conns, &conns };
+static struct conn conns = { -1, 0, 0, 0, 0, &conns, &conns };
 
 static pthread_mutex_t live_mu = PTHREAD_MUTEX_INITIALIZER;
 static long inflight;
@@ -39,7 +40,6 @@ volatile sig_atomic_t stopping;
 
 static struct MHD_Response *r_ok, *r_health;
 static struct MHD_Daemon *daemon_;
-static char *tls_cert_pem, *tls_key_pem;
 
 static void
 on_conn(void *cls, struct MHD_Connection *mc, void **sctx,
@@ -55,6 +55,7 @@ on_conn(void *cls, struct MHD_Connection *mc, void **sctx,
 		    MHD_CONNECTION_INFO_CONNECTION_FD);
 		c->fd = ci ? ci->connect_fd : -1;
 		c->deadline = sys_now_ms() / 1e3 + timeout_s;
+		c->gen = tls_cert ? tls_gen() : 0;
 		pthread_mutex_lock(&conn_mu);
 		c->next = conns.next;
 		c->prev = &conns;
@@ -73,20 +74,27 @@ on_conn(void *cls, struct MHD_Connection *mc, void **sctx,
 	}
 }
 
-/* Cut connections that did not send a whole request within --timeout. */
+/* Cut connections that did not send a whole request within --timeout;
+ * free the TLS pairs retired before the oldest connection left began. */
 static void
 conn_sweep(void)
 {
 	struct conn *c;
 	double now = sys_now_ms() / 1e3;
+	unsigned long oldest = ULONG_MAX;
 
 	pthread_mutex_lock(&conn_mu);
-	for (c = conns.next; c != &conns; c = c->next)
+	for (c = conns.next; c != &conns; c = c->next) {
 		if (!c->busy && !c->cut && c->fd >= 0 && now > c->deadline) {
 			shutdown(c->fd, SHUT_RDWR);
 			c->cut = 1;
 		}
+		if (c->gen < oldest)
+			oldest = c->gen;
+	}
 	pthread_mutex_unlock(&conn_mu);
+	if (tls_cert)
+		tls_sweep(oldest);
 }
 
 /* q is being answered: its connection has no deadline until done. */
@@ -431,6 +439,24 @@ listen_on(const char *a, const char *p)
 	return fd;
 }
 
+/* The socket systemd passed, or one listening on addr port (NULL: the
+ * defaults, 127.0.0.1 8080). */
+static int
+server_socket(const char *addr, const char *port)
+{
+	int fd;
+
+	if ((fd = sd_listen_fd()) < 0)
+		return listen_on(addr ? addr : "127.0.0.1",
+		    port ? port : "8080");
+	if (addr != NULL || port != NULL) {
+		msg_err("-a and -p do not go with the socket systemd passed "
+		    "(LISTEN_FDS)");
+		msg_usage(usage);
+	}
+	return fd;
+}
+
 static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
@@ -445,23 +471,6 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 	msg_err("%s", line);
 }
 
-/* --tls-cert and --tls-key read, before anything listens. */
-void
-server_tls_load(void)
-{
-	char err[1024];
-	size_t n;
-
-	if (tls_cert == NULL)
-		return;
-	if ((tls_cert_pem = sys_slurp(tls_cert, 0, &n, err, sizeof(err))) ==
-	    NULL || (tls_key_pem = sys_slurp(tls_key, 0, &n, err,
-	    sizeof(err))) == NULL)
-		msg_die(EX_CONFIG, "%s", err);
-	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
-		msg_die(EX_SYSTEM, "libmicrohttpd was built without TLS");
-}
-
 /* Server threads: --threads, or one a core (at most 16).  A thread a
  * core: two a core gave up to 13 % more requests/s but twice the p99
  * latency (7-10 ms, not 4.6-5.0 ms, 2 cores, wrk -c64 beside it). */
@@ -473,7 +482,8 @@ server_threads(void)
 	return n > 16 ? 16 : n;
 }
 
-/* Listen on addr port and serve, with the watcher beside. */
+/* Listen on addr port (or systemd's socket) and serve, with the watcher
+ * beside; then tell systemd it is ready. */
 void
 server_start(const char *addr, const char *port)
 {
@@ -495,7 +505,7 @@ server_start(const char *addr, const char *port)
 	opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER,
 	    (intptr_t)mhd_log, NULL };
 	opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET,
-	    listen_on(addr, port), NULL };
+	    server_socket(addr, port), NULL };
 	opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT,
 	    max_conn, NULL };
 	opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT,
@@ -507,26 +517,17 @@ server_start(const char *addr, const char *port)
 	if (server_threads() > 1)
 		opts[no++] = (struct MHD_OptionItem){
 		    MHD_OPTION_THREAD_POOL_SIZE, server_threads(), NULL };
-	if (tls_cert) {
+	if (tls_cert)
 		opts[no++] = (struct MHD_OptionItem){
-		    MHD_OPTION_HTTPS_MEM_CERT, 0, tls_cert_pem };
-		opts[no++] = (struct MHD_OptionItem){
-		    MHD_OPTION_HTTPS_MEM_KEY, 0, tls_key_pem };
-	}
+		    MHD_OPTION_HTTPS_CERT_CALLBACK, 0, tls_callback() };
 	opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
 	daemon_ = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL,
 	    MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 	if (daemon_ == NULL)
-		msg_die(tls_cert ? EX_CONFIG : EX_SYSTEM, "cannot start the "
-		    "HTTP server%s", tls_cert ? " (check the TLS certificate "
-		    "and key)" : "");
-	if (tls_key_pem) {
-		OPENSSL_cleanse(tls_key_pem, strlen(tls_key_pem));
-		free(tls_key_pem);
-	}
-	free(tls_cert_pem);
+		msg_die(EX_SYSTEM, "cannot start the HTTP server");
 	if (pthread_create(&watcher, NULL, watch_main, NULL) != 0)
 		msg_die(EX_SYSTEM, "cannot start a thread");
+	sd_notify_state("READY=1");
 }
 
 /* --metrics-addr's server: GET /metrics, 404 for the rest */
@@ -590,6 +591,7 @@ server_drain(const sigset_t *sigs)
 	int lfd, sig;
 
 	stopping = 1;
+	sd_notify_state("STOPPING=1");
 	lfd = MHD_quiesce_daemon(daemon_);
 	if (lfd >= 0)
 		close(lfd);

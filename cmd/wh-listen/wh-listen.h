@@ -3,8 +3,9 @@
  * others (main.c options and start-up, config.c the per-path settings
  * and SIGHUP, server.c the HTTP server, request.c the request pipeline,
  * record.c the record's text, spool.c records out, replay memory and
- * --ack-fifo).  Only server.c knows the HTTP library: the others see a
- * connection as a void *. */
+ * --ack-fifo, sd.c systemd's socket and readiness, tls.c the TLS
+ * certificate, proxy.c the client's address and --allow).  Only server.c knows the HTTP library (and tls.c, for
+ * its certificate callback): the others see a connection as a void *. */
 #ifndef WH_LISTEN_H
 #define WH_LISTEN_H
 
@@ -13,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "cidr.h"
 #include "jwks.h"
 #include "msg.h"
 #include "outq.h"
@@ -31,15 +33,33 @@ struct oidc {
 	struct jwks *jwks;	/* the keys: file or URL */
 };
 
-/* How one path is checked: a signature scheme and its secret, or none. */
+/* Address ranges: --allow, --trusted-proxy, a path's allow. */
+struct cidr_set {
+	struct cidr *c;
+	size_t n;
+};
+
+#define SECRETS_MAX 8	/* secrets a path may have (rotation) */
+
+/* Where a path's secrets are, in order: files and variables, each
+ * holding one secret a line. */
+struct secret_src {
+	const char *name[SECRETS_MAX];
+	int env[SECRETS_MAX];	/* 1: name is an environment variable */
+	size_t n;
+};
+
+/* How one path is checked: a signature scheme and its secrets, or none. */
 struct route {
 	char *path;		/* NULL for the command line's default */
-	int verify;		/* 0: none, 1: w is set */
-	struct whsig w;
+	int verify;		/* 0: none, 1: w[0..nw-1] are set */
+	struct whsig w[SECRETS_MAX];	/* one a secret, same scheme */
+	size_t nw;
 	long tolerance;		/* replay window, seconds */
 	int sns;		/* --sns: SNS messages checked by signature */
 	int pubsub;		/* --pubsub: Pub/Sub pushes unwrapped */
 	struct oidc *oidc;	/* NULL: no bearer token wanted */
+	struct cidr_set allow;	/* allow: in -c; none: --allow's */
 };
 
 /* A loaded configuration; swapped whole on SIGHUP, freed when unused. */
@@ -80,8 +100,8 @@ int route_oidc(struct route *r, const char *aud, const char *jwks,
     const char *const *iss, size_t niss, const char *email, char *err,
     size_t errlen);
 void oidc_free(struct oidc *o);
-int route_set(struct route *r, const char *scheme, const char *src_file,
-    const char *src_env, const char *hdr, const char *prefix,
+int route_set(struct route *r, const char *scheme,
+    const struct secret_src *src, const char *hdr, const char *prefix,
     const char *enc, long tolerance, char *err, size_t errlen);
 struct config *config_load(const char *path, char *err, size_t errlen);
 struct config *config_new(void);
@@ -114,6 +134,10 @@ struct req {
 	char at[32];
 	int status;		/* the answer's, for GET /metrics */
 	long long t0_ns;	/* when its headers were in */
+	char addr[CIDR_STR_MAX];	/* the client (behind proxies) */
+	char peer[CIDR_STR_MAX];	/* the socket's peer */
+	unsigned char a[16];	/* addr, when have_addr */
+	int have_addr;
 };
 
 /* What the pipeline learns of a request on its way (request.c). */
@@ -127,6 +151,7 @@ struct event {
 	json_t *ps;		/* --pubsub: the message's pubsub and body */
 	const char *id;		/* the delivery id */
 	char uid[37];		/* one made here */
+	int secret;		/* the index of the secret verifying, or -1 */
 	struct buf line;	/* the record */
 };
 
@@ -134,14 +159,13 @@ struct event {
 enum refusal {
 	NO_FRAMING, NO_CODING, NO_PATH, NO_METHOD, NO_HEALTH_METHOD,
 	NO_TOO_BIG, NO_TOKEN, NO_SIGNATURE, NO_OBJECT, NO_PUSH, NO_STORE,
-	NO_CONFIRM, NO_ACK
+	NO_CONFIRM, NO_ACK, NO_ADDR
 };
 
 /* ---- server.c: the HTTP server ---- */
 extern volatile sig_atomic_t stopping;
 typedef void srv_kv_fn(void *arg, const char *key, size_t klen,
     const char *val, size_t vlen);
-void server_tls_load(void);
 void server_start(const char *addr, const char *port);
 void server_drain(const sigset_t *sigs);
 int srv_reply(struct req *q, int status, const char *text,
@@ -153,6 +177,25 @@ const char *srv_remote(void *conn, char *out, size_t n);
 void srv_busy(struct req *q, int busy);
 void srv_sleep(void *conn);
 void srv_wake(void *conn);
+
+/* ---- proxy.c: the client's address, --allow ---- */
+extern struct cidr_set trusted, allow;
+extern int proxy_header;
+int range_add(struct cidr_set *set, const char *s, char *err,
+    size_t errlen);
+void proxy_client(struct req *q);
+int proxy_allowed(const struct req *q);
+
+/* ---- tls.c: the certificate, swapped on SIGHUP ---- */
+void tls_load(void);
+void *tls_callback(void);
+void tls_reload(void);
+unsigned long tls_gen(void);
+void tls_sweep(unsigned long oldest);
+
+/* ---- sd.c: systemd's socket activation and readiness ---- */
+int sd_listen_fd(void);
+void sd_notify_state(const char *state);
 
 /* ---- request.c: the pipeline ---- */
 int refuse(struct req *q, enum refusal r, const char *why);

@@ -55,7 +55,18 @@ HOOK_PATH=${HOOK_PATH:-/jobs}
 SPOOL=${SPOOL:-/var/spool/hookpipe/egress}
 mkdir -p "$SPOOL"
 
-wh-listen -a "$LISTEN_ADDR" -p "$LISTEN_PORT" --path "$HOOK_PATH" |
+# under wh-listen.socket systemd passes its socket to this script
+# (LISTEN_PID is ours): wh-listen gets it with LISTEN_PID set to its own pid
+# (exec: wh-listen stays the script's child, for the unit's ExecStop)
+listen() {
+	if [ "${LISTEN_PID:-}" = "$$" ]; then
+		exec sh -c 'LISTEN_PID=$$ exec wh-listen "$@"' wh-listen "$@"
+	else
+		exec wh-listen -a "$LISTEN_ADDR" -p "$LISTEN_PORT" "$@"
+	fi
+}
+
+listen --path "$HOOK_PATH" |
 	wh-route -w body.event=job_complete -w 'body.id?' |
 	job-fetch -o "$SPOOL" --name '{id}' \
 	    --errors "$SPOOL/fetch-failed.ndjson" |

@@ -791,6 +791,29 @@ cli(int argc, char *argv[])
 	return 0;
 }
 
+/* A secrets text, one a line: CR LF, LF, blank lines, no final LF. */
+static void
+test_next_secret(void)
+{
+	const char *t = "old\r\n\nnew\n\r\nlast", *p;
+	char got[64] = "";
+	size_t pos = 0, n;
+	int k = 0;
+
+	while (whsig_next_secret(t, strlen(t), &pos, &p, &n) && k++ < 8)
+		snprintf(got + strlen(got), sizeof(got) - strlen(got),
+		    "[%.*s]", (int)n, p);
+	is_str(got, "[old][new][last]", "next_secret: lines, CR LF and "
+	    "blank lines dropped");
+	pos = 0;
+	ok(whsig_next_secret("\n\r\n", 3, &pos, &p, &n) == 0,
+	    "next_secret: only blank lines: none");
+	pos = 0;
+	ok(whsig_next_secret("a=b\n", 4, &pos, &p, &n) == 1 && n == 3 &&
+	    whsig_next_secret("a=b\n", 4, &pos, &p, &n) == 0,
+	    "next_secret: one line with its LF: one secret");
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -802,5 +825,6 @@ main(int argc, char *argv[])
 	test_stripe();
 	test_hmac();
 	test_common();
+	test_next_secret();
 	return done_testing();
 }
