@@ -62,6 +62,7 @@ void note_etag(struct get *g, const char *etag);
 int get_sign(struct s3req *rq, struct get *g, struct http_xfer *x,
     char *err, size_t errlen);
 int verify(struct get *g, char *err, size_t errlen);
+int mp_etag(const char *e);
 int s3_judge(struct http_xfer *x, char *why, size_t whylen);
 
 /* parts.c */
