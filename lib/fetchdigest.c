@@ -78,3 +78,11 @@ fetchfile_digest_end(struct fetchfile *f)
 	} else if (f->md5 != NULL)
 		EVP_DigestFinal_ex(f->md5, f->md5sum, &mdlen);
 }
+
+void
+fetchfile_no_md5(struct fetchfile *f)
+{
+	EVP_MD_CTX_free(f->md5);
+	EVP_MD_CTX_free(f->mpmd);
+	f->md5 = f->mpmd = NULL;
+}

@@ -336,11 +336,31 @@ fetchfile_pwrite(struct fetchfile *f, const char *p, size_t n, long long off,
 }
 
 void
+fetchfile_prefix(struct fetchfile *f, long long upto)
+{
+	if (!hstarted || f->d->stream)
+		return;		/* fetchfile_rehash reads it all back */
+	if (!f->prefixed) {
+		f->prefixed = f->async = 1;
+		f->hashed = 0;
+		fetchfile_digest_reset(f);
+	}
+	kick(f, upto);
+	pthread_mutex_lock(&hmu);
+	f->written = upto;
+	if (!f->hqueued && !f->hbusy)
+		hash_queue(f);
+	pthread_mutex_unlock(&hmu);
+}
+
+void
 fetchfile_rehash(struct fetchfile *f, long long size)
 {
 	f->bytes = size;
-	f->hashed = 0;
-	fetchfile_digest_reset(f);
+	if (!f->prefixed) {	/* else the hasher is on its way */
+		f->hashed = 0;
+		fetchfile_digest_reset(f);
+	}
 	sync_file_range(f->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	f->kicked = size;
 	f->async = 1;	/* fetchfile_finish reads it back */

@@ -247,7 +247,8 @@ verify(struct get *g, char *err, size_t errlen)
 			return sys_err(err, errlen, "the SHA-256 of the bytes "
 			    "is not the object's checksum %s", g->sum);
 		g->verified = "sha256";
-	} else if (g->etag != NULL && md5_etag(g->etag) && !g->encrypted) {
+	} else if (g->etag != NULL && md5_etag(g->etag) && !g->encrypted &&
+	    g->ff.md5 != NULL && g->ff.mpmd == NULL) {
 		enc_hex(hex, g->ff.md5sum, 16);
 		if (strcasecmp(hex, g->etag) != 0)
 			return sys_err(err, errlen, "the MD5 of the bytes (%s) "

@@ -136,6 +136,21 @@ part_new(struct get *g, long long off, long long len)
 	return x;
 }
 
+/* part i of g is in: the file is whole up to the first part missing */
+static void
+parts_in(struct get *g, long long i)
+{
+	long long n = (g->want_size + (long long)psize - 1) / (long long)psize;
+
+	g->pdone[i] = 1;
+	if (i != g->pin_n)
+		return;
+	while (g->pin_n < n && g->pdone[g->pin_n])
+		g->pin_n++;
+	fetchfile_prefix(&g->ff, g->pin_n == n ? g->want_size :
+	    g->pin_n * (long long)psize);
+}
+
 /* a part ended: 0, or -1 with the failure on g and its record's
  * transfer (an answer's status, for done() to judge) */
 static int
@@ -162,7 +177,8 @@ part_end(struct http_xfer *x)
 			snprintf(g->perr, sizeof(g->perr), "a part ended "
 			    "after %lld bytes of %lld", p->got, p->len);
 		rc = -1;
-	}
+	} else		/* the whole prefix of parts in goes to be hashed */
+		parts_in(g, p->off / (long long)psize);
 	s3req_free(&p->rq);
 	free(p);
 	x->user = NULL;
@@ -203,6 +219,9 @@ fetch_parts(struct http_pool *pool, struct get *g)
 		g->pfail = EX_SYSTEM;
 		return -1;
 	}
+	g->pdone = xcalloc((size_t)((size + (long long)psize - 1) /
+	    (long long)psize), 1);
+	g->pin_n = 0;
 	while (rc == 0 && (next < size || http_pool_len(pool) > 0)) {
 		while (next < size && http_pool_room(pool) && !nd_stop) {
 			len = size - next < (long long)psize ? size - next :
@@ -226,6 +245,8 @@ fetch_parts(struct http_pool *pool, struct get *g)
 	}
 	if (rc != 0)
 		drain(pool);
+	free(g->pdone);
+	g->pdone = NULL;
 	return rc;
 }
 
@@ -267,7 +288,7 @@ mp_judge(struct http_xfer *x, char *why, size_t whylen)
 /* g's listed ETag is a multipart one of n parts: ask part 1's size, and
  * when every part but the last is that size (n of them make the object)
  * hash g's MD5 the way S3 made the ETag; else (a store that does not
- * answer, parts of several sizes) only the size is checked */
+ * answer, parts of several sizes) only the size is checked, no MD5 */
 static void
 mp_size(struct get *g)
 {
@@ -281,9 +302,12 @@ mp_size(struct get *g)
 	int n;
 
 	/* a pool of its own: freed with whatever a failure left in it */
-	if ((n = mp_etag(g->want_etag)) == 0 || (pool = http_pool_new(&popts,
-	    scratch, sizeof(scratch))) == NULL)
+	if ((n = mp_etag(g->want_etag)) == 0)
 		return;
+	if ((pool = http_pool_new(&popts, scratch, sizeof(scratch))) == NULL) {
+		fetchfile_no_md5(&g->ff);
+		return;
+	}
 	m.g = g;
 	m.rq.c = &ctx;
 	m.rq.method = "HEAD";
@@ -312,8 +336,10 @@ mp_size(struct get *g)
 		http_xfer_free(x);
 	http_pool_free(pool);
 	s3req_free(&m.rq);
-	if (psz > 0 && (g->want_size + psz - 1) / psz == n)
-		(void)fetchfile_md5_parts(&g->ff, psz);
+	/* else the MD5 (a core's second of 1 GiB) would check nothing */
+	if (psz <= 0 || (g->want_size + psz - 1) / psz != n ||
+	    fetchfile_md5_parts(&g->ff, psz) < 0)
+		fetchfile_no_md5(&g->ff);
 }
 
 /* one big object: its parts, its digests read back, its check; then

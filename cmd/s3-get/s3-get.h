@@ -47,6 +47,8 @@ struct get {
 	/* the parts (parts.c): the outcome, set before the release */
 	int ranged;
 	int pfail;		/* 0, or the record's exit code */
+	unsigned char *pdone;	/* pdone[i]: part i is in */
+	long long pin_n;	/* parts 0..pin_n are all in */
 	struct get *pnext;
 	char perr[600];
 };
