@@ -172,7 +172,9 @@ bad:
 	return -1;
 }
 
-/* one page: the objects not seen yet, their types, remembered */
+/* one page: the objects not seen yet, their types (HeadObject, -j at
+ * once, only when --type is to judge them; else the extension's),
+ * remembered */
 static int
 on_page(void *arg, struct s3obj *o, size_t n, char *err, size_t errlen)
 {
@@ -181,8 +183,10 @@ on_page(void *arg, struct s3obj *o, size_t n, char *err, size_t errlen)
 	int rc;
 
 	rc = unseen(p, o, n, &k, err, errlen);
-	if (rc == 0 && k > 0 && (rc = s3list_head(&ctx, p->bucket, o, k,
-	    (int)jobs, err, errlen)) == 0)
+	if (rc == 0 && k > 0 && ntypes > 0)
+		rc = s3list_head(&ctx, p->bucket, o, k, (int)jobs, err,
+		    errlen);
+	if (rc == 0 && k > 0)
 		rc = remember(p, o, k, err, errlen);
 	s3list_free(o, n);
 	return rc;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "fetchfile.h"
+#include "fetchfileint.h"
 #include "sys.h"
 #include "xmem.h"
 
@@ -47,24 +48,6 @@ static int quitting;
 static pthread_t threads[10];
 static int nthreads;
 
-/* ---- the digests ---- */
-
-static void
-digest(struct fetchfile *f, const void *p, size_t n)
-{
-	EVP_DigestUpdate(f->md, p, n);
-	if (f->md5 != NULL)
-		EVP_DigestUpdate(f->md5, p, n);
-}
-
-static int
-digest_reset(struct fetchfile *f)
-{
-	return EVP_DigestInit_ex(f->md, EVP_sha256(), NULL) == 1 &&
-	    (f->md5 == NULL || EVP_DigestInit_ex(f->md5, EVP_md5(), NULL) ==
-	    1) ? 0 : -1;
-}
-
 /* hash f's file from f->hashed up to upto; 0 or an errno */
 static int
 hash_upto(struct fetchfile *f, long long upto, unsigned char *buf)
@@ -80,7 +63,7 @@ hash_upto(struct fetchfile *f, long long upto, unsigned char *buf)
 			continue;
 		if (r <= 0)
 			return r < 0 ? errno : EIO;
-		digest(f, buf, (size_t)r);
+		fetchfile_digest(f, buf, (size_t)r);
 		f->hashed += r;
 	}
 	return 0;
@@ -188,7 +171,7 @@ fetchfile_init(struct fetchfile *f, struct fetchfile_dir *d, int md5,
 	f->fd = -1;
 	if ((f->md = EVP_MD_CTX_new()) == NULL ||
 	    (md5 && (f->md5 = EVP_MD_CTX_new()) == NULL) ||
-	    digest_reset(f) < 0) {
+	    fetchfile_digest_reset(f) < 0) {
 		EVP_MD_CTX_free(f->md);
 		EVP_MD_CTX_free(f->md5);
 		f->md = f->md5 = NULL;
@@ -250,7 +233,7 @@ fetchfile_restart(struct fetchfile *f, char *err, size_t errlen)
 		return sys_err(err, errlen, "cannot truncate a file in %s: %s",
 		    f->d->dir, strerror(errno));
 	f->bytes = f->kicked = f->hashed = 0;
-	digest_reset(f);
+	fetchfile_digest_reset(f);
 	return 0;
 }
 
@@ -318,7 +301,7 @@ fetchfile_write(struct fetchfile *f, const char *p, size_t n, char *err,
 		f->hashed = f->bytes;
 	}
 	if (!f->async)
-		digest(f, p, n);
+		fetchfile_digest(f, p, n);
 	if (sys_write_all(f->fd, p, n, &done) < 0) {
 		f->bytes += (long long)done;
 		return sys_err(err, errlen, "cannot write to %s: %s",
@@ -353,11 +336,31 @@ fetchfile_pwrite(struct fetchfile *f, const char *p, size_t n, long long off,
 }
 
 void
+fetchfile_prefix(struct fetchfile *f, long long upto)
+{
+	if (!hstarted || f->d->stream)
+		return;		/* fetchfile_rehash reads it all back */
+	if (!f->prefixed) {
+		f->prefixed = f->async = 1;
+		f->hashed = 0;
+		fetchfile_digest_reset(f);
+	}
+	kick(f, upto);
+	pthread_mutex_lock(&hmu);
+	f->written = upto;
+	if (!f->hqueued && !f->hbusy)
+		hash_queue(f);
+	pthread_mutex_unlock(&hmu);
+}
+
+void
 fetchfile_rehash(struct fetchfile *f, long long size)
 {
 	f->bytes = size;
-	f->hashed = 0;
-	digest_reset(f);
+	if (!f->prefixed) {	/* else the hasher is on its way */
+		f->hashed = 0;
+		fetchfile_digest_reset(f);
+	}
 	sync_file_range(f->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	f->kicked = size;
 	f->async = 1;	/* fetchfile_finish reads it back */
@@ -366,8 +369,6 @@ fetchfile_rehash(struct fetchfile *f, long long size)
 int
 fetchfile_finish(struct fetchfile *f)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0, i;
 	int e;
 
 	if (f->finished)
@@ -375,12 +376,7 @@ fetchfile_finish(struct fetchfile *f)
 	f->finished = 1;
 	if ((e = f->fd >= 0 ? hash_finish(f) : 0) != 0)
 		return e;
-	EVP_DigestFinal_ex(f->md, md, &mdlen);
-	for (i = 0; i < mdlen && i < 32; i++)
-		snprintf(f->sha256 + 2 * i, 3, "%02x", md[i]);
-	f->sha256[2 * i] = '\0';
-	if (f->md5 != NULL)
-		EVP_DigestFinal_ex(f->md5, f->md5sum, &mdlen);
+	fetchfile_digest_end(f);
 	return 0;
 }
 
@@ -397,7 +393,8 @@ fetchfile_drop(struct fetchfile *f)
 	f->fd = -1;
 	EVP_MD_CTX_free(f->md);
 	EVP_MD_CTX_free(f->md5);
-	f->md = f->md5 = NULL;
+	EVP_MD_CTX_free(f->mpmd);
+	f->md = f->md5 = f->mpmd = NULL;
 	free(f->final);
 	f->final = NULL;
 }

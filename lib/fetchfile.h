@@ -56,7 +56,11 @@ struct fetchfile {
 	int ioerr;		/* a local file failed (not the network) */
 	int finished;		/* the digests are in: */
 	char sha256[65];	/* hex */
-	unsigned char md5sum[16];
+	unsigned char md5sum[16];	/* with mpsize: S3's multipart one */
+	/* fetchfile_md5_parts: the MD5 of each mpsize bytes, into mpmd */
+	EVP_MD_CTX *mpmd;
+	long long mpsize, mpin;
+	int mpparts;		/* parts in md5sum, once finished */
 	int outcome;		/* FETCHFILE_*, once released */
 	char cerr[600];		/* why it was not committed */
 	/* the loop's, the syncers', the committer's, the hasher's */
@@ -64,6 +68,7 @@ struct fetchfile {
 	struct fetchfile *snext, *onext, *oprev;
 	int state;
 	int async;		/* the hasher reads the file back */
+	int prefixed;		/* ... behind fetchfile_prefix */
 	long long hashed;	/* bytes in md; the hasher's while hbusy */
 	long long written;	/* bytes the hasher may read (under hmu) */
 	int hqueued, hbusy;
@@ -102,6 +107,19 @@ int fetchfile_write(struct fetchfile *f, const char *p, size_t n, char *err,
  * parts; fetchfile_rehash once all are in.  0, or -1 with err. */
 int fetchfile_pwrite(struct fetchfile *f, const char *p, size_t n,
     long long off, char *err, size_t errlen);
+/* The MD5 as S3 makes a multipart upload's ETag: the MD5 of each part's
+ * MD5, parts of partsize bytes (the last may be shorter), into
+ * f->md5sum with their count in f->mpparts.  Before any byte is
+ * hashed (or before fetchfile_rehash); f must hash an MD5.  0 or -1. */
+int fetchfile_md5_parts(struct fetchfile *f, long long partsize);
+/* No MD5 after all (nothing to check it against): before any byte is
+ * hashed. */
+void fetchfile_no_md5(struct fetchfile *f);
+/* The file is whole from its start up to upto (the parts written by
+ * fetchfile_pwrite so far, in order): the hasher may read it back, its
+ * writeback starts.  Called with upto growing; fetchfile_rehash at the
+ * end then finishes what is left. */
+void fetchfile_prefix(struct fetchfile *f, long long upto);
 /* The file is whole at size bytes, written by fetchfile_pwrite: hash it
  * (read back by the hasher; fetchfile_ended waits for it). */
 void fetchfile_rehash(struct fetchfile *f, long long size);

@@ -234,7 +234,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Type", "application/xml")
             self.send_header("Content-Length", str(len(msg)))
             self.end_headers()
-            self.wfile.write(msg)
+            if self.command != "HEAD":	# an answer to HEAD has no body
+                self.wfile.write(msg)
             return
         c = http.client.HTTPConnection(uhost, int(uport), timeout=60)
         c.putrequest(self.command, self.path, skip_host=True,
@@ -253,7 +254,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if k.lower() not in ("content-length", "transfer-encoding",
                                  "connection", "date", "server"):
                 self.send_header(k, v)
-        self.send_header("Content-Length", str(len(data)))
+        # a HEAD's Content-Length is the object's (or the part's), no body
+        self.send_header("Content-Length", resp.getheader("Content-Length",
+                         "0") if self.command == "HEAD" else str(len(data)))
         self.end_headers()
         if cut is not None:
             self.wfile.write(data[:cut])

@@ -8,7 +8,7 @@
 # credentials; usage.  Then keys moto's checker refuses even from
 # botocore (unicode, '+', spaces) on an open moto, as s3-scan-keys.t
 . tests/lib.sh
-plan 54
+plan 59
 . tests/s3-fault-proxy.sh
 
 moto_up
@@ -56,9 +56,9 @@ line=$(grep '"key":"twenty"' "$TMP/o1")
 like "the get record: path, size, sha256, verified" "$line" \
     '"get":\{"path":"'"$TMP"'/d1/twenty","size":20971520,"sha256":"'"$(sha256sum <"$D/twenty" | cut -c1-64)"'","verified":"md5"\}'
 like "the record passes through" "$line" '^\{"s3":\{"bucket":"getb","key":"twenty","size":20971520,'
-is "verified: checksum, MD5, size (a multipart ETag)" \
+is "verified: checksum, MD5, multipart ETag (part size from HeadObject partNumber=1)" \
     "$(grep '"key":"dir/three"' "$TMP/o1" | field verified) $(grep '"key":"one"' "$TMP/o1" | field verified) $(grep '"key":"mpu"' "$TMP/o1" | field verified)" \
-    "sha256 md5 size"
+    "sha256 md5 md5-parts"
 is "0 bytes: size 0, the empty SHA-256" \
     "$(grep '"key":"zero"' "$TMP/o1" | field size) $(grep '"key":"zero"' "$TMP/o1" | field sha256)" \
     "0 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
@@ -102,7 +102,7 @@ like "changed since listed (parts): exit 1, S3's 412" "$RC:$ERR" \
 ok "changed since listed: no file, none hidden" nothing_partial "$TMP/o3b"
 
 # ---- bytes corrupted on the way: no file, exit 6 ----
-for k in one dir/three twenty; do
+for k in one dir/three twenty mpu; do
 	proxy "GET /getb/$k:flip:0"
 	rm -rf "$TMP/o4"; mkdir "$TMP/o4"
 	run s3-get --endpoint "$EP" -o "$TMP/o4" <<EOF2
@@ -113,12 +113,23 @@ EOF2
 	    '^6:s3-get: stdin:1: s3://getb/one: the MD5 of the bytes \([0-9a-f]{32}\) is not the object.s ETag 9dd4e461268c8034f5c8564e155c67a6$' ;;
 	dir/three) like "flipped, $k: the checksum fails, exit 6" "$RC:$ERR" \
 	    '^6:s3-get: stdin:1: s3://getb/dir/three: the SHA-256 of the bytes is not the object.s checksum' ;;
+	mpu) like "flipped, $k (multipart ETag): the ETag check fails, exit 6" \
+	    "$RC:$ERR" '^6:s3-get: stdin:1: s3://getb/mpu: the MD5 of the parts. MD5s \([0-9a-f]{32}\) is not the object.s ETag [0-9a-f]{32}-3$' ;;
 	*) like "flipped, $k (in parts): the ETag check fails, exit 6" "$RC:$ERR" \
 	    '^6:s3-get: stdin:1: s3://getb/twenty: the MD5 of the bytes' ;;
 	esac
 	ok "flipped, $k: no file, none hidden" nothing_partial "$TMP/o4"
 	is "flipped, $k: no record" "$OUT" ""
 done
+# a store that does not answer HeadObject partNumber=1: the size alone
+proxy "HEAD /getb/mpu:501:0"
+rm -rf "$TMP/o4"; mkdir "$TMP/o4"
+run s3-get --endpoint "$EP" --retries 0 -o "$TMP/o4" <<EOF2
+$(grep '"key":"mpu"' "$TMP/recs")
+EOF2
+is "no part size from the store: exit 0, the size checked" \
+    "$RC:$(printf '%s\n' "$OUT" | field verified):$ERR" "0:size:"
+ok "no part size: the file byte-exact" cmp "$D/twenty" "$TMP/o4/mpu"
 
 # ---- a download cut mid-way: resumed ----
 proxy "GET /getb/dir/three:cut=1000000:1"

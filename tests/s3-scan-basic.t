@@ -1,12 +1,12 @@
 #!/bin/sh
 # s3-scan against moto with SigV4 checks: a listing of several pages
 # (more than 1,000 keys, v2 tokens and v1 markers), types from HeadObject
-# or the key's extension, prefixes (keys, prefixes and v1 markers
+# (with --type) or the key's extension, prefixes (keys, prefixes and v1 markers
 # without "/": moto's verifier refuses even botocore's signature of a
 # query value with one; s3-scan-keys.t has those), an empty bucket, one that does not
 # exist, a changed object, --max, --status, and the usage errors
 . tests/lib.sh
-plan 33
+plan 35
 
 moto_up
 PY=$PEERS_PYTHON
@@ -15,7 +15,7 @@ export HOOKPIPE_BACKOFF=10
 $U mb big empty1 -- fill big v- 1005 -- put big 'with space.mov' - \
     -- put big doc.txt text/plain -- put big raw.bin - \
     -- put big 'img/p.JPG' image/jpeg -- put big vid-1.mp4 video/mp4 \
-    -- put big vid-2.mp4 video/mp4 || fail "make the buckets"
+    -- put big vid-2.mp4 video/mp4 -- put big typed.dat image/png || fail "make the buckets"
 S=$TMP/st
 keys() { sed 's/.*"key":"\([^"]*\)".*/\1/' "$1"; }
 
@@ -34,7 +34,7 @@ is "the last page's key is there" "$(grep -c '"v-01004.mp4"' "$TMP/o1")" 1
 is "stderr empty" "$ERR" ""
 run s3-scan --state "$S" --status
 is "--status: processing, skipped" "$OUT" \
-    '{"pending":0,"processing":1008,"done":0,"failed":0,"skipped":3,"redelivered":0}'
+    '{"pending":0,"processing":1008,"done":0,"failed":0,"skipped":4,"redelivered":0}'
 run s3-scan -b big --state "$S" --once --type 'video/*'
 is "again within the lease: exit 0" "$RC" 0
 is "again within the lease: nothing" "$OUT" ""
@@ -53,10 +53,14 @@ like "other bytes: the object again, its new ETag" "$OUT" \
 # types: exact, a class, none given (all), from the extension
 run s3-scan -b big --state "$TMP/t1" --once --type text/plain \
     --type 'image/*'
-is "--type text/plain --type image/*: two" "$(printf '%s\n' "$OUT" |
-    keys /dev/stdin | sort | tr '\n' ' ')" "doc.txt img/p.JPG "
+is "--type text/plain --type image/*: three" "$(printf '%s\n' "$OUT" |
+    keys /dev/stdin | sort | tr '\n' ' ')" "doc.txt img/p.JPG typed.dat "
+like "--type: the stored type (HeadObject), not the extension's" \
+    "$(printf '%s\n' "$OUT" | grep typed.dat)" '"content_type":"image/png"'
 run s3-scan -b big --state "$TMP/t2" --once
-is "no --type: every object" "$(printf '%s\n' "$OUT" | wc -l | tr -d ' ')" 1011
+is "no --type: every object" "$(printf '%s\n' "$OUT" | wc -l | tr -d ' ')" 1012
+like "no --type: no HeadObject, the extension's type or null" \
+    "$(printf '%s\n' "$OUT" | grep typed.dat)" '"content_type":null'
 like "no type and no known extension: null" "$(printf '%s\n' "$OUT" |
     grep raw.bin)" '"content_type":null'
 
@@ -64,7 +68,7 @@ like "no type and no known extension: null" "$(printf '%s\n' "$OUT" |
 run s3-scan -b big --state "$TMP/v1" --once --list-v1
 is "--list-v1: exit 0" "$RC" 0
 is "--list-v1: every object once over two pages" \
-    "$(printf '%s\n' "$OUT" | keys /dev/stdin | sort -u | wc -l | tr -d ' ')" 1011
+    "$(printf '%s\n' "$OUT" | keys /dev/stdin | sort -u | wc -l | tr -d ' ')" 1012
 
 # prefixes
 run s3-scan -b big --state "$TMP/p" --once --prefix vid
@@ -79,9 +83,9 @@ is "--max 7: seven" "$(printf '%s\n' "$OUT" | wc -l | tr -d ' ')" 7
 run s3-scan -b big --state "$TMP/m" --once --max 7
 is "--max 7 again: the next seven, in listing order" "$(printf '%s\n' "$OUT" |
     sed -n 1p | keys /dev/stdin):$(printf '%s\n' "$OUT" | wc -l | tr -d ' ')" \
-    "v-00004.mp4:7"
+    "v-00003.mp4:7"
 run s3-scan --state "$TMP/m" --status
-like "--max: the rest pending" "$OUT" '^\{"pending":997,"processing":14,'
+like "--max: the rest pending" "$OUT" '^\{"pending":998,"processing":14,'
 
 # an empty bucket; one that does not exist
 run s3-scan -b empty1 --state "$TMP/e" --once

@@ -190,10 +190,42 @@ md5_etag(const char *e)
 	return i == 32;
 }
 
+/* parts in a multipart ETag ("<32 hex>-N"), else 0 */
+int
+mp_etag(const char *e)
+{
+	const char *d;
+	char *end;
+	long n;
+
+	if (e == NULL || (d = strchr(e, '-')) == NULL || d - e != 32)
+		return 0;
+	n = strtol(d + 1, &end, 10);
+	return *end == '\0' && n > 0 && n <= 10000 ? (int)n : 0;
+}
+
+/* the MD5 of the parts' MD5s (fetchfile_md5_parts) against a multipart
+ * ETag: 0, 1 if it matches, -1 with err if not */
+static int
+mp_verify(struct get *g, char *err, size_t errlen)
+{
+	char hex[33];
+
+	if (g->ff.mpmd == NULL || g->etag == NULL || g->encrypted ||
+	    mp_etag(g->etag) != g->ff.mpparts)
+		return 0;
+	enc_hex(hex, g->ff.md5sum, 16);
+	if (strncasecmp(hex, g->etag, 32) != 0)
+		return sys_err(err, errlen, "the MD5 of the parts' MD5s (%s) "
+		    "is not the object's ETag %s", hex, g->etag);
+	return 1;
+}
+
 /* the whole file against what S3 says of the object: its size, then
  * its SHA-256 checksum (a whole object's, not a composite "...-N"),
  * else a single part's ETag (the MD5, unless encrypted with KMS or a
- * customer key); g->verified says which.  0, or -1 with err */
+ * customer key) or a multipart one whose part size is known (parts.c);
+ * g->verified says which.  0, or -1 with err */
 int
 verify(struct get *g, char *err, size_t errlen)
 {
@@ -215,12 +247,17 @@ verify(struct get *g, char *err, size_t errlen)
 			return sys_err(err, errlen, "the SHA-256 of the bytes "
 			    "is not the object's checksum %s", g->sum);
 		g->verified = "sha256";
-	} else if (g->etag != NULL && md5_etag(g->etag) && !g->encrypted) {
+	} else if (g->etag != NULL && md5_etag(g->etag) && !g->encrypted &&
+	    g->ff.md5 != NULL && g->ff.mpmd == NULL) {
 		enc_hex(hex, g->ff.md5sum, 16);
 		if (strcasecmp(hex, g->etag) != 0)
 			return sys_err(err, errlen, "the MD5 of the bytes (%s) "
 			    "is not the object's ETag %s", hex, g->etag);
 		g->verified = "md5";
+	} else if ((ok = mp_verify(g, err, errlen)) != 0) {
+		if (ok < 0)
+			return -1;
+		g->verified = "md5-parts";
 	}
 	return 0;
 }

@@ -24,6 +24,7 @@ static struct get *qhead, *qtail;
 static int pquit, pstarted;
 static pthread_t pthr;
 static struct http_pool *loop_pool;	/* http_run's, to wake */
+static struct http_opts popts;		/* the parts' pools' */
 
 /* g goes to the parts thread.  Its record's transfer is added to
  * http_run's pool just after; if g fails before that, the transfer is
@@ -48,6 +49,14 @@ part_sign(struct http_xfer *x, char *err, size_t errlen)
 	struct part *p = x->user;
 
 	return get_sign(&p->rq, p->g, x, err, errlen);
+}
+
+static int
+part_prepare_path(struct http_xfer *x, CURL *e)
+{
+	(void)x;
+	curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L);
+	return 0;
 }
 
 /* the part's range, or after a cut the rest of it */
@@ -127,6 +136,21 @@ part_new(struct get *g, long long off, long long len)
 	return x;
 }
 
+/* part i of g is in: the file is whole up to the first part missing */
+static void
+parts_in(struct get *g, long long i)
+{
+	long long n = (g->want_size + (long long)psize - 1) / (long long)psize;
+
+	g->pdone[i] = 1;
+	if (i != g->pin_n)
+		return;
+	while (g->pin_n < n && g->pdone[g->pin_n])
+		g->pin_n++;
+	fetchfile_prefix(&g->ff, g->pin_n == n ? g->want_size :
+	    g->pin_n * (long long)psize);
+}
+
 /* a part ended: 0, or -1 with the failure on g and its record's
  * transfer (an answer's status, for done() to judge) */
 static int
@@ -153,7 +177,8 @@ part_end(struct http_xfer *x)
 			snprintf(g->perr, sizeof(g->perr), "a part ended "
 			    "after %lld bytes of %lld", p->got, p->len);
 		rc = -1;
-	}
+	} else		/* the whole prefix of parts in goes to be hashed */
+		parts_in(g, p->off / (long long)psize);
 	s3req_free(&p->rq);
 	free(p);
 	x->user = NULL;
@@ -194,6 +219,9 @@ fetch_parts(struct http_pool *pool, struct get *g)
 		g->pfail = EX_SYSTEM;
 		return -1;
 	}
+	g->pdone = xcalloc((size_t)((size + (long long)psize - 1) /
+	    (long long)psize), 1);
+	g->pin_n = 0;
 	while (rc == 0 && (next < size || http_pool_len(pool) > 0)) {
 		while (next < size && http_pool_room(pool) && !nd_stop) {
 			len = size - next < (long long)psize ? size - next :
@@ -217,7 +245,101 @@ fetch_parts(struct http_pool *pool, struct get *g)
 	}
 	if (rc != 0)
 		drain(pool);
+	free(g->pdone);
+	g->pdone = NULL;
 	return rc;
+}
+
+/* ---- a multipart ETag's part size: HeadObject ?partNumber=1 ---- */
+
+static const char *const mpkeep[] = { "Content-Length",
+    "x-amz-mp-parts-count", NULL };
+
+struct mphead {
+	struct get *g;
+	struct s3req rq;
+};
+
+/* signed without If-Match: moto compares it with part 1's own ETag
+ * (S3, with the object's); the parts that follow carry it */
+static int
+mp_sign(struct http_xfer *x, char *err, size_t errlen)
+{
+	struct mphead *m = x->user;
+	char c = m->g->pin[0];
+	int rc;
+
+	m->g->pin[0] = '\0';
+	rc = get_sign(&m->rq, m->g, x, err, errlen);
+	m->g->pin[0] = c;
+	return rc;
+}
+
+/* no body to judge; any answer ends the attempt */
+static int
+mp_judge(struct http_xfer *x, char *why, size_t whylen)
+{
+	if (x->status / 100 == 2)
+		return 0;
+	snprintf(why, whylen, "HTTP %ld", x->status);
+	return http_status_temp(x->status) ? 1 : -1;
+}
+
+/* g's listed ETag is a multipart one of n parts: ask part 1's size, and
+ * when every part but the last is that size (n of them make the object)
+ * hash g's MD5 the way S3 made the ETag; else (a store that does not
+ * answer, parts of several sizes) only the size is checked, no MD5 */
+static void
+mp_size(struct get *g)
+{
+	static const struct sigv4_kv q[] = { { "partNumber", "1" } };
+	struct mphead m = { 0 };
+	struct http_pool *pool;
+	struct http_xfer *x;
+	const char *v, *c;
+	long long psz = 0;
+	char scratch[256];
+	int n;
+
+	/* a pool of its own: freed with whatever a failure left in it */
+	if ((n = mp_etag(g->want_etag)) == 0)
+		return;
+	if ((pool = http_pool_new(&popts, scratch, sizeof(scratch))) == NULL) {
+		fetchfile_no_md5(&g->ff);
+		return;
+	}
+	m.g = g;
+	m.rq.c = &ctx;
+	m.rq.method = "HEAD";
+	m.rq.l = &g->loc;
+	m.rq.q = q;
+	m.rq.nq = 1;
+	x = http_xfer_new();
+	x->method = xstrdup("HEAD");
+	x->url = xstrdup(g->loc.url);
+	x->sign = mp_sign;
+	x->judge = mp_judge;
+	x->prepare = part_prepare_path;
+	x->keep = mpkeep;
+	x->user = &m;
+	http_pool_add(pool, x);
+	while (http_pool_len(pool) > 0 && (x = http_pool_take(pool)) == NULL)
+		if (http_pool_run(pool, 1000, -1, scratch,
+		    sizeof(scratch)) == -1)
+			break;
+	if (x != NULL && x->result == HTTP_OK && x->status / 100 == 2 &&
+	    (v = http_xfer_header(x, "Content-Length")) != NULL &&
+	    (c = http_xfer_header(x, "x-amz-mp-parts-count")) != NULL &&
+	    atoi(c) == n)
+		psz = strtoll(v, NULL, 10);
+	if (x != NULL)
+		http_xfer_free(x);
+	http_pool_free(pool);
+	s3req_free(&m.rq);
+	/* else the MD5 (a core's second of 1 GiB) would check nothing */
+	if (psz <= 0 || (g->want_size + psz - 1) / psz != n ||
+	    fetchfile_md5_parts(&g->ff, psz) < 0)
+		fetchfile_no_md5(&g->ff);
 }
 
 /* one big object: its parts, its digests read back, its check; then
@@ -227,6 +349,7 @@ run_one(struct http_pool *pool, struct get *g)
 {
 	int keep = 0, e;
 
+	mp_size(g);
 	if (fetch_parts(pool, g) == 0) {
 		g->total = g->want_size;
 		fetchfile_rehash(&g->ff, g->want_size);
@@ -280,6 +403,7 @@ parts_start(struct http_pool *loop, char *err, size_t errlen)
 	loop_pool = loop;
 	o.unordered = 1;
 	o.stop = &nd_stop;	/* no retry once a signal came */
+	popts = o;
 	if ((pool = http_pool_new(&o, err, errlen)) == NULL)
 		return -1;
 	sigfillset(&all);

@@ -47,6 +47,8 @@ struct get {
 	/* the parts (parts.c): the outcome, set before the release */
 	int ranged;
 	int pfail;		/* 0, or the record's exit code */
+	unsigned char *pdone;	/* pdone[i]: part i is in */
+	long long pin_n;	/* parts 0..pin_n are all in */
 	struct get *pnext;
 	char perr[600];
 };
@@ -62,6 +64,7 @@ void note_etag(struct get *g, const char *etag);
 int get_sign(struct s3req *rq, struct get *g, struct http_xfer *x,
     char *err, size_t errlen);
 int verify(struct get *g, char *err, size_t errlen);
+int mp_etag(const char *e);
 int s3_judge(struct http_xfer *x, char *why, size_t whylen);
 
 /* parts.c */
