@@ -184,8 +184,10 @@ ddbscan_take(struct ddbstate *d, const char *bucket, long lease,
 		v[i] = json_array_get(items, i);
 	qsort(v, n, sizeof(*v), by_seq);	/* oldest first */
 	for (i = 0; i < n && (max <= 0 || got < max); i++) {
-		if ((rc = lease_one(d, v[i], lease, now, &t, err, errlen)) ==
-		    -1)
+		/* each lease from its own write: the requests of a big take
+		 * may last longer than the lease itself */
+		if ((rc = lease_one(d, v[i], lease, time(NULL), &t, err,
+		    errlen)) == -1)
 			break;
 		if (rc == 1)
 			continue;	/* another worker leased it */

@@ -38,10 +38,10 @@ is "  stderr empty" "$(cat "$TMP/e1")" ""
 
 # ---- two workers on one table, new objects ----
 $U fill ddbb b- 200 || fail "more objects"
-s3-scan -b ddbb --state $S --once --lease 60 | s3-done --state $S \
+s3-scan -b ddbb --state $S --once --lease 600 | s3-done --state $S \
     >"$TMP/w1" 2>"$TMP/e2" &
 p1=$!
-s3-scan -b ddbb --state $S --once --lease 60 | s3-done --state $S \
+s3-scan -b ddbb --state $S --once --lease 600 | s3-done --state $S \
     >"$TMP/w2" 2>>"$TMP/e2" &
 p2=$!
 wait $p1; r1=$?; wait $p2; r2=$?
