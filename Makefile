@@ -174,7 +174,7 @@ demo:
 	$(MAKE) all
 	@sh scripts/demo $(B)
 
-BENCHES ?= route listen s3 sqs http pubsub scan
+BENCHES ?= route listen s3 sqs http pubsub scan state
 
 # each tool against the tool a user would otherwise pick; not a test
 bench:
