@@ -5,7 +5,7 @@
 # Google's certs endpoint: cached, fetched again for a new kid); every
 # refusal a 401 with no record and nothing of the token in the log
 . tests/lib.sh
-plan 58
+plan 59
 . tests/data/wh-listen/common.sh
 
 O=$TMP/oidc
@@ -42,6 +42,9 @@ is "Google's other issuer spelling: 200" "$(push)" 200
 
 is "no Authorization: 401" "$(post /push -d '{}')" 401
 is "401's text" "$(cat "$TMP/resp")" "bearer token verification failed"
+is "401's challenge (RFC 6750 3.1)" "$(curl -s -o /dev/null -D - --max-time 20 \
+    -d '{}' "$URL/push" | tr -d '\r' | grep -i '^www-authenticate:')" \
+    'WWW-Authenticate: Bearer realm="wh-listen", error="invalid_token"'
 is "Basic instead of Bearer: 401" \
     "$(post /push -H 'Authorization: Basic dXNlcjpwYXNz' -d '{}')" 401
 tok a1 sig=bad

@@ -18,19 +18,23 @@
 #include "whbody.h"
 #include "wh-listen.h"
 
-/* Each refusal's status, the answer's text, and its Allow header. */
+/* Each refusal's status, the answer's text, and a header it must carry
+ * (RFC 9110: a 405's Allow; RFC 6750: a bearer 401's challenge). */
 static const struct {
 	int status;
 	const char *text;
-	const char *allow;
+	const char *hdr;
 } refusals[] = {
 	[NO_FRAMING] = { 400, "bad request framing\n", NULL },
 	[NO_CODING] = { 501, "transfer coding not implemented\n", NULL },
 	[NO_PATH] = { 404, "not found\n", NULL },
-	[NO_METHOD] = { 405, "method not allowed\n", "POST, PUT" },
-	[NO_HEALTH_METHOD] = { 405, "method not allowed\n", "GET, HEAD" },
+	[NO_METHOD] = { 405, "method not allowed\n", "Allow: POST, PUT" },
+	[NO_HEALTH_METHOD] = { 405, "method not allowed\n",
+	    "Allow: GET, HEAD" },
 	[NO_TOO_BIG] = { 413, big_msg, NULL },
-	[NO_TOKEN] = { 401, "bearer token verification failed\n", NULL },
+	[NO_TOKEN] = { 401, "bearer token verification failed\n",
+	    "WWW-Authenticate: Bearer realm=\"wh-listen\", "
+	    "error=\"invalid_token\"" },
 	[NO_SIGNATURE] = { 401, "signature verification failed\n", NULL },
 	[NO_OBJECT] = { 400, "body is not a JSON object\n", NULL },
 	[NO_PUSH] = { 400, "body is not a Pub/Sub push\n", NULL },
@@ -76,7 +80,7 @@ refuse(struct req *q, enum refusal r, const char *why)
 		note(q, refusals[r].status, why);
 	wm_refused(r);
 	q->rc = srv_reply(q, refusals[r].status, refusals[r].text,
-	    refusals[r].allow);
+	    refusals[r].hdr);
 	return -1;
 }
 

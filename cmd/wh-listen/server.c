@@ -127,10 +127,12 @@ srv_wake(void *conn)
 
 /* Queue q's answer; 1 to go on, 0 to cut the connection. */
 int
-srv_reply(struct req *q, int status, const char *text, const char *allow)
+srv_reply(struct req *q, int status, const char *text, const char *hdr)
 {
 	struct MHD_Response *r;
 	enum MHD_Result rc;
+	char name[32];
+	const char *v;
 
 	q->answered = 1;
 	q->status = status;
@@ -143,8 +145,13 @@ srv_reply(struct req *q, int status, const char *text, const char *allow)
 	if (text)
 		MHD_add_response_header(r, "Content-Type",
 		    "text/plain; charset=utf-8");
-	if (allow)
-		MHD_add_response_header(r, "Allow", allow);
+	/* "Name: value" */
+	if (hdr != NULL && (v = strstr(hdr, ": ")) != NULL &&
+	    (size_t)(v - hdr) < sizeof(name)) {
+		memcpy(name, hdr, (size_t)(v - hdr));
+		name[v - hdr] = '\0';
+		MHD_add_response_header(r, name, v + 2);
+	}
 	if (stopping)
 		MHD_add_response_header(r, "Connection", "close");
 	rc = MHD_queue_response(q->conn, status, r);

@@ -168,8 +168,10 @@ typedef void srv_kv_fn(void *arg, const char *key, size_t klen,
     const char *val, size_t vlen);
 void server_start(const char *addr, const char *port);
 void server_drain(const sigset_t *sigs);
+/* Answer q: status, text (NULL: none), and hdr, one more header line
+ * "Name: value" (NULL: none). */
 int srv_reply(struct req *q, int status, const char *text,
-    const char *allow);
+    const char *hdr);
 int srv_health(struct req *q);
 const char *srv_hdr(void *conn, const char *name);
 void srv_each(void *conn, int query, srv_kv_fn *fn, void *arg);
