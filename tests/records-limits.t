@@ -68,7 +68,14 @@ case ${HP_BUILD:-} in
 esac
 gen | /usr/bin/time -v wh-route --max-line 1M -w 'n?' >"$TMP/out" 2>"$TMP/time"
 kb=$(rss)
-ok "--max-line 1M: RSS under 16 MB ($kb kB)" test "$kb" -lt 16000
+# under ASan the same run maps shadow memory for every library (wh-route
+# links libcurl for DynamoDB state): 18 MB there, 9.5 MB in a normal
+# build; either is far from the 100 MB a buffered line would take
+case ${HP_BUILD:-} in
+*-san) lim=32000 ;;
+*) lim=16000 ;;
+esac
+ok "--max-line 1M: RSS under $((lim / 1000)) MB ($kb kB)" test "$kb" -lt "$lim"
 is "--max-line 1M: the others pass" "$(grep -c . "$TMP/out")" 2
 
 # --errors: 0600 for a new file, less under a stricter umask
