@@ -48,7 +48,7 @@ state_db_open(const char *path, const char *what, int busy_ms,
     const char *schema, char *err, size_t errlen)
 {
 	sqlite3 *db = NULL;
-	int fd;
+	int fd, rc, tries;
 
 	/* it holds record data: created 0600 (less if the umask says so);
 	 * SQLite gives its -wal and -shm files the same mode */
@@ -67,10 +67,21 @@ state_db_open(const char *path, const char *what, int busy_ms,
 	}
 	/* several processes may share the file: wait for each other */
 	sqlite3_busy_timeout(db, busy_ms);
-	/* WAL + NORMAL: a commit survives a crash of the process */
-	if (sqlite3_exec(db, "PRAGMA journal_mode=WAL;"
-	    "PRAGMA synchronous=NORMAL;", NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK) {
+	/* WAL + NORMAL: a commit survives a crash of the process.  Two
+	 * processes that set up a new file at once (s3-scan | s3-done) may
+	 * find it locked without the busy handler being asked (the switch to
+	 * WAL): tried again every 10 ms up to busy_ms */
+	for (tries = 0;; tries++) {
+		rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL;"
+		    "PRAGMA synchronous=NORMAL;", NULL, NULL, NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(db, schema, NULL, NULL, NULL);
+		if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) ||
+		    tries * 10 >= busy_ms)
+			break;
+		usleep(10000);
+	}
+	if (rc != SQLITE_OK) {
 		snprintf(err, errlen, "%s: cannot set up the database: %s",
 		    what, sqlite3_errmsg(db));
 		sqlite3_close(db);
