@@ -4,7 +4,7 @@
 # s3-done --failed, records s3-done cannot settle, both tools on the
 # file at once
 . tests/lib.sh
-plan 25
+plan 26
 
 moto_up
 PY=$PEERS_PYTHON
@@ -103,3 +103,16 @@ ok "at once: s3-done settles all 30 while s3-scan scans" eventually 120 settled
 kill -TERM "$SCAN"
 wait "$SCAN" "$DONE"
 is "at once: 30 records through, no error" "$(lines "$TMP/both.out"):$(cat "$TMP/scan.err" "$TMP/done.err")" "30:"
+
+# two processes setting up a new state file at once (a pipeline's first
+# run): the switch to WAL found it locked in 4 of 60 tries before
+: >"$TMP/lk.err"
+i=0
+while [ $i -lt 40 ]; do
+	rm -f "$TMP/lk.db" "$TMP/lk.db-wal" "$TMP/lk.db-shm"
+	s3-done --state "$TMP/lk.db" </dev/null 2>>"$TMP/lk.err" &
+	s3-scan --state "$TMP/lk.db" --status >/dev/null 2>>"$TMP/lk.err"
+	wait
+	i=$((i + 1))
+done
+is "a new file opened by two at once, 40 times: never locked" "$(cat "$TMP/lk.err")" ""
