@@ -73,11 +73,12 @@ ddbscan_add(struct ddbstate *d, const struct scanstate_item *it, int state,
 	return rc == -1 ? -1 : 0;
 }
 
-/* every item of a Scan with filter (and its values), page by page, into
- * *items (a new array); 0, or -1 with err */
+/* every item of a Scan with filter, its attribute names and values
+ * (both taken; DynamoDB refuses names a filter does not use), page by
+ * page, into *items (a new array); 0, or -1 with err */
 static int
-scan_all(struct ddbstate *d, const char *filter, json_t *values,
-    json_t **items, char *err, size_t errlen)
+scan_all(struct ddbstate *d, const char *filter, json_t *names,
+    json_t *values, json_t **items, char *err, size_t errlen)
 {
 	json_t *resp = NULL, *start = NULL, *req, *page;
 	int rc = 0;
@@ -85,18 +86,10 @@ scan_all(struct ddbstate *d, const char *filter, json_t *values,
 	*items = json_array();
 	do {
 		req = json_pack("{s:b}", "ConsistentRead", 1);
-		if (filter != NULL) {
-			json_object_set_new(req, "FilterExpression",
-			    json_string(filter));
-			json_object_set(req, "ExpressionAttributeValues",
-			    values);
-			/* only the names the filter uses: DynamoDB
-			 * refuses others */
-			json_object_set_new(req, "ExpressionAttributeNames",
-			    strstr(filter, "#l") != NULL ?
-			    json_pack("{s:s,s:s}", "#s", "st", "#l", "lease") :
-			    json_pack("{s:s}", "#s", "st"));
-		}
+		json_object_set_new(req, "FilterExpression",
+		    json_string(filter));
+		json_object_set(req, "ExpressionAttributeNames", names);
+		json_object_set(req, "ExpressionAttributeValues", values);
 		if (start != NULL)
 			json_object_set(req, "ExclusiveStartKey", start);
 		json_decref(resp);
@@ -107,6 +100,7 @@ scan_all(struct ddbstate *d, const char *filter, json_t *values,
 		start = json_object_get(resp, "LastEvaluatedKey");
 	} while (start != NULL);
 	json_decref(resp);
+	json_decref(names);
 	json_decref(values);
 	if (rc != 0) {
 		json_decref(*items);
@@ -173,7 +167,8 @@ ddbscan_take(struct ddbstate *d, const char *bucket, long lease,
 	long got = 0;
 	int rc = 0;
 
-	if (scan_all(d, "b = :b AND " TAKEABLE, json_pack("{s:{s:s},s:o,"
+	if (scan_all(d, "b = :b AND " TAKEABLE, json_pack("{s:s,s:s}", "#s",
+	    "st", "#l", "lease"), json_pack("{s:{s:s},s:o,"
 	    "s:o,s:o}", ":b", "S", bucket, ":p", ddb_num(SCAN_PENDING),
 	    ":r", ddb_num(SCAN_PROCESSING), ":now", ddb_num((long long)now)),
 	    &items, err, errlen) == -1)
@@ -237,7 +232,8 @@ ddbscan_requeue(struct ddbstate *d, long *n, char *err, size_t errlen)
 	int rc = 0;
 
 	*n = 0;
-	if (scan_all(d, "#s = :r", json_pack("{s:o}", ":r",
+	if (scan_all(d, "#s = :r", json_pack("{s:s}", "#s", "st"),
+	    json_pack("{s:o}", ":r",
 	    ddb_num(SCAN_PROCESSING)), &items, err, errlen) == -1)
 		return -1;
 	json_array_foreach(items, i, item) {
@@ -269,9 +265,9 @@ ddbscan_counts(struct ddbstate *d, long counts[SCAN_NSTATES],
 
 	memset(counts, 0, SCAN_NSTATES * sizeof(*counts));
 	*redelivered = 0;
-	/* every item with a state is an object (wh-route's share none) */
-	if (scan_all(d, "attribute_exists(#s) AND #l >= :z",
-	    json_pack("{s:o}", ":z", ddb_num(0)), &items, err, errlen) == -1)
+	/* every item with a state is an object (wh-route's have none) */
+	if (scan_all(d, "attribute_exists(#s)", json_pack("{s:s}", "#s",
+	    "st"), NULL, &items, err, errlen) == -1)
 		return -1;
 	json_array_foreach(items, i, item) {
 		st = nattr(item, "st");
