@@ -6,6 +6,7 @@
 # once; one of them killed -9 while its consumer stalls: every asset at
 # least once after the lease, none lost.  --create-table, a table of
 # another schema, a missing table, a bad name; the table checked with boto3.
+# The rules are scripts/examples/iconik.yaml's, the events iconik's own.
 . tests/lib.sh
 plan 22
 moto_up
@@ -13,7 +14,8 @@ PY=$PEERS_PYTHON
 SEED=${HP_SEED:-$$}
 echo "# seed $SEED (HP_SEED=$SEED to run the same split again)"
 T=dynamodb://hp-assets
-{ echo "state: $T"; cat "$DATA/wh-route/claim-routes.yaml"; } >"$TMP/r.yaml"
+# the example's rules, on the table
+{ echo "state: $T"; cat scripts/examples/iconik.yaml; } >"$TMP/r.yaml"
 # ddb OP ARGS: boto3 on moto
 ddb() { "$PY" - "$@" <<'EOF'
 import boto3, json, sys
@@ -36,20 +38,27 @@ elif op == "other":
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}])
 EOF
 }
-# events KIND FROM TO: each event twice, shuffled
+# events KIND FROM TO: each event twice, shuffled, as wh-listen's records
+# of iconik's documented payloads (tests/data/iconik, see SOURCE there)
+# with the asset ids changed: an asset's create, its proxy CLOSED
 events() {
 	"$PY" -c 'import json, random, sys
 kind, a, b, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+create = json.load(open(sys.argv[5] + "/asset-create.json"))
+proxy = json.load(open(sys.argv[5] + "/proxy-update.json"))
 ev = []
 for i in range(a, b + 1):
+    id = "a%d" % i
     if kind == "create":
-        e = {"body": {"event_type": "assets", "operation": "create", "object_id": "a%d" % i}}
+        body = dict(create, object_id=id, data=dict(create["data"], id=id))
     else:
-        e = {"body": {"event_type": "proxies", "data": {"status": "CLOSED", "asset_id": "a%d" % i}}}
+        body = dict(proxy, object_id=id, data=dict(proxy["data"], asset_id=id,
+            status="CLOSED"))
+    e = {"body": body}
     ev += [e, e]
 random.Random(seed + a).shuffle(ev)
 for e in ev:
-    print(json.dumps(e))' "$1" "$2" "$3" "$SEED"
+    print(json.dumps(e, separators=(",", ":")))' "$1" "$2" "$3" "$SEED" "$DATA/iconik"
 }
 # split FILE: FILE.1 and FILE.2, each line to one of them at random
 split2() {
