@@ -232,3 +232,60 @@ enc_utf8_ok(const char *p, size_t n)
 	}
 	return 1;
 }
+
+/* One byte as JSON wants it inside a string, as jansson writes it. */
+static void
+json_byte(struct buf *b, unsigned char c)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const char *e = NULL;
+
+	switch (c) {
+	case '"': e = "\\\""; break;
+	case '\\': e = "\\\\"; break;
+	case '\b': e = "\\b"; break;
+	case '\f': e = "\\f"; break;
+	case '\n': e = "\\n"; break;
+	case '\r': e = "\\r"; break;
+	case '\t': e = "\\t"; break;
+	}
+	if (e != NULL)
+		buf_adds(b, e);
+	else if (c < 0x20) {
+		buf_adds(b, "\\u00");
+		buf_addc(b, hex[c >> 4]);
+		buf_addc(b, hex[c & 15]);
+	} else
+		buf_addc(b, (char)c);
+}
+
+void
+enc_json_str(struct buf *b, const char *p, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)p;
+	size_t i = 0, k, run;
+
+	buf_addc(b, '"');
+	while (i < n) {
+		/* a run that needs nothing done, copied whole */
+		for (run = i; run < n && s[run] >= 0x20 && s[run] < 0x80 &&
+		    s[run] != '"' && s[run] != '\\'; run++)
+			;
+		if (run > i) {
+			buf_add(b, p + i, run - i);
+			i = run;
+			continue;
+		}
+		if (s[i] < 0x80) {
+			json_byte(b, s[i++]);
+		} else if ((k = enc_utf8_seq(s + i, n - i)) > 0) {
+			buf_add(b, p + i, k);
+			i += k;
+		} else {	/* not UTF-8: ISO 8859-1 */
+			buf_addc(b, (char)(0xc0 | s[i] >> 6));
+			buf_addc(b, (char)(0x80 | (s[i] & 0x3f)));
+			i++;
+		}
+	}
+	buf_addc(b, '"');
+}

@@ -60,6 +60,13 @@ int enc_form_decode(const char *s, size_t n, struct buf *out, int strict);
  * overlongs, surrogates or code points over U+10FFFF), or 0. */
 size_t enc_utf8_seq(const unsigned char *s, size_t n);
 
+/*
+ * Append p[0..n) to b as a JSON string, quoted and escaped as jansson
+ * writes one (JSON_COMPACT); bytes that do not form UTF-8 are taken as
+ * ISO 8859-1, as HTTP's obs-text historically was.
+ */
+void enc_json_str(struct buf *b, const char *p, size_t n);
+
 /* 1 when p[0..n) is all valid UTF-8, else 0. */
 int enc_utf8_ok(const char *p, size_t n);
 

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "enc.h"
 #include "tap.h"
 #include "xmem.h"
@@ -160,9 +162,43 @@ test_utf8(void)
 	    "seq length");
 }
 
+/* enc_json_str against jansson itself, byte for byte */
+static void
+test_json_str(void)
+{
+	static const char *const cases[] = {
+		"", "plain", "a\"b\\c/d", "\b\f\n\r\t", "\x01\x1f\x7f",
+		"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+	};
+	struct buf b = {0};
+	size_t i;
+	char *want;
+	json_t *v;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		buf_reset(&b);
+		enc_json_str(&b, cases[i], strlen(cases[i]));
+		v = json_string(cases[i]);
+		want = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+		ok(b.len == strlen(want) && memcmp(b.p, want, b.len) == 0,
+		    "json string %zu as jansson writes it", i);
+		free(want);
+		json_decref(v);
+	}
+	buf_reset(&b);
+	enc_json_str(&b, "a\0b", 3);
+	ok(b.len == 10 && memcmp(b.p, "\"a\\u0000b\"", 10) == 0, "NUL");
+	buf_reset(&b);
+	enc_json_str(&b, "\xe9t\xe9", 3);
+	ok(b.len == 7 && memcmp(b.p, "\"\xc3\xa9t\xc3\xa9\"", 7) == 0,
+	    "not UTF-8: ISO 8859-1");
+	buf_free(&b);
+}
+
 int
 main(void)
 {
+	test_json_str();
 	test_base64();
 	test_hex();
 	test_pct();
