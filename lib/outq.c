@@ -41,6 +41,7 @@ static int fifo;		/* a pipe: a long line waits for room */
 static double progress;		/* last byte written, or the queue filled */
 static double blocked;		/* since the descriptor was full, or 0 */
 static int dead;
+static int deferred;		/* outq_defer: the callers flush */
 
 static double
 mono(void)
@@ -322,16 +323,44 @@ outq_add(char *p, size_t len, double timeout, const struct outq_ops *ops,
 	*tail = l;
 	tail = &l->next;
 	/* alone and the way is free: write it now, no thread switch */
-	if (!busy && head == l)
+	if (!deferred && !busy && head == l)
 		(void)flush_once();
 	if (l->state == OUTQ_QUEUED) {
 		l->asleep = 1;
 		if (ops)
 			ops->sleep(arg);
-		pthread_cond_broadcast(&cv);
+		if (!deferred)
+			pthread_cond_broadcast(&cv);
 	}
 	pthread_mutex_unlock(&mu);
 	return l;
+}
+
+void
+outq_defer(void)
+{
+	pthread_mutex_lock(&mu);
+	deferred = 1;
+	pthread_mutex_unlock(&mu);
+}
+
+/*
+ * Write what is queued (a few writes of up to 64 lines at most); what
+ * would block, or waits behind a write under way in another thread, is
+ * left to the writer, woken for it.
+ */
+void
+outq_flush(void)
+{
+	int i;
+
+	pthread_mutex_lock(&mu);
+	for (i = 0; i < 4 && head != NULL && !busy && !dead; i++)
+		if (flush_once() != 1)
+			break;
+	if (head != NULL)
+		pthread_cond_broadcast(&cv);
+	pthread_mutex_unlock(&mu);
 }
 
 int

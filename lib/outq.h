@@ -37,6 +37,16 @@ int outq_start(int fd, char *err, size_t errlen);
 struct outq_line *outq_add(char *p, size_t len, double timeout,
     const struct outq_ops *ops, void *arg);
 
+/*
+ * From now on outq_add queues every line without writing it, and the
+ * callers write them by outq_flush, each after a batch of outq_adds
+ * (group commit: wh-listen's loops flush once a turn, one write for the
+ * lines of every request of the turn).  The writer still takes what
+ * would block.
+ */
+void outq_defer(void);
+void outq_flush(void);
+
 /* The line's state: OUTQ_QUEUED while waiting. */
 int outq_state(struct outq_line *l);
 
