@@ -12,10 +12,10 @@ LDFLAGS ?=
 CPPFLAGS ?=
 VERSION = 0.1.0
 
-PKGS = libcurl jansson yaml-0.1 libcrypto libmicrohttpd expat sqlite3 gnutls
+PKGS = libcurl jansson yaml-0.1 libcrypto libssl libh2o-evloop expat sqlite3
 # kept apart from CFLAGS so a user's CFLAGS cannot drop them
 HP_CFLAGS = -std=c11 -Wall -Wextra -D_GNU_SOURCE -Ilib \
-	-DHOOKPIPE_VERSION='"$(VERSION)"' $(WERROR) \
+	-DHOOKPIPE_VERSION='"$(VERSION)"' -DH2O_USE_LIBUV=0 $(WERROR) \
 	$$(pkg-config --cflags $(PKGS) 2>/dev/null)
 HP_LIBS = -Wl,--as-needed $$(pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 
@@ -35,8 +35,7 @@ LIBS_sns-publish = libcurl jansson libcrypto expat
 LIBS_sqs-delete = libcurl jansson libcrypto expat
 LIBS_sqs-poll = libcurl jansson libcrypto expat
 LIBS_sqs-send = libcurl jansson libcrypto expat
-LIBS_wh-listen = libcurl jansson yaml-0.1 libcrypto libmicrohttpd sqlite3 \
-	gnutls
+LIBS_wh-listen = libcurl jansson yaml-0.1 libcrypto libssl libh2o-evloop sqlite3
 LIBS_wh-route = libcurl jansson yaml-0.1 libcrypto expat sqlite3
 LIBS_wh-send = libcurl jansson libcrypto
 tool_libs = -Wl,--as-needed \

@@ -27,7 +27,7 @@ named(const struct httpframe_field *f, const char *name)
  * the only coding is a final "chunked" (RFC 9112 6.3: otherwise the
  * length cannot be known), 501 for a coding before it we do not decode.
  * "chunked" must also be written alone, as the one value of one field:
- * a server that compares the value whole (libmicrohttpd) would read
+ * a server that compares the value whole (libh2o 2.2) would read
  * "chunked " or "chunked," as some other coding.
  */
 static int
@@ -135,62 +135,4 @@ httpframe_check(const struct httpframe_field *f, size_t n,
 		return 400;
 	}
 	return te_check(f, n, why, whylen);
-}
-
-/* 1 if [a, b) holds anything but up to max NULs and white space. */
-static int
-junk(uintptr_t a, uintptr_t b, size_t max)
-{
-	const char *p = (const char *)a;
-	size_t nuls = 0;
-
-	for (; a < b; a++, p++) {
-		if (*p == '\0')
-			nuls++;
-		else if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
-			return 1;
-	}
-	return nuls > max;
-}
-
-int
-httpframe_hidden(const struct httpframe_field *f, size_t n,
-    const char *block, size_t len, const char *line_end)
-{
-	uintptr_t lo = (uintptr_t)block, hi = lo + len, v, end, next;
-	size_t i, inside = 0;
-
-	for (i = 0; i < n; i++) {
-		v = (uintptr_t)f[i].value;
-		if (v < lo || v + f[i].vlen >= hi)
-			return 0;
-		v = (uintptr_t)f[i].name;
-		inside += v >= lo && v < hi;
-	}
-	if (n > 0 && inside == 0)
-		return 0;	/* names kept elsewhere: another layout */
-	/* a line beginning with a NUL ended the header there */
-	end = (uintptr_t)line_end;
-	next = n > 0 ? (uintptr_t)f[0].name : hi;
-	if (end >= lo && end < next && next <= hi &&
-	    junk(end, next, n > 0 ? 2 : 4))
-		return 1;
-	for (i = 0; i < n; i++) {
-		end = (uintptr_t)f[i].value + f[i].vlen;
-		if (i + 1 == n) {
-			/* the line's end and the empty line: CR LF CR LF */
-			if (junk(end, hi, 4))
-				return 1;
-			continue;
-		}
-		/* the next name, or where a folded one was moved from */
-		next = (uintptr_t)f[i + 1].name;
-		if (next <= end || next >= hi)
-			next = (uintptr_t)f[i + 1].value;
-		if (next <= end)
-			return 0;
-		if (junk(end, next, 2))
-			return 1;
-	}
-	return 0;
 }

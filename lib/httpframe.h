@@ -23,16 +23,4 @@ struct httpframe_field {
 int httpframe_check(const struct httpframe_field *f, size_t n,
     const char *version, char *why, size_t whylen);
 
-/*
- * 1 if bytes were hidden from a parser that ends lines at a NUL: the
- * fields lie in place in the request's header block (len bytes from
- * block, the request line ending at line_end) with NULs written over
- * each line end, as libmicrohttpd 0.9 keeps them, so anything but line
- * ends between the request line or a value and the next field was cut
- * off (a NUL, which also ends the header where it begins a line, or a
- * line folded into the next).  0 when the fields do not lie so.
- */
-int httpframe_hidden(const struct httpframe_field *f, size_t n,
-    const char *block, size_t len, const char *line_end);
-
 #endif

@@ -2,7 +2,7 @@
 # wh-listen delivery: under load #2xx == #lines, backpressure from a slow
 # reader, a closed stdout (503, exit 7), graceful SIGTERM with requests in flight
 . tests/lib.sh
-plan 19
+plan 27
 . tests/data/wh-listen/common.sh
 
 # check_run OKFILE RECFILE: 2xx answers and records match one to one
@@ -103,4 +103,20 @@ wait $WL_PID
 is "SIGTERM with a request in flight: exit 0" "$?" 0
 WL_PID=""
 is "in-flight request written" "$(jq -c .body "$TMP/rec")" '{"late":true}'
+# SIGTERM in the middle of load, 4 times: exit 0 each time, and every
+# request answered 2xx was written (a crash here once: a loop's pipe
+# buffers made in another thread than the loop's, issue 18)
+for r in 1 2 3 4; do
+	listen
+	$PY tests/wh-listen-load.py "$PORT" 8 2000 "$TMP/ok$r" > "$TMP/out$r" &
+	LOAD=$!
+	sleep 0.7
+	stop
+	wait $LOAD
+	is "SIGTERM under load, round $r: exit 0" "$WL_RC" 0
+	jq -r '.headers["x-seq"]' "$TMP/rec" | sort > "$TMP/written$r"
+	sort "$TMP/ok$r" > "$TMP/acked$r"
+	is "SIGTERM under load, round $r: every 2xx written" \
+	    "$(comm -23 "$TMP/acked$r" "$TMP/written$r" | head -n 3)" ""
+done
 done_testing

@@ -2,7 +2,7 @@
 # wh-listen --tls-cert/--tls-key: HTTPS, and the pair reloaded on SIGHUP
 # without dropping connections
 . tests/lib.sh
-plan 19
+plan 25
 . tests/data/wh-listen/common.sh
 
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
@@ -15,6 +15,10 @@ is "HTTPS POST" "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$TMP/cert.pe
     -d '{"tls":1}' "https://127.0.0.1:$PORT/x")" 200
 is "plain HTTP to the TLS port is not served" \
     "$(curl -s -o /dev/null -w '%{http_code}' --max-time 3 -d '{}' "$URL/x")" 000
+tls11() { echo | openssl s_client -connect "127.0.0.1:$PORT" -tls1_1 2>&1 | grep -c '^-----BEGIN CERTIFICATE'; }
+is "TLS 1.1 is refused" "$(tls11)" 0
+tls12() { echo | openssl s_client -connect "127.0.0.1:$PORT" -tls1_2 2>/dev/null | grep -c 'Protocol *: TLSv1.2'; }
+is "TLS 1.2 is served" "$(tls12)" 1
 stop
 is "HTTPS: exit 0" "$WL_RC" 0
 is "HTTPS: record" "$(jq -c .body "$TMP/rec")" '{"tls":1}'
@@ -25,6 +29,19 @@ is "unreadable certificate: exit 3" "$RC" 3
 echo garbage > "$TMP/bad.pem"
 run wh-listen -p "$PORT" --tls-cert "$TMP/bad.pem" --tls-key "$TMP/key.pem"
 is "bad certificate: exit 3" "$RC" 3
+
+# an encrypted key: refused, never a passphrase prompt
+openssl genrsa -aes128 -passout pass:x -out "$TMP/enc.pem" 2048 2>/dev/null
+run wh-listen -p "$PORT" --tls-cert "$TMP/cert.pem" --tls-key "$TMP/enc.pem"
+is "encrypted key: exit 3" "$RC" 3
+like "encrypted key: said" "$ERR" "enc.pem: not a PEM private key: it is encrypted"
+# a chain cut short after its first certificate, and one too long
+{ cat "$TMP/cert.pem"; head -c 300 "$TMP/cert.pem"; } > "$TMP/cut.pem"
+run wh-listen -p "$PORT" --tls-cert "$TMP/cut.pem" --tls-key "$TMP/key.pem"
+is "chain cut short: exit 3" "$RC" 3
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17; do cat "$TMP/cert.pem"; done > "$TMP/long.pem"
+run wh-listen -p "$PORT" --tls-cert "$TMP/long.pem" --tls-key "$TMP/key.pem"
+like "17 certificates: refused" "$RC $ERR" "^3 .*of 16 at most"
 
 # the key of another certificate: refused at start
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \

@@ -56,6 +56,7 @@ static const struct {
 	[NO_SIGNATURE] = { "signature", 1 }, [NO_OBJECT] = { "object", 0 },
 	[NO_PUSH] = { "push", 0 }, [NO_STORE] = { "store", 0 },
 	[NO_CONFIRM] = { "confirm", 0 }, [NO_ACK] = { "ack", 0 },
+	[NO_HEADER_BIG] = { "header_too_big", 0 },
 };
 #define NWHY	(sizeof(why) / sizeof(why[0]))
 

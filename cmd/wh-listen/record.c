@@ -149,52 +149,6 @@ hdr_list_add(char ***list, size_t *n, const char *name)
 	(*list)[(*n)++] = s;
 }
 
-/* The record's headers, and the names of those left out. */
-struct hdrs {
-	json_t *h;
-	json_t *gone;		/* array, NULL until one is left out */
-};
-
-static void
-add_header(void *cls, const char *key, size_t klen, const char *val,
-    size_t vlen)
-{
-	struct hdrs *hs = cls;
-	json_t *h = hs->h, *old;
-	char name[256];
-	size_t i;
-
-	if (klen >= sizeof(name))
-		klen = sizeof(name) - 1;
-	for (i = 0; i < klen; i++)
-		name[i] = key[i] >= 'A' && key[i] <= 'Z' ? key[i] + 32 :
-		    key[i];
-	name[klen] = '\0';
-	if (hdr_secret(name)) {
-		if (hs->gone == NULL)
-			hs->gone = json_array();
-		for (i = 0; i < json_array_size(hs->gone); i++)
-			if (strcmp(json_string_value(json_array_get(hs->gone,
-			    i)), name) == 0)
-				return;
-		json_array_append_new(hs->gone, json_string(name));
-		return;
-	}
-	if (val == NULL)
-		val = "", vlen = 0;
-	if ((old = json_object_get(h, name)) != NULL) {
-		/* repeated header: one value, comma-joined (RFC 9110 5.3) */
-		struct buf b = {0};
-
-		buf_adds(&b, json_string_value(old));
-		buf_adds(&b, ", ");
-		buf_add(&b, val, vlen);
-		json_object_set_new(h, name, jstr(b.p, b.len));
-		buf_free(&b);
-	} else
-		json_object_set_new(h, name, jstr(val, vlen));
-}
-
 static void
 add_query(void *cls, const char *key, size_t klen, const char *val,
     size_t vlen)
@@ -242,43 +196,16 @@ sender_id(struct req *q, json_t *body)
 	return NULL;
 }
 
-/* The record's members but the body, as a JSON object. */
-static json_t *
-record_head(struct req *q, struct event *e)
-{
-	char ip[INET6_ADDRSTRLEN + 8];
-	struct hdrs hs = { json_object(), NULL };
-	json_t *rec = json_object(), *qo = json_object();
-
-	json_object_set_new(rec, "id", jstr(e->id, strlen(e->id)));
-	json_object_set_new(rec, "received_at", json_string(q->at));
-	json_object_set_new(rec, "method", json_string(q->method));
-	json_object_set_new(rec, "path", jstr(q->url, strlen(q->url)));
-	srv_each(q->conn, 1, add_query, qo);
-	json_object_set_new(rec, "query", qo);
-	srv_each(q->conn, 0, add_header, &hs);
-	json_object_set_new(rec, "headers", hs.h);
-	if (hs.gone)
-		json_object_set_new(rec, "headers_redacted", hs.gone);
-	json_object_set_new(rec, "remote_addr", json_string(q->addr[0] ?
-	    q->addr : srv_remote(q->conn, ip, sizeof(ip))));
-	if (trusted.n > 0)	/* who handed it over: a proxy, or not */
-		json_object_set_new(rec, "peer_addr", json_string(q->peer));
-	/* which secret verified (rotation), never the secret */
-	if (e->secret >= 0)
-		json_object_set_new(rec, "verified", json_pack("{s:s,s:i}",
-		    "scheme", whsig_scheme_name(q->rt->w[0].scheme), "secret",
-		    e->secret));
-	return rec;
-}
-
 /* e->line for a Pub/Sub push: the record's members, the message's
  * pubsub fields and its data as the body (the push's envelope is only
  * in raw_body, with --raw-body); with --body-only the data alone. */
+static void head_text(struct req *q, struct event *e, struct buf *b);
+
 static void
 push_line(struct req *q, struct event *e)
 {
-	json_t *rec;
+	const char *k;
+	json_t *v;
 
 	if (body_only) {
 		bignum_dump(json_object_get(e->ps, "body"), JSON_COMPACT,
@@ -286,23 +213,167 @@ push_line(struct req *q, struct event *e)
 		buf_addc(&e->line, '\n');
 		return;
 	}
-	rec = record_head(q, e);
+	head_text(q, e, &e->line);
 	/* a push parsed as JSON: it is UTF-8 */
-	if (raw_body)
-		json_object_set_new(rec, "raw_body",
-		    json_stringn(q->body.p, q->body.len));
-	json_object_update(rec, e->ps);
-	bignum_dump(rec, JSON_COMPACT, dump_cb, &e->line);
-	json_decref(rec);
-	buf_addc(&e->line, '\n');
+	if (raw_body) {
+		buf_adds(&e->line, ",\"raw_body\":");
+		enc_json_str(&e->line, q->body.p, q->body.len);
+	}
+	json_object_foreach(e->ps, k, v) {
+		buf_addc(&e->line, ',');
+		enc_json_str(&e->line, k, strlen(k));
+		buf_addc(&e->line, ':');
+		bignum_dump(v, JSON_COMPACT | JSON_ENCODE_ANY, dump_cb,
+		    &e->line);
+	}
+	buf_adds(&e->line, "}\n");
+}
+
+/* The record's headers, gathered for writing as text: repeated ones
+ * joined, those left out named. */
+struct hfield {
+	char name[256];
+	struct buf v;
+	int gone;
+};
+
+struct htext {
+	struct hfield *f;
+	size_t n, cap;
+};
+
+static void
+gather_header(void *cls, const char *key, size_t klen, const char *val,
+    size_t vlen)
+{
+	struct htext *ht = cls;
+	struct hfield *f;
+	char name[256];
+	size_t i;
+
+	if (klen >= sizeof(name))
+		klen = sizeof(name) - 1;
+	for (i = 0; i < klen; i++)
+		name[i] = key[i] >= 'A' && key[i] <= 'Z' ? key[i] + 32 :
+		    key[i];
+	name[klen] = '\0';
+	for (i = 0; i < ht->n; i++)
+		if (strcmp(ht->f[i].name, name) == 0) {
+			/* repeated: one value, comma-joined (RFC 9110 5.3) */
+			if (!ht->f[i].gone) {
+				buf_adds(&ht->f[i].v, ", ");
+				buf_add(&ht->f[i].v, val ? val : "", val ?
+				    vlen : 0);
+			}
+			return;
+		}
+	if (ht->n == ht->cap) {
+		ht->cap = ht->cap ? 2 * ht->cap : 16;
+		ht->f = xrealloc(ht->f, ht->cap * sizeof(*ht->f));
+	}
+	f = &ht->f[ht->n++];
+	memcpy(f->name, name, klen + 1);
+	f->v = (struct buf){0};
+	if (!(f->gone = hdr_secret(name)))
+		buf_add(&f->v, val ? val : "", val ? vlen : 0);
+	if (f->v.p == NULL)
+		buf_adds(&f->v, "");
+}
+
+/* "headers":{...}[,"headers_redacted":[...]] */
+static void
+headers_text(struct req *q, struct buf *b)
+{
+	struct htext ht = {0};
+	size_t i, n = 0, gone = 0;
+
+	srv_each(q->conn, 0, gather_header, &ht);
+	buf_adds(b, ",\"headers\":{");
+	for (i = 0; i < ht.n; i++) {
+		if (ht.f[i].gone) {
+			gone++;
+			continue;
+		}
+		if (n++ > 0)
+			buf_addc(b, ',');
+		enc_json_str(b, ht.f[i].name, strlen(ht.f[i].name));
+		buf_addc(b, ':');
+		enc_json_str(b, ht.f[i].v.p, ht.f[i].v.len);
+	}
+	buf_addc(b, '}');
+	if (gone > 0) {
+		buf_adds(b, ",\"headers_redacted\":[");
+		for (i = 0, n = 0; i < ht.n; i++)
+			if (ht.f[i].gone) {
+				if (n++ > 0)
+					buf_addc(b, ',');
+				enc_json_str(b, ht.f[i].name,
+				    strlen(ht.f[i].name));
+			}
+		buf_addc(b, ']');
+	}
+	for (i = 0; i < ht.n; i++)
+		buf_free(&ht.f[i].v);
+	free(ht.f);
+}
+
+static void
+query_arg(void *cls, const char *key, size_t klen, const char *val,
+    size_t vlen)
+{
+	json_t **qo = cls;
+
+	if (*qo == NULL)
+		*qo = json_object();
+	add_query(*qo, key, klen, val, vlen);
+}
+
+/*
+ * The record's members but the body, written as text without building
+ * a tree: this is every request's path, and the
+ * tree and its dump took a third of wh-listen's CPU (perf, issue 18).
+ * Only a query string, rare, is built with jansson.
+ */
+static void
+head_text(struct req *q, struct event *e, struct buf *b)
+{
+	char ip[INET6_ADDRSTRLEN + 8];
+	json_t *qo = NULL;
+	const char *ra;
+
+	buf_adds(b, "{\"id\":");
+	enc_json_str(b, e->id, strlen(e->id));
+	buf_adds(b, ",\"received_at\":");
+	enc_json_str(b, q->at, strlen(q->at));
+	buf_adds(b, ",\"method\":");
+	enc_json_str(b, q->method, strlen(q->method));
+	buf_adds(b, ",\"path\":");
+	enc_json_str(b, q->url, strlen(q->url));
+	buf_adds(b, ",\"query\":");
+	srv_each(q->conn, 1, query_arg, &qo);
+	if (qo != NULL) {
+		json_dump_callback(qo, dump_cb, b, JSON_COMPACT);
+		json_decref(qo);
+	} else
+		buf_adds(b, "{}");
+	headers_text(q, b);
+	ra = q->addr[0] ? q->addr : srv_remote(q->conn, ip, sizeof(ip));
+	buf_adds(b, ",\"remote_addr\":");
+	enc_json_str(b, ra, strlen(ra));
+	if (trusted.n > 0) {	/* who handed it over: a proxy, or not */
+		buf_adds(b, ",\"peer_addr\":");
+		enc_json_str(b, q->peer, strlen(q->peer));
+	}
+	/* which secret verified (rotation), never the secret */
+	if (e->secret >= 0)
+		buf_addf(b, ",\"verified\":{\"scheme\":\"%s\",\"secret\":%d}",
+		    whsig_scheme_name(q->rt->w[0].scheme), e->secret);
 }
 
 /* e->line: the record, or with --body-only the body, and a newline. */
 void
 record_line(struct req *q, struct event *e)
 {
-	json_t *rec;
-
 	if (e->ps != NULL) {
 		push_line(q, e);
 		return;
@@ -312,28 +383,21 @@ record_line(struct req *q, struct event *e)
 		buf_addc(&e->line, '\n');
 		return;
 	}
-	rec = record_head(q, e);
-	if (raw_body && e->btype != 0 && enc_utf8_ok(q->body.p, q->body.len))
+	head_text(q, e, &e->line);
+	if (raw_body && e->btype != 0 && enc_utf8_ok(q->body.p, q->body.len)) {
 		/* --raw-body: the bytes as signed, for checking again */
-		json_object_set_new(rec, "raw_body",
-		    json_stringn(q->body.p, q->body.len));
-	else if (e->btype == 0 || raw_body) {
+		buf_adds(&e->line, ",\"raw_body\":");
+		enc_json_str(&e->line, q->body.p, q->body.len);
+	} else if (e->btype == 0 || raw_body) {
 		/* not UTF-8: the bytes, base64 */
-		struct buf b64 = {0};
-
-		enc_base64(&b64, q->body.p, q->body.len, ENC_B64);
-		json_object_set_new(rec, "body_base64",
-		    json_stringn(b64.p ? b64.p : "", b64.len));
-		buf_free(&b64);
+		buf_adds(&e->line, ",\"body_base64\":\"");
+		enc_base64(&e->line, q->body.p, q->body.len, ENC_B64);
+		buf_addc(&e->line, '"');
 	}
-	json_dump_callback(rec, dump_cb, &e->line, JSON_COMPACT);
-	json_decref(rec);
 	if (e->btype != 0) {
-		/* splice the body text in as the last member */
-		e->line.len--;	/* the closing brace */
+		/* the body text as the last member */
 		buf_adds(&e->line, ",\"body\":");
 		buf_add(&e->line, e->bj.p, e->bj.len);
-		buf_addc(&e->line, '}');
 	}
-	buf_addc(&e->line, '\n');
+	buf_adds(&e->line, "}\n");
 }

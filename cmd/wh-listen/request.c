@@ -43,11 +43,22 @@ static const struct {
 	[NO_ACK] = { 504, "event written but not acknowledged in time\n",
 	    NULL },
 	[NO_ADDR] = { 403, "forbidden: address not allowed\n", NULL },
+	[NO_HEADER_BIG] = { 431, "request header fields too large\n",
+	    NULL },
 };
 
+/* The status refusal r answers with, its text and its extra header. */
+int
+refusal_of(enum refusal r, const char **text, const char **hdr)
+{
+	*text = refusals[r].text;
+	*hdr = refusals[r].hdr;
+	return refusals[r].status;
+}
+
 /* One line on stderr about a request, saying why (never secrets). */
-static void
-note(struct req *q, int status, const char *why)
+void
+req_note(struct req *q, int status, const char *why)
 {
 	char ip[INET6_ADDRSTRLEN + 8], text[1024];
 	struct msg_fields f = {0};
@@ -77,7 +88,7 @@ int
 refuse(struct req *q, enum refusal r, const char *why)
 {
 	if (why)
-		note(q, refusals[r].status, why);
+		req_note(q, refusals[r].status, why);
 	wm_refused(r);
 	q->rc = srv_reply(q, refusals[r].status, refusals[r].text,
 	    refusals[r].hdr);
@@ -153,7 +164,7 @@ sns_confirm(struct req *q, const struct sns_msg *m)
 	if (strcmp(m->type, "UnsubscribeConfirmation") == 0) {
 		snprintf(why, sizeof(why), "SNS unsubscribed from %.300s, "
 		    "not subscribing again", m->topic);
-		note(q, 200, why);
+		req_note(q, 200, why);
 		return respond(q, 200, NULL);
 	}
 	rc = sns_get(sns_cfg.ca_file, m->subscribe_url, &b, e, sizeof(e));
@@ -165,7 +176,7 @@ sns_confirm(struct req *q, const struct sns_msg *m)
 	}
 	snprintf(why, sizeof(why), "confirmed the SNS subscription to %.300s",
 	    m->topic);
-	note(q, 200, why);
+	req_note(q, 200, why);
 	return respond(q, 200, NULL);
 }
 

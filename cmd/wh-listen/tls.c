@@ -1,71 +1,105 @@
-/* wh-listen: the TLS certificate and key, given to libmicrohttpd by its
- * certificate callback so that SIGHUP can swap them on the running
- * server: each new handshake gets the pair current then, connections up
- * already keep theirs.  The one file that knows GnuTLS, the library
- * libmicrohttpd does TLS with (Debian's libmicrohttpd-dev pulls in its
- * headers); it has no call to change the certificate of a running daemon. */
+/* wh-listen: the TLS certificate and key, given to each handshake by
+ * OpenSSL's certificate callback so that SIGHUP can swap them on the
+ * running server: each new handshake gets the pair current then,
+ * connections up already keep theirs.  The one file that knows OpenSSL's
+ * TLS (h2o drives the handshake with the SSL_CTX made here). */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <gnutls/abstract.h>
-#include <gnutls/gnutls.h>
-#include <microhttpd.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include "sys.h"
 #include "wh-listen.h"
 
 #define CHAIN_MAX 16		/* certificates in a chain file */
 
-/* A certificate chain and its key, current or retired. */
+/* A certificate, the rest of its chain and its key.  OpenSSL counts
+ * references: a handshake takes its own on each, so a pair swapped out
+ * is freed here at once and lives on in the connections using it. */
 struct cert {
-	gnutls_pcert_st pc[CHAIN_MAX];
-	unsigned npc;
-	gnutls_privkey_t key;
-	unsigned long until;	/* retired: the generation replacing it */
-	struct cert *next;	/* the retired, newest first */
+	X509 *leaf;
+	STACK_OF(X509) *chain;
+	EVP_PKEY *key;
 };
 
-/* GnuTLS keeps no copy of what the callback hands it: a retired pair
- * lives until no connection older than its replacement is left. */
 static pthread_mutex_t tls_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct cert *cur, *retired;
-static unsigned long gen;	/* bumped at each swap */
+static struct cert *cur;
+static SSL_CTX *ctx;
 
 static void
 cert_free(struct cert *c)
 {
-	unsigned i;
-
-	for (i = 0; i < c->npc; i++)
-		gnutls_pcert_deinit(&c->pc[i]);
-	if (c->key)
-		gnutls_privkey_deinit(c->key);
+	X509_free(c->leaf);
+	sk_X509_pop_free(c->chain, X509_free);
+	EVP_PKEY_free(c->key);
 	free(c);
 }
 
-/* Does c's key belong to its first certificate?  0, or -1 with err. */
-static int
-cert_match(struct cert *c, char *err, size_t errlen)
+/* OpenSSL's last error, as text, its queue emptied. */
+static const char *
+ssl_why(void)
 {
-	gnutls_datum_t a = { NULL, 0 }, b = { NULL, 0 };
-	gnutls_pubkey_t pk = NULL;
-	int ok;
+	unsigned long e = ERR_peek_last_error();
+	const char *r = e ? ERR_reason_error_string(e) : NULL;
 
-	ok = gnutls_pubkey_init(&pk) == 0 &&
-	    gnutls_pubkey_import_privkey(pk, c->key, 0, 0) == 0 &&
-	    gnutls_pubkey_export2(pk, GNUTLS_X509_FMT_DER, &a) == 0 &&
-	    gnutls_pubkey_export2(c->pc[0].pubkey, GNUTLS_X509_FMT_DER,
-	    &b) == 0 && a.size == b.size && memcmp(a.data, b.data,
-	    a.size) == 0;
-	gnutls_free(a.data);
-	gnutls_free(b.data);
-	if (pk)
-		gnutls_pubkey_deinit(pk);
-	return ok ? 0 : sys_err(err, errlen, "the key in %s is not the "
-	    "certificate's in %s", tls_key, tls_cert);
+	ERR_clear_error();
+	return r ? r : "unreadable";
+}
+
+/* No passphrase prompt on the terminal: an encrypted key is refused. */
+static int
+no_pass(char *buf, int size, int rw, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rw;
+	(void)u;
+	return 0;
+}
+
+/* The chain in pem: leaf first, at most CHAIN_MAX.  0, or -1 with e. */
+static int
+read_chain(struct cert *c, const char *pem, size_t n, char *e, size_t elen)
+{
+	BIO *b = BIO_new_mem_buf(pem, (int)n);
+	unsigned long e0;
+	X509 *x;
+	int count = 0;
+
+	if (b == NULL)
+		return sys_err(e, elen, "out of memory");
+	c->chain = sk_X509_new_null();
+	while (c->chain != NULL &&
+	    (x = PEM_read_bio_X509(b, NULL, no_pass, NULL)) != NULL) {
+		if (++count > CHAIN_MAX) {
+			X509_free(x);
+			break;
+		}
+		if (c->leaf == NULL)
+			c->leaf = x;
+		else if (!sk_X509_push(c->chain, x))
+			X509_free(x);
+	}
+	BIO_free(b);
+	e0 = ERR_peek_last_error();
+	if (c->leaf == NULL || count > CHAIN_MAX || (ERR_GET_LIB(e0) ==
+	    ERR_LIB_PEM && ERR_GET_REASON(e0) != PEM_R_NO_START_LINE)) {
+		const char *why = count > CHAIN_MAX ? "too many" :
+		    e0 == 0 || ERR_GET_REASON(e0) == PEM_R_NO_START_LINE ?
+		    "none in it" : ssl_why();
+
+		ERR_clear_error();
+		return sys_err(e, elen, "%s: not a PEM certificate chain (of "
+		    "%d at most): %s", tls_cert, CHAIN_MAX, why);
+	}
+	ERR_clear_error();	/* the end of the file reads as "no start line" */
+	return 0;
 }
 
 /* --tls-cert and --tls-key read now, or NULL with err. */
@@ -73,41 +107,41 @@ static struct cert *
 cert_load(char *err, size_t errlen)
 {
 	struct cert *c = xcalloc(1, sizeof(*c));
-	gnutls_datum_t d;
 	char *pem, e[512];
 	size_t n;
-	int rc;
+	BIO *b;
+	int enc;
 
 	if ((pem = sys_slurp(tls_cert, 0, &n, e, sizeof(e))) == NULL)
 		goto fail;
-	d = (gnutls_datum_t){ (unsigned char *)pem, (unsigned)n };
-	c->npc = CHAIN_MAX;
-	rc = gnutls_pcert_list_import_x509_raw(c->pc, &c->npc, &d,
-	    GNUTLS_X509_FMT_PEM, 0);
-	free(pem);
-	if (rc < 0 || c->npc == 0) {
-		c->npc = 0;
-		snprintf(e, sizeof(e), "%s: not a PEM certificate chain (of "
-		    "%d at most): %s", tls_cert, CHAIN_MAX, rc < 0 ?
-		    gnutls_strerror(rc) : "none in it");
+	ERR_clear_error();
+	if (read_chain(c, pem, n, e, sizeof(e)) < 0) {
+		free(pem);
 		goto fail;
 	}
+	free(pem);
 	if ((pem = sys_slurp(tls_key, 0, &n, e, sizeof(e))) == NULL)
 		goto fail;
-	d = (gnutls_datum_t){ (unsigned char *)pem, (unsigned)n };
-	rc = gnutls_privkey_init(&c->key);
-	if (rc == 0)
-		rc = gnutls_privkey_import_x509_raw(c->key, &d,
-		    GNUTLS_X509_FMT_PEM, NULL, 0);
+	enc = memmem(pem, n, "ENCRYPTED", 9) != NULL;
+	if ((b = BIO_new_mem_buf(pem, (int)n)) != NULL) {
+		c->key = PEM_read_bio_PrivateKey(b, NULL, no_pass, NULL);
+		BIO_free(b);
+	}
 	OPENSSL_cleanse(pem, n);
 	free(pem);
-	if (rc < 0) {
+	if (c->key == NULL) {
 		snprintf(e, sizeof(e), "%s: not a PEM private key: %s",
-		    tls_key, gnutls_strerror(rc));
+		    tls_key, enc ? "it is encrypted, and wh-listen asks for "
+		    "no passphrase" : ssl_why());
+		ERR_clear_error();
 		goto fail;
 	}
-	if (cert_match(c, e, sizeof(e)) < 0)
+	if (X509_check_private_key(c->leaf, c->key) != 1) {
+		ERR_clear_error();
+		snprintf(e, sizeof(e), "the key in %s is not the "
+		    "certificate's in %s", tls_key, tls_cert);
 		goto fail;
+	}
 	return c;
 fail:
 	snprintf(err, errlen, "%s", e);
@@ -115,26 +149,23 @@ fail:
 	return NULL;
 }
 
-/* libmicrohttpd's MHD_OPTION_HTTPS_CERT_CALLBACK: the current pair. */
+/* SSL_CTX_set_cert_cb: the current pair, each piece's count raised. */
 static int
-retrieve(gnutls_session_t s, const gnutls_datum_t *req_ca, int nreq,
-    const gnutls_pk_algorithm_t *algos, int nalgos, gnutls_pcert_st **pc,
-    unsigned *npc, gnutls_privkey_t *key)
+on_cert(SSL *ssl, void *arg)
 {
-	(void)s;
-	(void)req_ca;
-	(void)nreq;
-	(void)algos;
-	(void)nalgos;
+	int ok;
+
+	(void)arg;
 	pthread_mutex_lock(&tls_mu);
-	*pc = cur->pc;
-	*npc = cur->npc;
-	*key = cur->key;
+	ok = SSL_use_certificate(ssl, cur->leaf) == 1 &&
+	    SSL_use_PrivateKey(ssl, cur->key) == 1 &&
+	    SSL_set1_chain(ssl, cur->chain) == 1;
 	pthread_mutex_unlock(&tls_mu);
-	return 0;
+	return ok;
 }
 
-/* At start, before anything listens: the pair, or exit 3. */
+/* At start, before anything listens: the pair and the SSL_CTX, or exit
+ * 3 (the files) or 6 (OpenSSL). */
 void
 tls_load(void)
 {
@@ -142,23 +173,21 @@ tls_load(void)
 
 	if (tls_cert == NULL)
 		return;
-	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES ||
-	    MHD_is_feature_supported(MHD_FEATURE_HTTPS_CERT_CALLBACK) !=
-	    MHD_YES)
-		msg_die(EX_SYSTEM, "libmicrohttpd was built without TLS or "
-		    "its certificate callback");
-	if (gnutls_global_init() < 0)
-		msg_die(EX_SYSTEM, "cannot initialise GnuTLS");
 	if ((cur = cert_load(err, sizeof(err))) == NULL)
 		msg_die(EX_CONFIG, "%s", err);
+	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL ||
+	    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1)
+		msg_die(EX_SYSTEM, "cannot set up TLS: %s", ssl_why());
+	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION |
+	    SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+	SSL_CTX_set_cert_cb(ctx, on_cert, NULL);
 }
 
-/* The callback for libmicrohttpd's option (a pointer there: POSIX
- * makes function and object pointers the same size). */
+/* The context every handshake is made with; NULL with no TLS. */
 void *
-tls_callback(void)
+tls_ssl_ctx(void)
 {
-	return (void *)retrieve;
+	return ctx;
 }
 
 /* SIGHUP: the files read again; new handshakes get the new pair.  A bad
@@ -166,7 +195,7 @@ tls_callback(void)
 void
 tls_reload(void)
 {
-	struct cert *c;
+	struct cert *c, *old;
 	char err[1024];
 
 	if (tls_cert == NULL)
@@ -177,38 +206,8 @@ tls_reload(void)
 		return;
 	}
 	pthread_mutex_lock(&tls_mu);
-	cur->until = ++gen;
-	cur->next = retired;
-	retired = cur;
+	old = cur;
 	cur = c;
 	pthread_mutex_unlock(&tls_mu);
-}
-
-/* The generation a connection starting now is of. */
-unsigned long
-tls_gen(void)
-{
-	unsigned long g;
-
-	pthread_mutex_lock(&tls_mu);
-	g = gen;
-	pthread_mutex_unlock(&tls_mu);
-	return g;
-}
-
-/* The oldest connection left is of generation oldest (ULONG_MAX: none):
- * free the pairs retired at or before it, which no handshake can use. */
-void
-tls_sweep(unsigned long oldest)
-{
-	struct cert **pp, *c;
-
-	pthread_mutex_lock(&tls_mu);
-	for (pp = &retired; (c = *pp) != NULL; )
-		if (c->until <= oldest) {
-			*pp = c->next;
-			cert_free(c);
-		} else
-			pp = &c->next;
-	pthread_mutex_unlock(&tls_mu);
+	cert_free(old);
 }

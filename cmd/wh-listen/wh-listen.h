@@ -1,11 +1,14 @@
 /* wh-listen: the tool's private header: the settings, a request on its
  * way through the pipeline, and what each file of the tool gives the
  * others (main.c options and start-up, config.c the per-path settings
- * and SIGHUP, server.c the HTTP server, request.c the request pipeline,
+ * and SIGHUP, server.c the HTTP server's loops and connections and
+ * server_http.c its request side, request.c the request pipeline,
  * record.c the record's text, spool.c records out, replay memory and
  * --ack-fifo, sd.c systemd's socket and readiness, tls.c the TLS
- * certificate, proxy.c the client's address and --allow).  Only server.c knows the HTTP library (and tls.c, for
- * its certificate callback): the others see a connection as a void *. */
+ * certificate, proxy.c the client's address and --allow).  Only server.c
+ * and server_http.c know the HTTP library (libh2o; their own header is
+ * server.h), and tls.c OpenSSL's TLS: the others see a connection as a
+ * void *. */
 #ifndef WH_LISTEN_H
 #define WH_LISTEN_H
 
@@ -159,7 +162,7 @@ struct event {
 enum refusal {
 	NO_FRAMING, NO_CODING, NO_PATH, NO_METHOD, NO_HEALTH_METHOD,
 	NO_TOO_BIG, NO_TOKEN, NO_SIGNATURE, NO_OBJECT, NO_PUSH, NO_STORE,
-	NO_CONFIRM, NO_ACK, NO_ADDR
+	NO_CONFIRM, NO_ACK, NO_ADDR, NO_HEADER_BIG
 };
 
 /* ---- server.c: the HTTP server ---- */
@@ -190,10 +193,8 @@ int proxy_allowed(const struct req *q);
 
 /* ---- tls.c: the certificate, swapped on SIGHUP ---- */
 void tls_load(void);
-void *tls_callback(void);
+void *tls_ssl_ctx(void);
 void tls_reload(void);
-unsigned long tls_gen(void);
-void tls_sweep(unsigned long oldest);
 
 /* ---- sd.c: systemd's socket activation and readiness ---- */
 int sd_listen_fd(void);
@@ -201,6 +202,8 @@ void sd_notify_state(const char *state);
 
 /* ---- request.c: the pipeline ---- */
 int refuse(struct req *q, enum refusal r, const char *why);
+int refusal_of(enum refusal r, const char **text, const char **hdr);
+void req_note(struct req *q, int status, const char *why);
 int req_begin(struct req *q);
 void req_data(struct req *q, const char *data, size_t len);
 int req_end(struct req *q);
