@@ -42,6 +42,7 @@ static double progress;		/* last byte written, or the queue filled */
 static double blocked;		/* since the descriptor was full, or 0 */
 static int dead;
 static int deferred;		/* outq_defer: the callers flush */
+static int busy_waits;		/* threads waiting for busy to clear */
 
 static double
 mono(void)
@@ -65,7 +66,6 @@ settle(struct outq_line *l, int state)
 	if (l->state != OUTQ_QUEUED)
 		return;
 	l->state = state;
-	pthread_cond_broadcast(&cv);
 	if (l->asleep && l->ops) {
 		l->asleep = 0;
 		l->ops->wake(l->arg);
@@ -179,7 +179,8 @@ flush_once(void)
 	e = errno;
 	pthread_mutex_lock(&mu);
 	busy = 0;
-	pthread_cond_broadcast(&cv);
+	if (busy_waits > 0)
+		pthread_cond_broadcast(&cv);
 	if (w < 0) {
 		if (e == EINTR)
 			return 1;
@@ -212,7 +213,7 @@ writer(void *arg)
 {
 	struct pollfd pfd;
 	struct timespec ts;
-	int rc;
+	int rc, wb;
 
 	(void)arg;
 	pthread_mutex_lock(&mu);
@@ -220,11 +221,14 @@ writer(void *arg)
 		if (!busy)
 			expire(mono(), 0);
 		if (head == NULL || busy || dead) {
+			wb = busy;
 			clock_gettime(CLOCK_REALTIME, &ts);
 			ts.tv_nsec += 50 * 1000 * 1000;
 			if (ts.tv_nsec >= 1000000000L)
 				ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+			busy_waits += wb;
 			pthread_cond_timedwait(&cv, &mu, &ts);
+			busy_waits -= wb;
 			continue;
 		}
 		if ((rc = flush_once()) == 0 || rc == 2) {
@@ -391,8 +395,10 @@ void
 outq_give_up(void)
 {
 	pthread_mutex_lock(&mu);
+	busy_waits++;
 	while (busy)
 		pthread_cond_wait(&cv, &mu);
+	busy_waits--;
 	expire(mono(), 1);
 	pthread_mutex_unlock(&mu);
 }
