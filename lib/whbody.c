@@ -154,7 +154,8 @@ json_ok(const char *p, size_t n, size_t i)
 static int
 json_compact(const char *p, size_t n, struct buf *out)
 {
-	size_t i = 0, j;
+	size_t i = 0;
+	char *c, *end;
 
 	buf_reset(out);
 	while (i < n && strchr(" \t\r\n", p[i]) != NULL && p[i] != '\0')
@@ -165,9 +166,11 @@ json_compact(const char *p, size_t n, struct buf *out)
 	    p[n - 1] != '\0')
 		n--;
 	buf_add(out, p + i, n - i);
-	for (j = 0; j < out->len; j++)
-		if (out->p[j] == '\n' || out->p[j] == '\r')
-			out->p[j] = ' ';
+	end = out->p + out->len;
+	for (c = out->p; (c = memchr(c, '\n', (size_t)(end - c))) != NULL;)
+		*c++ = ' ';
+	for (c = out->p; (c = memchr(c, '\r', (size_t)(end - c))) != NULL;)
+		*c++ = ' ';
 	return (unsigned char)out->p[0];
 }
 

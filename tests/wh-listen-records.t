@@ -1,7 +1,7 @@
 #!/bin/sh
 # wh-listen: the records written, paths, methods, limits, options, exit codes
 . tests/lib.sh
-plan 71
+plan 74
 . tests/data/wh-listen/common.sh
 
 listen --path /hook --path /slack
@@ -144,6 +144,16 @@ run wh-listen -p "$P2"
 is "port in use: exit 7" "$RC" 7
 like "port in use: message" "$ERR" "cannot listen on 127.0.0.1 port $P2"
 kill "$BUSY" 2>/dev/null
+# a body printed over lines (LF and CRLF, as editors and Windows senders
+# write them): one line still, line breaks between tokens made spaces
+listen
+printf '{\r\n  "a": 1,\n  "s": "x\\ny",\r\n  "b": [1,\n2]\n}\n' > "$TMP/pretty"
+is "a body over lines: 200" "$(post /hook -H 'Content-Type: application/json' \
+    --data-binary @"$TMP/pretty")" 200
+stop TERM
+is "a body over lines: one record line" "$(lines)" 1
+is "a body over lines: kept as sent, line breaks made spaces" \
+    "$(sed 's/.*"body"://' "$TMP/rec")" '{    "a": 1,   "s": "x\ny",    "b": [1, 2] }}'
 run sh -c 'wh-listen -p 1 >&-'
 is "stdout closed at start: exit 7" "$RC" 7
 done_testing

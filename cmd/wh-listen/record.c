@@ -22,6 +22,7 @@ stamp(char out[32])
 	struct timespec ts;
 	struct tm tm;
 	size_t n;
+	long ms;
 
 	/* the seconds part is the same for every request in a second */
 	static _Thread_local time_t last = -1;
@@ -37,7 +38,14 @@ stamp(char out[32])
 	}
 	n = nsecs;
 	memcpy(out, secs, n);
-	snprintf(out + n, 32 - n, ".%03ldZ", ts.tv_nsec / 1000000);
+	/* ".mmmZ" by hand: snprintf was a tenth of the record's cost */
+	ms = ts.tv_nsec / 1000000;
+	out[n] = '.';
+	out[n + 1] = (char)('0' + ms / 100);
+	out[n + 2] = (char)('0' + ms / 10 % 10);
+	out[n + 3] = (char)('0' + ms % 10);
+	out[n + 4] = 'Z';
+	out[n + 5] = '\0';
 }
 
 /* A random (version 4) UUID: 0, or -1 when there are no random bytes. */
