@@ -1,7 +1,7 @@
 #!/bin/sh
 # wh-listen: the records written, paths, methods, limits, options, exit codes
 . tests/lib.sh
-plan 74
+plan 77
 . tests/data/wh-listen/common.sh
 
 listen --path /hook --path /slack
@@ -154,6 +154,17 @@ stop TERM
 is "a body over lines: one record line" "$(lines)" 1
 is "a body over lines: kept as sent, line breaks made spaces" \
     "$(sed 's/.*"body"://' "$TMP/rec")" '{    "a": 1,   "s": "x\ny",    "b": [1, 2] }}'
+# a field sent on several lines is one value, joined in order (RFC 9110
+# 5.3), whatever the case of its name; a credential repeated stays out
+listen
+is "a repeated field: 200" "$(post /hook -H 'Accept: text/html' \
+    -H 'X-Many: one' -H 'x-many: two' -H 'X-MANY: three' \
+    -H 'Cookie: a=1' -H 'Cookie: b=2' -d '{}')" 200
+stop TERM
+is "a repeated field: joined, comma and space" \
+    "$(jq -c '[.headers["x-many"], .headers.accept]' "$TMP/rec")" '["one, two, three","text/html"]'
+is "a repeated credential: named once, its values nowhere" \
+    "$(jq -c '[.headers_redacted, (tostring | test("a=1|b=2"))]' "$TMP/rec")" '[["cookie"],false]'
 run sh -c 'wh-listen -p 1 >&-'
 is "stdout closed at start: exit 7" "$RC" 7
 done_testing

@@ -238,16 +238,22 @@ push_line(struct req *q, struct event *e)
 }
 
 /* The record's headers, gathered for writing as text: repeated ones
- * joined, those left out named. */
+ * joined, those left out named.  A value is the request's own until the
+ * record is written; only a repeated one is copied, to be joined. */
 struct hfield {
 	char name[256];
-	struct buf v;
+	const char *v;
+	size_t vlen;
+	struct buf join;	/* a repeated one's values, comma-joined */
 	int gone;
 };
+
+#define HTEXT_LOCAL 16	/* fields kept on the stack, the rest malloc'd */
 
 struct htext {
 	struct hfield *f;
 	size_t n, cap;
+	struct hfield local[HTEXT_LOCAL];
 };
 
 static void
@@ -265,48 +271,63 @@ gather_header(void *cls, const char *key, size_t klen, const char *val,
 		name[i] = key[i] >= 'A' && key[i] <= 'Z' ? key[i] + 32 :
 		    key[i];
 	name[klen] = '\0';
+	if (val == NULL)
+		val = "", vlen = 0;
 	for (i = 0; i < ht->n; i++)
 		if (strcmp(ht->f[i].name, name) == 0) {
 			/* repeated: one value, comma-joined (RFC 9110 5.3) */
-			if (!ht->f[i].gone) {
-				buf_adds(&ht->f[i].v, ", ");
-				buf_add(&ht->f[i].v, val ? val : "", val ?
-				    vlen : 0);
-			}
+			f = &ht->f[i];
+			if (f->gone)
+				return;
+			if (f->join.p == NULL)
+				buf_add(&f->join, f->v, f->vlen);
+			buf_adds(&f->join, ", ");
+			buf_add(&f->join, val, vlen);
 			return;
 		}
 	if (ht->n == ht->cap) {
-		ht->cap = ht->cap ? 2 * ht->cap : 16;
-		ht->f = xrealloc(ht->f, ht->cap * sizeof(*ht->f));
+		ht->cap *= 2;
+		if (ht->f == ht->local) {
+			ht->f = xmalloc(ht->cap * sizeof(*ht->f));
+			memcpy(ht->f, ht->local, sizeof(ht->local));
+		} else
+			ht->f = xrealloc(ht->f, ht->cap * sizeof(*ht->f));
 	}
 	f = &ht->f[ht->n++];
 	memcpy(f->name, name, klen + 1);
-	f->v = (struct buf){0};
-	if (!(f->gone = hdr_secret(name)))
-		buf_add(&f->v, val ? val : "", val ? vlen : 0);
-	if (f->v.p == NULL)
-		buf_adds(&f->v, "");
+	f->v = val;
+	f->vlen = vlen;
+	f->join = (struct buf){0};
+	f->gone = hdr_secret(name);
 }
 
 /* "headers":{...}[,"headers_redacted":[...]] */
 static void
 headers_text(struct req *q, struct buf *b)
 {
-	struct htext ht = {0};
+	struct htext ht;
+	struct hfield *f;
 	size_t i, n = 0, gone = 0;
 
+	ht.f = ht.local;
+	ht.n = 0;
+	ht.cap = HTEXT_LOCAL;
 	srv_each(q->conn, 0, gather_header, &ht);
 	buf_adds(b, ",\"headers\":{");
 	for (i = 0; i < ht.n; i++) {
-		if (ht.f[i].gone) {
+		f = &ht.f[i];
+		if (f->gone) {
 			gone++;
 			continue;
 		}
 		if (n++ > 0)
 			buf_addc(b, ',');
-		enc_json_str(b, ht.f[i].name, strlen(ht.f[i].name));
+		enc_json_str(b, f->name, strlen(f->name));
 		buf_addc(b, ':');
-		enc_json_str(b, ht.f[i].v.p, ht.f[i].v.len);
+		if (f->join.p != NULL)
+			enc_json_str(b, f->join.p, f->join.len);
+		else
+			enc_json_str(b, f->v, f->vlen);
 	}
 	buf_addc(b, '}');
 	if (gone > 0) {
@@ -321,8 +342,9 @@ headers_text(struct req *q, struct buf *b)
 		buf_addc(b, ']');
 	}
 	for (i = 0; i < ht.n; i++)
-		buf_free(&ht.f[i].v);
-	free(ht.f);
+		buf_free(&ht.f[i].join);
+	if (ht.f != ht.local)
+		free(ht.f);
 }
 
 static void
@@ -391,6 +413,8 @@ record_line(struct req *q, struct event *e)
 		buf_addc(&e->line, '\n');
 		return;
 	}
+	/* room for the lot at once: the body and some headers */
+	buf_grow(&e->line, 1024 + e->bj.len);
 	head_text(q, e, &e->line);
 	if (raw_body && e->btype != 0 && enc_utf8_ok(q->body.p, q->body.len)) {
 		/* --raw-body: the bytes as signed, for checking again */

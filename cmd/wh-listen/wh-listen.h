@@ -177,6 +177,9 @@ int srv_reply(struct req *q, int status, const char *text,
     const char *hdr);
 int srv_health(struct req *q);
 const char *srv_hdr(void *conn, const char *name);
+/* Call fn for each header (query 0), or each query argument decoded
+ * (1): a header's name and value stay the request's until it is done,
+ * a query argument's only during the call. */
 void srv_each(void *conn, int query, srv_kv_fn *fn, void *arg);
 const char *srv_remote(void *conn, char *out, size_t n);
 void srv_busy(struct req *q, int busy);
