@@ -191,6 +191,8 @@ on_read(h2o_socket_t *sock, const char *err)
 /* Start an answer of q's request: status, text (NULL: none), one more
  * header line "Name: value" (NULL: none); close the connection after
  * it with cut (or when stopping). */
+static h2o_generator_t no_generator = { NULL, NULL };
+
 static void
 answer(struct hreq *hq, int status, const char *text, const char *type,
     size_t tlen, const char *hdr, int cut)
@@ -212,7 +214,18 @@ answer(struct hreq *hq, int status, const char *text, const char *type,
 	if (cut || stopping)
 		hr->http1_is_persistent = 0;
 	hq->c->ours = 1;
-	h2o_send_inline(hr, text ? text : "", text ? tlen : 0);
+	h2o_start_response(hr, &no_generator);
+	/* no body, no buffer: an empty one left h2o's writev one buffer
+	 * short, to be sent (nothing) on the next write event, which cost
+	 * a writev and two epoll_ctls a request */
+	if (text == NULL || tlen == 0 || h2o_memis(hr->input.method.base,
+	    hr->input.method.len, H2O_STRLIT("HEAD")))
+		h2o_send(hr, NULL, 0, H2O_SEND_STATE_FINAL);
+	else {
+		h2o_iovec_t b = h2o_strdup(&hr->pool, text, tlen);
+
+		h2o_send(hr, &b, 1, H2O_SEND_STATE_FINAL);
+	}
 }
 
 int
