@@ -53,7 +53,7 @@ proxy_client(struct req *q)
 	unsigned char peer[16], out[16];
 
 	srv_remote(q->conn, q->peer, sizeof(q->peer));
-	snprintf(q->addr, sizeof(q->addr), "%s", q->peer);
+	memcpy(q->addr, q->peer, sizeof(q->addr));
 	if (cidr_addr(q->peer, strlen(q->peer), peer) < 0)
 		return;		/* "unknown": neither trusted nor allowed */
 	q->have_addr = 1;

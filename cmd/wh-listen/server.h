@@ -52,6 +52,7 @@ struct conn {
 	int unparsed;		/* h2o refuses it too: 400, closed */
 	int ours;		/* the answer starting is wh-listen's */
 	int live;		/* a request in the handler or after */
+	char peer[CIDR_STR_MAX];	/* the peer, numeric; "" till asked */
 };
 
 /* A request the pipeline holds (q->conn). */

@@ -297,8 +297,17 @@ const char *
 srv_remote(void *conn, char *out, size_t n)
 {
 	struct hreq *hq = conn;
+	struct conn *c = hq->c;
+	size_t len;
 
-	peer_of(hq->c->sock, out, n);
+	/* once a connection: getnameinfo's sprintf was 4% of a request */
+	if (c->peer[0] == '\0')
+		peer_of(c->sock, c->peer, sizeof(c->peer));
+	if (n == 0)
+		return out;
+	len = strnlen(c->peer, n - 1);
+	memcpy(out, c->peer, len);
+	out[len] = '\0';
 	return out;
 }
 
