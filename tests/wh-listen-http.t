@@ -2,7 +2,7 @@
 # wh-listen against bad HTTP from a raw socket: each gets the right status
 # or is closed, and the server keeps serving
 . tests/lib.sh
-plan 29
+plan 33
 . tests/data/wh-listen/common.sh
 
 raw() { $PY tests/wh-listen-raw.py "$PORT" "$@"; }
@@ -73,4 +73,17 @@ st=$(curl -s -o /dev/null -w '%{http_code}' --max-time 8 -d '{}' "$URL/x")
 is "--max-conn: served once they close" "$st" 200
 wait $HOLD
 stop
+
+# HTTP/1 only: an Upgrade to h2c is served as HTTP/1.1 (h2o's upgrade is
+# off: the header block is checked as HTTP/1 bytes); HTTP/2 with prior
+# knowledge is refused, and said so
+listen
+is "Upgrade: h2c: served over HTTP/1.1" "$(curl -s -o /dev/null --http2 \
+    -w '%{http_code} %{http_version}' -d '{"a":1}' "$URL/x")" "200 1.1"
+st=$(curl -s -o /dev/null --max-time 3 --http2-prior-knowledge \
+    -w '%{http_code}' -d '{"a":2}' "$URL/x")
+like "HTTP/2 with prior knowledge: not served" "$st" '^(000|400)$'
+stop
+is "only the HTTP/1.1 one written" "$(jq -c .body "$TMP/rec")" '{"a":1}'
+like "prior knowledge: stderr says why" "$(cat "$TMP/log")" 'HTTP/2 with prior knowledge'
 done_testing

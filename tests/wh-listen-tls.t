@@ -2,7 +2,7 @@
 # wh-listen --tls-cert/--tls-key: HTTPS, and the pair reloaded on SIGHUP
 # without dropping connections
 . tests/lib.sh
-plan 25
+plan 26
 . tests/data/wh-listen/common.sh
 
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
@@ -13,6 +13,9 @@ WL_PID=$!
 wl_up "https://127.0.0.1:$PORT"
 is "HTTPS POST" "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$TMP/cert.pem" \
     -d '{"tls":1}' "https://127.0.0.1:$PORT/x")" 200
+is "curl offering h2 (ALPN): HTTP/1.1 is chosen" "$(curl -s -o /dev/null --http2 \
+    -w '%{http_code} %{http_version}' --cacert "$TMP/cert.pem" -d '{"tls":2}' \
+    "https://127.0.0.1:$PORT/x")" "200 1.1"
 is "plain HTTP to the TLS port is not served" \
     "$(curl -s -o /dev/null -w '%{http_code}' --max-time 3 -d '{}' "$URL/x")" 000
 tls11() { echo | openssl s_client -connect "127.0.0.1:$PORT" -tls1_1 2>&1 | grep -c '^-----BEGIN CERTIFICATE'; }
@@ -21,7 +24,7 @@ tls12() { echo | openssl s_client -connect "127.0.0.1:$PORT" -tls1_2 2>/dev/null
 is "TLS 1.2 is served" "$(tls12)" 1
 stop
 is "HTTPS: exit 0" "$WL_RC" 0
-is "HTTPS: record" "$(jq -c .body "$TMP/rec")" '{"tls":1}'
+is "HTTPS: records" "$(jq -c .body "$TMP/rec" | tr "\n" " ")" '{"tls":1} {"tls":2} '
 run wh-listen -p "$PORT" --tls-cert "$TMP/cert.pem"
 is "--tls-cert without --tls-key: exit 2" "$RC" 2
 run wh-listen -p "$PORT" --tls-cert "$TMP/nope.pem" --tls-key "$TMP/key.pem"

@@ -79,7 +79,10 @@ check_block(struct conn *c, struct hreq *hq)
 	if (r == -1) {
 		c->refusal = NO_FRAMING;
 		c->unparsed = 1;
-		if (memchr(in, '\0', len) != NULL)
+		if (len >= 14 && memcmp(in, "PRI * HTTP/2.0", 14) == 0)
+			snprintf(c->why, sizeof(c->why), "HTTP/2 with prior "
+			    "knowledge (RFC 9113 3.3): only HTTP/1 is served");
+		else if (memchr(in, '\0', len) != NULL)
 			snprintf(c->why, sizeof(c->why), "a header field "
 			    "value with a NUL, a header line beginning with "
 			    "one, or a line folded (RFC 9110 5.5, RFC 9112 "
