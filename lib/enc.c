@@ -233,30 +233,34 @@ enc_utf8_ok(const char *p, size_t n)
 	return 1;
 }
 
-/* One byte as JSON wants it inside a string, as jansson writes it. */
-static void
-json_byte(struct buf *b, unsigned char c)
+size_t
+enc_json_esc(unsigned char c, char out[7])
 {
 	static const char hex[] = "0123456789ABCDEF";
-	const char *e = NULL;
+	char e = 0;
 
 	switch (c) {
-	case '"': e = "\\\""; break;
-	case '\\': e = "\\\\"; break;
-	case '\b': e = "\\b"; break;
-	case '\f': e = "\\f"; break;
-	case '\n': e = "\\n"; break;
-	case '\r': e = "\\r"; break;
-	case '\t': e = "\\t"; break;
+	case '"': e = '"'; break;
+	case '\\': e = '\\'; break;
+	case '\b': e = 'b'; break;
+	case '\f': e = 'f'; break;
+	case '\n': e = 'n'; break;
+	case '\r': e = 'r'; break;
+	case '\t': e = 't'; break;
 	}
-	if (e != NULL)
-		buf_adds(b, e);
-	else if (c < 0x20) {
-		buf_adds(b, "\\u00");
-		buf_addc(b, hex[c >> 4]);
-		buf_addc(b, hex[c & 15]);
-	} else
-		buf_addc(b, (char)c);
+	out[0] = '\\';
+	if (e != 0) {
+		out[1] = e;
+		out[2] = '\0';
+		return 2;
+	}
+	if (c >= 0x20)
+		return 0;
+	memcpy(out + 1, "u00", 3);
+	out[4] = hex[c >> 4];
+	out[5] = hex[c & 15];
+	out[6] = '\0';
+	return 6;
 }
 
 void
@@ -277,7 +281,13 @@ enc_json_str(struct buf *b, const char *p, size_t n)
 			continue;
 		}
 		if (s[i] < 0x80) {
-			json_byte(b, s[i++]);
+			char e[7];
+
+			if ((k = enc_json_esc(s[i], e)) > 0)
+				buf_add(b, e, k);
+			else
+				buf_addc(b, (char)s[i]);
+			i++;
 		} else if ((k = enc_utf8_seq(s + i, n - i)) > 0) {
 			buf_add(b, p + i, k);
 			i += k;

@@ -61,6 +61,13 @@ int enc_form_decode(const char *s, size_t n, struct buf *out, int strict);
 size_t enc_utf8_seq(const unsigned char *s, size_t n);
 
 /*
+ * The escape a JSON string needs for the ASCII byte c, as jansson writes
+ * it ("\\n", "\\u001F"), NUL-terminated in out: its length, or 0 when c
+ * stands for itself.  Bytes over 0x7F are the caller's (UTF-8 or not).
+ */
+size_t enc_json_esc(unsigned char c, char out[7]);
+
+/*
  * Append p[0..n) to b as a JSON string, quoted and escaped as jansson
  * writes one (JSON_COMPACT); bytes that do not form UTF-8 are taken as
  * ISO 8859-1, as HTTP's obs-text historically was.

@@ -55,20 +55,11 @@ add_jstr(struct line *l, const char *s)
 
 	add(l, "\"", 1);
 	while (i < n) {
-		if (u[i] == '"' || u[i] == '\\') {
-			e[0] = '\\', e[1] = (char)u[i];
-			add(l, e, 2);
-			i++;
-		} else if (u[i] == '\n' || u[i] == '\t') {
-			e[0] = '\\', e[1] = u[i] == '\n' ? 'n' : 't';
-			add(l, e, 2);
-			i++;
-		} else if (u[i] < 0x20) {
-			snprintf(e, sizeof(e), "\\u%04x", u[i]);
-			add(l, e, 6);
-			i++;
-		} else if (u[i] < 0x80) {
-			add(l, s + i, 1);
+		if (u[i] < 0x80) {
+			if ((k = enc_json_esc(u[i], e)) > 0)
+				add(l, e, k);
+			else
+				add(l, s + i, 1);
 			i++;
 		} else if ((k = enc_utf8_seq(u + i, n - i)) > 0) {
 			add(l, s + i, k);
