@@ -65,7 +65,8 @@ settle(struct outq_line *l, int state)
 {
 	if (l->state != OUTQ_QUEUED)
 		return;
-	l->state = state;
+	/* read without the lock by outq_state */
+	__atomic_store_n(&l->state, state, __ATOMIC_RELEASE);
 	if (l->asleep && l->ops) {
 		l->asleep = 0;
 		l->ops->wake(l->arg);
@@ -111,7 +112,8 @@ expire(double now, int all)
 static void
 fail_all(int e)
 {
-	dead = e ? e : EIO;
+	/* read without the lock by outq_dead */
+	__atomic_store_n(&dead, e ? e : EIO, __ATOMIC_RELEASE);
 	while (head) {
 		settle(head, OUTQ_FAILED);
 		pop();
@@ -367,15 +369,13 @@ outq_flush(void)
 	pthread_mutex_unlock(&mu);
 }
 
+/* A line's state changes once, under the lock, and is only read here:
+ * no lock (five a request on one lock shared by every loop cost 1.6% of
+ * wh-listen's CPU, perf, issue 18). */
 int
 outq_state(struct outq_line *l)
 {
-	int s;
-
-	pthread_mutex_lock(&mu);
-	s = l->state;
-	pthread_mutex_unlock(&mu);
-	return s;
+	return __atomic_load_n(&l->state, __ATOMIC_ACQUIRE);
 }
 
 void
@@ -428,10 +428,5 @@ outq_stalled(void)
 int
 outq_dead(void)
 {
-	int e;
-
-	pthread_mutex_lock(&mu);
-	e = dead;
-	pthread_mutex_unlock(&mu);
-	return e;
+	return __atomic_load_n(&dead, __ATOMIC_ACQUIRE);
 }
