@@ -62,9 +62,8 @@ struct hreq {
 	struct req *q;
 	h2o_multithread_message_t msg;
 	int queued, gone;	/* under wake_mu */
-	struct phr_header h[HDR_MAX];
-	size_t nh;
-	char *block;		/* a copy of the header block, NULs added */
+	struct phr_header *h;	/* its header fields, NUL-terminated, in */
+	size_t nh;		/* a copy of the block in its pool */
 	int cut;		/* close the connection after the answer */
 };
 

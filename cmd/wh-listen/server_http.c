@@ -65,9 +65,10 @@ status_text(int st)
 void
 check_block(struct conn *c, struct hreq *hq)
 {
-	struct phr_header h[HDR_MAX], *hs = hq ? hq->h : h;
+	struct phr_header hs[HDR_MAX];
 	struct httpframe_field f[HDR_MAX];
 	const char *m, *p, *in = c->sock->input->bytes;
+	char *block;
 	size_t ml, pl, n = HDR_MAX, len = c->sock->input->size, i;
 	int minor, r, st;
 
@@ -115,18 +116,21 @@ check_block(struct conn *c, struct hreq *hq)
 	}
 	if (hq == NULL)
 		return;
-	/* the request's own copy, each name and value NUL-terminated */
+	/* the request's own copy, each name and value NUL-terminated, in
+	 * its memory pool (a zeroed array of HDR_MAX in struct hreq was a
+	 * 3 KB calloc a request, 2.5% of the CPU, perf) */
 	hq->nh = n;
-	hq->block = xmalloc((size_t)r + 1);
-	memcpy(hq->block, in, (size_t)r);
+	hq->h = h2o_mem_alloc_pool(&hq->hr->pool, n * sizeof(*hq->h) + 1);
+	block = h2o_mem_alloc_pool(&hq->hr->pool, (size_t)r + 1);
+	memcpy(block, in, (size_t)r);
 	for (i = 0; i < n; i++) {
-		char *nm = hq->block + (hs[i].name - in);
-		char *v = hq->block + (hs[i].value - in);
+		char *nm = block + (hs[i].name - in);
+		char *v = block + (hs[i].value - in);
 
 		nm[hs[i].name_len] = '\0';
 		v[hs[i].value_len] = '\0';
-		hs[i].name = nm;
-		hs[i].value = v;
+		hq->h[i] = (struct phr_header){ nm, hs[i].name_len, v,
+		    hs[i].value_len };
 	}
 }
 
@@ -438,7 +442,6 @@ on_dispose(void *p)
 	wm_done(hq->q->url, hq->q->status, hq->q->t0_ns);
 	hq->c->live = 0;
 	req_free(hq->q);
-	free(hq->block);
 	pthread_mutex_lock(&wake_mu);
 	hq->gone = 1;
 	queued = hq->queued;
