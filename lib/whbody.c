@@ -143,35 +143,65 @@ json_ok(const char *p, size_t n, size_t i)
 	return v != NULL;
 }
 
+static int
+is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
 /*
- * The body as JSON text on one line in out, checked by json_ok.  Returns
- * the first byte of the value ('{', '[', '"', 't', 'f', 'n', '-' or a
- * digit), or 0 when the body is not one JSON value (out is then reset).
- * The text is kept as sent, so numbers keep their digits (big integers,
- * 0.1); line breaks can only stand between tokens in valid JSON, so they
- * become spaces.
+ * The body as JSON text on one line, checked by json_ok, in *tp and *tn:
+ * p itself (white space before and after dropped) when it has no line
+ * break, else a copy in out (reset first) with each made a space.
+ * Returns the first byte of the value ('{', '[', '"', 't', 'f', 'n', '-'
+ * or a digit), or 0 when the body is not one JSON value.  The text is
+ * kept as sent, so numbers keep their digits (big integers, 0.1); line
+ * breaks can only stand between tokens in valid JSON, so they become
+ * spaces.  Most bodies need no copy (a malloc and a memcpy a request in
+ * wh-listen, issue 18).
  */
 static int
-json_compact(const char *p, size_t n, struct buf *out)
+json_view(const char *p, size_t n, struct buf *out, const char **tp,
+    size_t *tn)
 {
 	size_t i = 0;
 	char *c, *end;
 
 	buf_reset(out);
-	while (i < n && strchr(" \t\r\n", p[i]) != NULL && p[i] != '\0')
+	while (i < n && is_ws(p[i]))
 		i++;
 	if (!json_ok(p, n, i))
 		return 0;
-	while (n > i && strchr(" \t\r\n", p[n - 1]) != NULL &&
-	    p[n - 1] != '\0')
+	while (n > i && is_ws(p[n - 1]))
 		n--;
+	if (memchr(p + i, '\n', n - i) == NULL &&
+	    memchr(p + i, '\r', n - i) == NULL) {
+		*tp = p + i;
+		*tn = n - i;
+		return (unsigned char)p[i];
+	}
 	buf_add(out, p + i, n - i);
 	end = out->p + out->len;
 	for (c = out->p; (c = memchr(c, '\n', (size_t)(end - c))) != NULL;)
 		*c++ = ' ';
 	for (c = out->p; (c = memchr(c, '\r', (size_t)(end - c))) != NULL;)
 		*c++ = ' ';
+	*tp = out->p;
+	*tn = out->len;
 	return (unsigned char)out->p[0];
+}
+
+/* As json_view, the text always in out. */
+static int
+json_compact(const char *p, size_t n, struct buf *out)
+{
+	const char *tp;
+	size_t tn;
+	int t = json_view(p, n, out, &tp, &tn);
+
+	if (t != 0 && tp != out->p)
+		buf_add(out, tp, tn);
+	return t;
 }
 
 /* A form as JSON text in bj; a payload field holding JSON is that JSON. */
@@ -208,22 +238,25 @@ form_text(json_t *form, struct buf *bj)
 
 int
 whbody_decode(const char *p, size_t n, const char *content_type,
-    struct buf *out, json_t **form)
+    struct buf *out, const char **text, size_t *tlen, json_t **form)
 {
-	int btype = json_compact(p, n, out);
+	int btype = json_view(p, n, out, text, tlen);
 	json_t *str;
 
-	if (btype == 0 && n > 0 && is_form(content_type) &&
+	if (btype != 0)
+		return btype;
+	if (n > 0 && is_form(content_type) &&
 	    (*form = form_parse(p, n)) != NULL) {
 		form_text(*form, out);
-		return '{';
-	}
+		btype = '{';
 	/* json_stringn refuses what is not UTF-8 */
-	if (btype == 0 && (str = json_stringn(p, n)) != NULL) {
+	} else if ((str = json_stringn(p, n)) != NULL) {
 		json_dump_callback(str, dump_cb, out, JSON_COMPACT |
 		    JSON_ENCODE_ANY);
 		json_decref(str);
-		return '"';
+		btype = '"';
 	}
+	*text = btype ? out->p : "";
+	*tlen = btype ? out->len : 0;
 	return btype;
 }

@@ -9,7 +9,9 @@
 #include "xmem.h"
 
 /*
- * The body p[0..n) as JSON text on one line in out (reset first):
+ * The body p[0..n) as JSON text on one line, in *text and *tlen: p itself
+ * where it needs no change but white space dropped, else out (reset
+ * first, the caller's to free):
  * - JSON (any Content-Type): the text as sent, so numbers keep their
  *   digits and strings their escapes, with only the white space before
  *   and after the value dropped and each CR and LF (which valid JSON has
@@ -21,10 +23,10 @@
  *   object is also returned in *form (the caller's, to json_decref);
  * - other UTF-8: a JSON string.
  * Returns the value's first byte ('{', '[', '"', 't', 'f', 'n', '-' or a
- * digit), or 0 when the body is not UTF-8 (out is then empty).
+ * digit), or 0 when the body is not UTF-8 (*tlen is then 0).
  */
 int whbody_decode(const char *p, size_t n, const char *content_type,
-    struct buf *out, json_t **form);
+    struct buf *out, const char **text, size_t *tlen, json_t **form);
 
 /* Set o's k to v (stealing v); a k set again becomes an array of values. */
 void whbody_add_arg(json_t *o, const char *k, json_t *v);

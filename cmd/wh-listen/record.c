@@ -230,7 +230,7 @@ push_line(struct req *q, struct event *e)
 	/* a push parsed as JSON: it is UTF-8 */
 	if (raw_body) {
 		buf_adds(&e->line, ",\"raw_body\":");
-		enc_json_str(&e->line, q->body.p, q->body.len);
+		enc_json_str(&e->line, q->body, q->blen);
 	}
 	json_object_foreach(e->ps, k, v) {
 		buf_addc(&e->line, ',');
@@ -416,27 +416,27 @@ record_line(struct req *q, struct event *e)
 		return;
 	}
 	if (body_only) {
-		buf_add(&e->line, e->bj.p, e->bj.len);
+		buf_add(&e->line, e->bt, e->btl);
 		buf_addc(&e->line, '\n');
 		return;
 	}
 	/* room for the lot at once: the body and some headers */
-	buf_grow(&e->line, 1024 + e->bj.len);
+	buf_grow(&e->line, 1024 + e->btl);
 	head_text(q, e, &e->line);
-	if (raw_body && e->btype != 0 && enc_utf8_ok(q->body.p, q->body.len)) {
+	if (raw_body && e->btype != 0 && enc_utf8_ok(q->body, q->blen)) {
 		/* --raw-body: the bytes as signed, for checking again */
 		buf_adds(&e->line, ",\"raw_body\":");
-		enc_json_str(&e->line, q->body.p, q->body.len);
+		enc_json_str(&e->line, q->body, q->blen);
 	} else if (e->btype == 0 || raw_body) {
 		/* not UTF-8: the bytes, base64 */
 		buf_adds(&e->line, ",\"body_base64\":\"");
-		enc_base64(&e->line, q->body.p, q->body.len, ENC_B64);
+		enc_base64(&e->line, q->body, q->blen, ENC_B64);
 		buf_addc(&e->line, '"');
 	}
 	if (e->btype != 0) {
 		/* the body text as the last member */
 		buf_adds(&e->line, ",\"body\":");
-		buf_add(&e->line, e->bj.p, e->bj.len);
+		buf_add(&e->line, e->bt, e->btl);
 	}
 	buf_adds(&e->line, "}\n");
 }

@@ -134,19 +134,19 @@ req_begin(struct req *q)
 }
 
 /*
- * Some of the body.  The server takes no answer while a body is coming
- * in: the rest of one too big is dropped and refused at its end (the
- * --timeout deadline bounds how long that may take).
+ * The whole body, read in by the server (h2o reads it before the
+ * handler), kept where the server holds it until req_free: a copy was a
+ * malloc and a memcpy a request.  One over --max-body is refused.
  */
 void
-req_data(struct req *q, const char *data, size_t len)
+req_body(struct req *q, const char *body, size_t len)
 {
-	if (!q->too_big && len > max_body - q->body.len) {
+	if (len > max_body)
 		q->too_big = 1;
-		buf_free(&q->body);
+	else {
+		q->body = body;
+		q->blen = len;
 	}
-	if (!q->too_big)
-		buf_add(&q->body, data, len);
 }
 
 /*
@@ -189,7 +189,7 @@ verify_sns(struct req *q, struct event *e, const char *stype)
 	char why[512];
 	int rc;
 
-	if (sns_verify(&sns_cfg, q->body.p, q->body.len, stype, time(NULL),
+	if (sns_verify(&sns_cfg, q->body, q->blen, stype, time(NULL),
 	    &m, why, sizeof(why)) != SNS_OK)
 		return refuse(q, NO_SIGNATURE, why);
 	if (strcmp(stype, "Notification") != 0) {
@@ -222,8 +222,8 @@ verify_any(struct req *q, struct event *e, char *why, size_t whylen)
 	size_t i;
 
 	for (i = 0; i < rt->nw; i++)
-		if (whsig_verify_ts(&rt->w[i], srv_hdr, q->conn, q->body.p,
-		    q->body.len, now, &e->signed_at, i ? other : why,
+		if (whsig_verify_ts(&rt->w[i], srv_hdr, q->conn, q->body,
+		    q->blen, now, &e->signed_at, i ? other : why,
 		    i ? sizeof(other) : whylen) == 0) {
 			e->secret = (int)i;
 			return 0;
@@ -314,7 +314,7 @@ push(struct req *q, struct event *e)
 	char why[512];
 	int n;
 
-	if ((e->ps = pubsubmsg_push(q->body.p, q->body.len, why,
+	if ((e->ps = pubsubmsg_push(q->body, q->blen, why,
 	    sizeof(why))) == NULL)
 		return refuse(q, NO_PUSH, why);
 	ps = json_object_get(e->ps, "pubsub");
@@ -347,7 +347,7 @@ may_handshake(const char *p, size_t n)
 	return 0;
 }
 
-/* Step: the body as compact JSON text in e->bj, parsed only when an id
+/* Step: the body as compact JSON text in e->bt, parsed only when an id
  * or a handshake may be in it; with --pubsub, the push unwrapped. */
 static int
 decode(struct req *q, struct event *e)
@@ -357,13 +357,13 @@ decode(struct req *q, struct event *e)
 
 	if (rt->pubsub)
 		return push(q, e);
-	e->btype = whbody_decode(q->body.p, q->body.len, srv_hdr(q->conn,
-	    "content-type"), &e->bj, &e->body);
+	e->btype = whbody_decode(q->body, q->blen, srv_hdr(q->conn,
+	    "content-type"), &e->bj, &e->bt, &e->btl, &e->body);
 	if (e->btype == '{' && e->body == NULL && ((rt->verify &&
 	    (rt->w[0].scheme == WHSIG_STRIPE || rt->w[0].scheme == WHSIG_SLACK)) ||
 	    ((!rt->verify || rt->w[0].scheme == WHSIG_SLACK) &&
-	    may_handshake(e->bj.p, e->bj.len))))
-		e->body = json_loadb(e->bj.p, e->bj.len, JSON_ALLOW_NUL |
+	    may_handshake(e->bt, e->btl))))
+		e->body = json_loadb(e->bt, e->btl, JSON_ALLOW_NUL |
 		    JSON_DECODE_INT_AS_REAL, &je);
 	if (body_only && e->btype != '{')
 		return refuse(q, NO_OBJECT, "body is not a JSON object");
@@ -519,8 +519,8 @@ run(struct req *q)
 	struct event e = { .signed_at = -1, .secret = -1 };
 
 	srv_busy(q, 1);
-	if (q->body.p == NULL)
-		buf_adds(&q->body, "");
+	if (q->body == NULL)
+		q->body = "";
 	if (bearer(q) == 0 && verify(q, &e) == 0 && decode(q, &e) == 0 &&
 	    handshake(q, &e) == 0 && identify(q, &e) == 0 &&
 	    dedupe(q, &e) == 0) {
@@ -558,7 +558,6 @@ req_free(struct req *q)
 		ack_free(q->w);
 	if (q->cf)
 		config_put(q->cf);
-	buf_free(&q->body);
 	free(q->rid);
 	free(q);
 }

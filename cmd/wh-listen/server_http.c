@@ -511,7 +511,7 @@ on_req(h2o_handler_t *self, h2o_req_t *hr)
 		wm_bytes(hr->entity.len);
 	if (req_begin(q) && !q->answered) {
 		if (hr->entity.len > 0)
-			req_data(q, hr->entity.base, hr->entity.len);
+			req_body(q, hr->entity.base, hr->entity.len);
 		(void)req_end(q);
 	}
 	return 0;

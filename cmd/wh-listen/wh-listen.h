@@ -125,7 +125,9 @@ struct req {
 	const char *url, *method;
 	struct config *cf;
 	const struct route *rt;
-	struct buf body;
+	const char *body;	/* the whole body, the server's (h2o's, till
+				 * req_free): read, never copied */
+	size_t blen;
 	int answered;		/* a response is queued */
 	int rc;			/* 1: carry on, 0: cut the connection */
 	int too_big;		/* body over --max-body: being dropped */
@@ -148,7 +150,9 @@ struct event {
 	char sid[640];		/* SNS: the signed MessageId; Pub/Sub:
 				 * subscription/messageId */
 	long long signed_at;	/* the signed timestamp, -1: none */
-	struct buf bj;		/* the body as compact JSON text */
+	const char *bt;		/* the body as compact JSON text: q->body's */
+	size_t btl;		/* own bytes, or bj's */
+	struct buf bj;
 	json_t *body;		/* the body parsed, when a step needs it */
 	int btype;		/* whbody_decode's: '{', other JSON, 0 bytes */
 	json_t *ps;		/* --pubsub: the message's pubsub and body */
@@ -208,7 +212,7 @@ int refuse(struct req *q, enum refusal r, const char *why);
 int refusal_of(enum refusal r, const char **text, const char **hdr);
 void req_note(struct req *q, int status, const char *why);
 int req_begin(struct req *q);
-void req_data(struct req *q, const char *data, size_t len);
+void req_body(struct req *q, const char *body, size_t len);
 int req_end(struct req *q);
 void req_free(struct req *q);
 

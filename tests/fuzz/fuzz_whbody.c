@@ -20,24 +20,30 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct buf out = {0};
 	json_t *form = NULL, *v;
 	json_error_t je;
+	const char *tp = NULL, *in = (const char *)data + 1;
+	size_t tn = 0;
 	int t;
 
 	if (size == 0)
 		return 0;
 	/* the first byte picks the Content-Type */
-	t = whbody_decode((const char *)data + 1, size - 1, types[data[0] & 3],
-	    &out, &form);
+	t = whbody_decode(in, size - 1, types[data[0] & 3], &out, &tp, &tn,
+	    &form);
+	/* the text is the body's own bytes, or out's */
+	if (tp == NULL || (tn > 0 && !(tp >= in && tp + tn <= in + size - 1) &&
+	    !(tp == out.p && tn == out.len)))
+		abort();
 	if (t == 0) {
-		if (out.len != 0 || form != NULL)
+		if (tn != 0 || form != NULL)
 			abort();
 	} else {
-		if (out.len == 0 || (unsigned char)out.p[0] != t ||
-		    memchr(out.p, '\n', out.len) != NULL)
+		if (tn == 0 || (unsigned char)tp[0] != t ||
+		    memchr(tp, '\n', tn) != NULL || memchr(tp, '\r', tn) != NULL)
 			abort();
-		v = json_loadb(out.p, out.len, JSON_DECODE_ANY |
+		v = json_loadb(tp, tn, JSON_DECODE_ANY |
 		    JSON_ALLOW_NUL | JSON_DECODE_INT_AS_REAL, &je);
 		if (v == NULL)
-			v = bignum_loadb(out.p, out.len, JSON_DECODE_ANY, &je);
+			v = bignum_loadb(tp, tn, JSON_DECODE_ANY, &je);
 		if (v == NULL)
 			abort();
 		json_decref(v);
