@@ -2,7 +2,7 @@
 # wh-listen against bad HTTP from a raw socket: each gets the right status
 # or is closed, and the server keeps serving
 . tests/lib.sh
-plan 33
+plan 35
 . tests/data/wh-listen/common.sh
 
 raw() { $PY tests/wh-listen-raw.py "$PORT" "$@"; }
@@ -30,6 +30,12 @@ st=$(raw chunked-over-limit | cut -d' ' -f1)
 like "chunked body over the limit: 413 or closed" "$st" '^(413|closed)$'
 alive "chunked over the limit"
 is "unknown method: 405" "$(raw bad-method | cut -d' ' -f1)" 405
+# each answered as soon as its line is written: a request behind another
+# on one connection must not wait for the writer thread's 50 ms tick
+# (that was 250 ms for ten)
+set -- $(raw pipelined-10 5)
+is "ten requests in one write: ten 200s" "$1" 10
+ok "... none waiting for a tick (under 150 ms: $2)" [ "$2" -lt 150 ]
 set -- $(raw mid-body 10)
 like "client stopping mid-body: closed" "$1" '^(closed|408)$'
 like "... within the --timeout" "$2" '^[1-5]\.'
@@ -48,7 +54,7 @@ ok "six slowloris clients connected" eventually 10 six
 alive "six slowloris clients"
 for p in $pids; do wait $p; done
 is "six slowloris clients all cut" "$(cat "$TMP"/slow.* | grep -c '^closed')" 6
-is "records: only the good ones" "$(lines)" 9
+is "records: only the good ones" "$(lines)" 19
 jq -e . "$TMP/rec" > /dev/null && pass "every line is JSON" || fail "every line is JSON"
 stop
 is "exit 0 after all that" "$WL_RC" 0

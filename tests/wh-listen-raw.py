@@ -159,6 +159,23 @@ elif case == "slowloris":
     print("closed" if time.time() - t0 < timeout else "open",
           "%.1f" % (time.time() - t0))
     sys.exit(0)
+elif case == "pipelined-10":
+    # ten requests in one write: how many 200s, and the milliseconds
+    # until the tenth answer
+    send(s, (b"POST /hook HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n"
+             b"{}") * 10)
+    data = b""
+    s.settimeout(timeout)
+    try:
+        while data.count(b"HTTP/1.1 ") < 10:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except (socket.timeout, ConnectionResetError):
+        pass
+    print(data.count(b"HTTP/1.1 200 "), "%.0f" % ((time.time() - t0) * 1000))
+    sys.exit(0)
 elif case == "bad-method":
     send(s, b"BREW /hook HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
 else:

@@ -36,6 +36,8 @@ struct worker {
 	long partial;		/* draining: those a request is coming on */
 	int counted;		/* ... counted once at least */
 	int quit;
+	int tail;		/* running the answers' ends (worker_main) */
+	int again;		/* ... and a request came: no wait next turn */
 	pthread_t t;
 };
 

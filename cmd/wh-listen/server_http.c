@@ -466,6 +466,8 @@ hreq_new(h2o_req_t *hr)
 	hq->hr = hr;
 	hq->c = sock->on_close.data;
 	hq->c->live = 1;
+	if (hq->c->w->tail)
+		hq->c->w->again = 1;	/* its line: next turn, no wait */
 	hq->q = q;
 	q->conn = hq;
 	q->rc = 1;
