@@ -238,11 +238,12 @@ nd_parse(const char *line, size_t len, char *err, size_t errlen)
 
 	v = bignum_loadb(line, len, JSON_DECODE_ANY, &je);
 	if (v == NULL && je.line < 0) {
-		snprintf(err, errlen, "invalid record: %s", je.text);
+		sys_err(err, errlen, "invalid record: %s", je.text);
 		return NULL;
 	}
 	if (v == NULL) {
-		snprintf(err, errlen, "invalid JSON at column %d: %s",
+		/* je.text quotes the line: sys_err keeps it one line */
+		sys_err(err, errlen, "invalid JSON at column %d: %s",
 		    je.column > 0 ? je.column : je.position + 1, je.text);
 		return NULL;
 	}

@@ -6,6 +6,7 @@
 
 #include "http.h"
 #include "slackresp.h"
+#include "sys.h"
 
 /* API errors that no later message can escape */
 static int
@@ -22,18 +23,6 @@ fatal_api_error(const char *e)
 		if (strcmp(e, list[i]) == 0)
 			return 1;
 	return 0;
-}
-
-/* s on one line: control bytes as spaces */
-static void
-one_line(const char *s, char *out, size_t outlen)
-{
-	size_t n;
-
-	snprintf(out, outlen, "%s", s);
-	for (n = 0; out[n] != '\0'; n++)
-		if ((unsigned char)out[n] < 0x20 || out[n] == 0x7f)
-			out[n] = ' ';
 }
 
 /* the body as one short line, or "(no body)" */
@@ -96,7 +85,8 @@ slackresp_parse(int webhook, long status, const char *body, size_t len,
 		e = json_is_string(v) ? json_string_value(v) : "";
 		r->kind = SLACKRESP_API;
 		r->fatal = fatal_api_error(e);
-		one_line(e[0] != '\0' ? e : "unknown", err, errlen);
+		/* on one line, as every sys_err */
+		sys_err(err, errlen, "%s", e[0] != '\0' ? e : "unknown");
 		json_decref(resp);
 		return -1;
 	}

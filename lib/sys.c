@@ -156,6 +156,14 @@ sys_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+void
+sys_one_line(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = ' ';
+}
+
 int
 sys_err(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -165,6 +173,7 @@ sys_err(char *err, size_t errlen, const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(err, errlen, fmt, ap);
 		va_end(ap);
+		sys_one_line(err);
 	}
 	return -1;
 }

@@ -46,9 +46,14 @@ void sys_free_secret(char *s);
 /* Milliseconds on the monotonic clock. */
 int64_t sys_now_ms(void);
 
-/* The printf-style message in err (when err is not NULL and errlen > 0);
- * returns -1, for "return sys_err(err, errlen, ...)". */
+/* The printf-style message in err (when err is not NULL and errlen > 0),
+ * on one line (sys_one_line: what it quotes of a peer's bytes, jansson's
+ * "near '...'" included, cannot start another line of a log); returns
+ * -1, for "return sys_err(err, errlen, ...)". */
 int sys_err(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* s's control bytes (CR, LF, tab, ...; DEL) made spaces, in place. */
+void sys_one_line(char *s);
 
 #endif
